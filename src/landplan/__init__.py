@@ -1,0 +1,50 @@
+"""landplan: find, score and reserve land for workers' social housing near industrial zones.
+
+The public API, loaded lazily so that ``import landplan`` and ``landplan --help`` stay fast:
+
+- :func:`load_scenario` - read a TOML scenario into frozen models;
+- :func:`read_layer` - read any vector layer (GDAL formats, GeoParquet, CSV lon/lat);
+- :func:`load_layers`, :func:`validate` - read every layer in the working CRS, check them;
+- :func:`score` - criteria, constraints, value functions, weights, ranks;
+- :func:`run` - the whole pipeline, returning a :class:`Result`;
+- :func:`parcel_map` - the interactive folium map;
+- :mod:`landplan.criteria`, :mod:`landplan.constraints`, :mod:`landplan.scoring` - the stages.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("landplan")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+_LAZY = {
+    "load_scenario": "landplan.config",
+    "Scenario": "landplan.config",
+    "load_rule_pack": "landplan.config",
+    "read_layer": "landplan.io",
+    "write_table": "landplan.io",
+    "load_layers": "landplan.pipeline",
+    "validate": "landplan.pipeline",
+    "score": "landplan.pipeline",
+    "run": "landplan.pipeline",
+    "Result": "landplan.pipeline",
+    "Layers": "landplan.pipeline",
+    "parcel_map": "landplan.mapping",
+    "LandplanError": "landplan.errors",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in {"criteria", "constraints", "scoring", "datasets", "validate_layers", "crs", "io", "errors", "config", "mapping", "pipeline"}:
+        return importlib.import_module(f"landplan.{name}")
+    msg = f"module 'landplan' has no attribute {name!r}"
+    raise AttributeError(msg)

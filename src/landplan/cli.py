@@ -1,0 +1,246 @@
+"""The ``landplan`` command line: thin commands over the library.
+
+Data goes to files or stdout, logs and progress to stderr. Exit codes: 0 success,
+2 bad input or usage (one ``error: ...`` line, no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from landplan import __version__
+
+app = typer.Typer(
+    name="landplan",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Score, rank and map candidate land for workers' social housing near industrial zones.",
+)
+
+logger = logging.getLogger("landplan")
+F = TypeVar("F", bound=Callable[..., Any])
+
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario TOML file.", exists=True, dir_okay=False, readable=True, show_default=False)
+]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")]
+
+
+def _err(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into ``error: ...`` on stderr and the right exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from landplan.errors import InputError, LandplanError
+
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except InputError as exc:
+            _err(str(exc))
+            raise typer.Exit(code=2) from None
+        except LandplanError as exc:
+            _err(str(exc))
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(code=130) from None
+        except Exception as exc:
+            logger.debug("unexpected error", exc_info=True)
+            _err(f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)")
+            raise typer.Exit(code=1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"landplan {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (repeatable).")] = 0,
+    quiet: Annotated[int, typer.Option("--quiet", "-q", count=True, help="Less log output (repeatable).")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Score, rank and map candidate land for workers' social housing."""
+    level = max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * (verbose - quiet)))
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.captureWarnings(True)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[float, str], None]]:
+    """A rich progress bar on stderr (only on a terminal and unless quiet)."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _f, _m: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def update(frac: float, message: str) -> None:
+            bar.update(task, completed=frac, description=message)
+
+        yield update
+
+
+def _show_progress() -> bool:
+    return logging.getLogger().level <= logging.WARNING
+
+
+def _print_top(ranked: Any, n: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    top = ranked[ranked["rank"].notna()].head(n)
+    table = Table(title=f"Top {len(top)} parcels", show_lines=False)
+    for col in ("rank", "parcel", "score", "area (ha)", "top drivers"):
+        table.add_column(col, justify="right" if col in {"rank", "score", "area (ha)"} else "left")
+    for pid, row in top.iterrows():
+        table.add_row(str(row["rank"]), str(pid), f"{row['score']:.3f}", f"{row['area_m2'] / 10_000:.2f}", str(row["top_drivers"]))
+    Console().print(table)
+
+
+@app.command()
+@handle_errors
+def rank(
+    scenario: ScenarioArg,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (CSV to stdout if omitted).")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N best eligible parcels.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv, gpkg, geojson or parquet (default: from the suffix).")
+    ] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score SCENARIO and write the ranked parcel list."""
+    from landplan.config import load_scenario
+    from landplan.io import FORMATS, check_output_path, table_for_csv, write_table
+    from landplan.pipeline import load_layers, score
+
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    s = load_scenario(scenario)
+    if output is not None:
+        check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    with _progress(_show_progress()) as progress:
+        layers = load_layers(s, progress=lambda f, m: progress(0.5 * f, m))
+        ranked = score(layers, progress=lambda f, m: progress(0.5 + 0.5 * f, m))
+    selection = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)] if top else ranked
+    if output is not None:
+        path = write_table(selection, output, format=fmt, overwrite=overwrite, inputs=s.input_paths())
+        typer.echo(f"wrote {len(selection)} parcels to {path}", err=True)
+    elif top is not None and sys.stdout.isatty():
+        _print_top(ranked, top)
+    else:
+        if fmt not in (None, "csv"):
+            raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
+        table_for_csv(selection.reset_index()).to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+@app.command(name="map")
+@handle_errors
+def map_(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Label the N best parcels.")] = 20,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score SCENARIO and write an interactive HTML map."""
+    from landplan.config import load_scenario
+    from landplan.io import atomic_path, check_output_path
+    from landplan.mapping import scenario_map
+    from landplan.pipeline import load_layers, score
+
+    s = load_scenario(scenario)
+    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    with _progress(_show_progress()) as progress:
+        layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
+        ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.4 * f, m))
+        progress(0.9, "drawing map")
+        m = scenario_map(ranked, layers, top=top)
+        with atomic_path(output) as tmp:
+            m.save(str(tmp))
+    typer.echo(f"wrote map to {output}", err=True)
+
+
+@app.command()
+@handle_errors
+def validate(scenario: ScenarioArg) -> None:
+    """Check SCENARIO's layers and print every problem, without scoring."""
+    from landplan.pipeline import validate as run_validation
+
+    report = run_validation(scenario)
+    typer.echo(report.to_text())
+    if not report.ok:
+        raise typer.Exit(code=2)
+
+
+def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
+    from landplan.pipeline import run as run_pipeline
+
+    with _progress(_show_progress()) as progress:
+        result = run_pipeline(scenario, out_dir=out_dir, overwrite=overwrite, progress=progress)
+    r = result.ranked
+    typer.echo(f"scored {len(r)} parcels, {int(r['eligible'].sum())} eligible; working CRS {result.manifest['working_crs']}")
+    for key, path in result.outputs.items():
+        typer.echo(f"  {key:<14} {path}")
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
+    _run_and_report(scenario, output, overwrite)
+
+
+@app.command()
+@handle_errors
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("landplan-demo"),
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score the bundled Hanoi demo and write the ranked list and map into a folder."""
+    from landplan import datasets
+
+    scenario = datasets.demo_scenario()
+    typer.echo(f"scenario: {scenario}")
+    _run_and_report(scenario, output, overwrite)
+    typer.echo(f"open {output / 'map.html'} in a browser to explore the result")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

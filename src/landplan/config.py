@@ -1,0 +1,556 @@
+"""Scenario files (TOML) and rule packs, as frozen pydantic models.
+
+A scenario names its layers (paths relative to the scenario file), the criteria with
+their value functions and weights, the constraints, the working CRS and the outputs.
+:func:`load_scenario` turns every mistake into one :class:`~landplan.errors.ConfigError`
+that names the file and the field path (``criteria[2].value.lower``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from landplan.errors import ConfigError, RulePackError
+
+__all__ = [
+    "AttributeConstraint",
+    "BandValue",
+    "CriterionSpec",
+    "ExclusionLayerConstraint",
+    "IdentityValue",
+    "IsolationConstraint",
+    "LayerSpec",
+    "LinearValue",
+    "MinAreaConstraint",
+    "OutputSpec",
+    "RulePack",
+    "RuleValue",
+    "Scenario",
+    "StepValue",
+    "ZoneLayerSpec",
+    "load_rule_pack",
+    "load_scenario",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- rule packs
+
+
+class RuleValue(_Frozen):
+    """One number from a regulation or source, with its citation."""
+
+    value: float = Field(ge=0)
+    source: str = Field(min_length=1)
+    url: str | None = None
+    verified: bool
+    note: str = ""
+
+
+class RulePackMeta(_Frozen):
+    """Who the rule pack is for and when it was compiled."""
+
+    name: str
+    title: str
+    country: str = ""
+    compiled: str = ""
+    note: str = ""
+
+
+class RulePack(_Frozen):
+    """Numbers from norms: isolation distances by hazard class and service radii."""
+
+    meta: RulePackMeta
+    isolation_distance_m: dict[str, RuleValue] = Field(default_factory=dict)
+    service_radius_m: dict[str, RuleValue] = Field(default_factory=dict)
+    path: str = ""
+
+    def isolation_m(self, hazard_class: str) -> float:
+        """Isolation distance in metres for a hazard class.
+
+        Raises
+        ------
+        RulePackError
+            If the class is not in the pack.
+        """
+        try:
+            return self.isolation_distance_m[hazard_class].value
+        except KeyError:
+            known = sorted(self.isolation_distance_m)
+            msg = f"rule pack {self.meta.name!r} has no isolation distance for hazard class {hazard_class!r}; known classes: {known}"
+            raise RulePackError(msg) from None
+
+    def radius_m(self, service: str) -> float:
+        """Service radius in metres for a service name.
+
+        Raises
+        ------
+        RulePackError
+            If the service is not in the pack.
+        """
+        try:
+            return self.service_radius_m[service].value
+        except KeyError:
+            known = sorted(self.service_radius_m)
+            msg = f"rule pack {self.meta.name!r} has no service radius for {service!r}; known: {known}"
+            raise RulePackError(msg) from None
+
+
+def load_rule_pack(name_or_path: str | Path, *, base: Path | None = None) -> RulePack:
+    """Load a rule pack: a built-in name (``"vn"``) or a TOML file path.
+
+    Parameters
+    ----------
+    name_or_path
+        Built-in pack name or path to a TOML rule pack.
+    base
+        Directory relative paths are resolved against (the scenario's folder).
+
+    Raises
+    ------
+    RulePackError
+        If the pack is unknown, unreadable or malformed.
+    """
+    text_path = str(name_or_path)
+    builtin = resources.files("landplan") / "rules" / f"{text_path}.toml"
+    if "/" not in text_path and "\\" not in text_path and not text_path.endswith(".toml"):
+        if not builtin.is_file():
+            available = sorted(
+                p.name.removesuffix(".toml") for p in (resources.files("landplan") / "rules").iterdir() if p.name.endswith(".toml")
+            )
+            msg = f"unknown rule pack {text_path!r}; built-in packs: {available}, or give a path to a .toml file"
+            raise RulePackError(msg)
+        label, raw = f"built-in rule pack {text_path!r}", builtin.read_text(encoding="utf-8")
+    else:
+        path = Path(text_path)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        if not path.is_file():
+            msg = f"rule pack file {path} not found"
+            raise RulePackError(msg)
+        label, raw = str(path), path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{label}: not valid TOML ({exc})"
+        raise RulePackError(msg) from exc
+    try:
+        return RulePack.model_validate({**data, "path": label})
+    except pydantic.ValidationError as exc:
+        msg = f"{label}: {_format_errors(exc)}"
+        raise RulePackError(msg) from exc
+
+
+# --------------------------------------------------------------------------- layers
+
+
+class LayerSpec(_Frozen):
+    """A vector layer of the scenario."""
+
+    path: str = Field(min_length=1, description="file path, relative to the scenario file")
+    layer: str | None = Field(default=None, description="layer name in a multi-layer source")
+    where: str | None = Field(default=None, description="OGR SQL attribute filter")
+    crs: str | None = Field(default=None, description="CRS to declare when the file has none")
+    encoding: str | None = None
+    lon_field: str | None = None
+    lat_field: str | None = None
+    id_field: str | None = Field(default=None, description="unique id column")
+    name_field: str | None = None
+    geometry: Literal["point", "line", "polygon", "any"] = "any"
+
+
+class ParcelLayerSpec(LayerSpec):
+    """The candidate parcels: polygons with a unique id."""
+
+    id_field: str = Field(min_length=1)  # type: ignore[assignment]
+    geometry: Literal["polygon"] = "polygon"
+
+
+class ZoneLayerSpec(LayerSpec):
+    """Industrial zones: polygons, or points with an area to derive a disc footprint."""
+
+    id_field: str = Field(min_length=1)  # type: ignore[assignment]
+    hazard_field: str | None = None
+    default_hazard_class: str | None = None
+    workers_field: str | None = None
+    area_ha_field: str | None = Field(
+        default=None, description="area in hectares, used to derive a disc footprint for point zones"
+    )
+    geometry: Literal["polygon", "point", "any"] = "any"
+
+
+class Layers(_Frozen):
+    """The scenario's layers: ``parcels`` is required, ``zones`` usual, others any name."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    parcels: ParcelLayerSpec
+    zones: ZoneLayerSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extra_are_layers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                k: (LayerSpec.model_validate(v) if k not in {"parcels", "zones"} and isinstance(v, dict) else v)
+                for k, v in data.items()
+            }
+        return data
+
+    def items(self) -> list[tuple[str, LayerSpec]]:
+        """All declared layers as ``(name, spec)`` pairs, parcels first."""
+        out: list[tuple[str, LayerSpec]] = [("parcels", self.parcels)]
+        if self.zones is not None:
+            out.append(("zones", self.zones))
+        for name, spec in (self.model_extra or {}).items():
+            if not isinstance(spec, LayerSpec):
+                msg = f"layers.{name} must be a table with at least `path`"
+                raise TypeError(msg)
+            out.append((name, spec))
+        return out
+
+    def names(self) -> list[str]:
+        """Names of all declared layers."""
+        return [name for name, _ in self.items()]
+
+
+# --------------------------------------------------------------------------- value functions
+
+
+class LinearValue(_Frozen):
+    """0 at ``lower`` and 1 at ``upper`` (or the reverse when ``increasing`` is false), clipped."""
+
+    function: Literal["linear"]
+    lower: float
+    upper: float
+    increasing: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> LinearValue:
+        if not self.lower < self.upper:
+            msg = f"lower ({self.lower}) must be smaller than upper ({self.upper})"
+            raise ValueError(msg)
+        return self
+
+
+class BandValue(_Frozen):
+    """1 inside [``ideal_low``, ``ideal_high``], ramping linearly to 0 at ``lower`` and ``upper``."""
+
+    function: Literal["band"]
+    lower: float
+    ideal_low: float
+    ideal_high: float
+    upper: float
+
+    @model_validator(mode="after")
+    def _check(self) -> BandValue:
+        if not (self.lower <= self.ideal_low <= self.ideal_high <= self.upper and self.lower < self.upper):
+            msg = (
+                "band needs lower <= ideal_low <= ideal_high <= upper and lower < upper, got "
+                f"{self.lower}, {self.ideal_low}, {self.ideal_high}, {self.upper}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class StepValue(_Frozen):
+    """A step table: the value of the first threshold the raw value meets.
+
+    With ``mode = "at_most"`` (distances), ``x <= thresholds[i]`` gives ``values[i]``,
+    thresholds ascending; with ``"at_least"`` (counts), ``x >= thresholds[i]``,
+    thresholds descending. Values that meet no threshold get ``otherwise``.
+    """
+
+    function: Literal["step"]
+    thresholds: list[float] = Field(min_length=1)
+    values: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    otherwise: float = Field(default=0.0, ge=0, le=1)
+    mode: Literal["at_most", "at_least"] = "at_most"
+
+    @model_validator(mode="after")
+    def _check(self) -> StepValue:
+        if len(self.thresholds) != len(self.values):
+            msg = f"thresholds ({len(self.thresholds)}) and values ({len(self.values)}) must have the same length"
+            raise ValueError(msg)
+        pairs = list(zip(self.thresholds, self.thresholds[1:], strict=False))
+        ok = all(a < b for a, b in pairs) if self.mode == "at_most" else all(a > b for a, b in pairs)
+        if not ok:
+            order = "ascending" if self.mode == "at_most" else "descending"
+            msg = f"thresholds must be strictly {order} for mode {self.mode!r}, got {self.thresholds}"
+            raise ValueError(msg)
+        return self
+
+
+class IdentityValue(_Frozen):
+    """The raw value itself, clipped to 0..1 (for shares such as coverage)."""
+
+    function: Literal["identity"]
+
+
+ValueSpec = Annotated[LinearValue | BandValue | StepValue | IdentityValue, Field(discriminator="function")]
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+class CriterionSpec(_Frozen):
+    """One criterion: how to measure it, how to value it, its weight."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="identifier used in output columns")
+    kind: Literal["distance", "count", "coverage", "attribute", "area"]
+    label: str = ""
+    layer: str | None = None
+    select: dict[str, str | int | float | list[str | int | float]] = Field(default_factory=dict)
+    field: str | None = None
+    radius_m: float | None = Field(default=None, gt=0)
+    radius_rule: str | None = Field(default=None, description="service name in the rule pack")
+    unit: str = ""
+    weight: float
+    value: ValueSpec
+
+    @model_validator(mode="after")
+    def _check(self) -> CriterionSpec:
+        if self.weight <= 0:
+            msg = (
+                f"weight must be > 0, got {self.weight}; remove the criterion instead of "
+                "giving it a zero or negative weight (use a decreasing value function to prefer low values)"
+            )
+            raise ValueError(msg)
+        needs_layer = self.kind in {"distance", "count", "coverage"}
+        if needs_layer and not self.layer:
+            msg = f"a {self.kind!r} criterion needs `layer`"
+            raise ValueError(msg)
+        if self.kind in {"count", "coverage"} and (self.radius_m is None) == (self.radius_rule is None):
+            msg = f"a {self.kind!r} criterion needs exactly one of `radius_m` or `radius_rule`"
+            raise ValueError(msg)
+        if self.kind == "attribute" and not self.field:
+            msg = "an 'attribute' criterion needs `field` (a parcel column)"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def title(self) -> str:
+        """Human label (``label`` or the name)."""
+        return self.label or self.name.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+class IsolationConstraint(_Frozen):
+    """Exclude parcels inside a zone or within its isolation distance (by hazard class)."""
+
+    kind: Literal["isolation"]
+    layer: str = "zones"
+
+
+class MinAreaConstraint(_Frozen):
+    """Exclude parcels smaller than ``min_area_m2``."""
+
+    kind: Literal["min_area"]
+    min_area_m2: float = Field(gt=0)
+    source: str = ""
+
+
+class AttributeConstraint(_Frozen):
+    """Exclude parcels by a column: values in ``not_in``, or outside ``in``, or failing min/max."""
+
+    kind: Literal["attribute"]
+    field: str
+    not_in: list[str | int | float] | None = None
+    in_: list[str | int | float] | None = Field(default=None, alias="in")
+    min: float | None = None
+    max: float | None = None
+    label: str = ""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> AttributeConstraint:
+        if all(v is None for v in (self.not_in, self.in_, self.min, self.max)):
+            msg = "an attribute constraint needs one of `not_in`, `in`, `min`, `max`"
+            raise ValueError(msg)
+        return self
+
+
+class ExclusionLayerConstraint(_Frozen):
+    """Exclude parcels that overlap (or come within ``buffer_m`` of) a layer's features."""
+
+    kind: Literal["exclusion_layer"]
+    layer: str
+    buffer_m: float = Field(default=0.0, ge=0)
+    max_overlap_share: float = Field(default=0.0, ge=0, lt=1)
+    label: str = ""
+
+
+ConstraintSpec = Annotated[
+    IsolationConstraint | MinAreaConstraint | AttributeConstraint | ExclusionLayerConstraint,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class OutputSpec(_Frozen):
+    """What `landplan run`/`demo` writes."""
+
+    formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = Field(default_factory=lambda: ["csv", "gpkg"])
+    map: bool = True
+    top: int = Field(default=20, ge=1)
+
+
+class ScenarioMeta(_Frozen):
+    """Name, description and global settings."""
+
+    name: str
+    description: str = ""
+    crs: str | None = Field(default=None, description="working CRS in metres; estimated UTM when unset")
+    rule_pack: str = "vn"
+    top_drivers: int = Field(default=2, ge=1)
+
+
+class Scenario(_Frozen):
+    """A whole scenario, with the folder its relative paths are resolved against."""
+
+    scenario: ScenarioMeta
+    layers: Layers
+    criteria: list[CriterionSpec] = Field(min_length=1)
+    constraints: list[ConstraintSpec] = Field(default_factory=list)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    base_dir: Path = Field(default=Path(), exclude=True)
+    source: str = Field(default="<memory>", exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Scenario:
+        names = [c.name for c in self.criteria]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            msg = f"criterion names must be unique; repeated: {dupes}"
+            raise ValueError(msg)
+        layers = set(self.layers.names())
+        for i, c in enumerate(self.criteria):
+            if c.layer is not None and c.layer not in layers:
+                msg = f"criteria[{i}] ({c.name}): layer {c.layer!r} is not declared under [layers]; declared: {sorted(layers)}"
+                raise ValueError(msg)
+        for i, k in enumerate(self.constraints):
+            layer = getattr(k, "layer", None)
+            if layer is not None and layer not in layers:
+                msg = f"constraints[{i}] ({k.kind}): layer {layer!r} is not declared under [layers]; declared: {sorted(layers)}"
+                raise ValueError(msg)
+            if isinstance(k, IsolationConstraint) and layer == "zones" and self.layers.zones is None:
+                msg = f"constraints[{i}] (isolation) needs a [layers.zones] table"
+                raise ValueError(msg)
+        return self
+
+    def layer_path(self, name: str) -> Path | str:
+        """Absolute path of a layer's source (connection strings are returned as they are)."""
+        spec = dict(self.layers.items())[name]
+        if ":" in spec.path and not Path(spec.path).drive:  # PG:..., postgresql://...
+            return spec.path
+        path = Path(spec.path)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def input_paths(self) -> list[Path]:
+        """Every input file of the scenario (for output-path safety checks)."""
+        paths = [p for name in self.layers.names() if isinstance(p := self.layer_path(name), Path)]
+        if self.source != "<memory>":
+            paths.append(Path(self.source).resolve())
+        return paths
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Normalised weights by criterion name (they sum to 1)."""
+        total = sum(c.weight for c in self.criteria)
+        return {c.name: c.weight / total for c in self.criteria}
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"linear", "band", "step", "identity", "isolation", "min_area", "attribute", "exclusion_layer"}:
+            continue  # discriminator tags pydantic inserts into the path
+        elif part.startswith(("function-", "union[")):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _format_errors(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False):
+        loc = _format_loc(tuple(err["loc"]))
+        text = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            text = "unknown key (check the spelling; see the scenario reference in README)"
+        elif err["type"] == "missing":
+            text = "required key is missing"
+        parts.append(f"{loc}: {text}" if loc else text)
+    return "; ".join(parts)
+
+
+def scenario_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, source: str = "<memory>") -> Scenario:
+    """Build a :class:`Scenario` from a parsed TOML/dict (paths relative to ``base_dir``).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``source`` and every wrong field path.
+    """
+    try:
+        return Scenario.model_validate({**data, "base_dir": base_dir or Path.cwd(), "source": source})
+    except pydantic.ValidationError as exc:
+        msg = f"{source}: {_format_errors(exc)}"
+        raise ConfigError(msg) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a TOML scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario file; layer paths inside it are relative to its folder.
+
+    Returns
+    -------
+    Scenario
+        Frozen, validated model.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not TOML, or any field is wrong (the message names the
+        file and the field path).
+
+    Examples
+    --------
+    >>> from landplan import datasets
+    >>> s = load_scenario(datasets.demo_scenario())
+    >>> s.scenario.name
+    'Hanoi demo: social housing for industrial-zone workers'
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"scenario file {path} not found"
+        raise ConfigError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML ({exc})"
+        raise ConfigError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text ({exc})"
+        raise ConfigError(msg) from None
+    return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))

@@ -1,0 +1,196 @@
+"""Constraints: hard exclusions, each returning the reason per excluded parcel.
+
+Every function returns a string Series on the parcel index: ``""`` for parcels the rule
+keeps, and a short human reason for parcels it excludes. :func:`combine` joins them
+into ``eligible`` and ``excluded_by`` columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+import shapely
+import geopandas as gpd
+
+from landplan.criteria._common import check_inputs, geoms
+from landplan.criteria.coverage import QUAD_SEGS, covered_share
+from landplan.errors import InputError
+
+__all__ = ["attribute_filter", "combine", "exclusion_layer", "isolation", "min_area"]
+
+
+def _fmt(values: np.ndarray, fmt: str = "%.0f") -> np.ndarray:
+    return np.char.mod(fmt, values.astype("float64")).astype(object)
+
+
+def _reason(excluded: np.ndarray, text: np.ndarray | str, index: pd.Index, name: str) -> pd.Series:
+    out = np.where(excluded, text, "")
+    return pd.Series(out, index=index, name=name, dtype="object")
+
+
+def isolation(
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    distance_m: pd.Series,
+    zone_label: pd.Series | None = None,
+    name: str = "isolation",
+) -> pd.Series:
+    """Exclude parcels inside a zone or closer to it than its isolation distance.
+
+    A parcel is excluded when its distance to a zone is smaller than that zone's
+    ``distance_m`` (a parcel at exactly the distance is allowed), or when it overlaps the
+    zone. The reason names the closest zone that excludes it.
+
+    Parameters
+    ----------
+    parcels, zones
+        Layers in the same projected CRS, in metres.
+    distance_m
+        Isolation distance per zone, aligned on ``zones.index`` (from the rule pack by
+        hazard class).
+    zone_label
+        Text naming each zone in reasons (default: the zone index).
+    name
+        Name of the returned Series.
+
+    Returns
+    -------
+    pandas.Series
+        Reason text per parcel, ``""`` where the parcel is kept.
+    """
+    check_inputs(parcels, zones, what="isolation constraint")
+    dist_m = distance_m.reindex(zones.index).to_numpy(dtype="float64")
+    if np.isnan(dist_m).any():
+        msg = "isolation constraint: some zones have no isolation distance; give every zone a hazard class"
+        raise InputError(msg)
+    labels = (zone_label if zone_label is not None else zones.index.to_series()).astype(str).to_numpy(dtype=object)
+    pg, zg = geoms(parcels), geoms(zones)
+    tree = shapely.STRtree(zg)
+    left, right = tree.query(pg, predicate="dwithin", distance=float(dist_m.max()))
+    d = shapely.distance(pg[left], zg[right])
+    overlap = shapely.area(shapely.intersection(pg[left], zg[right])) > 0
+    hit = (d < dist_m[right]) | overlap
+    left, right, d, overlap = left[hit], right[hit], d[hit], overlap[hit]
+    # keep the closest violating zone per parcel
+    order = np.lexsort((right, d, left))
+    left, right, d, overlap = left[order], right[order], d[order], overlap[order]
+    first = np.unique(left, return_index=True)[1]
+    left, right, d, overlap = left[first], right[first], d[first], overlap[first]
+    text = np.where(
+        overlap,
+        "inside industrial zone " + labels[right],
+        "within " + _fmt(dist_m[right]) + " m isolation distance of " + labels[right] + " (" + _fmt(d) + " m away)",
+    )
+    out = np.full(len(parcels), "", dtype=object)
+    out[left] = text
+    return pd.Series(out, index=parcels.index, name=name, dtype="object")
+
+
+def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_area") -> pd.Series:
+    """Exclude parcels smaller than ``min_area_m2`` (square metres, projected CRS)."""
+    if min_area_m2 <= 0:
+        msg = f"min_area_m2 must be > 0, got {min_area_m2}"
+        raise ValueError(msg)
+    area = parcels.geometry.area.to_numpy()
+    text = "area " + _fmt(area) + " m2 below minimum " + _fmt(np.array([min_area_m2]))[0] + " m2"
+    return _reason(area < min_area_m2, text, parcels.index, name)
+
+
+def attribute_filter(
+    parcels: gpd.GeoDataFrame,
+    field: str,
+    *,
+    not_in: Sequence[object] | None = None,
+    in_: Sequence[object] | None = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    name: str | None = None,
+) -> pd.Series:
+    """Exclude parcels by a column: in ``not_in``, outside ``in_``, or outside [min, max].
+
+    Missing values are excluded by ``in_``/``min_value``/``max_value`` (they cannot
+    prove they pass) and kept by ``not_in``.
+
+    Raises
+    ------
+    InputError
+        If the column does not exist, or a bound is used on a non-numeric column.
+    """
+    if field not in parcels.columns:
+        msg = f"attribute constraint: parcels have no column {field!r}; columns: {sorted(map(str, parcels.columns))}"
+        raise InputError(msg)
+    col = parcels[field]
+    text = np.full(len(parcels), "", dtype=object)
+    shown = col.astype("string").fillna("<missing>").to_numpy(dtype=object)
+    if not_in is not None:
+        bad = col.isin(list(not_in)).to_numpy()
+        text = np.where(bad & (text == ""), f"{field} = " + shown + " not allowed", text)
+    if in_ is not None:
+        bad = ~col.isin(list(in_)).to_numpy()
+        text = np.where(bad & (text == ""), f"{field} = " + shown + " not in allowed list", text)
+    if min_value is not None or max_value is not None:
+        num = pd.to_numeric(col, errors="coerce")
+        if num.isna().all() and col.notna().any():
+            msg = f"attribute constraint: column {field!r} is not numeric; min/max need numbers"
+            raise InputError(msg)
+        a = num.to_numpy(dtype="float64")
+        if min_value is not None:
+            bad = ~(a >= min_value)
+            text = np.where(bad & (text == ""), f"{field} = " + shown + f" below minimum {min_value:g}", text)
+        if max_value is not None:
+            bad = ~(a <= max_value)
+            text = np.where(bad & (text == ""), f"{field} = " + shown + f" above maximum {max_value:g}", text)
+    return pd.Series(text, index=parcels.index, name=name or f"attribute_{field}", dtype="object")
+
+
+def exclusion_layer(
+    parcels: gpd.GeoDataFrame,
+    features: gpd.GeoDataFrame,
+    *,
+    buffer_m: float = 0.0,
+    max_overlap_share: float = 0.0,
+    label: str = "exclusion layer",
+    name: str = "exclusion",
+) -> pd.Series:
+    """Exclude parcels overlapping an exclusion layer (water, heritage, flood zone...).
+
+    Polygons (or any features with ``buffer_m > 0``, buffered first) exclude a parcel
+    when the share of its area they cover exceeds ``max_overlap_share``. Points and
+    lines without a buffer exclude the parcels they touch.
+    """
+    check_inputs(parcels, features, what=f"exclusion constraint ({label})")
+    fg = geoms(features)
+    if buffer_m > 0:
+        fg = shapely.buffer(fg, buffer_m, quad_segs=QUAD_SEGS)
+    polygonal = shapely.get_type_id(fg) >= 3  # Polygon (3), MultiPolygon (6), collections
+    pg = geoms(parcels)
+    share = covered_share(pg, fg[polygonal])
+    excluded = share > max_overlap_share
+    what = f"{label}" + (f" (+{buffer_m:g} m)" if buffer_m > 0 else "")
+    text = "overlaps " + what + ": " + _fmt(share * 100, "%.1f") + " % of area"
+    if (~polygonal).any():
+        left, _ = shapely.STRtree(fg[~polygonal]).query(pg, predicate="intersects")
+        touched = np.zeros(len(parcels), dtype=bool)
+        touched[left] = True
+        text = np.where(excluded, text, "touches " + what)
+        excluded |= touched
+    return _reason(excluded, text, parcels.index, name)
+
+
+def combine(reasons: Sequence[pd.Series] | pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Combine per-rule reasons into ``eligible`` (bool) and ``excluded_by`` (text).
+
+    ``excluded_by`` joins every rule's reason with ``"; "``; it is ``""`` for eligible parcels.
+    """
+    frame = reasons if isinstance(reasons, pd.DataFrame) else pd.concat(list(reasons), axis=1)
+    text = np.full(len(index), "", dtype=object)
+    for col in frame.columns:  # loop over rules, not parcels
+        part = frame[col].reindex(index).fillna("").to_numpy(dtype=object)
+        text = np.where(part == "", text, np.where(text == "", part, text + "; " + part))
+    return pd.DataFrame(
+        {"eligible": text == "", "excluded_by": pd.Series(text, index=index, dtype="object")}, index=index
+    )

@@ -1,0 +1,111 @@
+"""Weighted sum, deterministic ranks among eligible parcels, and top-driver texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from landplan.errors import InputError
+
+__all__ = ["explain_drivers", "normalise_weights", "rank_eligible", "weighted_sum"]
+
+
+def normalise_weights(weights: Mapping[str, float]) -> pd.Series:
+    """Weights as a Series summing to 1.
+
+    Raises
+    ------
+    InputError
+        If there are no weights, or any weight is zero, negative or not finite.
+    """
+    w = pd.Series(dict(weights), dtype="float64")
+    if w.empty:
+        msg = "no weights given: a score needs at least one weighted criterion"
+        raise InputError(msg)
+    bad = w[~np.isfinite(w) | (w <= 0)]
+    if len(bad):
+        msg = (
+            f"weights must be positive numbers; got {bad.to_dict()}; remove a criterion instead "
+            "of giving it a zero or negative weight"
+        )
+        raise InputError(msg)
+    return w / w.sum()
+
+
+def weighted_sum(values: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd.Series, pd.DataFrame]:
+    """Weighted-sum score of 0..1 criterion values.
+
+    Parameters
+    ----------
+    values
+        One column per criterion, values in 0..1, indexed by parcel.
+    weights
+        Weight per criterion name (normalised here).
+
+    Returns
+    -------
+    score : pandas.Series
+        Named ``"score"``, in 0..1.
+    contributions : pandas.DataFrame
+        ``value * normalised weight`` per criterion; rows sum to the score.
+
+    Raises
+    ------
+    InputError
+        If a weighted criterion has no column or weights are not positive.
+    """
+    w = normalise_weights(weights)
+    missing = [c for c in w.index if c not in values.columns]
+    if missing:
+        msg = f"weights name criteria with no values: {missing}"
+        raise InputError(msg)
+    contributions = values[w.index].mul(w, axis=1)
+    score = contributions.sum(axis=1, min_count=len(w)).rename("score")
+    return score, contributions
+
+
+def rank_eligible(score: pd.Series, eligible: pd.Series) -> pd.Series:
+    """Rank 1..n among eligible parcels: higher score first, ties broken by parcel id.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``Int64`` named ``"rank"``; ``<NA>`` for excluded parcels or missing scores.
+    """
+    ok = eligible.to_numpy(dtype=bool) & score.notna().to_numpy()
+    idx = np.flatnonzero(ok)
+    ids = score.index.to_numpy()[idx]
+    # lexsort: last key is primary -> sort by -score, then by parcel id
+    order = np.lexsort((ids.astype(str) if ids.dtype == object else ids, -score.to_numpy()[idx]))
+    ranks = np.empty(len(idx), dtype="int64")
+    ranks[order] = np.arange(1, len(idx) + 1)
+    out = pd.Series(pd.NA, index=score.index, name="rank", dtype="Int64")
+    out.iloc[idx] = ranks
+    return out
+
+
+def explain_drivers(contributions: pd.DataFrame, labels: Mapping[str, str], *, top: int = 2) -> pd.Series:
+    """Short text naming the criteria that add most to each parcel's score.
+
+    ``"bus stops 0.21, kindergartens 0.15"`` (contribution points out of 1). Criteria with
+    zero contribution are left out; a parcel with none gets ``"none"``.
+    """
+    if contributions.empty:
+        return pd.Series("", index=contributions.index, name="top_drivers", dtype="object")
+    arr = contributions.to_numpy(dtype="float64")
+    arr = np.where(np.isnan(arr), -np.inf, arr)
+    names = np.array([labels.get(c, c) for c in contributions.columns], dtype=object)
+    k = min(top, arr.shape[1])
+    order = np.argsort(-arr, axis=1, kind="stable")[:, :k]
+    top_vals = np.take_along_axis(arr, order, axis=1)
+    text = np.full(arr.shape[0], "", dtype=object)
+    for j in range(k):  # loop over the k drivers, not over parcels
+        vals = top_vals[:, j]
+        label = names[order[:, j]] + " " + np.char.mod("%.2f", np.where(np.isfinite(vals), vals, 0.0)).astype(object)
+        part = np.where(vals > 0, label, "")
+        text = np.where(part == "", text, np.where(text == "", part, text + ", " + part))
+    text = np.where(text == "", "none", text)
+    text = pd.Series(text, index=contributions.index, dtype="object")
+    return text.rename("top_drivers")

@@ -1,0 +1,227 @@
+"""Layer checks that collect every problem before anything is scored.
+
+:func:`check_layer` looks at one layer for its role (empty layer, missing columns, ids,
+null/empty geometries, geometry types, invalid polygons) and returns the findings;
+invalid polygons are repaired explicitly with ``shapely.make_valid`` and counted.
+:class:`ValidationReport` gathers findings from every layer; ``raise_for_errors``
+raises one :class:`~landplan.errors.ValidationError` listing them all.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+import shapely
+import geopandas as gpd
+
+from landplan.errors import GeometryRepairedWarning, ValidationError
+
+__all__ = ["Finding", "ValidationReport", "check_layer", "repair_geometries"]
+
+Level = Literal["error", "warning", "info"]
+GeometryKind = Literal["point", "line", "polygon", "any"]
+
+_TYPES: dict[str, set[str]] = {
+    "point": {"Point", "MultiPoint"},
+    "line": {"LineString", "MultiLineString", "LinearRing"},
+    "polygon": {"Polygon", "MultiPolygon"},
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or note) about one layer."""
+
+    level: Level
+    layer: str
+    message: str
+    source: str = ""
+    field: str | None = None
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.layer}" + (f" ({self.source})" if self.source else "")
+        col = f", field {self.field!r}" if self.field else ""
+        fix = f"; fix: {self.fix}" if self.fix else ""
+        return f"{self.level}: {where}{col}: {self.message}{fix}"
+
+
+@dataclass
+class ValidationReport:
+    """Findings from every layer, plus counts of repaired geometries per layer."""
+
+    findings: list[Finding] = field(default_factory=list)
+    repaired: dict[str, int] = field(default_factory=dict)
+    features: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings that stop a run."""
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
+
+    def extend(self, findings: Sequence[Finding]) -> None:
+        """Add findings."""
+        self.findings.extend(findings)
+
+    def to_text(self) -> str:
+        """The report as plain text, one finding per line."""
+        lines = [f"{name}: {n} features" for name, n in self.features.items()]
+        lines += [str(f) for f in self.findings]
+        errors, warns = len(self.errors), sum(f.level == "warning" for f in self.findings)
+        lines.append(f"{errors} error(s), {warns} warning(s)")
+        return "\n".join(lines)
+
+    def raise_for_errors(self) -> None:
+        """Raise one :class:`ValidationError` listing every error.
+
+        Raises
+        ------
+        ValidationError
+            If there is at least one error.
+        """
+        if self.errors:
+            body = "\n  ".join(str(f) for f in self.errors)
+            msg = f"{len(self.errors)} problem(s) in the input layers:\n  {body}"
+            raise ValidationError(msg)
+
+
+def repair_geometries(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Repair invalid polygons with ``shapely.make_valid(method="structure")``.
+
+    Returns
+    -------
+    geometry : numpy.ndarray
+        Geometries with the invalid ones replaced by their polygonal repair.
+    repaired : numpy.ndarray
+        Boolean mask of the geometries that were repaired.
+    """
+    invalid = ~shapely.is_valid(geometry) & ~shapely.is_missing(geometry)
+    out = geometry.copy()
+    if invalid.any():
+        out[invalid] = shapely.make_valid(geometry[invalid], method="structure", keep_collapsed=False)
+    return out, invalid
+
+
+def _examples(values: Sequence[object], n: int = 5) -> str:
+    shown = ", ".join(repr(v) for v in list(values)[:n])
+    return shown + (", ..." if len(values) > n else "")
+
+
+def check_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    source: str = "",
+    geometry: GeometryKind = "any",
+    id_field: str | None = None,
+    required: Sequence[str] = (),
+    drop_null_geometries: bool = False,
+) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
+    """Check one layer for its role and repair invalid polygons.
+
+    Parameters
+    ----------
+    gdf
+        The layer as read.
+    name
+        Its role name in the scenario (``"parcels"``, ``"zones"``, ...).
+    source
+        File it came from, for messages.
+    geometry
+        Expected geometry family.
+    id_field
+        Column that must be present, non-null and unique.
+    required
+        Other columns the scenario refers to.
+    drop_null_geometries
+        Drop features with null/empty geometry with a warning (feature layers) instead
+        of reporting an error (parcels, zones).
+
+    Returns
+    -------
+    layer : geopandas.GeoDataFrame
+        A new frame with repaired geometries (and null geometries dropped if asked).
+    findings : list of Finding
+    repaired : int
+        Number of geometries repaired.
+    """
+    found: list[Finding] = []
+
+    def add(level: Level, message: str, *, fld: str | None = None, fix: str = "") -> None:
+        found.append(Finding(level, name, message, source=source, field=fld, fix=fix))
+
+    if gdf.empty:
+        add("error", "the layer is empty", fix="check the file, the layer name and any `where` filter")
+        return gdf, found, 0
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    for col in [c for c in (id_field, *required) if c is not None]:
+        if col not in gdf.columns:
+            add("error", f"missing column (columns are: {', '.join(columns)})", fld=col, fix="fix the field name in the scenario")
+    if id_field is not None and id_field in gdf.columns:
+        ids = gdf[id_field]
+        if ids.isna().any():
+            add("error", f"{int(ids.isna().sum())} features have no id", fld=id_field, fix="give every feature an id")
+        dupes = ids[ids.duplicated(keep=False) & ids.notna()]
+        if len(dupes):
+            values = sorted(dupes.astype(str).unique())
+            add("error", f"{len(values)} duplicated ids: {_examples(values)}", fld=id_field, fix="make ids unique")
+
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    out = gdf
+    if missing.any():
+        label = _label_rows(gdf, missing, id_field)
+        if drop_null_geometries:
+            add("warning", f"{int(missing.sum())} features with null/empty geometry dropped ({label})")
+            out = gdf.loc[~missing]
+            geom = geom[~missing]
+        else:
+            add("error", f"{int(missing.sum())} features with null or empty geometry ({label})", fix="remove them or draw them")
+    n_repaired = 0
+    present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    if geometry != "any" and present.any():
+        types = shapely.get_type_id(geom[present])
+        type_names = np.array(
+            ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"],
+            dtype=object,
+        )[types]
+        wrong = sorted(set(type_names) - _TYPES[geometry])
+        if wrong:
+            add(
+                "error",
+                f"expected {geometry} geometries for this role but found {', '.join(wrong)}",
+                fix=f"use a {geometry} layer here (or change the layer's role)",
+            )
+    if geometry in {"polygon", "any"}:
+        repaired_geom, repaired = repair_geometries(geom)
+        if repaired.any():
+            n = n_repaired = int(repaired.sum())
+            still_bad = shapely.is_empty(repaired_geom[repaired]).sum()
+            add(
+                "warning",
+                f"{n} invalid polygons repaired with shapely.make_valid(method='structure') "
+                f"({_label_rows(out, repaired, id_field)})",
+                fix="fix them at the source to silence this",
+            )
+            warnings.warn(f"{name}: {n} invalid geometries repaired with make_valid", GeometryRepairedWarning, stacklevel=2)
+            if still_bad:
+                add("error", f"{int(still_bad)} invalid polygons are empty after repair", fix="redraw them")
+            out = out.set_geometry(gpd.GeoSeries(repaired_geom, index=out.index, crs=out.crs))
+    return out, found, n_repaired
+
+
+def _label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
+    if id_field is not None and id_field in gdf.columns:
+        values = gdf.loc[mask, id_field].astype(str).tolist()
+        return f"{id_field} {_examples(values)}"
+    return f"rows {_examples(np.flatnonzero(mask).tolist())}"

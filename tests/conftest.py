@@ -1,0 +1,138 @@
+"""Shared fixtures: tiny layers whose answers can be checked by hand.
+
+The parcel grid is 3 x 3 parcels of 100 m x 100 m in UTM 48N (EPSG:32648), ids P0..P8
+row by row from the south-west corner at (X0, Y0):
+
+    P6 P7 P8      y 200..300
+    P3 P4 P5      y 100..200
+    P0 P1 P2      y   0..100
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import shapely
+import geopandas as gpd
+
+X0, Y0 = 580_000.0, 2_330_000.0
+CRS = "EPSG:32648"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "hanoi"
+
+
+def box(x: float, y: float, w: float = 100.0, h: float = 100.0) -> shapely.Polygon:
+    """A box relative to the grid origin."""
+    return shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+
+
+def pt(x: float, y: float) -> shapely.Point:
+    """A point relative to the grid origin."""
+    return shapely.Point(X0 + x, Y0 + y)
+
+
+@pytest.fixture
+def grid() -> gpd.GeoDataFrame:
+    """3x3 grid of 100 m parcels, indexed by parcel_id P0..P8, with landuse and price."""
+    cells = [box(x, y) for y in (0, 100, 200) for x in (0, 100, 200)]
+    return gpd.GeoDataFrame(
+        {
+            "landuse": ["vacant", "vacant", "rice_protected", "vacant", "residential", "vacant", "vacant", "vacant", "public"],
+            "price": [10.0, 12, 14, 16, 18, 20, 22, 24, 26],
+        },
+        index=pd.Index([f"P{i}" for i in range(9)], name="parcel_id"),
+        geometry=cells,
+        crs=CRS,
+    )
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path, grid: gpd.GeoDataFrame) -> Path:
+    """A folder with a small scenario: the grid, one zone, facilities, a lake."""
+    d = tmp_path / "scn"
+    d.mkdir()
+    grid.reset_index().to_file(d / "parcels.gpkg", layer="parcels", engine="pyogrio")
+    # a zone 50 m west of the grid (x -150..-50, y 0..300), hazard class IV (100 m isolation)
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z1"], "name": ["KCN Thăng Long"], "hazard": ["IV"], "workers": [1000]},
+        geometry=[box(-150, 0, 100, 300)],
+        crs=CRS,
+    )
+    zones.to_file(d / "zones.geojson", engine="pyogrio")
+    fac = gpd.GeoDataFrame(
+        {"fac_id": ["F1", "F2", "F3"], "kind": ["school", "school", "clinic"], "name": ["Trường A", "Trường B", "Trạm Y tế"]},
+        geometry=[pt(50, 50), pt(250, 250), pt(150, 150)],
+        crs=CRS,
+    ).to_crs(4326)
+    fac.to_file(d / "facilities.shp", engine="pyogrio", encoding="UTF-8")
+    lake = gpd.GeoDataFrame({"name": ["Hồ"]}, geometry=[box(200, 100, 100, 50)], crs=CRS)
+    lake.to_file(d / "water.fgb", engine="pyogrio")
+    (d / "scenario.toml").write_text(SCENARIO_TOML, encoding="utf-8")
+    return d
+
+
+SCENARIO_TOML = textwrap.dedent(
+    """
+    [scenario]
+    name = "grid test"
+    crs = "EPSG:32648"
+
+    [layers.parcels]
+    path = "parcels.gpkg"
+    id_field = "parcel_id"
+
+    [layers.zones]
+    path = "zones.geojson"
+    id_field = "zone_id"
+    name_field = "name"
+    hazard_field = "hazard"
+    workers_field = "workers"
+
+    [layers.facilities]
+    path = "facilities.shp"
+    id_field = "fac_id"
+    name_field = "name"
+
+    [layers.water]
+    path = "water.fgb"
+
+    [[criteria]]
+    name = "zone_distance"
+    kind = "distance"
+    layer = "zones"
+    weight = 2
+    value = { function = "linear", lower = 0, upper = 1000, increasing = false }
+
+    [[criteria]]
+    name = "schools"
+    kind = "count"
+    layer = "facilities"
+    select = { kind = "school" }
+    radius_m = 100
+    weight = 1
+    value = { function = "step", mode = "at_least", thresholds = [2, 1], values = [1.0, 0.5] }
+
+    [[criteria]]
+    name = "price"
+    kind = "attribute"
+    field = "price"
+    weight = 1
+    value = { function = "linear", lower = 10, upper = 26, increasing = false }
+
+    [[constraints]]
+    kind = "isolation"
+
+    [[constraints]]
+    kind = "attribute"
+    field = "landuse"
+    not_in = ["rice_protected", "public"]
+
+    [[constraints]]
+    kind = "exclusion_layer"
+    layer = "water"
+    label = "lake"
+    """
+)
