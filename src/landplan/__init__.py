@@ -44,7 +44,7 @@ __all__ = ["__version__", *sorted(_LAZY)]
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in {"criteria", "constraints", "scoring", "datasets", "validate_layers", "crs", "io", "errors", "config", "mapping", "pipeline"}:
+    if name in {"criteria", "constraints", "scoring", "datasets", "crs", "io", "errors", "config", "mapping", "pipeline", "validation"}:
         return importlib.import_module(f"landplan.{name}")
     msg = f"module 'landplan' has no attribute {name!r}"
     raise AttributeError(msg)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from landplan.errors import ConfigError, RulePackError
 
@@ -317,14 +317,19 @@ class CriterionSpec(_Frozen):
     weight: float
     value: ValueSpec
 
-    @model_validator(mode="after")
-    def _check(self) -> CriterionSpec:
-        if self.weight <= 0:
+    @field_validator("weight")
+    @classmethod
+    def _positive_weight(cls, weight: float) -> float:
+        if not weight > 0 or weight != weight or weight == float("inf"):
             msg = (
-                f"weight must be > 0, got {self.weight}; remove the criterion instead of "
+                f"weight must be > 0, got {weight}; remove the criterion instead of "
                 "giving it a zero or negative weight (use a decreasing value function to prefer low values)"
             )
             raise ValueError(msg)
+        return weight
+
+    @model_validator(mode="after")
+    def _check(self) -> CriterionSpec:
         needs_layer = self.kind in {"distance", "count", "coverage"}
         if needs_layer and not self.layer:
             msg = f"a {self.kind!r} criterion needs `layer`"

@@ -1,0 +1,89 @@
+"""Scenario and rule-pack loading: every mistake names the file and the field path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import SCENARIO_TOML
+from landplan.config import load_rule_pack, load_scenario
+from landplan.errors import ConfigError, RulePackError
+
+
+def write(tmp_path, text, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_loads_the_grid_scenario(scenario_dir):
+    s = load_scenario(scenario_dir / "scenario.toml")
+    assert [c.name for c in s.criteria] == ["zone_distance", "schools", "price"]
+    assert s.weights == {"zone_distance": 0.5, "schools": 0.25, "price": 0.25}
+    assert s.layer_path("parcels") == (scenario_dir / "parcels.gpkg").resolve()
+    assert s.layers.names() == ["parcels", "zones", "facilities", "water"]
+    with pytest.raises(Exception, match="frozen"):
+        s.scenario.name = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('name = "grid test"', 'name = "grid test"\ncolour = "red"', "scenario.colour: unknown key"),
+        ("weight = 2", "weight = 0", "criteria[0].weight"),
+        ("weight = 2", "weight = -1", "weight must be > 0"),
+        ("weight = 2", 'weight = "heavy"', "criteria[0].weight: Input should be a valid number"),
+        ('lower = 0, upper = 1000', "lower = 1000, upper = 10", "criteria[0].value: lower (1000.0) must be smaller"),
+        ('layer = "zones"\nweight', 'layer = "zonez"\nweight', "layer 'zonez' is not declared"),
+        ('function = "linear"', 'function = "cubic"', "criteria[0].value"),
+        ("radius_m = 100", "", "criteria[1]: a 'count' criterion needs exactly one of"),
+        ('kind = "isolation"', 'kind = "isolate"', "constraints[0]"),
+        ('path = "parcels.gpkg"\n', "", "layers.parcels.path: required key is missing"),
+    ],
+)
+def test_mistakes_name_file_and_field(tmp_path, old, new, expected):
+    assert old in SCENARIO_TOML
+    p = write(tmp_path, SCENARIO_TOML.replace(old, new, 1))
+    with pytest.raises(ConfigError) as info:
+        load_scenario(p)
+    text = str(info.value)
+    assert str(p) in text
+    assert expected in text, text
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_scenario(write(tmp_path, "[scenario\nname="))
+    with pytest.raises(ConfigError, match="not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_duplicate_criterion_names(tmp_path):
+    text = SCENARIO_TOML.replace('name = "schools"', 'name = "price"')
+    with pytest.raises(ConfigError, match=re.escape("repeated: ['price']")):
+        load_scenario(write(tmp_path, text))
+
+
+def test_builtin_rule_pack_values_have_citations():
+    pack = load_rule_pack("vn")
+    assert pack.isolation_m("I") == 1000
+    assert [pack.isolation_m(c) for c in ("II", "III", "IV", "V")] == [500, 300, 100, 50]
+    assert pack.radius_m("kindergarten") == 300
+    for group in (pack.isolation_distance_m, pack.service_radius_m):
+        for key, rule in group.items():
+            assert rule.source, key
+            assert isinstance(rule.verified, bool)
+    assert not pack.service_radius_m["bus_stop"].verified
+    with pytest.raises(RulePackError, match="known classes"):
+        pack.isolation_m("VI")
+
+
+def test_rule_pack_errors(tmp_path):
+    with pytest.raises(RulePackError, match="built-in packs"):
+        load_rule_pack("xx")
+    bad = write(tmp_path, '[meta]\nname = "x"\ntitle = "t"\n[service_radius_m.a]\nvalue = 3\n', "pack.toml")
+    with pytest.raises(RulePackError, match=r"service_radius_m.a.source: required key is missing"):
+        load_rule_pack(bad)
+    ok = write(tmp_path, '[meta]\nname = "x"\ntitle = "t"\n[service_radius_m.a]\nvalue = 3\nsource = "s"\nverified = false\n', "ok.toml")
+    assert load_rule_pack("ok.toml", base=tmp_path).radius_m("a") == 3

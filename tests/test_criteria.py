@@ -1,0 +1,154 @@
+"""Criteria against hand-computed values and brute-force shapely computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import shapely
+import geopandas as gpd
+
+from conftest import CRS, X0, Y0, box, pt
+from landplan.criteria import attribute, count_within, coverage_share, nearest_distance, parcel_area
+from landplan.errors import CRSError, InputError
+
+
+def feats(*geoms) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=list(geoms), crs=CRS)
+
+
+# ------------------------------------------------------------------ by hand
+
+
+def test_nearest_distance_by_hand(grid):
+    d = nearest_distance(grid, feats(pt(-50, 50)), name="d")
+    assert d.name == "d"
+    pd.testing.assert_index_equal(d.index, grid.index)
+    assert d["P0"] == 50 and d["P1"] == 150 and d["P2"] == 250
+    assert d["P4"] == pytest.approx(math.hypot(150, 50))
+
+
+def test_nearest_distance_is_zero_when_touching_or_inside(grid):
+    d = nearest_distance(grid, feats(pt(150, 150), shapely.LineString([(X0 + 300, Y0), (X0 + 300, Y0 + 300)])))
+    assert d["P4"] == 0  # point inside
+    assert d["P2"] == 0 and d["P5"] == 0 and d["P8"] == 0  # line on the east edge
+    assert d["P0"] == pytest.approx(math.hypot(50, 50))
+
+
+def test_count_within_by_hand(grid):
+    f = feats(pt(50, 50), pt(250, 250))
+    c = count_within(grid, f, radius_m=100)
+    assert c.to_dict() == {"P0": 1, "P1": 1, "P2": 0, "P3": 1, "P4": 2, "P5": 1, "P6": 0, "P7": 1, "P8": 1}
+    assert c.dtype == "int64"
+    # the radius is inclusive: P2 is exactly 150 m from both points
+    assert count_within(grid, f, radius_m=150)["P2"] == 2
+
+
+def test_coverage_by_hand(grid):
+    # a 50 m circle around the centre of P4 lies inside P4: share = pi * 50^2 / 100^2
+    cov = coverage_share(grid, feats(pt(150, 150)), radius_m=50)
+    assert cov["P4"] == pytest.approx(math.pi / 4, abs=1e-3)
+    assert (cov.drop("P4") == 0).all()
+    # a radius of 213 m (> corner distance 212.1 m) covers all nine parcels fully
+    assert (coverage_share(grid, feats(pt(150, 150)), radius_m=213) == 1).all()
+    # two overlapping circles are not counted twice: same point twice = one circle
+    twice = coverage_share(grid, feats(pt(150, 150), pt(150, 150)), radius_m=50)
+    assert twice["P4"] == pytest.approx(math.pi / 4, abs=1e-3)
+
+
+def test_coverage_of_half_plane_line(grid):
+    # a line along y = 150 with radius 50 covers the band y 100..200 -> the middle row fully
+    line = shapely.LineString([(X0 - 500, Y0 + 150), (X0 + 800, Y0 + 150)])
+    cov = coverage_share(grid, feats(line), radius_m=50)
+    assert cov[["P3", "P4", "P5"]].tolist() == [1.0, 1.0, 1.0]
+    assert cov[["P0", "P1", "P2", "P6", "P7", "P8"]].eq(0).all()
+
+
+def test_attribute_and_area(grid):
+    assert attribute(grid, "price")["P3"] == 16
+    assert parcel_area(grid).eq(10_000).all()
+    with pytest.raises(InputError, match="no column 'nope'"):
+        attribute(grid, "nope")
+    with pytest.raises(InputError, match="not numeric"):
+        attribute(grid, "landuse")
+
+
+def test_crs_mismatch_and_geographic_are_refused(grid):
+    with pytest.raises(CRSError, match="different CRSs"):
+        nearest_distance(grid, feats(pt(0, 0)).to_crs(4326))
+    with pytest.raises(CRSError, match="geographic"):
+        count_within(grid.to_crs(4326), feats(pt(0, 0)).to_crs(4326), radius_m=10)
+
+
+def test_empty_feature_layer_is_an_error(grid):
+    with pytest.raises(InputError, match="empty"):
+        coverage_share(grid, feats()[:0], radius_m=10)
+
+
+# ------------------------------------------------------------------ brute force
+
+
+coords = st.floats(-500, 1500, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def layers(draw):
+    n_parcels = draw(st.integers(1, 12))
+    parcels = []
+    for _ in range(n_parcels):
+        x, y = draw(coords), draw(coords)
+        w, h = draw(st.floats(5, 400)), draw(st.floats(5, 400))
+        parcels.append(shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h))
+    n_feats = draw(st.integers(1, 15))
+    fs = []
+    for _ in range(n_feats):
+        x, y = draw(coords), draw(coords)
+        if draw(st.booleans()):
+            fs.append(shapely.Point(X0 + x, Y0 + y))
+        else:
+            dx, dy = draw(st.floats(1, 800)), draw(st.floats(-800, 800))  # no zero-length (invalid) lines
+            fs.append(shapely.LineString([(X0 + x, Y0 + y), (X0 + x + dx, Y0 + y + dy)]))
+    radius = draw(st.floats(1, 800))
+    p = gpd.GeoDataFrame(geometry=parcels, crs=CRS, index=pd.Index([f"p{i}" for i in range(n_parcels)]))
+    return p, gpd.GeoDataFrame(geometry=fs, crs=CRS), radius
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers())
+def test_distance_and_count_match_brute_force(data):
+    parcels, features, radius = data
+    d = nearest_distance(parcels, features)
+    c = count_within(parcels, features, radius_m=radius)
+    for pid, geom in parcels.geometry.items():
+        dists = [shapely.distance(geom, f) for f in features.geometry]
+        assert d[pid] == min(dists)
+        assert c[pid] == sum(x <= radius for x in dists)
+
+
+@settings(max_examples=40, deadline=None)
+@given(layers())
+def test_coverage_matches_brute_force(data):
+    parcels, features, radius = data
+    cov = coverage_share(parcels, features, radius_m=radius)
+    # independent computation: one fine-grained buffer union, then area per parcel
+    service = shapely.union_all([shapely.buffer(f, radius, quad_segs=64) for f in features.geometry])
+    for pid, geom in parcels.geometry.items():
+        expected = shapely.area(shapely.intersection(geom, service)) / shapely.area(geom)
+        assert cov[pid] == pytest.approx(expected, abs=0.005)
+    assert cov.between(0, 1).all()
+
+
+def test_coverage_handles_many_overlapping_facilities():
+    rng = np.random.default_rng(7)
+    parcels = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(2000, 0, 50, 50)], crs=CRS)
+    pts = feats(*[pt(x, y) for x, y in rng.uniform(0, 1000, size=(300, 2))])
+    cov = coverage_share(parcels, pts, radius_m=60)
+    union = shapely.union_all(shapely.buffer(np.asarray(pts.geometry.array), 60, quad_segs=64))
+    expected = shapely.area(shapely.intersection(parcels.geometry.iloc[0], union)) / 1e6
+    assert cov.iloc[0] == pytest.approx(expected, abs=0.005)
+    assert cov.iloc[1] == 0

@@ -1,0 +1,121 @@
+"""Validation collects every problem in every layer before anything is scored."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import shapely
+import geopandas as gpd
+
+import landplan
+from conftest import CRS, box, pt
+from landplan.errors import GeometryRepairedWarning, ValidationError
+from landplan.validation import check_layer
+
+
+def test_check_layer_reports_everything_at_once(grid):
+    bad = grid.reset_index()
+    bad.loc[1, "parcel_id"] = "P0"  # duplicate id
+    bad.loc[2, "geometry"] = None  # null geometry
+    bad.loc[3, "geometry"] = shapely.Polygon()  # empty
+    bad.loc[4, "geometry"] = pt(0, 0)  # wrong type
+    bowtie = shapely.Polygon([(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)])
+    bad.loc[5, "geometry"] = shapely.affinity.translate(bowtie, 580_000, 2_330_000)  # invalid
+    with pytest.warns(GeometryRepairedWarning):
+        out, findings, repaired = check_layer(bad, name="parcels", geometry="polygon", id_field="parcel_id", required=["zoning"])
+    text = "\n".join(map(str, findings))
+    assert "field 'zoning': missing column" in text
+    assert "1 duplicated ids: 'P0'" in text
+    assert "2 features with null or empty geometry (parcel_id 'P2', 'P3')" in text
+    assert "expected polygon geometries for this role but found Point" in text
+    assert "1 invalid polygons repaired" in text
+    assert repaired == 1
+    assert out.geometry.iloc[5].is_valid
+    assert out.geometry.iloc[5].area == pytest.approx(5000)  # two triangles of the bow-tie
+    assert bad.geometry.iloc[5].is_valid is False  # input untouched
+
+
+def test_empty_layer(grid):
+    _, findings, _ = check_layer(grid.iloc[:0], name="parcels", geometry="polygon")
+    assert [f.message for f in findings] == ["the layer is empty"]
+
+
+def test_scenario_validation_lists_problems_of_all_layers(scenario_dir):
+    parcels = gpd.read_file(scenario_dir / "parcels.gpkg")
+    parcels.loc[1, "parcel_id"] = "P0"
+    parcels.to_file(scenario_dir / "parcels.gpkg", layer="parcels")
+    zones = gpd.read_file(scenario_dir / "zones.geojson")
+    zones["hazard"] = "VII"
+    zones.to_file(scenario_dir / "zones.geojson")
+    text = (scenario_dir / "scenario.toml").read_text().replace('field = "price"', 'field = "prize"')
+    (scenario_dir / "scenario.toml").write_text(text)
+
+    report = landplan.validate(scenario_dir / "scenario.toml")
+    assert not report.ok
+    messages = report.to_text()
+    assert "duplicated ids: 'P0'" in messages
+    assert "field 'prize': missing column" in messages
+    assert "hazard classes ['VII'] are not in rule pack 'vn'" in messages
+    assert str(scenario_dir / "parcels.gpkg") in messages
+    with pytest.raises(ValidationError, match="3 problem"):
+        landplan.load_layers(scenario_dir / "scenario.toml")
+
+
+def test_point_zones_get_disc_footprints(scenario_dir):
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z1"], "name": ["KCN"], "hazard": ["IV"], "workers": [5], "area_ha": [3.14159265]},
+        geometry=[pt(-200, 150)],
+        crs=CRS,
+    )
+    zones.to_file(scenario_dir / "zones.geojson")
+    text = (scenario_dir / "scenario.toml").read_text().replace('workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
+    (scenario_dir / "scenario.toml").write_text(text)
+    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    z = layers.frames["zones"]
+    assert z.geometry.iloc[0].area == pytest.approx(31_415.9, rel=1e-3)  # 3.14 ha disc, radius 100 m
+    assert z["footprint"].iloc[0].startswith("derived")
+    assert z["isolation_m"].iloc[0] == 100
+
+
+def test_point_zones_without_area_are_reported(scenario_dir):
+    zones = gpd.GeoDataFrame({"zone_id": ["Z1"], "name": ["KCN"], "hazard": ["IV"], "workers": [5]}, geometry=[pt(-200, 150)], crs=CRS)
+    zones.to_file(scenario_dir / "zones.geojson")
+    report = landplan.validate(scenario_dir / "scenario.toml")
+    assert "zones are points; a footprint needs their area" in report.to_text()
+
+
+def test_reprojection_happens_once_to_the_working_crs(scenario_dir):
+    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    assert all(f.crs.equals(CRS) for f in layers.frames.values())
+    # facilities were stored in EPSG:4326: they come back in metres near their true place
+    fac = layers.frames["facilities"].set_index("fac_id")
+    assert fac.geometry["F1"].distance(pt(50, 50)) < 0.01
+    assert list(layers.parcels.index) == [f"P{i}" for i in range(9)]
+    assert isinstance(layers.parcels.index, pd.Index) and layers.parcels.index.name == "parcel_id"
+
+
+def test_estimated_utm_when_no_crs_given(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text().replace('crs = "EPSG:32648"\n', "")
+    (scenario_dir / "scenario.toml").write_text(text)
+    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    assert layers.crs.to_epsg() == 32648
+
+
+def test_geographic_scenario_crs_is_refused(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text().replace('crs = "EPSG:32648"', 'crs = "EPSG:4326"')
+    (scenario_dir / "scenario.toml").write_text(text)
+    report = landplan.validate(scenario_dir / "scenario.toml")
+    assert "is not projected" in report.to_text()
+
+
+def test_repaired_geometries_are_counted_in_report(scenario_dir):
+    parcels = gpd.read_file(scenario_dir / "parcels.gpkg")
+    bowtie = shapely.Polygon([(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)])
+    parcels.loc[4, "geometry"] = shapely.affinity.translate(bowtie, 580_100, 2_330_100)
+    parcels.to_file(scenario_dir / "parcels.gpkg", layer="parcels")
+    with pytest.warns(GeometryRepairedWarning):
+        layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    assert layers.report.repaired == {"parcels": 1}
+    assert layers.parcels.geometry["P4"].is_valid
+    assert box(0, 0).is_valid
