@@ -1,0 +1,121 @@
+"""The `landplan` CLI through typer's CliRunner: outputs, exit codes and messages."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from landplan.cli import app
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def scenario(scenario_dir):
+    return str(scenario_dir / "scenario.toml")
+
+
+def test_rank_csv_to_stdout(runner, scenario):
+    r = runner.invoke(app, ["rank", scenario])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(io.StringIO(r.stdout))
+    assert list(table["parcel_id"][:3]) == ["P4", "P1", "P7"]
+    assert {"rank", "score", "eligible", "excluded_by", "top_drivers", "centroid_lon", "centroid_lat"} <= set(table.columns)
+    assert len(table) == 9
+
+
+def test_rank_top_to_file_and_formats(runner, scenario, tmp_path):
+    out = tmp_path / "top.gpkg"
+    r = runner.invoke(app, ["rank", scenario, "--top", "2", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "wrote 2 parcels" in r.stderr
+    import geopandas as gpd
+
+    back = gpd.read_file(out)
+    assert list(back["parcel_id"]) == ["P4", "P1"]
+    r = runner.invoke(app, ["rank", scenario, "-o", str(tmp_path / "x.json"), "--format", "geojson"])
+    assert r.exit_code == 0, r.output
+    assert gpd.read_file(tmp_path / "x.json").crs.to_epsg() == 4326
+
+
+def test_rank_refuses_overwrite_and_inputs(runner, scenario, scenario_dir, tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("keep")
+    r = runner.invoke(app, ["rank", scenario, "-o", str(out)])
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: ") and "--overwrite" in r.stderr
+    assert out.read_text() == "keep"
+    r = runner.invoke(app, ["rank", scenario, "-o", str(out), "--overwrite"])
+    assert r.exit_code == 0 and out.read_text().startswith("parcel_id,")
+    r = runner.invoke(app, ["rank", scenario, "-o", str(scenario_dir / "parcels.gpkg"), "--overwrite"])
+    assert r.exit_code == 2 and "is an input of this run" in r.stderr
+
+
+def test_bad_input_gives_one_line_error_and_exit_2(runner, scenario_dir):
+    p = scenario_dir / "scenario.toml"
+    p.write_text(p.read_text().replace("weight = 2", "weight = 0"))
+    r = runner.invoke(app, ["rank", str(p)])
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"error: {p}: criteria[0].weight: weight must be > 0")
+    assert "Traceback" not in r.output
+    assert r.stdout == ""
+
+
+def test_missing_layer_file(runner, scenario_dir):
+    (scenario_dir / "water.fgb").unlink()
+    r = runner.invoke(app, ["rank", str(scenario_dir / "scenario.toml")])
+    assert r.exit_code == 2
+    assert "water.fgb: file not found" in r.stderr
+
+
+def test_validate_command(runner, scenario, scenario_dir):
+    r = runner.invoke(app, ["validate", scenario])
+    assert r.exit_code == 0, r.output
+    assert "parcels: 9 features" in r.stdout and "0 error(s)" in r.stdout
+    p = scenario_dir / "scenario.toml"
+    p.write_text(p.read_text().replace('field = "price"', 'field = "prize"'))
+    r = runner.invoke(app, ["validate", str(p)])
+    assert r.exit_code == 2
+    assert "field 'prize': missing column" in r.stdout
+
+
+def test_map_command(runner, scenario, tmp_path):
+    out = tmp_path / "m.html"
+    r = runner.invoke(app, ["map", scenario, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    # folium embeds GeoJSON with JSON escapes; the browser decodes them to the same text
+    assert json.dumps("KCN Thăng Long")[1:-1] in html
+    assert "P4" in html and "Top 20 parcels" in html and "L.control.layers" in html
+    assert "© OpenStreetMap contributors" in html or "OpenStreetMap" in html
+    r = runner.invoke(app, ["map", scenario, "-o", str(out)])
+    assert r.exit_code == 2 and "--overwrite" in r.stderr
+
+
+def test_run_command_writes_everything(runner, scenario, tmp_path):
+    out = tmp_path / "run"
+    r = runner.invoke(app, ["run", scenario, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "map.html", "ranked.csv", "ranked.gpkg"]
+    assert "3 eligible" in r.stdout
+
+
+def test_usage_errors_exit_2(runner, tmp_path):
+    assert runner.invoke(app, ["rank", str(tmp_path / "missing.toml")]).exit_code == 2
+    assert runner.invoke(app, ["nope"]).exit_code == 2
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout.startswith("landplan ")
+
+
+def test_verbose_logs_go_to_stderr(runner, scenario):
+    r = runner.invoke(app, ["-v", "rank", scenario])
+    assert r.exit_code == 0
+    assert "working CRS" in r.stderr
+    assert "working CRS" not in r.stdout
