@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import shapely
 import geopandas as gpd
+import shapely
 
 X0, Y0 = 580_000.0, 2_330_000.0
 CRS = "EPSG:32648"
@@ -40,7 +40,17 @@ def grid() -> gpd.GeoDataFrame:
     cells = [box(x, y) for y in (0, 100, 200) for x in (0, 100, 200)]
     return gpd.GeoDataFrame(
         {
-            "landuse": ["vacant", "vacant", "rice_protected", "vacant", "residential", "vacant", "vacant", "vacant", "public"],
+            "landuse": [
+                "vacant",
+                "vacant",
+                "rice_protected",
+                "vacant",
+                "residential",
+                "vacant",
+                "vacant",
+                "vacant",
+                "public",
+            ],
             "price": [10.0, 12, 14, 16, 18, 20, 22, 24, 26],
         },
         index=pd.Index([f"P{i}" for i in range(9)], name="parcel_id"),
@@ -63,7 +73,11 @@ def scenario_dir(tmp_path: Path, grid: gpd.GeoDataFrame) -> Path:
     )
     zones.to_file(d / "zones.geojson", engine="pyogrio")
     fac = gpd.GeoDataFrame(
-        {"fac_id": ["F1", "F2", "F3"], "kind": ["school", "school", "clinic"], "name": ["Trường A", "Trường B", "Trạm Y tế"]},
+        {
+            "fac_id": ["F1", "F2", "F3"],
+            "kind": ["school", "school", "clinic"],
+            "name": ["Trường A", "Trường B", "Trạm Y tế"],
+        },
         geometry=[pt(50, 50), pt(250, 250), pt(150, 150)],
         crs=CRS,
     ).to_crs(4326)

@@ -27,7 +27,9 @@ def test_rank_csv_to_stdout(runner, scenario):
     assert r.exit_code == 0, r.output
     table = pd.read_csv(io.StringIO(r.stdout))
     assert list(table["parcel_id"][:3]) == ["P4", "P1", "P7"]
-    assert {"rank", "score", "eligible", "excluded_by", "top_drivers", "centroid_lon", "centroid_lat"} <= set(table.columns)
+    assert {"rank", "score", "eligible", "excluded_by", "top_drivers", "centroid_lon", "centroid_lat"} <= set(
+        table.columns
+    )
     assert len(table) == 9
 
 

@@ -34,7 +34,7 @@ def test_loads_the_grid_scenario(scenario_dir):
         ("weight = 2", "weight = 0", "criteria[0].weight"),
         ("weight = 2", "weight = -1", "weight must be > 0"),
         ("weight = 2", 'weight = "heavy"', "criteria[0].weight: Input should be a valid number"),
-        ('lower = 0, upper = 1000', "lower = 1000, upper = 10", "criteria[0].value: lower (1000.0) must be smaller"),
+        ("lower = 0, upper = 1000", "lower = 1000, upper = 10", "criteria[0].value: lower (1000.0) must be smaller"),
         ('layer = "zones"\nweight', 'layer = "zonez"\nweight', "layer 'zonez' is not declared"),
         ('function = "linear"', 'function = "cubic"', "criteria[0].value"),
         ("radius_m = 100", "", "criteria[1]: a 'count' criterion needs exactly one of"),
@@ -85,5 +85,9 @@ def test_rule_pack_errors(tmp_path):
     bad = write(tmp_path, '[meta]\nname = "x"\ntitle = "t"\n[service_radius_m.a]\nvalue = 3\n', "pack.toml")
     with pytest.raises(RulePackError, match=r"service_radius_m.a.source: required key is missing"):
         load_rule_pack(bad)
-    ok = write(tmp_path, '[meta]\nname = "x"\ntitle = "t"\n[service_radius_m.a]\nvalue = 3\nsource = "s"\nverified = false\n', "ok.toml")
+    write(
+        tmp_path,
+        '[meta]\nname = "x"\ntitle = "t"\n[service_radius_m.a]\nvalue = 3\nsource = "s"\nverified = false\n',
+        "ok.toml",
+    )
     assert load_rule_pack("ok.toml", base=tmp_path).radius_m("a") == 3

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from conftest import CRS, X0, Y0, box, pt
 from landplan.constraints import attribute_filter, combine, exclusion_layer, isolation, min_area
@@ -21,7 +21,9 @@ def zones(*geoms, ids=None):
 def test_isolation_distance_by_hazard_class(grid):
     # Z0 overlaps P0; Z1 lies 120 m east of the grid (x 420..520)
     z = zones(box(-50, -50, 100, 100), box(420, 0, 100, 100))
-    reasons = isolation(grid, z, distance_m=pd.Series({"Z0": 50.0, "Z1": 200.0}), zone_label=pd.Series({"Z0": "A", "Z1": "B"}))
+    reasons = isolation(
+        grid, z, distance_m=pd.Series({"Z0": 50.0, "Z1": 200.0}), zone_label=pd.Series({"Z0": "A", "Z1": "B"})
+    )
     assert reasons["P0"] == "inside industrial zone A"
     # P1 is 50 m from Z0 (x=50 edge .. 100): exactly at the distance -> allowed
     assert reasons["P1"] == ""

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from conftest import CRS, X0, Y0, box, pt
 from landplan.criteria import attribute, count_within, coverage_share, nearest_distance, parcel_area

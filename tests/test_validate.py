@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import shapely
 import geopandas as gpd
+import shapely
 
 import landplan
 from conftest import CRS, box, pt
@@ -23,7 +23,9 @@ def test_check_layer_reports_everything_at_once(grid):
     bowtie = shapely.Polygon([(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)])
     bad.loc[5, "geometry"] = shapely.affinity.translate(bowtie, 580_000, 2_330_000)  # invalid
     with pytest.warns(GeometryRepairedWarning):
-        out, findings, repaired = check_layer(bad, name="parcels", geometry="polygon", id_field="parcel_id", required=["zoning"])
+        out, findings, repaired = check_layer(
+            bad, name="parcels", geometry="polygon", id_field="parcel_id", required=["zoning"]
+        )
     text = "\n".join(map(str, findings))
     assert "field 'zoning': missing column" in text
     assert "1 duplicated ids: 'P0'" in text
@@ -69,7 +71,11 @@ def test_point_zones_get_disc_footprints(scenario_dir):
         crs=CRS,
     )
     zones.to_file(scenario_dir / "zones.geojson")
-    text = (scenario_dir / "scenario.toml").read_text().replace('workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
+    text = (
+        (scenario_dir / "scenario.toml")
+        .read_text()
+        .replace('workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
+    )
     (scenario_dir / "scenario.toml").write_text(text)
     layers = landplan.load_layers(scenario_dir / "scenario.toml")
     z = layers.frames["zones"]
@@ -79,7 +85,9 @@ def test_point_zones_get_disc_footprints(scenario_dir):
 
 
 def test_point_zones_without_area_are_reported(scenario_dir):
-    zones = gpd.GeoDataFrame({"zone_id": ["Z1"], "name": ["KCN"], "hazard": ["IV"], "workers": [5]}, geometry=[pt(-200, 150)], crs=CRS)
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z1"], "name": ["KCN"], "hazard": ["IV"], "workers": [5]}, geometry=[pt(-200, 150)], crs=CRS
+    )
     zones.to_file(scenario_dir / "zones.geojson")
     report = landplan.validate(scenario_dir / "scenario.toml")
     assert "zones are points; a footprint needs their area" in report.to_text()

@@ -38,13 +38,40 @@ _LAZY = {
     "LandplanError": "landplan.errors",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [  # noqa: RUF022 - grouped, not sorted
+    "Layers",
+    "LandplanError",
+    "Result",
+    "Scenario",
+    "__version__",
+    "load_layers",
+    "load_rule_pack",
+    "load_scenario",
+    "parcel_map",
+    "read_layer",
+    "run",
+    "score",
+    "validate",
+    "write_table",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in {"criteria", "constraints", "scoring", "datasets", "crs", "io", "errors", "config", "mapping", "pipeline", "validation"}:
+    if name in {
+        "criteria",
+        "constraints",
+        "scoring",
+        "datasets",
+        "crs",
+        "io",
+        "errors",
+        "config",
+        "mapping",
+        "pipeline",
+        "validation",
+    }:
         return importlib.import_module(f"landplan.{name}")
     msg = f"module 'landplan' has no attribute {name!r}"
     raise AttributeError(msg)

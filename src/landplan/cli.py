@@ -98,8 +98,11 @@ def _progress(enabled: bool) -> Iterator[Callable[[float, str], None]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as bar:
         task = bar.add_task("starting", total=1.0)
 
@@ -122,7 +125,9 @@ def _print_top(ranked: Any, n: int) -> None:
     for col in ("rank", "parcel", "score", "area (ha)", "top drivers"):
         table.add_column(col, justify="right" if col in {"rank", "score", "area (ha)"} else "left")
     for pid, row in top.iterrows():
-        table.add_row(str(row["rank"]), str(pid), f"{row['score']:.3f}", f"{row['area_m2'] / 10_000:.2f}", str(row["top_drivers"]))
+        table.add_row(
+            str(row["rank"]), str(pid), f"{row['score']:.3f}", f"{row['area_m2'] / 10_000:.2f}", str(row["top_drivers"])
+        )
     Console().print(table)
 
 
@@ -130,7 +135,9 @@ def _print_top(ranked: Any, n: int) -> None:
 @handle_errors
 def rank(
     scenario: ScenarioArg,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (CSV to stdout if omitted).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output file (CSV to stdout if omitted).")
+    ] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N best eligible parcels.")] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", "-f", help="csv, gpkg, geojson or parquet (default: from the suffix).")
@@ -158,7 +165,9 @@ def rank(
         _print_top(ranked, top)
     else:
         if fmt not in (None, "csv"):
-            raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
+            raise typer.BadParameter(
+                "only CSV can go to stdout; give --output for other formats", param_hint="--format"
+            )
         table_for_csv(selection.reset_index()).to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
@@ -206,7 +215,9 @@ def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
     with _progress(_show_progress()) as progress:
         result = run_pipeline(scenario, out_dir=out_dir, overwrite=overwrite, progress=progress)
     r = result.ranked
-    typer.echo(f"scored {len(r)} parcels, {int(r['eligible'].sum())} eligible; working CRS {result.manifest['working_crs']}")
+    typer.echo(
+        f"scored {len(r)} parcels, {int(r['eligible'].sum())} eligible; working CRS {result.manifest['working_crs']}"
+    )
     for key, path in result.outputs.items():
         typer.echo(f"  {key:<14} {path}")
 

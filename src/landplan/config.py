@@ -8,6 +8,7 @@ that names the file and the field path (``criteria[2].value.lower``).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -86,7 +87,10 @@ class RulePack(_Frozen):
             return self.isolation_distance_m[hazard_class].value
         except KeyError:
             known = sorted(self.isolation_distance_m)
-            msg = f"rule pack {self.meta.name!r} has no isolation distance for hazard class {hazard_class!r}; known classes: {known}"
+            msg = (
+                f"rule pack {self.meta.name!r} has no isolation distance for hazard class "
+                f"{hazard_class!r}; known classes: {known}"
+            )
             raise RulePackError(msg) from None
 
     def radius_m(self, service: str) -> float:
@@ -125,7 +129,9 @@ def load_rule_pack(name_or_path: str | Path, *, base: Path | None = None) -> Rul
     if "/" not in text_path and "\\" not in text_path and not text_path.endswith(".toml"):
         if not builtin.is_file():
             available = sorted(
-                p.name.removesuffix(".toml") for p in (resources.files("landplan") / "rules").iterdir() if p.name.endswith(".toml")
+                p.name.removesuffix(".toml")
+                for p in (resources.files("landplan") / "rules").iterdir()
+                if p.name.endswith(".toml")
             )
             msg = f"unknown rule pack {text_path!r}; built-in packs: {available}, or give a path to a .toml file"
             raise RulePackError(msg)
@@ -171,14 +177,14 @@ class LayerSpec(_Frozen):
 class ParcelLayerSpec(LayerSpec):
     """The candidate parcels: polygons with a unique id."""
 
-    id_field: str = Field(min_length=1)  # type: ignore[assignment]
+    id_field: str = Field(min_length=1)
     geometry: Literal["polygon"] = "polygon"
 
 
 class ZoneLayerSpec(LayerSpec):
     """Industrial zones: polygons, or points with an area to derive a disc footprint."""
 
-    id_field: str = Field(min_length=1)  # type: ignore[assignment]
+    id_field: str = Field(min_length=1)
     hazard_field: str | None = None
     default_hazard_class: str | None = None
     workers_field: str | None = None
@@ -320,7 +326,7 @@ class CriterionSpec(_Frozen):
     @field_validator("weight")
     @classmethod
     def _positive_weight(cls, weight: float) -> float:
-        if not weight > 0 or weight != weight or weight == float("inf"):
+        if not (weight > 0 and math.isfinite(weight)):
             msg = (
                 f"weight must be > 0, got {weight}; remove the criterion instead of "
                 "giving it a zero or negative weight (use a decreasing value function to prefer low values)"
@@ -409,7 +415,7 @@ ConstraintSpec = Annotated[
 class OutputSpec(_Frozen):
     """What `landplan run`/`demo` writes."""
 
-    formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = Field(default_factory=lambda: ["csv", "gpkg"])
+    formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = ["csv", "gpkg"]
     map: bool = True
     top: int = Field(default=20, ge=1)
 
@@ -444,12 +450,18 @@ class Scenario(_Frozen):
         layers = set(self.layers.names())
         for i, c in enumerate(self.criteria):
             if c.layer is not None and c.layer not in layers:
-                msg = f"criteria[{i}] ({c.name}): layer {c.layer!r} is not declared under [layers]; declared: {sorted(layers)}"
+                msg = (
+                    f"criteria[{i}] ({c.name}): layer {c.layer!r} is not declared under [layers]; "
+                    f"declared: {sorted(layers)}"
+                )
                 raise ValueError(msg)
         for i, k in enumerate(self.constraints):
             layer = getattr(k, "layer", None)
             if layer is not None and layer not in layers:
-                msg = f"constraints[{i}] ({k.kind}): layer {layer!r} is not declared under [layers]; declared: {sorted(layers)}"
+                msg = (
+                    f"constraints[{i}] ({k.kind}): layer {layer!r} is not declared under [layers]; "
+                    f"declared: {sorted(layers)}"
+                )
                 raise ValueError(msg)
             if isinstance(k, IsolationConstraint) and layer == "zones" and self.layers.zones is None:
                 msg = f"constraints[{i}] (isolation) needs a [layers.zones] table"

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from landplan.criteria._common import check_inputs, geoms
 from landplan.criteria.coverage import QUAD_SEGS, covered_share

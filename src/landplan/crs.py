@@ -21,7 +21,7 @@ __all__ = ["check_metric", "estimate_working_crs", "to_working_crs"]
 logger = logging.getLogger(__name__)
 
 _DECLARE_HINT = (
-    "declare it: add a .prj file next to the shapefile, or set `crs = \"EPSG:4326\"` "
+    'declare it: add a .prj file next to the shapefile, or set `crs = "EPSG:4326"` '
     "(or the right code) for this layer in the scenario file, or pass crs= to read_layer"
 )
 

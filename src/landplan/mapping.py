@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 if TYPE_CHECKING:
     import folium
@@ -107,10 +107,15 @@ def parcel_map(
     eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
     breaks = _breaks(wgs.loc[eligible, column])
     cmap = branca.colormap.StepColormap(
-        _PALETTE, index=list(breaks), vmin=float(breaks[0]), vmax=float(breaks[-1]),
+        _PALETTE,
+        index=list(breaks),
+        vmin=float(breaks[0]),
+        vmax=float(breaks[-1]),
         caption=f"{column} (quantile classes of eligible parcels; grey = excluded)",
     )
-    cls = np.clip(np.searchsorted(breaks, wgs[column].to_numpy(dtype="float64"), side="right") - 1, 0, len(_PALETTE) - 1)
+    cls = np.clip(
+        np.searchsorted(breaks, wgs[column].to_numpy(dtype="float64"), side="right") - 1, 0, len(_PALETTE) - 1
+    )
     colors = np.where(eligible, np.array(_PALETTE, dtype=object)[cls], _EXCLUDED_COLOR)
 
     crit = [c.removesuffix("_raw") for c in wgs.columns if c.endswith("_raw")]
@@ -128,8 +133,11 @@ def parcel_map(
         title = labels.get(c, c)
         frame[f"{c}__b"] = (
             wgs[f"{c}_raw"].round(2).astype("string").fillna("n/a")
-            + " -> " + wgs[f"{c}_value"].round(2).astype("string").fillna("n/a")
-            + " (+" + wgs[f"{c}_contrib"].round(3).astype("string").fillna("0") + ")"
+            + " -> "
+            + wgs[f"{c}_value"].round(2).astype("string").fillna("n/a")
+            + " (+"
+            + wgs[f"{c}_contrib"].round(3).astype("string").fillna("0")
+            + ")"
         )
         aliases.append(f"{title}: raw -> value (contribution)")
     frame = _escape_frame(frame)
@@ -180,7 +188,9 @@ def _point_layer(gdf: gpd.GeoDataFrame, *, name: str, color: str, label_field: s
     return fg
 
 
-def scenario_map(ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, tiles: str | None = "OpenStreetMap") -> folium.Map:
+def scenario_map(
+    ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, tiles: str | None = "OpenStreetMap"
+) -> folium.Map:
     """Full map of a scored scenario: parcels, zones with isolation buffers, facilities, top N.
 
     Parameters
@@ -229,8 +239,10 @@ def scenario_map(ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, til
             folium.GeoJson(
                 bw.to_json(drop_id=True),
                 style_function=lambda _f: {"color": "#5e3c99", "weight": 1, "dashArray": "5 5", "fillOpacity": 0.05},
-                tooltip=folium.GeoJsonTooltip(fields=["name" if "name" in cols else "zone", "isolation_m"],
-                                              aliases=["Isolation buffer of", "Distance (m)"]),
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["name" if "name" in cols else "zone", "isolation_m"],
+                    aliases=["Isolation buffer of", "Distance (m)"],
+                ),
             ).add_to(fg)
         fg.add_to(m)
 
@@ -247,8 +259,12 @@ def scenario_map(ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, til
         feats = _select(layers.frames[c.layer], c)
         spec = dict(s.layers.items())[c.layer]
         title = c.layer + (" " + ", ".join(f"{v}" for v in c.select.values()) if c.select else "")
-        _point_layer(feats, name=f"Facilities: {title}", color=_FACILITY_COLORS[i % len(_FACILITY_COLORS)],
-                     label_field=spec.name_field).add_to(m)
+        _point_layer(
+            feats,
+            name=f"Facilities: {title}",
+            color=_FACILITY_COLORS[i % len(_FACILITY_COLORS)],
+            label_field=spec.name_field,
+        ).add_to(m)
 
     best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
     if len(best):
@@ -256,7 +272,9 @@ def scenario_map(ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, til
         pts = best.geometry.representative_point().to_crs(4326)
         ranks = best["rank"].astype(int).to_numpy()
         ids = [html.escape(str(i)) for i in best.index]
-        for (x, y), rank, pid in zip(shapely.get_coordinates(np.asarray(pts.array, dtype=object)), ranks, ids, strict=True):
+        for (x, y), rank, pid in zip(
+            shapely.get_coordinates(np.asarray(pts.array, dtype=object)), ranks, ids, strict=True
+        ):
             folium.Marker(
                 [y, x],
                 icon=folium.DivIcon(

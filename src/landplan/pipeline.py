@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import shapely
-import pyproj
 import geopandas as gpd
+import pyproj
+import shapely
 
 from landplan import constraints as cons
 from landplan import criteria
@@ -155,7 +155,11 @@ def _validate_and_load(
 
     # one working CRS for the run
     try:
-        crs = check_metric(s.scenario.crs, what=f"{s.source}: scenario.crs") if s.scenario.crs else estimate_working_crs(raw["parcels"])
+        crs = (
+            check_metric(s.scenario.crs, what=f"{s.source}: scenario.crs")
+            if s.scenario.crs
+            else estimate_working_crs(raw["parcels"])
+        )
     except LandplanError as exc:
         report.findings.append(Finding("error", "scenario", str(exc)))
         return None, report
@@ -242,7 +246,9 @@ def _prepare_zones(
         bad = is_point & ~(area_ha > 0)
         if bad.any():
             report.findings.append(
-                Finding("error", "zones", f"{int(bad.sum())} point zones have no positive area", field=spec.area_ha_field)
+                Finding(
+                    "error", "zones", f"{int(bad.sum())} point zones have no positive area", field=spec.area_ha_field
+                )
             )
             return out
         # a 64-gon whose area equals the zone's area (a circle's radius would give 0.16 % less)
@@ -273,13 +279,23 @@ def _prepare_zones(
     unknown = sorted(set(hazard.dropna()) - known)
     if hazard.isna().any() and needs_hazard:
         report.findings.append(
-            Finding("error", "zones", f"{int(hazard.isna().sum())} zones have no hazard class", field=spec.hazard_field,
-                    fix="fill the field or set `default_hazard_class`")
+            Finding(
+                "error",
+                "zones",
+                f"{int(hazard.isna().sum())} zones have no hazard class",
+                field=spec.hazard_field,
+                fix="fill the field or set `default_hazard_class`",
+            )
         )
     if unknown:
         report.findings.append(
-            Finding("error", "zones", f"hazard classes {unknown} are not in rule pack {rules.meta.name!r} (known: {sorted(known)})",
-                    field=spec.hazard_field, fix="use a class from the rule pack")
+            Finding(
+                "error",
+                "zones",
+                f"hazard classes {unknown} are not in rule pack {rules.meta.name!r} (known: {sorted(known)})",
+                field=spec.hazard_field,
+                fix="use a class from the rule pack",
+            )
         )
         return out
     out["hazard_class"] = hazard
@@ -360,7 +376,9 @@ def constraint_reasons(layers: Layers) -> pd.DataFrame:
             labels = zones[label_field] if label_field else zones.index.to_series()
             hazard = zones["hazard_class"].astype(str)
             zone_label = labels.astype(str) + " (class " + hazard + ")"
-            cols.append(cons.isolation(parcels, zones, distance_m=zones["isolation_m"], zone_label=zone_label, name=name))
+            cols.append(
+                cons.isolation(parcels, zones, distance_m=zones["isolation_m"], zone_label=zone_label, name=name)
+            )
         elif isinstance(k, MinAreaConstraint):
             cols.append(cons.min_area(parcels, min_area_m2=k.min_area_m2, name=name))
         elif isinstance(k, AttributeConstraint):
@@ -441,7 +459,7 @@ def score(
         values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
     progress(len(specs) / (len(specs) + 1), "constraints")
     value_frame = pd.DataFrame(values, index=parcels.index)
-    total, contrib = weighted_sum(value_frame, w.to_dict())
+    total, contrib = weighted_sum(value_frame, {str(k): float(v) for k, v in w.items()})
 
     reasons = constraint_reasons(layers)
     missing_value = value_frame.isna()
@@ -506,13 +524,16 @@ def manifest(layers: Layers, ranked: gpd.GeoDataFrame) -> dict[str, Any]:
         entry["features"] = layers.report.features.get(name)
         inputs.append(entry)
     return {
-        "scenario": {"name": s.scenario.name, "file": s.source,
-                     "sha256": _sha256(Path(s.source)) if Path(s.source).is_file() else None},
+        "scenario": {
+            "name": s.scenario.name,
+            "file": s.source,
+            "sha256": _sha256(Path(s.source)) if Path(s.source).is_file() else None,
+        },
         "working_crs": crs_label(layers.crs),
         "rule_pack": {"name": layers.rules.meta.name, "source": layers.rules.path},
         "weights": ranked.attrs.get("weights", s.weights),
         "inputs": inputs,
-        "parcels": int(len(ranked)),
+        "parcels": len(ranked),
         "eligible": int(ranked["eligible"].sum()),
         "repaired_geometries": layers.report.repaired,
         "versions": {
@@ -577,7 +598,9 @@ def run(
         for key, path in targets.items():
             if key.startswith("ranked_"):
                 progress(0.85, f"writing {path.name}")
-                write_table(ranked, path, format=key.removeprefix("ranked_"), overwrite=overwrite, inputs=s.input_paths())
+                write_table(
+                    ranked, path, format=key.removeprefix("ranked_"), overwrite=overwrite, inputs=s.input_paths()
+                )
             elif key == "map":
                 progress(0.9, "writing map")
                 from landplan.mapping import scenario_map

@@ -16,8 +16,8 @@ from typing import Literal
 
 import numpy as np
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from landplan.errors import GeometryRepairedWarning, ValidationError
 
@@ -166,7 +166,12 @@ def check_layer(
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     for col in [c for c in (id_field, *required) if c is not None]:
         if col not in gdf.columns:
-            add("error", f"missing column (columns are: {', '.join(columns)})", fld=col, fix="fix the field name in the scenario")
+            add(
+                "error",
+                f"missing column (columns are: {', '.join(columns)})",
+                fld=col,
+                fix="fix the field name in the scenario",
+            )
     if id_field is not None and id_field in gdf.columns:
         ids = gdf[id_field]
         if ids.isna().any():
@@ -186,13 +191,26 @@ def check_layer(
             out = gdf.loc[~missing]
             geom = geom[~missing]
         else:
-            add("error", f"{int(missing.sum())} features with null or empty geometry ({label})", fix="remove them or draw them")
+            add(
+                "error",
+                f"{int(missing.sum())} features with null or empty geometry ({label})",
+                fix="remove them or draw them",
+            )
     n_repaired = 0
     present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
     if geometry != "any" and present.any():
         types = shapely.get_type_id(geom[present])
         type_names = np.array(
-            ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"],
+            [
+                "Point",
+                "LineString",
+                "LinearRing",
+                "Polygon",
+                "MultiPoint",
+                "MultiLineString",
+                "MultiPolygon",
+                "GeometryCollection",
+            ],
             dtype=object,
         )[types]
         wrong = sorted(set(type_names) - _TYPES[geometry])
@@ -213,7 +231,9 @@ def check_layer(
                 f"({_label_rows(out, repaired, id_field)})",
                 fix="fix them at the source to silence this",
             )
-            warnings.warn(f"{name}: {n} invalid geometries repaired with make_valid", GeometryRepairedWarning, stacklevel=2)
+            warnings.warn(
+                f"{name}: {n} invalid geometries repaired with make_valid", GeometryRepairedWarning, stacklevel=2
+            )
             if still_bad:
                 add("error", f"{int(still_bad)} invalid polygons are empty after repair", fix="redraw them")
             out = out.set_geometry(gpd.GeoSeries(repaired_geom, index=out.index, crs=out.crs))

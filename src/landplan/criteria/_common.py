@@ -21,7 +21,10 @@ def check_inputs(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, what:
         )
         raise CRSError(msg)
     if parcels.crs.is_geographic:
-        msg = f"{what}: the layers are in a geographic CRS ({parcels.crs.to_string()}); distances need metres: reproject first"
+        msg = (
+            f"{what}: the layers are in a geographic CRS ({parcels.crs.to_string()}); "
+            "distances need metres: reproject first"
+        )
         raise CRSError(msg)
     if features.empty:
         msg = f"{what}: the feature layer is empty (after any selection); nothing to measure against"

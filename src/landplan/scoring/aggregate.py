@@ -106,6 +106,4 @@ def explain_drivers(contributions: pd.DataFrame, labels: Mapping[str, str], *, t
         label = names[order[:, j]] + " " + np.char.mod("%.2f", np.where(np.isfinite(vals), vals, 0.0)).astype(object)
         part = np.where(vals > 0, label, "")
         text = np.where(part == "", text, np.where(text == "", part, text + ", " + part))
-    text = np.where(text == "", "none", text)
-    text = pd.Series(text, index=contributions.index, dtype="object")
-    return text.rename("top_drivers")
+    return pd.Series(np.where(text == "", "none", text), index=contributions.index, name="top_drivers", dtype="object")
