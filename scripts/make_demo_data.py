@@ -1,0 +1,279 @@
+"""Generate the ILLUSTRATIVE Hanoi demo dataset bundled in ``data/shapefiles/``.
+
+What is real and what is not (see ``data/shapefiles/README.md``):
+
+- **real public facts**: the names, districts, status and areas (ha) of Hanoi's industrial
+  zones, their approximate locations (+- ~2 km), and two worker counts;
+- **derived**: zone footprints are discs (64-gons) with the zone's area around its point;
+- **estimated**: workers where no count is public = area_ha x 110 workers/ha (flagged per zone);
+- **synthetic**: parcels, facilities, bus stops and the water bodies; the main roads roughly
+  follow real corridors through a few approximate waypoints; hazard classes are illustrative.
+
+Method: everything is built in UTM 48N (EPSG:32648) from a seeded ``numpy`` generator and
+written as UTF-8 shapefiles in EPSG:4326 with a fixed DBF date, so two runs with the same
+seed give byte-identical files.
+
+Usage::
+
+    python scripts/make_demo_data.py [--out data/shapefiles] [--seed 20261124]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import shapely
+import geopandas as gpd
+
+WORK_CRS = "EPSG:32648"
+DBF_DATE = "2026-11-24"  # fixed DBF header date: byte-identical output
+WORKERS_PER_HA = 110  # illustrative density for zones without a public worker count
+CITY_CENTRE = (105.854, 21.028)  # Hoàn Kiếm lake, lon/lat
+
+PORTAL = "national industrial-investment portal (Hanoi KCN listing)"
+# name, district, status, area_ha, area source, lat, lon, workers (None = estimate), workers source, hazard
+ZONES = [
+    ("KCN Thăng Long", "Đông Anh", "operating", 274.0, PORTAL, 21.13, 105.77, 60000,
+     "public: ~60,000 workers (2017), Sumitomo Corp. release 20170223", "III"),
+    ("KCN Nội Bài", "Sóc Sơn", "operating", 115.0, PORTAL, 21.23, 105.84, None, "", "III"),
+    ("KCN Bắc Thăng Long", "Đông Anh", "operating", 300.0, "estimated (not retrieved)", 21.14, 105.80, None, "", "III"),
+    ("KCN Quang Minh", "Mê Linh", "operating", 344.0, PORTAL, 21.19, 105.76, None, "", "II"),
+    ("KCN Sài Đồng B", "Long Biên", "operating", 97.11, PORTAL, 21.03, 105.91, None, "", "IV"),
+    ("KCN Nam Thăng Long", "Bắc Từ Liêm", "operating", 30.0, "estimated (not retrieved)", 21.09, 105.77, None, "", "IV"),
+    ("KCN Hà Nội–Đài Tư", "Long Biên", "operating", 40.0, PORTAL, 21.04, 105.90, None, "", "IV"),
+    ("KCN Phú Nghĩa", "Chương Mỹ", "operating", 170.0, PORTAL, 20.94, 105.67, None, "", "III"),
+    ("KCN Thạch Thất–Quốc Oai", "Thạch Thất", "operating", 155.0, PORTAL, 21.01, 105.62, None, "", "III"),
+    ("Khu CNC Hòa Lạc", "Thạch Thất", "operating", 1586.0, "master plan, oananews.org/node/17379", 21.01, 105.52, 14500,
+     "public: ~14,500 skilled workers (2024), SGGP", "IV"),
+    ("KCN hỗ trợ Nam Hà Nội", "Phú Xuyên", "under construction", 488.0, "planned, hanoitimes.vn", 20.68, 105.92, 0,
+     "not operating (under construction)", "III"),
+]
+
+# approximate corridors (lat, lon waypoints); ILLUSTRATIVE
+ROADS = [
+    ("QL3 (Hà Nội – Sóc Sơn)", "national", [(21.05, 105.86), (21.10, 105.85), (21.16, 105.84), (21.23, 105.85), (21.28, 105.84)]),
+    ("Võ Văn Kiệt – Nội Bài", "national", [(21.07, 105.81), (21.12, 105.80), (21.17, 105.80), (21.21, 105.80)]),
+    ("Đường Mê Linh", "provincial", [(21.12, 105.80), (21.16, 105.77), (21.19, 105.74), (21.22, 105.70)]),
+    ("QL32 (Hà Nội – Sơn Tây)", "national", [(21.04, 105.78), (21.06, 105.72), (21.09, 105.64), (21.13, 105.52)]),
+    ("Đại lộ Thăng Long", "national", [(21.00, 105.80), (21.00, 105.72), (21.01, 105.63), (21.01, 105.53), (21.00, 105.48)]),
+    ("QL6 (Hà Đông – Chương Mỹ)", "national", [(20.97, 105.78), (20.95, 105.72), (20.93, 105.67), (20.90, 105.60)]),
+    ("QL1A (Pháp Vân – Phú Xuyên)", "national", [(20.96, 105.84), (20.88, 105.86), (20.78, 105.89), (20.68, 105.91)]),
+    ("QL5 (Long Biên – Sài Đồng)", "national", [(21.04, 105.87), (21.03, 105.91), (21.01, 105.96), (20.99, 106.02)]),
+    ("Vành đai 3", "ring", [(21.12, 105.79), (21.07, 105.78), (21.00, 105.79), (20.97, 105.83), (20.99, 105.89),
+                             (21.05, 105.92), (21.12, 105.89), (21.14, 105.82)]),
+]
+
+# water bodies (lat, lon), half-widths in metres; ILLUSTRATIVE
+RIVERS = [
+    ("Sông Hồng", 400.0, [(21.17, 105.62), (21.13, 105.70), (21.09, 105.76), (21.07, 105.80), (21.05, 105.84),
+                          (21.03, 105.86), (20.99, 105.88), (20.95, 105.89), (20.85, 105.93), (20.75, 105.95),
+                          (20.68, 105.97)]),
+    ("Sông Đuống", 200.0, [(21.08, 105.88), (21.09, 105.93), (21.08, 105.98), (21.07, 106.03)]),
+]
+LAKES = [("Hồ Tây", 21.055, 105.818, 1100.0), ("Hồ Đồng Mô", 21.06, 105.47, 1400.0), ("Hồ Quan Sơn", 20.65, 105.73, 900.0),
+         ("Đầm Vân Trì", 21.155, 105.79, 450.0), ("Hồ Kim Chung", 21.115, 105.765, 250.0)]
+
+COMMUNES = ["Kim Chung", "Hải Bối", "Võng La", "Đại Mạch", "Quang Minh", "Tiền Phong", "Mai Đình", "Quang Tiến",
+            "Phù Lỗ", "Thạch Đà", "Tráng Việt", "Phú Nghĩa", "Trường Yên", "Phùng Xá", "Bình Yên", "Thạch Hòa",
+            "Tân Xã", "Hạ Bằng", "Đông Xuân", "Sài Đồng", "Phúc Lợi", "Thạch Bàn", "Cổ Nhuế", "Thụy Phương"]
+FACILITY_KINDS = {  # kind: (parcels per facility, name template)
+    "kindergarten": (40, "Trường Mầm non {c} {n}"),
+    "primary_school": (60, "Trường Tiểu học {c} {n}"),
+    "secondary_school": (100, "Trường THCS {c} {n}"),
+    "health_station": (80, "Trạm Y tế xã {c} {n}"),
+    "market": (70, "Chợ {c} {n}"),
+}
+N_HOSPITALS = 8
+LANDUSE = (["agricultural", "vacant", "residential", "rice_protected", "public"], [0.45, 0.20, 0.15, 0.12, 0.08])
+NOTES = ["Đất công ích xã", "Đất nông nghiệp xen kẹt", "Gần đường liên xã", "Đất bãi ven sông", "Khu tái định cư cũ"]
+
+
+def to_utm(lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
+    """Project lat/lon to UTM 48N; returns an (n, 2) array of x, y."""
+    pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)), crs=4326).to_crs(WORK_CRS)
+    return shapely.get_coordinates(np.asarray(pts.array))
+
+
+def line_utm(waypoints: list[tuple[float, float]]) -> shapely.LineString:
+    """A polyline through (lat, lon) waypoints, in UTM."""
+    lat, lon = np.array(waypoints).T
+    return shapely.LineString(to_utm(lat, lon))
+
+
+def zone_layer() -> gpd.GeoDataFrame:
+    """The industrial zones with exact-area disc footprints."""
+    rows = []
+    for i, (name, district, status, area, area_src, lat, lon, workers, wrk_src, hazard) in enumerate(ZONES, start=1):
+        if workers is None:
+            workers, wrk_src = round(area * WORKERS_PER_HA), f"estimated: area_ha x {WORKERS_PER_HA} workers/ha (illustrative)"
+        rows.append({"zone_id": f"IZ{i:02d}", "name": name, "district": district, "status": status, "area_ha": area,
+                     "area_src": area_src, "workers": int(workers), "wrk_src": wrk_src, "hazard": hazard,
+                     "geom_src": "derived: disc of area_ha around approximate public location", "lat": lat, "lon": lon})
+    df = pd.DataFrame(rows)
+    centres = shapely.points(to_utm(df["lat"].to_numpy(), df["lon"].to_numpy()))
+    n = 64  # a 64-gon with exactly the zone's area
+    radius = np.sqrt(df["area_ha"].to_numpy() * 10_000 / (n / 2 * math.sin(2 * math.pi / n)))
+    discs = shapely.buffer(centres, radius, quad_segs=n // 4)
+    return gpd.GeoDataFrame(df.drop(columns=["lat", "lon"]), geometry=discs, crs=WORK_CRS)
+
+
+def water_layer() -> gpd.GeoDataFrame:
+    """Rivers as buffered corridors and lakes as discs."""
+    names, kinds, geoms = [], [], []
+    for name, half_width, pts in RIVERS:
+        names.append(name)
+        kinds.append("river")
+        geoms.append(shapely.buffer(line_utm(pts), half_width, quad_segs=8))
+    for name, lat, lon, r in LAKES:
+        names.append(name)
+        kinds.append("lake")
+        geoms.append(shapely.buffer(shapely.Point(to_utm(lat, lon)[0]), r, quad_segs=16))
+    return gpd.GeoDataFrame({"name": names, "kind": kinds}, geometry=geoms, crs=WORK_CRS)
+
+
+def parcel_layer(rng: np.random.Generator, zones: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Synthetic parcels on a jittered 250 m block grid, 1.5-9 km around operating zones."""
+    cell = 250.0
+    operating = zones[zones["status"] == "operating"]
+    centres = shapely.get_coordinates(operating.geometry.centroid.to_numpy())
+    keys: set[tuple[int, int]] = set()
+    for cx, cy in centres:  # loop over ~10 zones
+        gx, gy = np.meshgrid(np.arange(-36, 37), np.arange(-36, 37))
+        d = np.hypot(gx * cell, gy * cell)
+        ok = (d >= 1500) & (d <= 9000)
+        cand = np.column_stack([gx[ok], gy[ok]]) + np.round(np.array([cx, cy]) / cell).astype(int)
+        pick = rng.choice(len(cand), size=min(420, len(cand)), replace=False)
+        keys.update(map(tuple, cand[np.sort(pick)].tolist()))
+    ij = np.array(sorted(keys), dtype=float)
+    n = len(ij)
+    w = rng.uniform(60, 240, n)
+    h = rng.uniform(60, 240, n)
+    x0 = ij[:, 0] * cell + rng.uniform(0, 1, n) * (cell - w)
+    y0 = ij[:, 1] * cell + rng.uniform(0, 1, n) * (cell - h)
+    geoms = shapely.box(x0, y0, x0 + w, y0 + h)
+    # a few slightly rotated parcels, kept inside their cell (shrunk first)
+    rot = rng.uniform(0, 1, n) < 0.08
+    angle = rng.uniform(-15, 15, n)
+    small = shapely.box(ij[:, 0] * cell + 50, ij[:, 1] * cell + 50, ij[:, 0] * cell + 200, ij[:, 1] * cell + 200)
+    rotated = [shapely.affinity.rotate(g, a, origin="centroid") for g, a in zip(small[rot], angle[rot], strict=True)]
+    geoms[rot] = rotated
+    blockers = np.concatenate([zones.geometry.to_numpy(), water.geometry.to_numpy()])
+    hit, _ = shapely.STRtree(blockers).query(geoms, predicate="intersects")
+    keep = np.ones(n, dtype=bool)
+    keep[hit] = False
+    geoms = geoms[keep]
+    n = len(geoms)
+
+    pts = shapely.centroid(geoms)
+    nearest = shapely.STRtree(operating.geometry.to_numpy()).query_nearest(pts, all_matches=False)[1]
+    district = operating["district"].to_numpy()[nearest]
+    landuse = rng.choice(LANDUSE[0], size=n, p=LANDUSE[1])
+    centre = to_utm(CITY_CENTRE[1], CITY_CENTRE[0])[0]
+    dist_km = np.hypot(*(shapely.get_coordinates(pts) - centre).T) / 1000
+    price = np.clip(5 + 55 * np.exp(-dist_km / 10) * rng.lognormal(0, 0.25, n), 5, 60).round(2)
+    note = np.full(n, "", dtype=object)
+    with_note = rng.choice(n, size=5, replace=False)
+    note[with_note] = NOTES
+    order = np.lexsort((shapely.get_coordinates(pts)[:, 0], -shapely.get_coordinates(pts)[:, 1]))
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{i:05d}" for i in range(1, n + 1)],
+            "district": district[order],
+            "landuse": landuse[order],
+            "price_mvnd": price[order],
+            "synthetic": np.ones(n, dtype="int32"),
+            "note": note[order],
+        },
+        geometry=geoms[order],
+        crs=WORK_CRS,
+    )
+
+
+def facility_layer(rng: np.random.Generator, parcels: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Synthetic facilities clustered around 'village centres' drawn among the parcels."""
+    xy = shapely.get_coordinates(parcels.geometry.centroid.to_numpy())
+    n_centres = max(len(parcels) // 25, 10)
+    villages = xy[np.sort(rng.choice(len(xy), size=n_centres, replace=False))]
+    weight = rng.gamma(0.8, 1.0, n_centres)  # uneven: some villages well served, some not
+    weight /= weight.sum()
+    kinds, names, points = [], [], []
+    for kind, (per, template) in FACILITY_KINDS.items():
+        count = len(parcels) // per
+        at = rng.choice(n_centres, size=count, p=weight)
+        loc = villages[at] + rng.normal(0, 350, (count, 2))
+        kinds += [kind] * count
+        names += [template.format(c=COMMUNES[a % len(COMMUNES)], n=j + 1) for j, a in enumerate(at)]
+        points.append(loc)
+    hosp = villages[rng.choice(n_centres, size=N_HOSPITALS, replace=False)] + rng.normal(0, 200, (N_HOSPITALS, 2))
+    kinds += ["hospital"] * N_HOSPITALS
+    names += [f"Bệnh viện Đa khoa {COMMUNES[(7 * j) % len(COMMUNES)]}" for j in range(N_HOSPITALS)]
+    points.append(hosp)
+    geoms = shapely.points(np.vstack(points))
+    wet = np.zeros(len(geoms), dtype=bool)
+    wet[shapely.STRtree(water.geometry.to_numpy()).query(geoms, predicate="within")[0]] = True
+    frame = pd.DataFrame({"kind": kinds, "name": names})[~wet]
+    frame.insert(0, "fac_id", [f"F{i:04d}" for i in range(1, len(frame) + 1)])
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geoms[~wet], crs=WORK_CRS)
+
+
+def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Main roads through approximate waypoints, and bus stops every ~400-700 m along them."""
+    lines = [line_utm(pts) for _, _, pts in ROADS]
+    roads = gpd.GeoDataFrame(
+        {"road_id": [f"R{i:02d}" for i in range(1, len(ROADS) + 1)], "name": [r[0] for r in ROADS],
+         "class": [r[1] for r in ROADS]},
+        geometry=lines,
+        crs=WORK_CRS,
+    )
+    stop_road, stop_pos = [], []
+    for i, line in enumerate(lines):  # loop over 9 roads
+        gaps = rng.uniform(400, 700, int(line.length // 400) + 1)
+        pos = np.cumsum(gaps)
+        pos = pos[pos < line.length]
+        stop_road += [i] * len(pos)
+        stop_pos.append(pos)
+    road_idx = np.array(stop_road)
+    pts = shapely.line_interpolate_point(np.array(lines, dtype=object)[road_idx], np.concatenate(stop_pos))
+    xy = shapely.get_coordinates(pts) + rng.normal(0, 15, (len(pts), 2))
+    stops = gpd.GeoDataFrame(
+        {"stop_id": [f"B{i:04d}" for i in range(1, len(pts) + 1)],
+         "name": [f"Điểm dừng {ROADS[r][0].split(' (')[0]} số {k + 1}" for k, r in enumerate(road_idx)]},
+        geometry=shapely.points(xy),
+        crs=WORK_CRS,
+    )
+    return roads, stops
+
+
+def write(gdf: gpd.GeoDataFrame, out: Path, name: str) -> None:
+    """Write one layer as a UTF-8 shapefile in EPSG:4326 with fixed precision and DBF date."""
+    wgs = gdf.to_crs(4326)
+    wgs = wgs.set_geometry(shapely.set_precision(wgs.geometry.to_numpy(), 1e-7), crs=4326)
+    wgs.to_file(out / f"{name}.shp", engine="pyogrio", encoding="UTF-8", layer_options={"DBF_DATE_LAST_UPDATE": DBF_DATE})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build every layer and write it to ``--out``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "shapefiles")
+    parser.add_argument("--seed", type=int, default=20261124)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    zones = zone_layer()
+    water = water_layer()
+    parcels = parcel_layer(rng, zones, water)
+    facilities = facility_layer(rng, parcels, water)
+    roads, stops = road_and_stop_layers(rng)
+    for name, gdf in [("industrial_zones", zones), ("parcels", parcels), ("facilities", facilities),
+                      ("bus_stops", stops), ("main_roads", roads), ("water", water)]:
+        write(gdf, args.out, name)
+        print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")
+
+
+if __name__ == "__main__":
+    main()

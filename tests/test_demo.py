@@ -1,0 +1,85 @@
+"""The bundled Hanoi demo: data contract, reproducible generator, end-to-end run."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import landplan
+from landplan import datasets
+from landplan.io import read_layer
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ["industrial_zones", "parcels", "facilities", "bus_stops", "main_roads", "water"]
+
+
+def test_every_demo_layer_is_a_utf8_shapefile_in_wgs84():
+    for name in LAYERS:
+        path = datasets.get_path(name)
+        assert path.with_suffix(".cpg").read_text().strip().upper() in {"UTF-8", "UTF8"}
+        gdf = read_layer(path)
+        assert gdf.crs.to_epsg() == 4326, name
+        assert len(gdf) > 0, name
+
+
+def test_zones_are_the_real_operating_zones_with_diacritics():
+    zones = read_layer(datasets.get_path("industrial_zones"))
+    names = set(zones["name"])
+    for expected in ("KCN Thăng Long", "KCN Nội Bài", "KCN Quang Minh", "KCN Sài Đồng B", "KCN Phú Nghĩa"):
+        assert expected in names
+    assert zones["zone_id"].is_unique
+    thang_long = zones.set_index("name").loc["KCN Thăng Long"]
+    assert thang_long["area_ha"] == 274
+    assert thang_long["workers"] == 60000
+    # footprints are discs with the stated area (derived, labelled as such)
+    area_ha = zones.to_crs(32648).area / 10_000
+    assert (abs(area_ha - zones["area_ha"]) / zones["area_ha"] < 0.01).all()
+    assert zones["geom_src"].str.startswith("derived").all()
+
+
+def test_parcels_have_unique_ids_and_the_scenario_columns():
+    parcels = read_layer(datasets.get_path("parcels"))
+    assert parcels["parcel_id"].is_unique
+    assert {"district", "landuse", "price_mvnd"} <= set(parcels.columns)
+    assert 2000 <= len(parcels) <= 6000
+
+
+def test_demo_scenario_validates_cleanly():
+    report = landplan.validate(datasets.demo_scenario())
+    assert report.ok, report.to_text()
+    assert not [f for f in report.findings if f.level == "warning"], report.to_text()
+
+
+@pytest.mark.slow
+def test_generator_reproduces_the_bundled_files(tmp_path):
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_demo_data.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    bundled = datasets.data_dir()
+    for path in sorted(bundled.iterdir()):
+        if path.suffix in {".shp", ".dbf", ".shx", ".prj", ".cpg"}:
+            fresh = tmp_path / path.name
+            assert fresh.is_file(), path.name
+            assert hashlib.sha256(fresh.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest(), path.name
+
+
+@pytest.mark.slow
+def test_demo_command_end_to_end(tmp_path):
+    from typer.testing import CliRunner
+
+    from landplan.cli import app
+
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["demo", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "map.html", "ranked.csv", "ranked.gpkg"]
+    ranked = (out / "ranked.csv").read_text(encoding="utf-8").splitlines()
+    assert ranked[0].startswith("parcel_id,rank,score,eligible,excluded_by,top_drivers")
+    assert ranked[1].split(",")[1] == "1"
+    assert "isolation distance of KCN" in (out / "ranked.csv").read_text(encoding="utf-8")
