@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 WORK_CRS = "EPSG:32648"
 DBF_DATE = "2026-11-24"  # fixed DBF header date: byte-identical output
@@ -38,49 +38,152 @@ CITY_CENTRE = (105.854, 21.028)  # Hoàn Kiếm lake, lon/lat
 PORTAL = "national industrial-investment portal (Hanoi KCN listing)"
 # name, district, status, area_ha, area source, lat, lon, workers (None = estimate), workers source, hazard
 ZONES = [
-    ("KCN Thăng Long", "Đông Anh", "operating", 274.0, PORTAL, 21.13, 105.77, 60000,
-     "public: ~60,000 workers (2017), Sumitomo Corp. release 20170223", "III"),
+    (
+        "KCN Thăng Long",
+        "Đông Anh",
+        "operating",
+        274.0,
+        PORTAL,
+        21.13,
+        105.77,
+        60000,
+        "public: ~60,000 workers (2017), Sumitomo Corp. release 20170223",
+        "III",
+    ),
     ("KCN Nội Bài", "Sóc Sơn", "operating", 115.0, PORTAL, 21.23, 105.84, None, "", "III"),
     ("KCN Bắc Thăng Long", "Đông Anh", "operating", 300.0, "estimated (not retrieved)", 21.14, 105.80, None, "", "III"),
     ("KCN Quang Minh", "Mê Linh", "operating", 344.0, PORTAL, 21.19, 105.76, None, "", "II"),
     ("KCN Sài Đồng B", "Long Biên", "operating", 97.11, PORTAL, 21.03, 105.91, None, "", "IV"),
-    ("KCN Nam Thăng Long", "Bắc Từ Liêm", "operating", 30.0, "estimated (not retrieved)", 21.09, 105.77, None, "", "IV"),
+    (
+        "KCN Nam Thăng Long",
+        "Bắc Từ Liêm",
+        "operating",
+        30.0,
+        "estimated (not retrieved)",
+        21.09,
+        105.77,
+        None,
+        "",
+        "IV",
+    ),
     ("KCN Hà Nội–Đài Tư", "Long Biên", "operating", 40.0, PORTAL, 21.04, 105.90, None, "", "IV"),
     ("KCN Phú Nghĩa", "Chương Mỹ", "operating", 170.0, PORTAL, 20.94, 105.67, None, "", "III"),
     ("KCN Thạch Thất–Quốc Oai", "Thạch Thất", "operating", 155.0, PORTAL, 21.01, 105.62, None, "", "III"),
-    ("Khu CNC Hòa Lạc", "Thạch Thất", "operating", 1586.0, "master plan, oananews.org/node/17379", 21.01, 105.52, 14500,
-     "public: ~14,500 skilled workers (2024), SGGP", "IV"),
-    ("KCN hỗ trợ Nam Hà Nội", "Phú Xuyên", "under construction", 488.0, "planned, hanoitimes.vn", 20.68, 105.92, 0,
-     "not operating (under construction)", "III"),
+    (
+        "Khu CNC Hòa Lạc",
+        "Thạch Thất",
+        "operating",
+        1586.0,
+        "master plan, oananews.org/node/17379",
+        21.01,
+        105.52,
+        14500,
+        "public: ~14,500 skilled workers (2024), SGGP",
+        "IV",
+    ),
+    (
+        "KCN hỗ trợ Nam Hà Nội",
+        "Phú Xuyên",
+        "under construction",
+        488.0,
+        "planned, hanoitimes.vn",
+        20.68,
+        105.92,
+        0,
+        "not operating (under construction)",
+        "III",
+    ),
 ]
 
 # approximate corridors (lat, lon waypoints); ILLUSTRATIVE
 ROADS = [
-    ("QL3 (Hà Nội – Sóc Sơn)", "national", [(21.05, 105.86), (21.10, 105.85), (21.16, 105.84), (21.23, 105.85), (21.28, 105.84)]),
+    (
+        "QL3 (Hà Nội – Sóc Sơn)",
+        "national",
+        [(21.05, 105.86), (21.10, 105.85), (21.16, 105.84), (21.23, 105.85), (21.28, 105.84)],
+    ),
     ("Võ Văn Kiệt – Nội Bài", "national", [(21.07, 105.81), (21.12, 105.80), (21.17, 105.80), (21.21, 105.80)]),
     ("Đường Mê Linh", "provincial", [(21.12, 105.80), (21.16, 105.77), (21.19, 105.74), (21.22, 105.70)]),
     ("QL32 (Hà Nội – Sơn Tây)", "national", [(21.04, 105.78), (21.06, 105.72), (21.09, 105.64), (21.13, 105.52)]),
-    ("Đại lộ Thăng Long", "national", [(21.00, 105.80), (21.00, 105.72), (21.01, 105.63), (21.01, 105.53), (21.00, 105.48)]),
+    (
+        "Đại lộ Thăng Long",
+        "national",
+        [(21.00, 105.80), (21.00, 105.72), (21.01, 105.63), (21.01, 105.53), (21.00, 105.48)],
+    ),
     ("QL6 (Hà Đông – Chương Mỹ)", "national", [(20.97, 105.78), (20.95, 105.72), (20.93, 105.67), (20.90, 105.60)]),
     ("QL1A (Pháp Vân – Phú Xuyên)", "national", [(20.96, 105.84), (20.88, 105.86), (20.78, 105.89), (20.68, 105.91)]),
     ("QL5 (Long Biên – Sài Đồng)", "national", [(21.04, 105.87), (21.03, 105.91), (21.01, 105.96), (20.99, 106.02)]),
-    ("Vành đai 3", "ring", [(21.12, 105.79), (21.07, 105.78), (21.00, 105.79), (20.97, 105.83), (20.99, 105.89),
-                             (21.05, 105.92), (21.12, 105.89), (21.14, 105.82)]),
+    (
+        "Vành đai 3",
+        "ring",
+        [
+            (21.12, 105.79),
+            (21.07, 105.78),
+            (21.00, 105.79),
+            (20.97, 105.83),
+            (20.99, 105.89),
+            (21.05, 105.92),
+            (21.12, 105.89),
+            (21.14, 105.82),
+        ],
+    ),
 ]
 
 # water bodies (lat, lon), half-widths in metres; ILLUSTRATIVE
 RIVERS = [
-    ("Sông Hồng", 400.0, [(21.17, 105.62), (21.13, 105.70), (21.09, 105.76), (21.07, 105.80), (21.05, 105.84),
-                          (21.03, 105.86), (20.99, 105.88), (20.95, 105.89), (20.85, 105.93), (20.75, 105.95),
-                          (20.68, 105.97)]),
+    (
+        "Sông Hồng",
+        400.0,
+        [
+            (21.17, 105.62),
+            (21.13, 105.70),
+            (21.09, 105.76),
+            (21.07, 105.80),
+            (21.05, 105.84),
+            (21.03, 105.86),
+            (20.99, 105.88),
+            (20.95, 105.89),
+            (20.85, 105.93),
+            (20.75, 105.95),
+            (20.68, 105.97),
+        ],
+    ),
     ("Sông Đuống", 200.0, [(21.08, 105.88), (21.09, 105.93), (21.08, 105.98), (21.07, 106.03)]),
 ]
-LAKES = [("Hồ Tây", 21.055, 105.818, 1100.0), ("Hồ Đồng Mô", 21.06, 105.47, 1400.0), ("Hồ Quan Sơn", 20.65, 105.73, 900.0),
-         ("Đầm Vân Trì", 21.155, 105.79, 450.0), ("Hồ Kim Chung", 21.115, 105.765, 250.0)]
+LAKES = [
+    ("Hồ Tây", 21.055, 105.818, 1100.0),
+    ("Hồ Đồng Mô", 21.06, 105.47, 1400.0),
+    ("Hồ Quan Sơn", 20.65, 105.73, 900.0),
+    ("Đầm Vân Trì", 21.155, 105.79, 450.0),
+    ("Hồ Kim Chung", 21.115, 105.765, 250.0),
+]
 
-COMMUNES = ["Kim Chung", "Hải Bối", "Võng La", "Đại Mạch", "Quang Minh", "Tiền Phong", "Mai Đình", "Quang Tiến",
-            "Phù Lỗ", "Thạch Đà", "Tráng Việt", "Phú Nghĩa", "Trường Yên", "Phùng Xá", "Bình Yên", "Thạch Hòa",
-            "Tân Xã", "Hạ Bằng", "Đông Xuân", "Sài Đồng", "Phúc Lợi", "Thạch Bàn", "Cổ Nhuế", "Thụy Phương"]
+COMMUNES = [
+    "Kim Chung",
+    "Hải Bối",
+    "Võng La",
+    "Đại Mạch",
+    "Quang Minh",
+    "Tiền Phong",
+    "Mai Đình",
+    "Quang Tiến",
+    "Phù Lỗ",
+    "Thạch Đà",
+    "Tráng Việt",
+    "Phú Nghĩa",
+    "Trường Yên",
+    "Phùng Xá",
+    "Bình Yên",
+    "Thạch Hòa",
+    "Tân Xã",
+    "Hạ Bằng",
+    "Đông Xuân",
+    "Sài Đồng",
+    "Phúc Lợi",
+    "Thạch Bàn",
+    "Cổ Nhuế",
+    "Thụy Phương",
+]
 FACILITY_KINDS = {  # kind: (parcels per facility, name template)
     "kindergarten": (40, "Trường Mầm non {c} {n}"),
     "primary_school": (60, "Trường Tiểu học {c} {n}"),
@@ -108,12 +211,31 @@ def line_utm(waypoints: list[tuple[float, float]]) -> shapely.LineString:
 def zone_layer() -> gpd.GeoDataFrame:
     """The industrial zones with exact-area disc footprints."""
     rows = []
-    for i, (name, district, status, area, area_src, lat, lon, workers, wrk_src, hazard) in enumerate(ZONES, start=1):
+    for i, (name, district, status, area, area_src, lat, lon, public_workers, public_src, hazard) in enumerate(
+        ZONES, start=1
+    ):
+        workers, wrk_src = public_workers, public_src
         if workers is None:
-            workers, wrk_src = round(area * WORKERS_PER_HA), f"estimated: area_ha x {WORKERS_PER_HA} workers/ha (illustrative)"
-        rows.append({"zone_id": f"IZ{i:02d}", "name": name, "district": district, "status": status, "area_ha": area,
-                     "area_src": area_src, "workers": int(workers), "wrk_src": wrk_src, "hazard": hazard,
-                     "geom_src": "derived: disc of area_ha around approximate public location", "lat": lat, "lon": lon})
+            workers, wrk_src = (
+                round(area * WORKERS_PER_HA),
+                f"estimated: area_ha x {WORKERS_PER_HA} workers/ha (illustrative)",
+            )
+        rows.append(
+            {
+                "zone_id": f"IZ{i:02d}",
+                "name": name,
+                "district": district,
+                "status": status,
+                "area_ha": area,
+                "area_src": area_src,
+                "workers": int(workers),
+                "wrk_src": wrk_src,
+                "hazard": hazard,
+                "geom_src": "derived: disc of area_ha around approximate public location",
+                "lat": lat,
+                "lon": lon,
+            }
+        )
     df = pd.DataFrame(rows)
     centres = shapely.points(to_utm(df["lat"].to_numpy(), df["lon"].to_numpy()))
     n = 64  # a 64-gon with exactly the zone's area
@@ -225,8 +347,11 @@ def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gp
     """Main roads through approximate waypoints, and bus stops every ~400-700 m along them."""
     lines = [line_utm(pts) for _, _, pts in ROADS]
     roads = gpd.GeoDataFrame(
-        {"road_id": [f"R{i:02d}" for i in range(1, len(ROADS) + 1)], "name": [r[0] for r in ROADS],
-         "class": [r[1] for r in ROADS]},
+        {
+            "road_id": [f"R{i:02d}" for i in range(1, len(ROADS) + 1)],
+            "name": [r[0] for r in ROADS],
+            "class": [r[1] for r in ROADS],
+        },
         geometry=lines,
         crs=WORK_CRS,
     )
@@ -241,8 +366,10 @@ def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gp
     pts = shapely.line_interpolate_point(np.array(lines, dtype=object)[road_idx], np.concatenate(stop_pos))
     xy = shapely.get_coordinates(pts) + rng.normal(0, 15, (len(pts), 2))
     stops = gpd.GeoDataFrame(
-        {"stop_id": [f"B{i:04d}" for i in range(1, len(pts) + 1)],
-         "name": [f"Điểm dừng {ROADS[r][0].split(' (')[0]} số {k + 1}" for k, r in enumerate(road_idx)]},
+        {
+            "stop_id": [f"B{i:04d}" for i in range(1, len(pts) + 1)],
+            "name": [f"Điểm dừng {ROADS[r][0].split(' (')[0]} số {k + 1}" for k, r in enumerate(road_idx)],
+        },
         geometry=shapely.points(xy),
         crs=WORK_CRS,
     )
@@ -253,7 +380,9 @@ def write(gdf: gpd.GeoDataFrame, out: Path, name: str) -> None:
     """Write one layer as a UTF-8 shapefile in EPSG:4326 with fixed precision and DBF date."""
     wgs = gdf.to_crs(4326)
     wgs = wgs.set_geometry(shapely.set_precision(wgs.geometry.to_numpy(), 1e-7), crs=4326)
-    wgs.to_file(out / f"{name}.shp", engine="pyogrio", encoding="UTF-8", layer_options={"DBF_DATE_LAST_UPDATE": DBF_DATE})
+    wgs.to_file(
+        out / f"{name}.shp", engine="pyogrio", encoding="UTF-8", layer_options={"DBF_DATE_LAST_UPDATE": DBF_DATE}
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -269,8 +398,14 @@ def main(argv: list[str] | None = None) -> None:
     parcels = parcel_layer(rng, zones, water)
     facilities = facility_layer(rng, parcels, water)
     roads, stops = road_and_stop_layers(rng)
-    for name, gdf in [("industrial_zones", zones), ("parcels", parcels), ("facilities", facilities),
-                      ("bus_stops", stops), ("main_roads", roads), ("water", water)]:
+    for name, gdf in [
+        ("industrial_zones", zones),
+        ("parcels", parcels),
+        ("facilities", facilities),
+        ("bus_stops", stops),
+        ("main_roads", roads),
+        ("water", water),
+    ]:
         write(gdf, args.out, name)
         print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")
 

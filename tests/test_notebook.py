@@ -14,9 +14,13 @@ def test_scoring_notebook_executes():
     nbformat = pytest.importorskip("nbformat", reason="notebook tests need the [test] extra")
     nbclient = pytest.importorskip("nbclient", reason="notebook tests need the [test] extra")
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    )
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors
     texts = "\n".join(
         str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-import shapely
-import pyproj
 import geopandas as gpd
 import pyogrio
 import pyogrio.errors
+import pyproj
+import shapely
 
 from landplan.errors import CRSError, InputError, LayerReadError, OutputExistsError
 
@@ -49,7 +49,7 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 
 
-def _describe(source: str | Path, layer: str | int | None) -> str:
+def _describe(source: str | os.PathLike[str], layer: str | int | None) -> str:
     return f"{source}" + (f" (layer {layer!r})" if layer is not None else "")
 
 
@@ -107,7 +107,9 @@ def read_layer(
     path = Path(source) if not _is_connection_string(source) else None
     label = _describe(source, layer)
     if path is not None and not path.exists():
-        msg = f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
+        msg = (
+            f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
+        )
         raise LayerReadError(msg)
     if path is not None and path.suffix.lower() in _PARQUET_SUFFIXES:
         gdf = _read_parquet(path, label, where=where, columns=columns)
@@ -182,9 +184,7 @@ def _read_ogr(
     return gdf
 
 
-def _read_parquet(
-    path: Path, label: str, *, where: str | None, columns: Sequence[str] | None
-) -> gpd.GeoDataFrame:
+def _read_parquet(path: Path, label: str, *, where: str | None, columns: Sequence[str] | None) -> gpd.GeoDataFrame:
     if where is not None:
         msg = (
             f"{label}: `where` filters are not supported for GeoParquet; filter the file "
@@ -233,7 +233,9 @@ def _read_csv(
     bad = gdf.geometry.isna() | gdf.geometry.is_empty
     if bad.any():
         rows = list(np.flatnonzero(bad.to_numpy())[:5] + 2)
-        msg = f"{label}: {int(bad.sum())} rows have no usable {lon}/{lat} values (e.g. lines {rows}); fill or remove them"
+        msg = (
+            f"{label}: {int(bad.sum())} rows have no usable {lon}/{lat} values (e.g. lines {rows}); fill or remove them"
+        )
         raise LayerReadError(msg)
     return gdf
 
@@ -256,7 +258,7 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
     if gdf.crs is None:
         msg = (
             f"{label}: the layer has no CRS; declare it: add a .prj next to a shapefile, or set "
-            "`crs = \"EPSG:4326\"` (or the right code) for this layer in the scenario, or pass crs= "
+            '`crs = "EPSG:4326"` (or the right code) for this layer in the scenario, or pass crs= '
             "to read_layer"
         )
         raise CRSError(msg)
@@ -270,7 +272,9 @@ def _drop_z(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.array
     has_z = shapely.has_z(np.asarray(geoms))
     if has_z.any():
-        logger.info("%s: note: dropped Z coordinates from %d geometries (landplan measures in 2-D)", label, int(has_z.sum()))
+        logger.info(
+            "%s: note: dropped Z coordinates from %d geometries (landplan measures in 2-D)", label, int(has_z.sum())
+        )
         gdf = gdf.set_geometry(shapely.force_2d(np.asarray(geoms)), crs=gdf.crs)
     return gdf
 
@@ -354,7 +358,10 @@ def _format_of(path: Path, fmt: str | None) -> str:
     for name, suffix in FORMATS.items():
         if path.suffix.lower() == suffix:
             return name
-    msg = f"cannot tell the output format from {path.name!r}; use a suffix among {sorted(FORMATS.values())} or pass a format"
+    msg = (
+        f"cannot tell the output format from {path.name!r}; use a suffix among "
+        f"{sorted(FORMATS.values())} or pass a format"
+    )
     raise InputError(msg)
 
 
@@ -376,7 +383,7 @@ def write_table(
     gdf: gpd.GeoDataFrame,
     path: str | os.PathLike[str],
     *,
-    format: str | None = None,  # noqa: A002 - mirrors the CLI option
+    format: str | None = None,
     overwrite: bool = False,
     inputs: Iterable[str | os.PathLike[str]] = (),
     layer: str = "ranking",
