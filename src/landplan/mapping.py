@@ -258,10 +258,11 @@ def scenario_map(
 
         feats = _select(layers.frames[c.layer], c)
         spec = dict(s.layers.items())[c.layer]
-        title = c.layer + (" " + ", ".join(f"{v}" for v in c.select.values()) if c.select else "")
+        values = [str(v) for val in c.select.values() for v in (val if isinstance(val, list) else [val])]
+        title = c.layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
         _point_layer(
             feats,
-            name=f"Facilities: {title}",
+            name=title,
             color=_FACILITY_COLORS[i % len(_FACILITY_COLORS)],
             label_field=spec.name_field,
         ).add_to(m)
