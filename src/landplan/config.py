@@ -20,20 +20,29 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from landplan.errors import ConfigError, RulePackError
 
 __all__ = [
+    "AggregationSpec",
     "AttributeConstraint",
     "BandValue",
+    "CategoricalValue",
     "CriterionSpec",
     "ExclusionLayerConstraint",
+    "FuzzyValue",
+    "GaussianValue",
     "IdentityValue",
     "IsolationConstraint",
     "LayerSpec",
     "LinearValue",
+    "LogisticValue",
     "MinAreaConstraint",
     "OutputSpec",
+    "PowerValue",
+    "RasterConstraint",
+    "RasterSpec",
     "RulePack",
     "RuleValue",
     "Scenario",
     "StepValue",
+    "WeightingSpec",
     "ZoneLayerSpec",
     "load_rule_pack",
     "load_scenario",
@@ -302,7 +311,72 @@ class IdentityValue(_Frozen):
     function: Literal["identity"]
 
 
-ValueSpec = Annotated[LinearValue | BandValue | StepValue | IdentityValue, Field(discriminator="function")]
+class PowerValue(_Frozen):
+    """``((x - lower) / (upper - lower)) ** exponent`` clipped to 0..1 (reversed if not ``increasing``)."""
+
+    function: Literal["power"]
+    lower: float
+    upper: float
+    exponent: float = Field(gt=0)
+    increasing: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> PowerValue:
+        if not self.lower < self.upper:
+            msg = f"lower ({self.lower}) must be smaller than upper ({self.upper})"
+            raise ValueError(msg)
+        return self
+
+
+class FuzzyValue(_Frozen):
+    """Fuzzy membership (ArcGIS 'small'/'large'): ``1 / (1 + (x / midpoint) ** -spread)`` for large.
+
+    ``fuzzy_large`` rises through 0.5 at ``midpoint``; ``fuzzy_small`` falls through 0.5 there.
+    ``spread`` sets the steepness (> 0). Values <= 0 give 0 (large) or 1 (small).
+    """
+
+    function: Literal["fuzzy_small", "fuzzy_large"]
+    midpoint: float = Field(gt=0)
+    spread: float = Field(gt=0)
+
+
+class GaussianValue(_Frozen):
+    """1 at ``ideal``, ``exp(-0.5 * ((x - ideal) / spread) ** 2)`` around it (``spread`` > 0)."""
+
+    function: Literal["gaussian"]
+    ideal: float
+    spread: float = Field(gt=0)
+
+
+class LogisticValue(_Frozen):
+    """Logistic growth (``increasing``) or decay through 0.5 at ``midpoint``; ``steepness`` > 0 per unit."""
+
+    function: Literal["logistic"]
+    midpoint: float
+    steepness: float = Field(gt=0)
+    increasing: bool = True
+
+
+class CategoricalValue(_Frozen):
+    """A value per category (land-use class -> value); others get ``default`` (None: no value)."""
+
+    function: Literal["categorical"]
+    values: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    default: float | None = Field(default=None, ge=0, le=1)
+
+
+ValueSpec = Annotated[
+    LinearValue
+    | BandValue
+    | StepValue
+    | IdentityValue
+    | PowerValue
+    | FuzzyValue
+    | GaussianValue
+    | LogisticValue
+    | CategoricalValue,
+    Field(discriminator="function"),
+]
 
 
 # --------------------------------------------------------------------------- criteria
@@ -312,21 +386,26 @@ class CriterionSpec(_Frozen):
     """One criterion: how to measure it, how to value it, its weight."""
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="identifier used in output columns")
-    kind: Literal["distance", "count", "coverage", "attribute", "area"]
+    kind: Literal["distance", "count", "coverage", "attribute", "area", "raster", "access"]
     label: str = ""
     layer: str | None = None
     select: dict[str, str | int | float | list[str | int | float]] = Field(default_factory=dict)
     field: str | None = None
     radius_m: float | None = Field(default=None, gt=0)
     radius_rule: str | None = Field(default=None, description="service name in the rule pack")
+    raster: str | None = Field(default=None, description="name of a [rasters] entry")
+    stat: Literal["mean", "min", "max", "share_above"] = "mean"
+    threshold: float | None = None
+    decay: Literal["exponential", "gaussian", "cumulative"] = "exponential"
+    scale_m: float | None = Field(default=None, gt=0, description="decay scale: e-folding, sigma or cut-off, metres")
     unit: str = ""
-    weight: float
+    weight: float | None = None
     value: ValueSpec
 
     @field_validator("weight")
     @classmethod
-    def _positive_weight(cls, weight: float) -> float:
-        if not (weight > 0 and math.isfinite(weight)):
+    def _positive_weight(cls, weight: float | None) -> float | None:
+        if weight is not None and not (weight > 0 and math.isfinite(weight)):
             msg = (
                 f"weight must be > 0, got {weight}; remove the criterion instead of "
                 "giving it a zero or negative weight (use a decreasing value function to prefer low values)"
@@ -346,7 +425,26 @@ class CriterionSpec(_Frozen):
         if self.kind == "attribute" and not self.field:
             msg = "an 'attribute' criterion needs `field` (a parcel column)"
             raise ValueError(msg)
+        if self.kind == "raster":
+            if not self.raster:
+                msg = "a 'raster' criterion needs `raster` (a name under [rasters])"
+                raise ValueError(msg)
+            if (self.stat == "share_above") != (self.threshold is not None):
+                msg = "`threshold` is needed with stat = 'share_above' and only then"
+                raise ValueError(msg)
+        if self.kind == "access" and self.scale_m is None:
+            msg = "an 'access' criterion needs `scale_m` (decay scale in metres)"
+            raise ValueError(msg)
+        if isinstance(self.value, CategoricalValue) and self.kind != "attribute":
+            msg = "a categorical value function applies to 'attribute' criteria only"
+            raise ValueError(msg)
         return self
+
+    @property
+    def unit_label(self) -> str:
+        """Unit of the raw value."""
+        default = {"distance": "m", "count": "features", "coverage": "share", "area": "m2", "access": "workers"}
+        return self.unit or default.get(self.kind, "")
 
     @property
     def title(self) -> str:
@@ -403,13 +501,91 @@ class ExclusionLayerConstraint(_Frozen):
     label: str = ""
 
 
+class RasterConstraint(_Frozen):
+    """Exclude parcels by a raster statistic, e.g. share of area with flood depth > 0.5 m above 0.2."""
+
+    kind: Literal["raster"]
+    raster: str
+    stat: Literal["mean", "min", "max", "share_above"] = "mean"
+    threshold: float | None = None
+    max: float | None = None
+    min: float | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> RasterConstraint:
+        if self.max is None and self.min is None:
+            msg = "a raster constraint needs `max` or `min`"
+            raise ValueError(msg)
+        if (self.stat == "share_above") != (self.threshold is not None):
+            msg = "`threshold` is needed with stat = 'share_above' and only then"
+            raise ValueError(msg)
+        return self
+
+
 ConstraintSpec = Annotated[
-    IsolationConstraint | MinAreaConstraint | AttributeConstraint | ExclusionLayerConstraint,
+    IsolationConstraint | MinAreaConstraint | AttributeConstraint | ExclusionLayerConstraint | RasterConstraint,
     Field(discriminator="kind"),
 ]
 
 
 # --------------------------------------------------------------------------- scenario
+
+
+class RasterSpec(_Frozen):
+    """A single-band raster (any CRS GDAL knows)."""
+
+    path: str = Field(min_length=1)
+    band: int = Field(default=1, ge=1)
+    unit: str = ""
+
+
+def _parse_judgement(value: float | str) -> float:
+    if isinstance(value, str):
+        text = value.strip()
+        if "/" in text:
+            num, _, den = text.partition("/")
+            return float(num) / float(den)
+        return float(text)
+    return float(value)
+
+
+class WeightingSpec(_Frozen):
+    """How weights are set: direct (per criterion), AHP pairwise matrix, or from a rank order."""
+
+    method: Literal["direct", "ahp", "rank_order_centroid", "rank_sum"] = "direct"
+    criteria: list[str] | None = Field(default=None, description="AHP: criterion names in matrix order")
+    matrix: list[list[float]] | None = Field(default=None, description="AHP: Saaty 1-9 judgements; '1/3' allowed")
+    order: list[str] | None = Field(default=None, description="rank methods: most important first")
+    max_cr: float | None = Field(default=None, gt=0, description="AHP consistency-ratio limit (rule data default)")
+    on_inconsistent: Literal["error", "warn"] = "error"
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _fractions(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            try:
+                return [[_parse_judgement(v) for v in row] if isinstance(row, list) else row for row in value]
+            except (ValueError, ZeroDivisionError) as exc:
+                msg = f"matrix entries must be numbers or fractions like '1/3' ({exc})"
+                raise ValueError(msg) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> WeightingSpec:
+        if self.method == "ahp" and (self.criteria is None or self.matrix is None):
+            msg = "AHP weighting needs `criteria` and `matrix`"
+            raise ValueError(msg)
+        if self.method.startswith("rank_") and not self.order:
+            msg = f"{self.method} weighting needs `order` (criterion names, most important first)"
+            raise ValueError(msg)
+        return self
+
+
+class AggregationSpec(_Frozen):
+    """How 0..1 values and weights combine into a score."""
+
+    method: Literal["weighted_sum", "weighted_product", "topsis"] = "weighted_sum"
 
 
 class OutputSpec(_Frozen):
@@ -435,8 +611,11 @@ class Scenario(_Frozen):
 
     scenario: ScenarioMeta
     layers: Layers
+    rasters: dict[str, RasterSpec] = Field(default_factory=dict)
     criteria: list[CriterionSpec] = Field(min_length=1)
     constraints: list[ConstraintSpec] = Field(default_factory=list)
+    weighting: WeightingSpec = Field(default_factory=WeightingSpec)
+    aggregation: AggregationSpec = Field(default_factory=AggregationSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
     base_dir: Path = Field(default=Path(), exclude=True)
     source: str = Field(default="<memory>", exclude=True)
@@ -448,7 +627,26 @@ class Scenario(_Frozen):
             msg = f"criterion names must be unique; repeated: {dupes}"
             raise ValueError(msg)
         layers = set(self.layers.names())
+        w = self.weighting
+        if w.method == "direct":
+            if missing := [c.name for c in self.criteria if c.weight is None]:
+                msg = f"direct weighting needs `weight` on every criterion; missing on {missing}"
+                raise ValueError(msg)
+        else:
+            listed = w.criteria if w.method == "ahp" else w.order
+            if sorted(listed or []) != sorted(names):
+                msg = f"weighting.{'criteria' if w.method == 'ahp' else 'order'} must list each criterion once: {names}"
+                raise ValueError(msg)
+            if given := [c.name for c in self.criteria if c.weight is not None]:
+                msg = f"criteria {given} have `weight` but weighting.method is {w.method!r}; remove one or the other"
+                raise ValueError(msg)
         for i, c in enumerate(self.criteria):
+            if c.raster is not None and c.raster not in self.rasters:
+                msg = f"criteria[{i}] ({c.name}): raster {c.raster!r} is not declared under [rasters]"
+                raise ValueError(msg)
+            if c.kind == "access" and c.layer is None and self.layers.zones is None:
+                msg = f"criteria[{i}] ({c.name}): an access criterion needs a [layers.zones] table"
+                raise ValueError(msg)
             if c.layer is not None and c.layer not in layers:
                 msg = (
                     f"criteria[{i}] ({c.name}): layer {c.layer!r} is not declared under [layers]; "
@@ -456,6 +654,9 @@ class Scenario(_Frozen):
                 )
                 raise ValueError(msg)
         for i, k in enumerate(self.constraints):
+            if isinstance(k, RasterConstraint) and k.raster not in self.rasters:
+                msg = f"constraints[{i}] (raster): raster {k.raster!r} is not declared under [rasters]"
+                raise ValueError(msg)
             layer = getattr(k, "layer", None)
             if layer is not None and layer not in layers:
                 msg = (
@@ -476,26 +677,58 @@ class Scenario(_Frozen):
         path = Path(spec.path)
         return path if path.is_absolute() else (self.base_dir / path).resolve()
 
+    def raster_path(self, name: str) -> Path:
+        """Absolute path of a raster."""
+        path = Path(self.rasters[name].path)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
     def input_paths(self) -> list[Path]:
         """Every input file of the scenario (for output-path safety checks)."""
         paths = [p for name in self.layers.names() if isinstance(p := self.layer_path(name), Path)]
+        paths += [self.raster_path(name) for name in self.rasters]
         if self.source != "<memory>":
             paths.append(Path(self.source).resolve())
         return paths
 
     @property
     def weights(self) -> dict[str, float]:
-        """Normalised weights by criterion name (they sum to 1)."""
-        total = sum(c.weight for c in self.criteria)
-        return {c.name: c.weight / total for c in self.criteria}
+        """Normalised weights by criterion name (they sum to 1), by the scenario's weighting method.
+
+        Raises
+        ------
+        InputError
+            If an AHP matrix is malformed or too inconsistent (see :mod:`landplan.scoring.weights`).
+        """
+        from landplan.scoring.weights import scenario_weights
+
+        return scenario_weights(self).weights
+
+
+_TAGS = {
+    "linear",
+    "band",
+    "step",
+    "identity",
+    "power",
+    "fuzzy_small",
+    "fuzzy_large",
+    "gaussian",
+    "logistic",
+    "categorical",
+    "isolation",
+    "min_area",
+    "attribute",
+    "exclusion_layer",
+    "raster",
+}
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in {"linear", "band", "step", "identity", "isolation", "min_area", "attribute", "exclusion_layer"}:
+        elif part in _TAGS and i > 0 and (isinstance(loc[i - 1], int) or loc[i - 1] == "value"):
             continue  # discriminator tags pydantic inserts into the path
         elif part.startswith(("function-", "union[")):
             continue

@@ -33,21 +33,32 @@ from landplan import constraints as cons
 from landplan import criteria
 from landplan.config import (
     AttributeConstraint,
+    CategoricalValue,
     CriterionSpec,
     ExclusionLayerConstraint,
     IsolationConstraint,
     MinAreaConstraint,
+    RasterConstraint,
     RulePack,
     Scenario,
     ZoneLayerSpec,
     load_rule_pack,
     load_scenario,
 )
+from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
 from landplan.io import atomic_path, check_output_path, crs_label, read_layer, write_table
-from landplan.scoring.aggregate import explain_drivers, normalise_weights, rank_eligible, weighted_sum
+from landplan.scoring.aggregate import (
+    explain_drivers,
+    normalise_weights,
+    rank_eligible,
+    topsis,
+    weighted_product,
+    weighted_sum,
+)
 from landplan.scoring.value import apply_value
+from landplan.scoring.weights import scenario_weights
 from landplan.validation import Finding, ValidationReport, check_layer
 
 __all__ = ["Layers", "Result", "load_layers", "run", "score", "validate"]
@@ -76,6 +87,7 @@ class Layers:
     crs: pyproj.CRS
     rules: RulePack
     report: ValidationReport
+    rasters: dict[str, RasterData] = field(default_factory=dict)
 
     @property
     def parcels(self) -> gpd.GeoDataFrame:
@@ -150,6 +162,22 @@ def _validate_and_load(
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
+    rasters: dict[str, RasterData] = {}
+    for name, rspec in s.rasters.items():
+        try:
+            rasters[name] = read_raster(s.raster_path(name), band=rspec.band)
+        except LandplanError as exc:
+            report.findings.append(Finding("error", f"rasters.{name}", str(exc)))
+    for i, c in enumerate(s.criteria):
+        if c.kind == "access" and (s.layers.zones is None or not s.layers.zones.workers_field):
+            report.findings.append(
+                Finding(
+                    "error",
+                    "zones",
+                    f"criteria[{i}] ({c.name}): job access needs worker counts",
+                    fix="set `workers_field` for the zones layer",
+                )
+            )
     if "parcels" not in raw:
         return None, report
 
@@ -197,7 +225,7 @@ def _validate_and_load(
     frames["parcels"] = frames["parcels"].set_index(s.layers.parcels.id_field, drop=True)
     progress(1.0, "layers ready")
     logger.info("working CRS: %s", crs_label(crs))
-    return Layers(scenario=s, frames=frames, crs=crs, rules=rules, report=report), report
+    return Layers(scenario=s, frames=frames, crs=crs, rules=rules, report=report, rasters=rasters), report
 
 
 def _needs_hazard(s: Scenario) -> bool:
@@ -352,7 +380,19 @@ def criterion_raw(layers: Layers, c: CriterionSpec) -> pd.Series:
         return criteria.parcel_area(parcels, name=name)
     if c.kind == "attribute":
         assert c.field is not None
+        if isinstance(c.value, CategoricalValue):
+            return parcels[c.field].astype("string").rename(name)
         return criteria.attribute(parcels, c.field, name=name)
+    if c.kind == "raster":
+        assert c.raster is not None
+        return criteria.raster_stat(parcels, layers.rasters[c.raster], stat=c.stat, threshold=c.threshold, name=name)
+    if c.kind == "access":
+        zones = layers.frames[c.layer or "zones"]
+        zspec = layers.scenario.layers.zones
+        assert zspec is not None and zspec.workers_field is not None and c.scale_m is not None
+        return criteria.gravity_access(
+            parcels, zones, workers=zones[zspec.workers_field], decay=c.decay, scale_m=c.scale_m, name=name
+        )
     assert c.layer is not None
     features = _select(layers.frames[c.layer], c)
     if c.kind == "distance":
@@ -387,6 +427,8 @@ def constraint_reasons(layers: Layers) -> pd.DataFrame:
                     parcels, k.field, not_in=k.not_in, in_=k.in_, min_value=k.min, max_value=k.max, name=name
                 )
             )
+        elif isinstance(k, RasterConstraint):
+            cols.append(raster_reasons(layers, k, name=name))
         elif isinstance(k, ExclusionLayerConstraint):
             cols.append(
                 cons.exclusion_layer(
@@ -401,6 +443,22 @@ def constraint_reasons(layers: Layers) -> pd.DataFrame:
     if not cols:
         return pd.DataFrame(index=parcels.index)
     return pd.concat(cols, axis=1)
+
+
+def raster_reasons(layers: Layers, k: RasterConstraint, *, name: str) -> pd.Series:
+    """Reasons from a raster constraint (parcels with no raster value are kept, and reported)."""
+    parcels = layers.parcels
+    stat = criteria.raster_stat(parcels, layers.rasters[k.raster], stat=k.stat, threshold=k.threshold)
+    a = stat.to_numpy()
+    what = k.label or k.raster
+    desc = f"{k.stat}" + (f" > {k.threshold:g}" if k.threshold is not None else "")
+    text = np.full(len(a), "", dtype=object)
+    shown = np.char.mod("%.3g", np.nan_to_num(a)).astype(object)
+    if k.max is not None:
+        text = np.where(a > k.max, f"{what}: {desc} = " + shown + f" above {k.max:g}", text)
+    if k.min is not None:
+        text = np.where((a < k.min) & (text == ""), f"{what}: {desc} = " + shown + f" below {k.min:g}", text)
+    return pd.Series(text, index=parcels.index, name=name, dtype="object")
 
 
 def score(
@@ -449,7 +507,7 @@ def score(
         if missing:
             msg = f"weights must be given for every criterion; missing {missing}"
             raise InputError(msg)
-    w = normalise_weights(weights if weights is not None else {c.name: c.weight for c in specs})
+    w = normalise_weights(weights if weights is not None else scenario_weights(s).weights)
     parcels = layers.parcels
     raw: dict[str, pd.Series] = {}
     values: dict[str, pd.Series] = {}
@@ -459,7 +517,8 @@ def score(
         values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
     progress(len(specs) / (len(specs) + 1), "constraints")
     value_frame = pd.DataFrame(values, index=parcels.index)
-    total, contrib = weighted_sum(value_frame, {str(k): float(v) for k, v in w.items()})
+    weight_map = {str(k): float(v) for k, v in w.items()}
+    total, contrib = weighted_sum(value_frame, weight_map)
 
     reasons = constraint_reasons(layers)
     missing_value = value_frame.isna()
@@ -470,6 +529,10 @@ def score(
         )
         reasons = pd.concat([reasons, miss], axis=1)
     status = cons.combine(reasons, parcels.index)
+    if s.aggregation.method == "weighted_product":
+        total = weighted_product(value_frame, weight_map)
+    elif s.aggregation.method == "topsis":
+        total = topsis(value_frame, weight_map, reference=status["eligible"])
     rank = rank_eligible(total, status["eligible"])
     labels = {c.name: c.title for c in specs}
 
@@ -494,7 +557,12 @@ def score(
     ids = ranked.index.to_numpy()
     order = np.lexsort((ids.astype(str) if ids.dtype == object else ids, key))
     ranked = ranked.iloc[order]
-    ranked.attrs = {"weights": w.to_dict(), "crs": crs_label(layers.crs), "scenario": s.scenario.name}
+    ranked.attrs = {
+        "weights": w.to_dict(),
+        "crs": crs_label(layers.crs),
+        "scenario": s.scenario.name,
+        "aggregation": s.aggregation.method,
+    }
     progress(1.0, "scored")
     return ranked
 

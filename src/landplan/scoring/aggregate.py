@@ -107,3 +107,56 @@ def explain_drivers(contributions: pd.DataFrame, labels: Mapping[str, str], *, t
         part = np.where(vals > 0, label, "")
         text = np.where(part == "", text, np.where(text == "", part, text + ", " + part))
     return pd.Series(np.where(text == "", "none", text), index=contributions.index, name="top_drivers", dtype="object")
+
+
+def weighted_product(values: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Weighted product ``prod(v_i ** w_i)`` of 0..1 values (normalised weights).
+
+    A zero value on any criterion gives a zero score (no compensation).
+    """
+    w = normalise_weights(weights)
+    v = values[w.index].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore"):
+        score = np.exp((np.log(np.clip(v, 0.0, 1.0)) * w.to_numpy()).sum(axis=1))
+    score[np.isnan(v).any(axis=1)] = np.nan
+    return pd.Series(score, index=values.index, name="score")
+
+
+def topsis(values: pd.DataFrame, weights: Mapping[str, float], *, reference: pd.Series | None = None) -> pd.Series:
+    """TOPSIS closeness to the ideal (Hwang & Yoon) on 0..1 benefit values.
+
+    Columns are vector-normalised (``x / sqrt(sum x^2)``) and weighted; the ideal and
+    anti-ideal are each criterion's best and worst weighted value among the ``reference``
+    rows (eligible parcels; all rows by default); the score is ``d- / (d+ + d-)``.
+
+    Parameters
+    ----------
+    values
+        One column per criterion, 0..1, higher is better.
+    weights
+        Weight per criterion (normalised here).
+    reference
+        Boolean mask of the rows that define the norms, ideal and anti-ideal.
+
+    Returns
+    -------
+    pandas.Series
+        Closeness in 0..1 named ``"score"`` (0.5 where ideal and anti-ideal coincide).
+    """
+    w = normalise_weights(weights)
+    x = values[w.index].to_numpy(dtype="float64")
+    ref = np.ones(len(values), dtype=bool) if reference is None else reference.to_numpy(dtype=bool)
+    ref &= ~np.isnan(x).any(axis=1)
+    norms = np.sqrt(np.nansum(x[ref] ** 2, axis=0))
+    norms[norms == 0] = 1.0
+    vw = x / norms * w.to_numpy()
+    if ref.any():
+        best, worst = vw[ref].max(axis=0), vw[ref].min(axis=0)
+    else:
+        best = worst = np.zeros(vw.shape[1])
+    d_plus = np.sqrt(((vw - best) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((vw - worst) ** 2).sum(axis=1))
+    total = d_plus + d_minus
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(total > 0, d_minus / total, 0.5)
+    return pd.Series(score, index=values.index, name="score")

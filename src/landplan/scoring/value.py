@@ -7,13 +7,50 @@ Each factory validates its parameters and returns a callable ``f(Series) -> Seri
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from landplan.config import BandValue, IdentityValue, LinearValue, StepValue
+from landplan.config import (
+    BandValue,
+    CategoricalValue,
+    FuzzyValue,
+    GaussianValue,
+    IdentityValue,
+    LinearValue,
+    LogisticValue,
+    PowerValue,
+    StepValue,
+)
 
-__all__ = ["ValueFunction", "apply_value", "band", "identity", "linear", "step"]
+__all__ = [
+    "ValueFunction",
+    "apply_value",
+    "band",
+    "categorical",
+    "fuzzy_large",
+    "fuzzy_small",
+    "gaussian",
+    "identity",
+    "linear",
+    "logistic",
+    "plot_value_function",
+    "power",
+    "step",
+]
+
+AnyValueSpec = (
+    LinearValue
+    | BandValue
+    | StepValue
+    | IdentityValue
+    | PowerValue
+    | FuzzyValue
+    | GaussianValue
+    | LogisticValue
+    | CategoricalValue
+)
 
 ValueFunction = Callable[[pd.Series], pd.Series]
 
@@ -118,7 +155,128 @@ def identity() -> ValueFunction:
     return f
 
 
-def from_spec(spec: LinearValue | BandValue | StepValue | IdentityValue) -> ValueFunction:
+def power(lower: float, upper: float, exponent: float, *, increasing: bool = True) -> ValueFunction:
+    """``((x - lower) / (upper - lower)) ** exponent``, clipped to 0..1; reversed if not ``increasing``.
+
+    Examples
+    --------
+    >>> power(0, 10, 2)(pd.Series([5.0, 10, 20])).tolist()
+    [0.25, 1.0, 1.0]
+    """
+    if not lower < upper or not exponent > 0:
+        msg = f"power: need lower < upper and exponent > 0, got {lower}, {upper}, {exponent}"
+        raise ValueError(msg)
+
+    def f(x: pd.Series) -> pd.Series:
+        t = np.clip((x.to_numpy(dtype="float64") - lower) / (upper - lower), 0.0, 1.0)
+        if not increasing:
+            t = 1.0 - t
+        return _series(x, t**exponent)
+
+    return f
+
+
+def _fuzzy(midpoint: float, spread: float, *, large: bool) -> ValueFunction:
+    if not (midpoint > 0 and spread > 0):
+        msg = f"fuzzy: midpoint and spread must be > 0, got {midpoint}, {spread}"
+        raise ValueError(msg)
+
+    def f(x: pd.Series) -> pd.Series:
+        a = x.to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            ratio = np.where(a > 0, a / midpoint, 0.0)
+            v = 1.0 / (1.0 + ratio ** (-spread if large else spread))
+        v = np.where(a > 0, v, 0.0 if large else 1.0)
+        v[np.isnan(a)] = np.nan
+        return _series(x, v)
+
+    return f
+
+
+def fuzzy_large(midpoint: float, spread: float) -> ValueFunction:
+    """Fuzzy 'large' membership (ArcGIS): ``1 / (1 + (x / midpoint) ** -spread)``; 0.5 at ``midpoint``.
+
+    Examples
+    --------
+    >>> fuzzy_large(100, 2)(pd.Series([0.0, 100, 200])).round(2).tolist()
+    [0.0, 0.5, 0.8]
+    """
+    return _fuzzy(midpoint, spread, large=True)
+
+
+def fuzzy_small(midpoint: float, spread: float) -> ValueFunction:
+    """Fuzzy 'small' membership (ArcGIS): ``1 / (1 + (x / midpoint) ** spread)``; 0.5 at ``midpoint``.
+
+    Examples
+    --------
+    >>> fuzzy_small(100, 2)(pd.Series([0.0, 100, 200])).round(2).tolist()
+    [1.0, 0.5, 0.2]
+    """
+    return _fuzzy(midpoint, spread, large=False)
+
+
+def gaussian(ideal: float, spread: float) -> ValueFunction:
+    """``exp(-0.5 * ((x - ideal) / spread) ** 2)``: 1 at ``ideal``.
+
+    Examples
+    --------
+    >>> gaussian(10, 2)(pd.Series([10.0, 12])).round(4).tolist()
+    [1.0, 0.6065]
+    """
+    if not spread > 0:
+        msg = f"gaussian: spread must be > 0, got {spread}"
+        raise ValueError(msg)
+
+    def f(x: pd.Series) -> pd.Series:
+        a = x.to_numpy(dtype="float64")
+        return _series(x, np.exp(-0.5 * ((a - ideal) / spread) ** 2))
+
+    return f
+
+
+def logistic(midpoint: float, steepness: float, *, increasing: bool = True) -> ValueFunction:
+    """Logistic growth ``1 / (1 + exp(-k (x - midpoint)))`` (or decay if not ``increasing``).
+
+    Examples
+    --------
+    >>> logistic(1000, 0.01, increasing=False)(pd.Series([1000.0])).tolist()
+    [0.5]
+    """
+    if not steepness > 0:
+        msg = f"logistic: steepness must be > 0, got {steepness}"
+        raise ValueError(msg)
+    sign = 1.0 if increasing else -1.0
+
+    def f(x: pd.Series) -> pd.Series:
+        a = x.to_numpy(dtype="float64")
+        with np.errstate(over="ignore"):
+            return _series(x, 1.0 / (1.0 + np.exp(-sign * steepness * (a - midpoint))))
+
+    return f
+
+
+def categorical(values: dict[str, float], *, default: float | None = None) -> ValueFunction:
+    """Map categories (e.g. land-use classes) to values; unknown ones get ``default`` (None: NaN).
+
+    Examples
+    --------
+    >>> categorical({"vacant": 1.0, "agricultural": 0.6})(pd.Series(["vacant", "x"])).tolist()
+    [1.0, nan]
+    """
+    if any(not 0 <= v <= 1 for v in values.values()):
+        msg = "categorical: values must lie in 0..1"
+        raise ValueError(msg)
+
+    def f(x: pd.Series) -> pd.Series:
+        mapped = x.astype("string").map(values).astype("float64")
+        if default is not None:
+            mapped = mapped.fillna(default)
+        return _series(x, mapped.to_numpy())
+
+    return f
+
+
+def from_spec(spec: AnyValueSpec) -> ValueFunction:
     """Build the value function a scenario describes."""
     if isinstance(spec, LinearValue):
         return linear(spec.lower, spec.upper, increasing=spec.increasing)
@@ -126,9 +284,75 @@ def from_spec(spec: LinearValue | BandValue | StepValue | IdentityValue) -> Valu
         return band(spec.lower, spec.ideal_low, spec.ideal_high, spec.upper)
     if isinstance(spec, StepValue):
         return step(spec.thresholds, spec.values, otherwise=spec.otherwise, mode=spec.mode)
+    if isinstance(spec, PowerValue):
+        return power(spec.lower, spec.upper, spec.exponent, increasing=spec.increasing)
+    if isinstance(spec, FuzzyValue):
+        return (fuzzy_large if spec.function == "fuzzy_large" else fuzzy_small)(spec.midpoint, spec.spread)
+    if isinstance(spec, GaussianValue):
+        return gaussian(spec.ideal, spec.spread)
+    if isinstance(spec, LogisticValue):
+        return logistic(spec.midpoint, spec.steepness, increasing=spec.increasing)
+    if isinstance(spec, CategoricalValue):
+        return categorical(spec.values, default=spec.default)
     return identity()
 
 
-def apply_value(raw: pd.Series, spec: LinearValue | BandValue | StepValue | IdentityValue) -> pd.Series:
+def _x_range(spec: AnyValueSpec) -> tuple[float, float]:
+    if isinstance(spec, LinearValue | PowerValue):
+        pad = 0.2 * (spec.upper - spec.lower)
+        return spec.lower - pad, spec.upper + pad
+    if isinstance(spec, BandValue):
+        pad = 0.1 * (spec.upper - spec.lower)
+        return spec.lower - pad, spec.upper + pad
+    if isinstance(spec, StepValue):
+        t = sorted(spec.thresholds)
+        span = (t[-1] - t[0]) or abs(t[-1]) or 1.0
+        return t[0] - 0.3 * span, t[-1] + 0.3 * span
+    if isinstance(spec, FuzzyValue):
+        return 0.0, 3 * spec.midpoint
+    if isinstance(spec, GaussianValue):
+        return spec.ideal - 4 * spec.spread, spec.ideal + 4 * spec.spread
+    if isinstance(spec, LogisticValue):
+        half = 6 / spec.steepness
+        return spec.midpoint - half, spec.midpoint + half
+    return 0.0, 1.0
+
+
+def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", ax: object | None = None) -> object:
+    """Draw a value function as a small chart (matplotlib); returns the Figure.
+
+    Save it with ``fig.savefig("chart.png")`` or ``"chart.svg"``. Categorical functions are
+    drawn as bars.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    axes: Any
+    fig: Any
+    if ax is None:
+        fig, axes = plt.subplots(figsize=(3.6, 2.4), dpi=100)
+    else:
+        axes = ax
+        fig = axes.figure
+    if isinstance(spec, CategoricalValue):
+        axes.bar(list(spec.values), list(spec.values.values()), color="#1a9641")
+        axes.tick_params(axis="x", labelrotation=30, labelsize=7)
+    else:
+        lo, hi = _x_range(spec)
+        x = pd.Series(np.linspace(lo, hi, 400))
+        y = from_spec(spec)(x)
+        axes.plot(x, y, color="#1a9641", drawstyle="steps-post" if isinstance(spec, StepValue) else "default")
+        axes.set_xlabel(unit or "raw value", fontsize=8)
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_ylabel("value (0..1)", fontsize=8)
+    axes.set_title(title or spec.function, fontsize=9)
+    axes.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def apply_value(raw: pd.Series, spec: AnyValueSpec) -> pd.Series:
     """Apply a scenario value-function spec to raw values."""
     return from_spec(spec)(raw)
