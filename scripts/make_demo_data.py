@@ -376,6 +376,90 @@ def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gp
     return roads, stops
 
 
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """Spatially correlated noise in about -1..1 (gaussian-filtered white noise)."""
+    from scipy.ndimage import gaussian_filter
+
+    field = gaussian_filter(rng.standard_normal(shape), sigma=sigma)
+    return field / (np.abs(field).max() or 1.0)
+
+
+def flood_raster(
+    rng: np.random.Generator, water: gpd.GeoDataFrame, bounds: tuple[float, float, float, float]
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """ILLUSTRATIVE flood depth (m) on a 100 m grid in UTM 48N: deep near rivers, patchy lowlands.
+
+    Cells of permanent water are nodata (-9999).
+    """
+    res = 100.0
+    xmin, ymin, xmax, ymax = (
+        np.floor(bounds[0] / res) * res,
+        np.floor(bounds[1] / res) * res,
+        np.ceil(bounds[2] / res) * res,
+        np.ceil(bounds[3] / res) * res,
+    )
+    cols, rows = int((xmax - xmin) / res), int((ymax - ymin) / res)
+    xs = xmin + res * (np.arange(cols) + 0.5)
+    ys = ymax - res * (np.arange(rows) + 0.5)
+    centres = shapely.points(*np.meshgrid(xs, ys))
+    rivers = water[water["kind"] == "river"].geometry.union_all()
+    d = shapely.distance(centres, rivers)
+    depth = 1.6 * np.exp(-d / 1200) + 0.6 * _smooth_noise(rng, (rows, cols), 12) - 0.25
+    depth = np.clip(depth, 0, None).round(2).astype("float32")
+    wet = shapely.contains_xy(water.geometry.union_all(), *np.meshgrid(xs, ys))
+    depth[wet] = -9999.0
+    return depth, (xmin, ymin, xmax, ymax)
+
+
+def slope_raster(
+    rng: np.random.Generator, bounds_lonlat: tuple[float, float, float, float]
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """ILLUSTRATIVE slope (degrees) from a synthetic DEM on a 0.001 degree grid in EPSG:4326.
+
+    The DEM rises to the west (towards the Ba Vì hills) with rolling noise; slope comes
+    from its gradient with cell sizes in metres.
+    """
+    res = 0.001
+    lon0, lat0, lon1, lat1 = (np.floor(b / res) * res for b in bounds_lonlat)
+    lon1, lat1 = lon1 + res, lat1 + res
+    cols, rows = round((lon1 - lon0) / res), round((lat1 - lat0) / res)
+    lon = lon0 + res * (np.arange(cols) + 0.5)
+    lat = lat1 - res * (np.arange(rows) + 0.5)
+    lon_g, _lat_g = np.meshgrid(lon, lat)
+    hills = np.clip(105.62 - lon_g, 0, None) * 2500  # metres of rise west of 105.62 E
+    dem = 8 + hills + 25 * _smooth_noise(rng, (rows, cols), 6) * (1 + hills / 100)
+    dy = res * 111_320.0
+    dx = res * 111_320.0 * np.cos(np.radians(lat))[:, None]
+    gy, gx = np.gradient(dem)
+    slope = np.degrees(np.arctan(np.hypot(gx / dx, gy / dy))).round(2).astype("float32")
+    return slope, (lon0, lat0, lon1, lat1)
+
+
+def write_raster(values: np.ndarray, bounds: tuple[float, float, float, float], crs: str, path: Path) -> None:
+    """Write a single-band float32 GeoTIFF (deflate) with nodata -9999."""
+    import rasterio
+    from rasterio.transform import from_bounds
+
+    rows, cols = values.shape
+    profile = {
+        "driver": "GTiff",
+        "height": rows,
+        "width": cols,
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": from_bounds(*bounds, cols, rows),
+        "nodata": -9999.0,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values, 1)
+
+
 def write(gdf: gpd.GeoDataFrame, out: Path, name: str) -> None:
     """Write one layer as a UTF-8 shapefile in EPSG:4326 with fixed precision and DBF date."""
     wgs = gdf.to_crs(4326)
@@ -408,6 +492,15 @@ def main(argv: list[str] | None = None) -> None:
     ]:
         write(gdf, args.out, name)
         print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")
+    xmin, ymin, xmax, ymax = parcels.total_bounds
+    margin = 2000.0
+    depth, dbounds = flood_raster(rng, water, (xmin - margin, ymin - margin, xmax + margin, ymax + margin))
+    write_raster(depth, dbounds, WORK_CRS, args.out / "flood_depth.tif")
+    print(f"flood_depth.tif    {depth.shape[1]} x {depth.shape[0]} cells (100 m, EPSG:32648)")
+    lon0, lat0, lon1, lat1 = parcels.to_crs(4326).total_bounds
+    slope, sbounds = slope_raster(rng, (lon0 - 0.02, lat0 - 0.02, lon1 + 0.02, lat1 + 0.02))
+    write_raster(slope, sbounds, "EPSG:4326", args.out / "slope.tif")
+    print(f"slope.tif          {slope.shape[1]} x {slope.shape[0]} cells (0.001 deg, EPSG:4326)")
 
 
 if __name__ == "__main__":

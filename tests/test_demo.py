@@ -63,7 +63,7 @@ def test_generator_reproduces_the_bundled_files(tmp_path):
     )
     bundled = datasets.data_dir()
     for path in sorted(bundled.iterdir()):
-        if path.suffix in {".shp", ".dbf", ".shx", ".prj", ".cpg"}:
+        if path.suffix in {".shp", ".dbf", ".shx", ".prj", ".cpg", ".tif"}:
             fresh = tmp_path / path.name
             assert fresh.is_file(), path.name
             assert hashlib.sha256(fresh.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest(), path.name

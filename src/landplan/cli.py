@@ -248,6 +248,109 @@ def demo(
     typer.echo(f"open {output / 'map.html'} in a browser to explore the result")
 
 
+@app.command()
+@handle_errors
+def weights(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario TOML, or a TOML with `criteria` and `matrix` (AHP).", exists=True, dir_okay=False
+        ),
+    ],
+) -> None:
+    """Print the weights and, for AHP, lambda_max, CI, RI and the consistency ratio."""
+    import tomllib
+
+    from landplan.config import WeightingSpec, load_scenario
+    from landplan.errors import ConfigError
+    from landplan.scoring.weights import ahp, scenario_weights
+
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    if "scenario" in data:
+        s = load_scenario(source)
+        if s.weighting.method != "ahp":
+            typer.echo(scenario_weights(s).to_text())
+            return
+        spec = s.weighting
+    else:
+        table = data.get("weighting", data)
+        try:
+            spec = WeightingSpec.model_validate({"method": "ahp", **{k: v for k, v in table.items() if k != "method"}})
+        except Exception as exc:
+            msg = f"{source}: expected `criteria` and `matrix` (AHP) ({exc})"
+            raise ConfigError(msg) from None
+    assert spec.criteria is not None and spec.matrix is not None
+    result = ahp(spec.matrix, spec.criteria, max_cr=spec.max_cr)
+    typer.echo("method: ahp")
+    typer.echo(result.to_text())
+    if not result.consistent:
+        _err(f"{source}: CR = {result.cr:.3f} >= {result.max_cr:.2f}; {result.describe_worst()}")
+        raise typer.Exit(code=2)
+
+
+@app.command()
+@handle_errors
+def explain(
+    scenario: ScenarioArg,
+    parcel_id: Annotated[str, typer.Argument(help="Parcel id.")],
+) -> None:
+    """Print the score card of one parcel: criteria, weights, contributions and constraints."""
+    from landplan.explain import explain as make_card
+    from landplan.pipeline import load_layers, score
+
+    layers = load_layers(scenario)
+    ranked = score(layers)
+    typer.echo(make_card(layers, ranked, parcel_id).to_text())
+
+
+@app.command()
+@handle_errors
+def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
+    scenario: ScenarioArg,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Monte-Carlo weight draws.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    top: Annotated[int, typer.Option("--top", min=1, help="Size of the top list to test.")] = 20,
+    concentration: Annotated[float, typer.Option("--concentration", min=0.01, help="Dirichlet concentration.")] = 50.0,
+    delta: Annotated[
+        float, typer.Option("--delta", min=0.01, max=0.99, help="One-at-a-time change (0.2 = 20 %).")
+    ] = 0.2,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for CSV tables and the chart.")] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """How stable is the ranking when the weights move? One-at-a-time and Monte-Carlo analysis."""
+    from landplan.io import atomic_path, check_output_path
+    from landplan.pipeline import load_layers, score
+    from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
+
+    layers = load_layers(scenario)
+    targets = {}
+    if output is not None:
+        targets = {n: output / n for n in ("sensitivity_parcels.csv", "sensitivity_oat.csv", "sensitivity.png")}
+        for path in targets.values():
+            check_output_path(path, inputs=layers.scenario.input_paths(), overwrite=overwrite)
+    ranked = score(layers)
+    values = ranked[[f"{c.name}_value" for c in layers.scenario.criteria]]
+    values.columns = [c.name for c in layers.scenario.criteria]
+    w = ranked.attrs["weights"]
+    oat = one_at_a_time(values, w, eligible=ranked["eligible"], delta=delta, top_k=top)
+    mc = monte_carlo(
+        values, w, eligible=ranked["eligible"], runs=runs, seed=seed, top_k=top, concentration=concentration
+    )
+    typer.echo("One at a time:")
+    typer.echo(oat.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    typer.echo("\nMonte Carlo:")
+    typer.echo(mc.to_text(n=top))
+    if targets:
+        with atomic_path(targets["sensitivity_parcels.csv"]) as tmp:
+            mc.parcels.to_csv(tmp, lineterminator="\n")
+        with atomic_path(targets["sensitivity_oat.csv"]) as tmp:
+            oat.to_csv(tmp, index=False, lineterminator="\n")
+        fig = plot_rank_intervals(mc)
+        with atomic_path(targets["sensitivity.png"]) as tmp:
+            fig.savefig(tmp, format="png")
+        typer.echo(f"wrote {', '.join(str(p) for p in targets.values())}", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -451,13 +451,19 @@ def raster_reasons(layers: Layers, k: RasterConstraint, *, name: str) -> pd.Seri
     stat = criteria.raster_stat(parcels, layers.rasters[k.raster], stat=k.stat, threshold=k.threshold)
     a = stat.to_numpy()
     what = k.label or k.raster
-    desc = f"{k.stat}" + (f" > {k.threshold:g}" if k.threshold is not None else "")
     text = np.full(len(a), "", dtype=object)
-    shown = np.char.mod("%.3g", np.nan_to_num(a)).astype(object)
-    if k.max is not None:
-        text = np.where(a > k.max, f"{what}: {desc} = " + shown + f" above {k.max:g}", text)
-    if k.min is not None:
-        text = np.where((a < k.min) & (text == ""), f"{what}: {desc} = " + shown + f" below {k.min:g}", text)
+    if k.stat == "share_above":
+        shown = np.char.mod("%.0f", np.nan_to_num(a) * 100).astype(object)
+        if k.max is not None:
+            text = np.where(a > k.max, f"{what}: " + shown + f" % of area (max {k.max:.0%})", text)
+        if k.min is not None:
+            text = np.where((a < k.min) & (text == ""), f"{what}: " + shown + f" % of area (min {k.min:.0%})", text)
+    else:
+        shown = np.char.mod("%.3g", np.nan_to_num(a)).astype(object)
+        if k.max is not None:
+            text = np.where(a > k.max, f"{what}: {k.stat} " + shown + f" above {k.max:g}", text)
+        if k.min is not None:
+            text = np.where((a < k.min) & (text == ""), f"{what}: {k.stat} " + shown + f" below {k.min:g}", text)
     return pd.Series(text, index=parcels.index, name=name, dtype="object")
 
 

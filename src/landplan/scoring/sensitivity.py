@@ -1,0 +1,230 @@
+"""Sensitivity of the ranking to the weights.
+
+- :func:`one_at_a_time`: each weight moved by +-``delta`` (relative), the others
+  renormalised; how much the top K changes.
+- :func:`monte_carlo`: weights drawn from a Dirichlet distribution centred on the
+  scenario's weights (seeded); per parcel the probability of being in the top K, the
+  median rank and the 5-95 % rank interval; and how stable the top K is.
+
+Everything is one matrix product ``values @ weights`` for all runs and one ``argsort``
+per block of runs: 1,000 runs over 10,000 parcels take a second or two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landplan.errors import InputError
+from landplan.scoring.aggregate import normalise_weights
+
+__all__ = ["SensitivityResult", "monte_carlo", "one_at_a_time", "plot_rank_intervals"]
+
+_BLOCK_CELLS = 20_000_000  # parcels x runs per block (bounded memory)
+
+
+def _prepare(
+    values: pd.DataFrame, weights: Mapping[str, float], eligible: pd.Series | None
+) -> tuple[np.ndarray, pd.Index, pd.Series]:
+    w = normalise_weights(weights)
+    missing = [c for c in w.index if c not in values.columns]
+    if missing:
+        msg = f"sensitivity: no values for criteria {missing}"
+        raise InputError(msg)
+    ok = pd.Series(True, index=values.index) if eligible is None else eligible.reindex(values.index).fillna(False)
+    ok &= values[w.index].notna().all(axis=1)
+    sub = values.loc[ok.to_numpy(dtype=bool), w.index]
+    # sort by parcel id so that a stable sort breaks score ties by id
+    sub = sub.sort_index(kind="stable")
+    return sub.to_numpy(dtype="float64"), sub.index, w
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Rank 1..n of each row per column (higher score first, ties by row order)."""
+    order = np.argsort(-scores, axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    cols = np.arange(scores.shape[1])[None, :]
+    ranks[order, cols] = np.arange(1, scores.shape[0] + 1)[:, None]
+    return ranks
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Per-parcel rank statistics and a summary of top-K stability."""
+
+    parcels: pd.DataFrame
+    summary: dict[str, Any]
+    top_k: int
+    runs: pd.DataFrame = field(repr=False)
+
+    def to_text(self, n: int = 10) -> str:
+        """Summary and the ``n`` most robust parcels as plain text."""
+        lines = [f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in self.summary.items()]
+        head = self.parcels.sort_values(["p_top_k", "median_rank"], ascending=[False, True]).head(n)
+        lines.append(head.to_string(float_format=lambda x: f"{x:.3f}"))
+        return "\n".join(lines)
+
+
+def monte_carlo(
+    values: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    eligible: pd.Series | None = None,
+    runs: int = 1000,
+    concentration: float = 50.0,
+    top_k: int = 20,
+    seed: int = 0,
+) -> SensitivityResult:
+    """Monte-Carlo weights around the scenario's weights (weighted-sum scores).
+
+    Parameters
+    ----------
+    values
+        0..1 criterion values, one column per criterion, indexed by parcel id.
+    weights
+        The scenario's weights (normalised here).
+    eligible
+        Parcels that may rank (others are left out).
+    runs
+        Number of weight draws.
+    concentration
+        Dirichlet concentration: ``alpha = concentration * weights``. Larger means draws
+        closer to the scenario's weights (about +-``1/sqrt(concentration)`` relative spread).
+    top_k
+        Size of the top list whose stability is measured.
+    seed
+        Random seed: the same seed gives the same result.
+
+    Returns
+    -------
+    SensitivityResult
+        ``parcels``: ``base_rank``, ``p_top_k``, ``median_rank``, ``rank_p05``, ``rank_p95``;
+        ``summary``: mean/min overlap of each run's top K with the base top K, share of
+        the base top K that stays in the top K in at least 90 % of runs; ``runs``: weights drawn.
+    """
+    if runs < 1 or concentration <= 0 or top_k < 1:
+        msg = "runs and top_k must be >= 1 and concentration > 0"
+        raise InputError(msg)
+    x, ids, w = _prepare(values, weights, eligible)
+    n = len(ids)
+    if n == 0:
+        msg = "sensitivity: no eligible parcel to rank"
+        raise InputError(msg)
+    k = min(top_k, n)
+    rng = np.random.default_rng(seed)
+    draws = rng.dirichlet(concentration * w.to_numpy(), size=runs)  # runs x criteria
+    base_rank = _ranks((x @ w.to_numpy())[:, None])[:, 0]
+    base_top = base_rank <= k
+
+    in_top = np.zeros(n)
+    rank_samples = np.empty((n, runs), dtype=np.int32)
+    overlap = np.empty(runs)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, runs, block):  # blocks of runs, vectorised inside
+        r = _ranks(x @ draws[start : start + block].T)
+        rank_samples[:, start : start + block] = r
+        top = r <= k
+        in_top += top.sum(axis=1)
+        overlap[start : start + block] = (top & base_top[:, None]).sum(axis=0) / k
+    q05, q50, q95 = np.percentile(rank_samples, [5, 50, 95], axis=1, method="nearest")
+    table = pd.DataFrame(
+        {
+            "base_rank": base_rank,
+            "p_top_k": in_top / runs,
+            "median_rank": q50,
+            "rank_p05": q05,
+            "rank_p95": q95,
+        },
+        index=ids,
+    ).sort_values(["base_rank"])
+    summary = {
+        "method": "monte_carlo",
+        "runs": runs,
+        "seed": seed,
+        "concentration": concentration,
+        "top_k": k,
+        "mean_top_k_overlap": float(overlap.mean()),
+        "min_top_k_overlap": float(overlap.min()),
+        "share_of_top_k_robust_90": float((table.loc[table["base_rank"] <= k, "p_top_k"] >= 0.9).mean()),
+    }
+    return SensitivityResult(parcels=table, summary=summary, top_k=k, runs=pd.DataFrame(draws, columns=w.index))
+
+
+def one_at_a_time(
+    values: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    eligible: pd.Series | None = None,
+    delta: float = 0.2,
+    top_k: int = 20,
+) -> pd.DataFrame:
+    """Move each weight by ``-delta`` and ``+delta`` (relative), renormalise, compare rankings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per criterion and direction: the perturbed weight, the overlap of the
+        top K with the base top K, Spearman correlation of all ranks with the base ranks,
+        and the largest rank change among the base top K.
+    """
+    if not 0 < delta < 1:
+        msg = f"delta must be in (0, 1), got {delta}"
+        raise InputError(msg)
+    x, ids, w = _prepare(values, weights, eligible)
+    k = min(top_k, len(ids))
+    names = list(w.index)
+    base = w.to_numpy()
+    variants = []
+    rows = []
+    for j, name in enumerate(names):  # loop over criteria
+        for sign in (-1, 1):
+            v = base.copy()
+            v[j] *= 1 + sign * delta
+            variants.append(v / v.sum())
+            rows.append((name, f"{sign * delta:+.0%}", v[j] / v.sum()))
+    weights_matrix = np.column_stack([base, *variants])
+    ranks = _ranks(x @ weights_matrix)
+    base_rank = ranks[:, 0]
+    base_top = base_rank <= k
+    out = []
+    for col, (name, change, new_w) in enumerate(rows, start=1):
+        r = ranks[:, col]
+        rho = np.corrcoef(base_rank, r)[0, 1] if len(ids) > 1 else 1.0
+        out.append(
+            {
+                "criterion": name,
+                "change": change,
+                "weight": new_w,
+                "top_k_overlap": float(((r <= k) & base_top).sum() / k),
+                "spearman": float(rho),
+                "max_rank_shift_top_k": int(np.abs(r[base_top] - base_rank[base_top]).max()),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> Any:
+    """Chart of the 5-95 % rank interval and median rank of the base top parcels (matplotlib Figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = n or result.top_k
+    top = result.parcels.sort_values("base_rank").head(n)
+    fig, ax = plt.subplots(figsize=(6, 0.25 * len(top) + 1.2), dpi=100)
+    y = np.arange(len(top))[::-1]
+    ax.hlines(y, top["rank_p05"], top["rank_p95"], color="#888888", linewidth=3)
+    ax.plot(top["median_rank"], y, "o", color="#1a9641", label="median rank")
+    ax.plot(top["base_rank"], y, "|", color="#d7191c", markersize=12, label="scenario rank")
+    ax.set_yticks(y, [str(i) for i in top.index], fontsize=7)
+    ax.set_xlabel("rank (5-95 % interval over weight draws)")
+    ax.axvline(result.top_k + 0.5, color="#444444", linestyle=":", linewidth=1)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(f"Rank stability: {result.summary.get('runs', '')} runs, top {result.top_k}", fontsize=9)
+    fig.tight_layout()
+    return fig
