@@ -145,8 +145,8 @@ def topsis(values: pd.DataFrame, weights: Mapping[str, float], *, reference: pd.
     """
     w = normalise_weights(weights)
     x = values[w.index].to_numpy(dtype="float64")
-    ref = np.ones(len(values), dtype=bool) if reference is None else reference.to_numpy(dtype=bool)
-    ref &= ~np.isnan(x).any(axis=1)
+    given = np.ones(len(values), dtype=bool) if reference is None else reference.to_numpy(dtype=bool)
+    ref = given & ~np.isnan(x).any(axis=1)
     norms = np.sqrt(np.nansum(x[ref] ** 2, axis=0))
     norms[norms == 0] = 1.0
     vw = x / norms * w.to_numpy()

@@ -1,0 +1,205 @@
+"""Raster zonal statistics (exactextract) and job accessibility, checked by hand."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+import rasterio
+from rasterio.transform import from_bounds
+
+import landplan
+from conftest import CRS, X0, Y0, box, pt
+from landplan.criteria import gravity_access, raster_stat, read_raster, zone_land_access
+from landplan.errors import CRSError, InputError, LayerReadError
+
+NODATA = -9999.0
+
+
+def write_tif(path, values, bounds, crs, nodata=NODATA):
+    values = np.asarray(values, dtype="float32")
+    rows, cols = values.shape
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=rows,
+        width=cols,
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=from_bounds(*bounds, cols, rows),
+        nodata=nodata,
+    ) as dst:
+        dst.write(values, 1)
+    return path
+
+
+@pytest.fixture
+def grid_raster(tmp_path):
+    """3x3 raster of 100 m cells exactly over the parcel grid; top row first, one nodata cell.
+
+    1 2 3        P6 P7 P8
+    4 5 6   <->  P3 P4 P5
+    7 8 -        P0 P1 P2
+    """
+    values = [[1, 2, 3], [4, 5, 6], [7, 8, NODATA]]
+    return write_tif(tmp_path / "g.tif", values, (X0, Y0, X0 + 300, Y0 + 300), CRS)
+
+
+def test_mean_min_max_by_hand(grid, grid_raster):
+    r = read_raster(grid_raster)
+    mean = raster_stat(grid, r, stat="mean")
+    assert mean.drop("P2").tolist() == [7, 8, 4, 5, 6, 1, 2, 3]
+    assert np.isnan(mean["P2"])  # only nodata under it
+    straddle = gpd.GeoDataFrame(geometry=[box(50, 50, 100, 100), box(150, 0, 100, 100)], crs=CRS, index=["q", "h"])
+    # q covers a quarter of the cells 7, 8, 4, 5; h covers half of 8 and half of nodata
+    assert raster_stat(straddle, r, stat="mean").tolist() == [6.0, 8.0]
+    assert raster_stat(straddle, r, stat="min").tolist() == [4.0, 8.0]
+    assert raster_stat(straddle, r, stat="max").tolist() == [8.0, 8.0]
+    # share of the valid area above 4.5: q has 7, 8, 5 above -> 0.75; h: 8 -> 1.0
+    assert raster_stat(straddle, r, stat="share_above", threshold=4.5).tolist() == [0.75, 1.0]
+
+
+def test_parcels_in_another_crs_are_transformed(grid, grid_raster):
+    r = read_raster(grid_raster)
+    wgs = grid.to_crs(4326)
+    np.testing.assert_allclose(raster_stat(wgs, r).drop("P2"), [7, 8, 4, 5, 6, 1, 2, 3], atol=1e-3)
+
+
+def test_raster_in_geographic_crs(tmp_path, grid):
+    lon0, lat0, lon1, lat1 = grid.to_crs(4326).total_bounds
+    pad = 0.01
+    # left half 10, right half 20, split at the grid's west edge minus 0.005 deg -> grid lies in the right half
+    split = lon0 - 0.005
+    cols = 200
+    xs = np.linspace(lon0 - pad, lon1 + pad, cols + 1)
+    values = np.where((xs[:-1] + xs[1:]) / 2 < split, 10.0, 20.0)[None, :].repeat(50, axis=0)
+    tif = write_tif(tmp_path / "geo.tif", values, (lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad), "EPSG:4326")
+    r = read_raster(tif)
+    assert r.crs.to_epsg() == 4326
+    assert (raster_stat(grid, r) == 20.0).all()
+    west = gpd.GeoDataFrame(geometry=[box(-700, 0)], crs=CRS, index=["w"])  # west of the split (~520 m)
+    assert raster_stat(west, r)["w"] == 10.0
+
+
+def test_parcels_outside_the_raster_are_nan_and_reported(grid_raster, caplog):
+    far = gpd.GeoDataFrame(geometry=[box(5000, 5000), box(0, 0)], crs=CRS, index=["far", "in"])
+    with caplog.at_level(logging.WARNING):
+        out = raster_stat(far, read_raster(grid_raster))
+    assert np.isnan(out["far"]) and out["in"] == 7
+    assert "1 parcels have no valid raster cell" in caplog.text
+
+
+def test_raster_errors(tmp_path, grid):
+    with pytest.raises(LayerReadError, match="raster file not found"):
+        read_raster(tmp_path / "nope.tif")
+    no_crs = tmp_path / "nocrs.tif"
+    with rasterio.open(
+        no_crs,
+        "w",
+        driver="GTiff",
+        height=2,
+        width=2,
+        count=1,
+        dtype="float32",
+        transform=from_bounds(0, 0, 2, 2, 2, 2),
+    ) as dst:
+        dst.write(np.ones((2, 2), dtype="float32"), 1)
+    with pytest.raises(CRSError, match="no CRS"):
+        read_raster(no_crs)
+    with pytest.raises(InputError, match="threshold"):
+        raster_stat(
+            grid,
+            read_raster(write_tif(tmp_path / "x.tif", [[1]], (X0, Y0, X0 + 300, Y0 + 300), CRS)),
+            stat="share_above",
+        )
+
+
+def test_raster_criterion_and_constraint_in_a_scenario(scenario_dir, grid_raster):
+    text = (scenario_dir / "scenario.toml").read_text()
+    text = text.replace("[[criteria]]", f'[rasters.depth]\npath = "{grid_raster}"\nunit = "m"\n\n[[criteria]]', 1)
+    text += (
+        '\n[[criteria]]\nname = "depth"\nkind = "raster"\nraster = "depth"\nweight = 1\n'
+        'value = { function = "linear", lower = 0, upper = 10, increasing = false }\n'
+        '\n[[constraints]]\nkind = "raster"\nraster = "depth"\nstat = "share_above"\nthreshold = 4.5\nmax = 0.5\n'
+        'label = "deep water"\n'
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    ranked = landplan.score(scenario_dir / "scenario.toml")
+    assert ranked.loc["P7", "depth_raw"] == 2 and ranked.loc["P7", "depth_value"] == pytest.approx(0.8)
+    # P4 (depth 5) and P1 (depth 8) are deeper than 4.5 on all their area -> excluded
+    assert ranked.loc["P4", "excluded_by"] == "deep water: 100 % of area (max 50%)"
+    assert ranked.loc["P1", "excluded_by"] == "deep water: 100 % of area (max 50%)"
+    assert ranked["rank"].dropna().index.tolist() == ["P7"]
+    assert grid_raster in landplan.load_scenario(scenario_dir / "scenario.toml").input_paths()
+
+
+# ------------------------------------------------------------------ access
+
+
+@pytest.fixture
+def two_zones():
+    # parcel P0 = box(0..100, 0..100); Z1 1,000 m west of it, Z2 2,000 m east
+    return gpd.GeoDataFrame(
+        {"workers": [1000, 3000]}, geometry=[pt(-1000, 50), pt(2100, 50)], crs=CRS, index=["Z1", "Z2"]
+    )
+
+
+def test_gravity_access_by_hand(grid, two_zones):
+    p0 = grid.loc[["P0"]]
+    w = two_zones["workers"]
+    exp = gravity_access(p0, two_zones, workers=w, decay="exponential", scale_m=1000)
+    assert exp["P0"] == pytest.approx(1000 * math.exp(-1) + 3000 * math.exp(-2))
+    gauss = gravity_access(p0, two_zones, workers=w, decay="gaussian", scale_m=1000)
+    assert gauss["P0"] == pytest.approx(1000 * math.exp(-0.5) + 3000 * math.exp(-2))
+    cum = gravity_access(p0, two_zones, workers=w, decay="cumulative", scale_m=1500)
+    assert cum["P0"] == 1000
+
+
+def test_near_several_large_zones_beats_near_one_small(grid, two_zones):
+    zones = gpd.GeoDataFrame(
+        {"workers": [500, 5000, 5000]}, geometry=[pt(-300, 50), pt(500, 2500), pt(500, -2500)], crs=CRS
+    )
+    acc = gravity_access(grid, zones, workers=zones["workers"], decay="exponential", scale_m=3000)
+    # P0 is 300 m from a small zone; P2 is 500 m farther from it but closer to the two large ones
+    assert acc["P2"] > acc["P0"]
+    single = gravity_access(
+        grid, zones.iloc[[0]], workers=zones["workers"].iloc[[0]], decay="exponential", scale_m=3000
+    )
+    assert single.idxmax() in {"P0", "P3", "P6"}
+
+
+def test_access_errors(grid, two_zones):
+    with pytest.raises(InputError, match="worker count"):
+        gravity_access(grid, two_zones, workers=pd.Series([1.0, np.nan], index=two_zones.index), scale_m=1000)
+    with pytest.raises(InputError, match="unknown decay"):
+        gravity_access(grid, two_zones, workers=two_zones["workers"], decay="linear", scale_m=1000)
+
+
+def test_zone_land_access(grid, two_zones):
+    eligible = pd.Series(grid.index.isin(["P0", "P8"]), index=grid.index)
+    table = zone_land_access(two_zones, grid, eligible=eligible, within_m=1500, workers=two_zones["workers"])
+    assert table.loc["Z1", "nearest_eligible_m"] == 1000
+    assert table.loc["Z2", "nearest_eligible_m"] == pytest.approx(math.hypot(1800, 150))
+    # within 1,500 m of Z1: P0 (1,000 m) and P8 (sqrt(1200^2 + 150^2) = 1,209 m)
+    assert table.loc["Z1", "eligible_parcels_within"] == 2 and table.loc["Z1", "eligible_ha_within"] == 2.0
+    assert table.loc["Z2", "eligible_parcels_within"] == 0
+    assert table["workers_within"].tolist() == [1000, 0]
+
+
+def test_access_criterion_in_a_scenario(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text()
+    text += (
+        '\n[[criteria]]\nname = "jobs"\nkind = "access"\nlayer = "zones"\ndecay = "exponential"\nscale_m = 1000\n'
+        'weight = 1\nvalue = { function = "linear", lower = 0, upper = 1000 }\n'
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    ranked = landplan.score(scenario_dir / "scenario.toml")
+    # one zone of 1,000 workers; P1 is 150 m away
+    assert ranked.loc["P1", "jobs_raw"] == pytest.approx(1000 * math.exp(-0.15))
