@@ -121,3 +121,42 @@ def test_verbose_logs_go_to_stderr(runner, scenario):
     assert r.exit_code == 0
     assert "working CRS" in r.stderr
     assert "working CRS" not in r.stdout
+
+
+def test_weights_command_for_an_ahp_matrix(runner, tmp_path):
+    ok = tmp_path / "ahp.toml"
+    ok.write_text('criteria = ["a", "b", "c"]\nmatrix = [[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]]\n')
+    r = runner.invoke(app, ["weights", str(ok)])
+    assert r.exit_code == 0, r.output
+    assert "a                        0.5714" in r.stdout and "CR = 0.0000" in r.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('criteria = ["a", "b", "c"]\nmatrix = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]\n')
+    r = runner.invoke(app, ["weights", str(bad)])
+    assert r.exit_code == 2
+    assert "INCONSISTENT" in r.stdout and "most inconsistent comparison" in r.stderr
+
+
+def test_weights_command_for_a_scenario(runner, scenario):
+    r = runner.invoke(app, ["weights", scenario])
+    assert r.exit_code == 0
+    assert "method: direct" in r.stdout and "zone_distance            0.5000" in r.stdout
+
+
+def test_explain_command(runner, scenario):
+    r = runner.invoke(app, ["explain", scenario, "P0"])
+    assert r.exit_code == 0, r.output
+    assert "Parcel P0" in r.stdout and "not ranked (excluded)" in r.stdout and "[FAIL]" in r.stdout
+    r = runner.invoke(app, ["explain", scenario, "nope"])
+    assert r.exit_code == 2 and "no parcel with id 'nope'" in r.stderr
+
+
+def test_sensitivity_command(runner, scenario, tmp_path):
+    out = tmp_path / "sens"
+    args = ["sensitivity", scenario, "--runs", "50", "--top", "2", "--seed", "3", "-o", str(out)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "One at a time" in r.stdout and "mean_top_k_overlap" in r.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["sensitivity.png", "sensitivity_oat.csv", "sensitivity_parcels.csv"]
+    first = (out / "sensitivity_parcels.csv").read_bytes()
+    r = runner.invoke(app, [*args, "--overwrite"])
+    assert r.exit_code == 0 and (out / "sensitivity_parcels.csv").read_bytes() == first  # same seed, same result
