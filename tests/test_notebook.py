@@ -31,6 +31,10 @@ def test_scoring_notebook_executes():
     assert "0 error(s)" in texts
     assert "working CRS: WGS 84 / UTM zone 48N" in texts
     assert "parcels in both rankings" in texts
+    assert "CR = " in texts and "consistent" in texts  # AHP section
+    assert "excluded by the flood rule:" in texts  # raster section
+    assert "mean_top_k_overlap" in texts  # sensitivity section
+    assert "Constraints:" in texts and "[pass]" in texts  # score card
     # the map cell renders a folium map
     html = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     assert any("leaflet" in o["data"]["text/html"].lower() for o in html)
