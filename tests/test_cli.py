@@ -156,7 +156,8 @@ def test_sensitivity_command(runner, scenario, tmp_path):
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
     assert "One at a time" in r.stdout and "mean_top_k_overlap" in r.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["sensitivity.png", "sensitivity_oat.csv", "sensitivity_parcels.csv"]
+    expected = ["sensitivity.png", "sensitivity_oat.csv", "sensitivity_parcels.csv"]
+    assert sorted(p.name for p in out.iterdir()) == expected
     first = (out / "sensitivity_parcels.csv").read_bytes()
     r = runner.invoke(app, [*args, "--overwrite"])
     assert r.exit_code == 0 and (out / "sensitivity_parcels.csv").read_bytes() == first  # same seed, same result

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from conftest import CRS
 from landplan.errors import CRSError, LayerReadError, OutputExistsError
@@ -69,7 +69,7 @@ def test_geopackage_with_several_layers(tmp_path, points):
     path = tmp_path / "multi.gpkg"
     points.to_file(path, layer="zones", engine="pyogrio")
     points.iloc[:1].to_file(path, layer="clinics", engine="pyogrio")
-    with pytest.raises(LayerReadError, match="has 2 layers .*'zones'.*say which one"):
+    with pytest.raises(LayerReadError, match=r"has 2 layers .*'zones'.*say which one"):
         read_layer(path)
     assert len(read_layer(path, "clinics")) == 1
     with pytest.raises(LayerReadError, match="layers in this source"):
@@ -91,7 +91,7 @@ def test_kml_with_z_is_read_in_2d_with_a_note(tmp_path, caplog):
 def test_missing_crs_says_how_to_declare_one(tmp_path, points):
     points.to_file(tmp_path / "p.shp", engine="pyogrio", encoding="UTF-8")
     (tmp_path / "p.prj").unlink()
-    with pytest.raises(CRSError, match='no CRS; declare it: .*crs = "EPSG:4326"'):
+    with pytest.raises(CRSError, match=r'no CRS; declare it: .*crs = "EPSG:4326"'):
         read_layer(tmp_path / "p.shp")
     assert read_layer(tmp_path / "p.shp", crs="EPSG:4326").crs.to_epsg() == 4326
     points.to_file(tmp_path / "ok.gpkg", engine="pyogrio")
@@ -118,7 +118,7 @@ def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(LayerReadError, match=r"nope\.shp: file not found"):
         read_layer(tmp_path / "nope.shp")
     (tmp_path / "junk.gpkg").write_text("not a geopackage")
-    with pytest.raises(LayerReadError, match="junk.gpkg"):
+    with pytest.raises(LayerReadError, match=r"junk\.gpkg"):
         read_layer(tmp_path / "junk.gpkg")
 
 
@@ -170,7 +170,7 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, utm
     out.write_bytes(b"old")
     bad = utm_points.copy()
     bad["obj"] = [object(), object(), object()]  # pyarrow cannot serialise these
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the library's own error is fine here
+    with pytest.raises(Exception):  # noqa: B017 - the library's own error is fine here
         write_table(bad, out, overwrite=True)
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.parquet"]
