@@ -1,0 +1,143 @@
+"""Realism: score the real Hanoi wards against the real industrial zones (../shared data).
+
+Skipped with a reason when ../shared/data/hanoi is absent (it is not part of the repository).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import shapely
+import geopandas as gpd
+import pyogrio
+
+import landplan
+from conftest import SHARED
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.shared,
+    pytest.mark.skipif(
+        not SHARED.is_dir(), reason=f"real Hanoi data not found at {SHARED} (../shared is not in the repo)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    d = tmp_path_factory.mktemp("realism")
+    toml = textwrap.dedent(
+        f"""
+        [scenario]
+        name = "Hanoi wards (real data)"
+
+        [layers.parcels]
+        path = "{SHARED / "wards_pre2025.kml"}"
+        id_field = "id"
+        name_field = "Name"
+
+        [layers.zones]
+        path = "{SHARED / "industrial_zones_points.geojson"}"
+        id_field = "name"
+        name_field = "name"
+        area_ha_field = "acreage"
+        default_hazard_class = "III"
+
+        [layers.bus_stops]
+        path = "{SHARED / "bus_stops.geojson"}"
+        geometry = "point"
+
+        [layers.health]
+        path = "{SHARED / "health_facilities.geojson"}"
+        geometry = "point"
+
+        [[criteria]]
+        name = "zone_distance"
+        kind = "distance"
+        layer = "zones"
+        weight = 2
+        value = {{ function = "linear", lower = 1000, upper = 10000, increasing = false }}
+
+        [[criteria]]
+        name = "bus"
+        kind = "coverage"
+        layer = "bus_stops"
+        radius_m = 500
+        weight = 1
+        value = {{ function = "identity" }}
+
+        [[criteria]]
+        name = "health"
+        kind = "coverage"
+        layer = "health"
+        radius_m = 1000
+        weight = 1
+        value = {{ function = "identity" }}
+
+        [[constraints]]
+        kind = "isolation"
+        """
+    )
+    path = d / "hanoi_wards.toml"
+    path.write_text(toml, encoding="utf-8")
+    layers = landplan.load_layers(path)
+    return layers, landplan.score(layers)
+
+
+def test_all_wards_scored_in_utm_48n_without_z(result):
+    layers, ranked = result
+    assert len(ranked) == 577 and ranked.index.is_unique
+    assert layers.crs.to_epsg() == 32648
+    assert not layers.parcels.has_z.any()
+    assert ranked["score"].between(0, 1).all()
+
+
+def test_ward_names_survive_unchanged(result):
+    _, ranked = result
+    raw = pyogrio.read_dataframe(SHARED / "wards_pre2025.kml").set_index("id")["Name"]
+    assert (ranked["Name"] == raw.reindex(ranked.index)).all()
+    assert {"Phường Hàng Bạc", "Xã Kim Chung"} <= set(ranked["Name"])
+
+
+def test_wards_containing_a_zone_are_excluded(result):
+    layers, ranked = result
+    points = layers.frames["zones"].geometry.centroid  # footprint discs are centred on the real points
+    wards = layers.parcels.geometry
+    tree = shapely.STRtree(wards.to_numpy())
+    _, hit = tree.query(points.to_numpy(), predicate="within")
+    containing = wards.index[np.unique(hit)]
+    assert len(containing) >= 30
+    assert not ranked.loc[containing, "eligible"].any()
+    assert ranked.loc[containing, "excluded_by"].str.contains("industrial zone|isolation distance").all()
+
+
+def test_criteria_match_brute_force_on_sample_wards(result):
+    layers, ranked = result
+    sample = ranked.index[:: 577 // 12][:12]
+    zones = layers.frames["zones"].geometry.to_numpy()
+    bus = shapely.union_all(shapely.buffer(layers.frames["bus_stops"].geometry.to_numpy(), 500, quad_segs=64))
+    health = shapely.union_all(shapely.buffer(layers.frames["health"].geometry.to_numpy(), 1000, quad_segs=64))
+    for pid in sample:
+        g = layers.parcels.geometry[pid]
+        assert ranked.loc[pid, "zone_distance_raw"] == min(shapely.distance(g, z) for z in zones)
+        assert ranked.loc[pid, "bus_raw"] == pytest.approx(shapely.intersection(g, bus).area / g.area, abs=0.005)
+        assert ranked.loc[pid, "health_raw"] == pytest.approx(shapely.intersection(g, health).area / g.area, abs=0.005)
+
+
+def test_core_wards_have_better_transit_than_ba_vi(result):
+    _, ranked = result
+    core = ranked.loc[ranked["Quan"].isin(["Quận Hoàn Kiếm", "Quận Ba Đình", "Quận Đống Đa"]), "bus_raw"]
+    ba_vi = ranked.loc[ranked["Quan"] == "Huyện Ba Vì", "bus_raw"]
+    assert len(core) > 30 and len(ba_vi) == 31
+    assert core.mean() > 0.8
+    assert ba_vi.mean() < 0.1
+
+
+def test_derived_zone_footprints_have_the_published_area(result):
+    layers, _ = result
+    zones = layers.frames["zones"]
+    np.testing.assert_allclose(zones.geometry.area / 10_000, zones["acreage"].astype(float), rtol=1e-9)
+    assert isinstance(zones, gpd.GeoDataFrame) and (zones["footprint"].str.startswith("derived")).all()
