@@ -10,9 +10,9 @@ import textwrap
 import numpy as np
 import pytest
 
-import shapely
 import geopandas as gpd
 import pyogrio
+import shapely
 
 import landplan
 from conftest import SHARED
