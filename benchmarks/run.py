@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 X0, Y0, CRS = 560_000.0, 2_300_000.0, "EPSG:32648"
 
@@ -50,7 +50,7 @@ def make_data(n: int, seed: int = 42) -> dict[str, gpd.GeoDataFrame]:
     extent = side * cell
 
     def points(k: int) -> np.ndarray:
-        return shapely.points(rng.uniform(0, extent, (k, 2)) + [X0, Y0])
+        return shapely.points(rng.uniform(0, extent, (k, 2)) + np.array([X0, Y0]))
 
     zones = gpd.GeoDataFrame(
         {"workers": rng.integers(2_000, 60_000, 10), "isolation_m": rng.choice([100.0, 300.0, 500.0], 10)},
@@ -79,8 +79,14 @@ def run_size(n: int, sensitivity_runs: int) -> list[dict[str, Any]]:
     def stage(name: str, fn: Callable[[], Any]) -> Any:
         t = time.perf_counter()
         out = fn()
-        rows.append({"stage": name, "parcels": n, "seconds": time.perf_counter() - t,
-                     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+        rows.append(
+            {
+                "stage": name,
+                "parcels": n,
+                "seconds": time.perf_counter() - t,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
         return out
 
     d = stage("generate data", lambda: make_data(n))
@@ -91,29 +97,43 @@ def run_size(n: int, sensitivity_runs: int) -> list[dict[str, Any]]:
     raw["school"] = stage("coverage 500 m", lambda: coverage_share(p, d["schools"], radius_m=500))
     raw["clinic"] = stage("coverage 1000 m", lambda: coverage_share(p, d["clinics"], radius_m=1000))
     raw["bus"] = stage("count within 500 m", lambda: count_within(p, d["bus_stops"], radius_m=500).astype(float))
-    raw["jobs"] = stage("job access (gravity)", lambda: gravity_access(
-        p, d["zones"], workers=d["zones"]["workers"], scale_m=3000))
-    status = stage("constraints", lambda: cons.combine(
-        [cons.isolation(p, d["zones"], distance_m=d["zones"]["isolation_m"]), cons.min_area(p, min_area_m2=5000)],
-        p.index))
+    raw["jobs"] = stage(
+        "job access (gravity)", lambda: gravity_access(p, d["zones"], workers=d["zones"]["workers"], scale_m=3000)
+    )
+    status = stage(
+        "constraints",
+        lambda: cons.combine(
+            [cons.isolation(p, d["zones"], distance_m=d["zones"]["isolation_m"]), cons.min_area(p, min_area_m2=5000)],
+            p.index,
+        ),
+    )
 
     def score() -> tuple[pd.Series, pd.DataFrame]:
-        values = pd.DataFrame({
-            "zone_distance": linear(500, 8000, increasing=False)(raw["zone_distance"]),
-            "kindergarten": raw["kindergarten"], "school": raw["school"], "clinic": raw["clinic"],
-            "bus": step([3, 1], [1.0, 0.5], mode="at_least")(raw["bus"]),
-            "jobs": linear(0, float(raw["jobs"].max()))(raw["jobs"]),
-        })
-        total, contrib = weighted_sum(values, {"zone_distance": 3, "kindergarten": 2, "school": 1.5, "clinic": 1,
-                                               "bus": 2, "jobs": 2})
+        values = pd.DataFrame(
+            {
+                "zone_distance": linear(500, 8000, increasing=False)(raw["zone_distance"]),
+                "kindergarten": raw["kindergarten"],
+                "school": raw["school"],
+                "clinic": raw["clinic"],
+                "bus": step([3, 1], [1.0, 0.5], mode="at_least")(raw["bus"]),
+                "jobs": linear(0, float(raw["jobs"].max()))(raw["jobs"]),
+            }
+        )
+        total, contrib = weighted_sum(
+            values, {"zone_distance": 3, "kindergarten": 2, "school": 1.5, "clinic": 1, "bus": 2, "jobs": 2}
+        )
         rank_eligible(total, status["eligible"])
         explain_drivers(contrib, {}, top=2)
         return values, contrib
 
     values, _ = stage("values + weighted sum + rank", score)
     if sensitivity_runs:
-        stage(f"monte carlo ({sensitivity_runs} runs)", lambda: monte_carlo(
-            values, {c: 1.0 for c in values.columns}, eligible=status["eligible"], runs=sensitivity_runs, top_k=20))
+        stage(
+            f"monte carlo ({sensitivity_runs} runs)",
+            lambda: monte_carlo(
+                values, dict.fromkeys(values.columns, 1.0), eligible=status["eligible"], runs=sensitivity_runs, top_k=20
+            ),
+        )
     return rows
 
 
@@ -129,9 +149,19 @@ def main() -> None:
         return
     rows = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--sensitivity-runs",
-                              str(args.sensitivity_runs if n <= 10_000 else 0)],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(n),
+                "--sensitivity-runs",
+                str(args.sensitivity_runs if n <= 10_000 else 0),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         rows += json.loads(out.stdout.strip().splitlines()[-1])
     table = pd.DataFrame(rows)
     scoring = table[~table["stage"].isin(["generate data"]) & ~table["stage"].str.startswith("monte carlo")]
