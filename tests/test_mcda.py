@@ -338,3 +338,17 @@ def test_score_card_of_a_ranked_and_an_excluded_parcel(scenario_dir):
     assert "[FAIL]" in bad.to_text() and "50 m away" in bad.to_text()
     with pytest.raises(InputError, match="no parcel with id 'P99'"):
         explain(layers, ranked, "P99")
+
+
+def test_categorical_land_use_criterion_in_a_scenario(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text()
+    text += (
+        '\n[[criteria]]\nname = "use"\nkind = "attribute"\nfield = "landuse"\nweight = 1\n'
+        'value = { function = "categorical", values = { vacant = 1.0, residential = 0.4 }, default = 0.0 }\n'
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    ranked = landplan.score(scenario_dir / "scenario.toml")
+    assert ranked.loc["P4", "use_raw"] == "residential" and ranked.loc["P4", "use_value"] == 0.4
+    assert ranked.loc["P1", "use_value"] == 1.0
+    # weights 2:1:1:1 -> P4 = (2*.85 + 1 + .5 + .4) / 5
+    assert ranked.loc["P4", "score"] == pytest.approx((2 * 0.85 + 1 + 0.5 + 0.4) / 5)
