@@ -95,6 +95,16 @@ ZONES = [
     ),
 ]
 
+# existing worker housing (lat, lon approximate): 4 projects with 22,420 design places, 8,388 completed
+# (vietdata.vn); the split of completed places between projects is ILLUSTRATIVE. Units = places / 3.
+EXISTING_HOUSING = [
+    ("Nhà ở công nhân Kim Chung", 21.125, 105.78, 3000),
+    ("Nhà ở công nhân Phú Nghĩa", 20.935, 105.66, 2400),
+    ("Nhà ở công nhân Meiko", 21.02, 105.635, 1788),
+    ("Nhà ở công nhân Young Fast", 21.005, 105.61, 1200),
+]
+PERSONS_PER_UNIT = 3
+
 # approximate corridors (lat, lon waypoints); ILLUSTRATIVE
 ROADS = [
     (
@@ -460,6 +470,24 @@ def write_raster(values: np.ndarray, bounds: tuple[float, float, float, float], 
         dst.write(values, 1)
 
 
+def existing_housing_layer() -> gpd.GeoDataFrame:
+    """Existing worker-housing projects as points (completed places split illustratively)."""
+    lat = np.array([h[1] for h in EXISTING_HOUSING])
+    lon = np.array([h[2] for h in EXISTING_HOUSING])
+    places = np.array([h[3] for h in EXISTING_HOUSING])
+    return gpd.GeoDataFrame(
+        {
+            "house_id": [f"H{i}" for i in range(1, len(EXISTING_HOUSING) + 1)],
+            "name": [h[0] for h in EXISTING_HOUSING],
+            "places": places,
+            "units": places // PERSONS_PER_UNIT,
+            "src": "8,388 completed places in 4 projects (vietdata.vn); split illustrative",
+        },
+        geometry=shapely.points(to_utm(lat, lon)),
+        crs=WORK_CRS,
+    )
+
+
 def write(gdf: gpd.GeoDataFrame, out: Path, name: str) -> None:
     """Write one layer as a UTF-8 shapefile in EPSG:4326 with fixed precision and DBF date."""
     wgs = gdf.to_crs(4326)
@@ -489,6 +517,7 @@ def main(argv: list[str] | None = None) -> None:
         ("bus_stops", stops),
         ("main_roads", roads),
         ("water", water),
+        ("existing_housing", existing_housing_layer()),
     ]:
         write(gdf, args.out, name)
         print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import landplan
@@ -14,7 +15,7 @@ from landplan import datasets
 from landplan.io import read_layer
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["industrial_zones", "parcels", "facilities", "bus_stops", "main_roads", "water"]
+LAYERS = ["industrial_zones", "parcels", "facilities", "bus_stops", "main_roads", "water", "existing_housing"]
 
 
 def test_every_demo_layer_is_a_utf8_shapefile_in_wgs84():
@@ -78,7 +79,22 @@ def test_demo_command_end_to_end(tmp_path):
     out = tmp_path / "demo"
     r = CliRunner().invoke(app, ["demo", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "map.html", "ranked.csv", "ranked.gpkg"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "allocation.gpkg",
+        "allocation.xlsx",
+        "allocation_parcels.csv",
+        "allocation_zones.csv",
+        "manifest.json",
+        "map.html",
+        "ranked.csv",
+        "ranked.gpkg",
+    ]
+    zones = pd.read_csv(out / "allocation_zones.csv", index_col=0)
+    thang_long = zones.loc["IZ01"]
+    # 60,000 workers x 0.8 / 3 persons per unit = 16,000 units, less 1,000 units of existing housing
+    assert thang_long["units_needed"] == pytest.approx(15_000)
+    assert (zones["allocated_units"] + zones["unmet_units"] == zones["demand_units"]).all()
+    assert (zones["unmet_share"] <= 0.4 + 1e-6).all()  # the fairness cap of the demo scenario
     ranked = (out / "ranked.csv").read_text(encoding="utf-8").splitlines()
     assert ranked[0].startswith("parcel_id,rank,score,eligible,excluded_by,top_drivers")
     assert ranked[1].split(",")[1] == "1"

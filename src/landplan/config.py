@@ -21,6 +21,8 @@ from landplan.errors import ConfigError, RulePackError
 
 __all__ = [
     "AggregationSpec",
+    "AllocationSpec",
+    "DemandSpec",
     "AttributeConstraint",
     "BandValue",
     "CategoricalValue",
@@ -82,7 +84,22 @@ class RulePack(_Frozen):
     meta: RulePackMeta
     isolation_distance_m: dict[str, RuleValue] = Field(default_factory=dict)
     service_radius_m: dict[str, RuleValue] = Field(default_factory=dict)
+    housing: dict[str, RuleValue] = Field(default_factory=dict)
     path: str = ""
+
+    def housing_value(self, key: str) -> float:
+        """A housing parameter (persons per unit, floor area per unit, ...).
+
+        Raises
+        ------
+        RulePackError
+            If the pack lacks it.
+        """
+        try:
+            return self.housing[key].value
+        except KeyError:
+            msg = f"rule pack {self.meta.name!r} has no housing value {key!r}; set it in the scenario or the pack"
+            raise RulePackError(msg) from None
 
     def isolation_m(self, hazard_class: str) -> float:
         """Isolation distance in metres for a hazard class.
@@ -588,6 +605,50 @@ class AggregationSpec(_Frozen):
     method: Literal["weighted_sum", "weighted_product", "topsis"] = "weighted_sum"
 
 
+class DemandSpec(_Frozen):
+    """Worker housing demand per zone; unset numbers come from the rule pack's [housing] table."""
+
+    share_needing_housing: float | None = Field(default=None, ge=0, le=1)
+    share_already_housed: float | None = Field(default=None, ge=0, le=1)
+    persons_per_unit: float | None = Field(default=None, gt=0)
+    gfa_per_unit_m2: float | None = Field(default=None, gt=0)
+    buildable_share: float | None = Field(default=None, gt=0, le=1)
+    floor_area_ratio: float | None = Field(default=None, gt=0)
+    workers_per_ha: float | None = Field(default=None, gt=0)
+    existing_housing_layer: str | None = Field(default=None, description="layer with existing worker housing")
+    existing_units_field: str = "units"
+    capacity_field: str | None = Field(default=None, description="parcel column with capacity in units")
+
+
+class AllocationSpec(_Frozen):
+    """Capacity-aware assignment of zone demand to parcels."""
+
+    max_commute_m: float | None = Field(default=None, gt=0)
+    commute_weight: float = Field(default=0.5, ge=0)
+    suitability_weight: float = Field(default=0.5, ge=0)
+    unmet_penalty: float = Field(default=10.0, gt=0, description="cost per unmet unit (>> per-unit costs of 0..1)")
+    land_budget_ha: float | None = Field(default=None, gt=0)
+    min_site_ha: float | None = Field(default=None, gt=0)
+    max_sites: int | None = Field(default=None, ge=1)
+    must_use: list[str] = Field(default_factory=list)
+    must_not_use: list[str] = Field(default_factory=list)
+    max_unmet_share: float | None = Field(default=None, ge=0, le=1, description="fairness: per-zone cap on unmet share")
+    solver: Literal["milp", "greedy", "auto"] = "auto"
+    time_limit_s: float = Field(default=60.0, gt=0)
+    mip_gap: float = Field(default=0.01, ge=0, lt=1)
+    auto_greedy_above: int = Field(default=200_000, ge=1, description="auto: greedy above this many parcel-zone pairs")
+
+    @model_validator(mode="after")
+    def _check(self) -> AllocationSpec:
+        if both := sorted(set(self.must_use) & set(self.must_not_use)):
+            msg = f"parcels {both} are in both must_use and must_not_use; remove them from one list"
+            raise ValueError(msg)
+        if self.commute_weight + self.suitability_weight <= 0:
+            msg = "commute_weight + suitability_weight must be > 0"
+            raise ValueError(msg)
+        return self
+
+
 class OutputSpec(_Frozen):
     """What `landplan run`/`demo` writes."""
 
@@ -616,6 +677,8 @@ class Scenario(_Frozen):
     constraints: list[ConstraintSpec] = Field(default_factory=list)
     weighting: WeightingSpec = Field(default_factory=WeightingSpec)
     aggregation: AggregationSpec = Field(default_factory=AggregationSpec)
+    demand: DemandSpec = Field(default_factory=DemandSpec)
+    allocation: AllocationSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     base_dir: Path = Field(default=Path(), exclude=True)
     source: str = Field(default="<memory>", exclude=True)
@@ -653,6 +716,13 @@ class Scenario(_Frozen):
                     f"declared: {sorted(layers)}"
                 )
                 raise ValueError(msg)
+        existing = self.demand.existing_housing_layer
+        if existing is not None and existing not in layers:
+            msg = f"demand.existing_housing_layer {existing!r} is not declared under [layers]"
+            raise ValueError(msg)
+        if self.allocation is not None and self.layers.zones is None:
+            msg = "allocation needs a [layers.zones] table"
+            raise ValueError(msg)
         for i, k in enumerate(self.constraints):
             if isinstance(k, RasterConstraint) and k.raster not in self.rasters:
                 msg = f"constraints[{i}] (raster): raster {k.raster!r} is not declared under [rasters]"

@@ -21,6 +21,7 @@ import shapely
 if TYPE_CHECKING:
     import folium
 
+    from landplan.allocation import Allocation
     from landplan.pipeline import Layers
 
 __all__ = ["parcel_map", "scenario_map"]
@@ -189,7 +190,12 @@ def _point_layer(gdf: gpd.GeoDataFrame, *, name: str, color: str, label_field: s
 
 
 def scenario_map(
-    ranked: gpd.GeoDataFrame, layers: Layers, *, top: int = 20, tiles: str | None = "OpenStreetMap"
+    ranked: gpd.GeoDataFrame,
+    layers: Layers,
+    *,
+    top: int = 20,
+    tiles: str | None = "OpenStreetMap",
+    allocation: Allocation | None = None,
 ) -> folium.Map:
     """Full map of a scored scenario: parcels, zones with isolation buffers, facilities, top N.
 
@@ -203,6 +209,9 @@ def scenario_map(
         Number of best parcels to mark with their rank.
     tiles
         Base map tiles (None for none).
+    allocation
+        An allocation to draw: parcels coloured by zone, lines from each zone to its parcels,
+        and demand figures on the zones.
 
     Returns
     -------
@@ -267,6 +276,9 @@ def scenario_map(
             label_field=spec.name_field,
         ).add_to(m)
 
+    if allocation is not None:
+        _allocation_layer(allocation, layers).add_to(m)
+
     best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
     if len(best):
         fg = folium.FeatureGroup(name=f"Top {top} parcels", show=True)
@@ -289,6 +301,103 @@ def scenario_map(
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+_ZONE_COLORS = [
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#999999",
+    "#66c2a5",
+    "#fc8d62",
+    "#8da0cb",
+    "#e78ac3",
+]
+
+
+def _allocation_layer(allocation: Allocation, layers: Layers) -> folium.FeatureGroup:
+    import folium
+
+    from landplan.allocation import allocation_layers
+
+    fg = folium.FeatureGroup(name="Allocation (parcels by zone, links, demand)", show=True)
+    parts = allocation_layers(allocation, layers)
+    zone_ids = list(allocation.zones.index.astype(str))
+    color = {z: _ZONE_COLORS[i % len(_ZONE_COLORS)] for i, z in enumerate(zone_ids)}
+    zspec = layers.scenario.layers.zones
+    names = layers.frames["zones"][zspec.name_field].astype(str) if zspec and zspec.name_field else None
+
+    zt = parts["zones"]
+    zf = pd.DataFrame(index=zt.index)
+    zf["zone"] = (names.reindex(zt.index) if names is not None else zt.index.to_series()).astype(str)
+    for col in ("demand_units", "allocated_units", "unmet_units", "land_ha", "sites"):
+        zf[col] = zt[col].round(1).astype(str)
+    zf["unmet_share"] = (zt["unmet_share"] * 100).round(0).astype(int).astype(str) + " %"
+    zf["mean_commute_m"] = zt["mean_commute_m"].round(0).astype(str)
+    zf = _escape_frame(zf)
+    zf["_color"] = [color[str(z)] for z in zt.index]
+    folium.GeoJson(
+        _to_wgs84(gpd.GeoDataFrame(zf, geometry=zt.geometry.to_numpy(), crs=zt.crs)).to_json(drop_id=True),
+        style_function=lambda f: {"color": f["properties"]["_color"], "weight": 3, "fillOpacity": 0.0},
+        tooltip=folium.GeoJsonTooltip(
+            fields=[
+                "zone",
+                "demand_units",
+                "allocated_units",
+                "unmet_units",
+                "unmet_share",
+                "land_ha",
+                "sites",
+                "mean_commute_m",
+            ],
+            aliases=[
+                "Zone",
+                "Demand (units)",
+                "Allocated",
+                "Unmet",
+                "Unmet share",
+                "Land (ha)",
+                "Sites",
+                "Mean commute (m)",
+            ],
+        ),
+    ).add_to(fg)
+
+    ap = parts["allocated_parcels"]
+    pf = pd.DataFrame(index=ap.index)
+    pf["parcel"] = ap.index.astype(str)
+    pf["zone"] = ap["zone"].astype(str).map(dict(zip(zt.index.astype(str), zf["zone"], strict=True)))
+    pf["units"] = ap["units"].round(0).astype(int).astype(str)
+    pf["capacity"] = ap["capacity_units"].round(0).astype(int).astype(str)
+    pf["commute_m"] = ap["commute_m"].round(0).astype(int).astype(str)
+    pf["area_ha"] = ap["area_ha"].round(2).astype(str)
+    pf = _escape_frame(pf)
+    pf["_color"] = [color[str(z)] for z in ap["zone"]]
+    folium.GeoJson(
+        _to_wgs84(gpd.GeoDataFrame(pf, geometry=ap.geometry.to_numpy(), crs=ap.crs)).to_json(drop_id=True),
+        style_function=lambda f: {
+            "color": f["properties"]["_color"],
+            "fillColor": f["properties"]["_color"],
+            "weight": 2,
+            "fillOpacity": 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["parcel", "zone", "units"], aliases=["Parcel", "Reserved for", "Units"]),
+        popup=folium.GeoJsonPopup(
+            fields=["parcel", "zone", "units", "capacity", "commute_m", "area_ha"],
+            aliases=["Parcel", "Reserved for zone", "Units allocated", "Capacity (units)", "Commute (m)", "Area (ha)"],
+        ),
+    ).add_to(fg)
+    links = parts["links"]
+    lf = pd.DataFrame({"_color": [color[str(z)] for z in links["zone"]]})
+    folium.GeoJson(
+        _to_wgs84(gpd.GeoDataFrame(lf, geometry=links.geometry.to_numpy(), crs=links.crs)).to_json(drop_id=True),
+        style_function=lambda f: {"color": f["properties"]["_color"], "weight": 1.5, "opacity": 0.8},
+    ).add_to(fg)
+    return fg
 
 
 def map_html(m: folium.Map) -> str:

@@ -45,6 +45,7 @@ from landplan.config import (
     load_rule_pack,
     load_scenario,
 )
+from landplan.allocation import Allocation, allocate, allocation_layers
 from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
@@ -101,6 +102,7 @@ class Result:
 
     ranked: gpd.GeoDataFrame
     layers: Layers
+    allocation: Allocation | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
@@ -658,6 +660,11 @@ def run(
         from landplan.io import FORMATS
 
         targets = {f"ranked_{fmt}": out / f"ranked{FORMATS[fmt]}" for fmt in formats}
+        if s.allocation is not None:
+            targets["allocation_parcels"] = out / "allocation_parcels.csv"
+            targets["allocation_zones"] = out / "allocation_zones.csv"
+            targets["allocation_xlsx"] = out / "allocation.xlsx"
+            targets["allocation_gpkg"] = out / "allocation.gpkg"
         if write_map:
             targets["map"] = out / "map.html"
         targets["manifest"] = out / "manifest.json"
@@ -665,8 +672,23 @@ def run(
             check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
 
     layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
-    ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.4 * f, m))
+    ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
+    alloc = None
+    if s.allocation is not None:
+        progress(0.7, "allocating")
+        alloc = allocate(layers, ranked)
     info = manifest(layers, ranked)
+    if alloc is not None:
+        info["allocation"] = {
+            "summary": alloc.summary(),
+            "method": alloc.method,
+            "status": alloc.status,
+            "objective": alloc.objective,
+            "gap": alloc.gap,
+            "seconds": round(alloc.seconds, 2),
+            "parameters": alloc.info.get("params", {}),
+        }
+    inputs = s.input_paths()
     result_outputs: dict[str, Path] = {}
     if targets:
         for key, path in targets.items():
@@ -675,16 +697,42 @@ def run(
                 write_table(
                     ranked, path, format=key.removeprefix("ranked_"), overwrite=overwrite, inputs=s.input_paths()
                 )
+            elif key.startswith("allocation_"):
+                assert alloc is not None
+                write_allocation_file(alloc, layers, key, path, overwrite=overwrite, inputs=inputs)
             elif key == "map":
                 progress(0.9, "writing map")
                 from landplan.mapping import scenario_map
 
-                m = scenario_map(ranked, layers, top=s.output.top)
-                with atomic_path(check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)) as tmp:
+                m = scenario_map(ranked, layers, top=s.output.top, allocation=alloc)
+                with atomic_path(check_output_path(path, inputs=inputs, overwrite=overwrite)) as tmp:
                     m.save(str(tmp))
             result_outputs[key] = path
         info["outputs"] = {k: str(v) for k, v in result_outputs.items() if k != "manifest"}
         with atomic_path(check_output_path(targets["manifest"], inputs=s.input_paths(), overwrite=overwrite)) as tmp:
             tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     progress(1.0, "done")
-    return Result(ranked=ranked, layers=layers, outputs=result_outputs, manifest=info)
+    return Result(ranked=ranked, layers=layers, allocation=alloc, outputs=result_outputs, manifest=info)
+
+
+def write_allocation_file(
+    alloc: Allocation, layers: Layers, key: str, path: Path, *, overwrite: bool, inputs: list[Path]
+) -> Path:
+    """Write one allocation output (``allocation_parcels``/``_zones`` CSV, ``_xlsx``, ``_gpkg``) atomically."""
+    check_output_path(path, inputs=inputs, overwrite=overwrite)
+    with atomic_path(path) as tmp:
+        if key == "allocation_parcels":
+            alloc.parcels.to_csv(tmp, lineterminator="\n", encoding="utf-8")
+        elif key == "allocation_zones":
+            alloc.zones.to_csv(tmp, lineterminator="\n", encoding="utf-8")
+        elif key == "allocation_xlsx":
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                alloc.zones.to_excel(xl, sheet_name="zones")
+                alloc.parcels.to_excel(xl, sheet_name="parcels")
+        elif key == "allocation_gpkg":
+            for name, gdf in allocation_layers(alloc, layers).items():
+                gdf.reset_index().to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        else:  # pragma: no cover - keys are fixed above
+            msg = f"unknown allocation output {key}"
+            raise ValueError(msg)
+    return path
