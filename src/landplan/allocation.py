@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from landplan.criteria._common import check_inputs, geoms
 from landplan.errors import InputError, LandplanError

@@ -22,11 +22,11 @@ from landplan.errors import ConfigError, RulePackError
 __all__ = [
     "AggregationSpec",
     "AllocationSpec",
-    "DemandSpec",
     "AttributeConstraint",
     "BandValue",
     "CategoricalValue",
     "CriterionSpec",
+    "DemandSpec",
     "ExclusionLayerConstraint",
     "FuzzyValue",
     "GaussianValue",

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-import shapely
 import geopandas as gpd
+import shapely
 
 from landplan.criteria._common import geoms
 from landplan.errors import InputError
@@ -134,7 +134,10 @@ def zone_demand(
     existing_units = pd.Series(0.0, index=index)
     if existing is not None and len(existing):
         if existing_units_field not in existing:
-            msg = f"existing housing layer has no column {existing_units_field!r} (units); columns: {list(existing.columns)}"
+            msg = (
+                f"existing housing layer has no column {existing_units_field!r} (units); "
+                f"columns: {list(existing.columns)}"
+            )
             raise InputError(msg)
         units = pd.to_numeric(existing[existing_units_field], errors="coerce").fillna(0).to_numpy()
         tree = shapely.STRtree(geoms(zones))

@@ -31,6 +31,7 @@ import shapely
 
 from landplan import constraints as cons
 from landplan import criteria
+from landplan.allocation import Allocation, allocate, allocation_layers
 from landplan.config import (
     AttributeConstraint,
     CategoricalValue,
@@ -45,7 +46,6 @@ from landplan.config import (
     load_rule_pack,
     load_scenario,
 )
-from landplan.allocation import Allocation, allocate, allocation_layers
 from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
