@@ -376,6 +376,11 @@ class AllocationProblem:
         else:
             a, x, status, gap = self.solve_milp(time_limit_s=time_limit_s, mip_gap=mip_gap)
         seconds = time.perf_counter() - t0
+        if method == "greedy" and self.max_unmet_share is not None:
+            got = np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
+            over = int((self.demand - got > self.max_unmet_share * self.demand + 1e-6).sum())
+            if over:
+                status = f"heuristic; fairness cap not met for {over} zones (use the MILP)"
         return self.tabulate(a, x, method=method, status=status, gap=gap, seconds=seconds)
 
     def tabulate(

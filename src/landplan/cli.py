@@ -250,6 +250,54 @@ def demo(
 
 @app.command()
 @handle_errors
+def allocate(
+    scenario: ScenarioArg,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the allocation tables.")] = None,
+    solver: Annotated[str | None, typer.Option("--solver", help="milp, greedy or auto (default: scenario).")] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Allocate each zone's worker-housing demand to the best parcels (needs an [allocation] table)."""
+    from landplan.allocation import allocate as run_allocation
+    from landplan.config import AllocationSpec, load_scenario
+    from landplan.errors import ConfigError
+    from landplan.io import check_output_path
+    from landplan.pipeline import load_layers, score, write_allocation_file
+
+    s = load_scenario(scenario)
+    spec = s.allocation or AllocationSpec()
+    if solver is not None:
+        if solver not in {"milp", "greedy", "auto"}:
+            raise typer.BadParameter(f"{solver!r} is not milp, greedy or auto", param_hint="--solver")
+        spec = spec.model_copy(update={"solver": solver})
+    if s.layers.zones is None:
+        msg = f"{scenario}: allocation needs a [layers.zones] table"
+        raise ConfigError(msg)
+    names = {
+        "allocation_parcels": "allocation_parcels.csv",
+        "allocation_zones": "allocation_zones.csv",
+        "allocation_xlsx": "allocation.xlsx",
+        "allocation_gpkg": "allocation.gpkg",
+    }
+    if output is not None:
+        for name in names.values():
+            check_output_path(output / name, inputs=s.input_paths(), overwrite=overwrite)
+    with _progress(_show_progress()) as progress:
+        layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
+        ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.3 * f, m))
+        progress(0.6, "allocating")
+        result = run_allocation(layers, ranked, spec=spec)
+    typer.echo(result.summary())
+    cols = ["demand_units", "allocated_units", "unmet_units", "unmet_share", "mean_commute_m", "land_ha", "sites"]
+    table = result.zones[[c for c in ["name", *cols] if c in result.zones]]
+    typer.echo(table.to_string(float_format=lambda v: f"{v:,.1f}"))
+    if output is not None:
+        for key, name in names.items():
+            write_allocation_file(result, layers, key, output / name, overwrite=overwrite, inputs=s.input_paths())
+        typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)
+
+
+@app.command()
+@handle_errors
 def weights(
     source: Annotated[
         Path,
