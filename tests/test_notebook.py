@@ -35,6 +35,7 @@ def test_scoring_notebook_executes():
     assert "excluded by the flood rule:" in texts  # raster section
     assert "mean_top_k_overlap" in texts  # sensitivity section
     assert "Constraints:" in texts and "[pass]" in texts  # score card
+    assert "milp (optimal" in texts and "objective: MILP" in texts  # allocation
     # the map cell renders a folium map
     html = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     assert any("leaflet" in o["data"]["text/html"].lower() for o in html)
