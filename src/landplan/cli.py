@@ -173,27 +173,54 @@ def rank(
 
 @app.command(name="map")
 @handle_errors
-def map_(
+def map_(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file (or PNG with --png) to write.")],
     top: Annotated[int, typer.Option("--top", min=1, help="Label the N best parcels.")] = 20,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="One self-contained HTML file, no network request.")
+    ] = False,
+    png: Annotated[bool, typer.Option("--png", help="A static PNG map for reports (matplotlib).")] = False,
+    classification: Annotated[
+        str | None, typer.Option("--classification", help="quantiles, natural_breaks or equal_interval.")
+    ] = None,
+    no_allocation: Annotated[bool, typer.Option("--no-allocation", help="Do not draw the allocation.")] = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Score SCENARIO and write an interactive HTML map."""
+    """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
     from landplan.config import load_scenario
-    from landplan.io import atomic_path, check_output_path
-    from landplan.mapping import scenario_map
+    from landplan.io import check_output_path
     from landplan.pipeline import load_layers, score
 
     s = load_scenario(scenario)
+    scheme = classification or s.output.classification
+    if scheme not in {"quantiles", "natural_breaks", "equal_interval"}:
+        raise typer.BadParameter(
+            f"{scheme!r} is not quantiles, natural_breaks or equal_interval", param_hint="--classification"
+        )
     check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
         layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
-        ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.4 * f, m))
+        ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
+        alloc = None
+        if s.allocation is not None and not no_allocation:
+            from landplan.allocation import allocate as run_allocation
+
+            progress(0.75, "allocating")
+            alloc = run_allocation(layers, ranked)
         progress(0.9, "drawing map")
-        m = scenario_map(ranked, layers, top=top)
-        with atomic_path(output) as tmp:
-            m.save(str(tmp))
+        if png:
+            from landplan.static_map import save_static_map
+
+            save_static_map(ranked, layers, output, classification=scheme, top=top, allocation=alloc)
+        else:
+            from landplan.mapping import save_map, scenario_map
+
+            m = scenario_map(
+                ranked, layers, top=top, allocation=alloc, offline=offline or s.output.offline, classification=scheme
+            )
+            size = save_map(m, output, offline=offline or s.output.offline)
+            logger.info("map size: %.1f MB", size / 1e6)
     typer.echo(f"wrote map to {output}", err=True)
 
 

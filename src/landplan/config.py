@@ -655,6 +655,9 @@ class OutputSpec(_Frozen):
     formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = ["csv", "gpkg"]
     map: bool = True
     top: int = Field(default=20, ge=1)
+    classification: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
+    offline: bool = Field(default=False, description="self-contained map with no network request (no web tiles)")
+    report: bool = True
 
 
 class ScenarioMeta(_Frozen):

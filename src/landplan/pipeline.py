@@ -702,11 +702,18 @@ def run(
                 write_allocation_file(alloc, layers, key, path, overwrite=overwrite, inputs=inputs)
             elif key == "map":
                 progress(0.9, "writing map")
-                from landplan.mapping import scenario_map
+                from landplan.mapping import save_map, scenario_map
 
-                m = scenario_map(ranked, layers, top=s.output.top, allocation=alloc)
-                with atomic_path(check_output_path(path, inputs=inputs, overwrite=overwrite)) as tmp:
-                    m.save(str(tmp))
+                check_output_path(path, inputs=inputs, overwrite=overwrite)
+                m = scenario_map(
+                    ranked,
+                    layers,
+                    top=s.output.top,
+                    allocation=alloc,
+                    offline=s.output.offline,
+                    classification=s.output.classification,
+                )
+                save_map(m, path, offline=s.output.offline)
             result_outputs[key] = path
         info["outputs"] = {k: str(v) for k, v in result_outputs.items() if k != "manifest"}
         with atomic_path(check_output_path(targets["manifest"], inputs=s.input_paths(), overwrite=overwrite)) as tmp:

@@ -1,0 +1,120 @@
+"""Static PNG/SVG maps for reports and dossiers (matplotlib).
+
+Score classes of the eligible parcels (same mapclassify classes as the web map), excluded parcels
+grey, industrial zones, the allocation when given, a legend naming the classes, a scale bar
+(matplotlib-scalebar), a north arrow and a title. Drawn in the working CRS (metres).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from landplan.allocation import Allocation
+    from landplan.pipeline import Layers
+
+__all__ = ["save_static_map", "static_map"]
+
+
+def static_map(
+    ranked: gpd.GeoDataFrame,
+    layers: Layers,
+    *,
+    classification: str = "quantiles",
+    k: int = 5,
+    top: int = 20,
+    allocation: Allocation | None = None,
+    title: str | None = None,
+) -> Any:
+    """Draw the ranked parcels as a static map; returns the matplotlib Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    from landplan.mapping import _EXCLUDED_COLOR, _PALETTES, classify
+
+    fig, ax = plt.subplots(figsize=(10, 8.5), dpi=150)
+    eligible = ranked["eligible"].to_numpy(dtype=bool)
+    bins = classify(ranked.loc[eligible, "score"], scheme=classification, k=k)
+    palette = _PALETTES.get(len(bins), _PALETTES[5])[: len(bins)] if len(bins) > 1 else ["#1a9641"]
+    values = ranked["score"].to_numpy(dtype="float64")
+    cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
+    colors = np.where(eligible, np.array(palette, dtype=object)[cls], _EXCLUDED_COLOR)
+    ranked.plot(ax=ax, color=list(colors), linewidth=0.1, edgecolor="#555555")
+    handles = []
+    lows = np.concatenate([[np.nanmin(values[eligible]) if eligible.any() else 0.0], bins[:-1]])
+    for lo, hi, c in zip(lows, bins, palette, strict=True):
+        handles.append(Patch(facecolor=c, edgecolor="#555555", label=f"score {lo:.2f} – {hi:.2f}"))
+    handles.append(Patch(facecolor=_EXCLUDED_COLOR, edgecolor="#555555", label="excluded"))
+    zones = layers.frames.get("zones")
+    if zones is not None:
+        zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.45, edgecolor="#5e3c99", linewidth=0.8)
+        if "isolation_m" in zones:
+            zones.geometry.buffer(zones["isolation_m"].to_numpy()).boundary.plot(
+                ax=ax, color="#5e3c99", linewidth=0.5, linestyle="--"
+            )
+        handles.append(Patch(facecolor="#5e3c99", alpha=0.45, label="industrial zone (dashed: isolation buffer)"))
+    if allocation is not None and len(allocation.parcels):
+        sel = ranked.loc[allocation.parcels.index]
+        sel.boundary.plot(ax=ax, color="#000000", linewidth=0.9)
+        handles.append(Patch(facecolor="none", edgecolor="#000000", label="reserved by the allocation"))
+    best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
+    pts = best.geometry.representative_point()
+    for (x, y), r in zip(np.column_stack([pts.x, pts.y]), best["rank"].astype(int), strict=True):  # top N only
+        ax.annotate(
+            str(r),
+            (x, y),
+            fontsize=6,
+            ha="center",
+            va="center",
+            color="#ffffff",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "#1a9641", "ec": "none"},
+        )
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=7,
+        framealpha=0.9,
+        title=f"{classification.replace('_', ' ')} classes",
+        title_fontsize=7,
+    )
+    ax.add_artist(ScaleBar(1.0, units="m", location="lower right", box_alpha=0.8))
+    ax.annotate(
+        "N",
+        xy=(0.96, 0.95),
+        xytext=(0.96, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+    )
+    ax.set_title(title or layers.scenario.scenario.name, fontsize=11)
+    ax.set_axis_off()
+    crs = ranked.crs.to_epsg() if ranked.crs is not None else None
+    fig.text(0.01, 0.01, f"CRS EPSG:{crs}; landplan", fontsize=6, color="#555555")
+    fig.tight_layout()
+    return fig
+
+
+def save_static_map(ranked: gpd.GeoDataFrame, layers: Layers, path: str | Path, **options: Any) -> Path:
+    """Draw and write the static map atomically (format from the suffix: .png, .svg, .pdf)."""
+    from landplan.io import atomic_path
+
+    fig = static_map(ranked, layers, **options)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format=target.suffix.lstrip(".") or "png")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return target
