@@ -226,6 +226,48 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
 
 @app.command()
 @handle_errors
+def report(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML report to write.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Parcels with score cards.")] = 10,
+    sensitivity_runs: Annotated[
+        int, typer.Option("--sensitivity-runs", min=0, help="Monte-Carlo runs for the sensitivity chart (0: none).")
+    ] = 500,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
+    from landplan.config import load_scenario
+    from landplan.io import check_output_path
+    from landplan.pipeline import load_layers, score
+    from landplan.report import write_report
+
+    s = load_scenario(scenario)
+    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    with _progress(_show_progress()) as progress:
+        layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
+        ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.2 * f, m))
+        alloc = None
+        if s.allocation is not None:
+            from landplan.allocation import allocate as run_allocation
+
+            progress(0.55, "allocating")
+            alloc = run_allocation(layers, ranked)
+        sens = None
+        if sensitivity_runs:
+            from landplan.scoring.sensitivity import monte_carlo
+
+            progress(0.65, "sensitivity")
+            values = ranked[[f"{c.name}_value" for c in s.criteria]].set_axis([c.name for c in s.criteria], axis=1)
+            sens = monte_carlo(
+                values, ranked.attrs["weights"], eligible=ranked["eligible"], runs=sensitivity_runs, top_k=top
+            )
+        progress(0.8, "writing report")
+        write_report(output, layers, ranked, allocation=alloc, sensitivity=sens, top=top)
+    typer.echo(f"wrote report to {output}", err=True)
+
+
+@app.command()
+@handle_errors
 def validate(scenario: ScenarioArg) -> None:
     """Check SCENARIO's layers and print every problem, without scoring."""
     from landplan.pipeline import validate as run_validation

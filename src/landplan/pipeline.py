@@ -599,6 +599,11 @@ def manifest(layers: Layers, ranked: gpd.GeoDataFrame) -> dict[str, Any]:
             entry["sha256"] = _sha256(p)
         entry["features"] = layers.report.features.get(name)
         inputs.append(entry)
+    for name in s.rasters:
+        p = s.raster_path(name)
+        inputs.append(
+            {"layer": f"raster {name}", "path": str(p), "sha256": _sha256(p) if p.is_file() else None, "features": None}
+        )
     return {
         "scenario": {
             "name": s.scenario.name,
@@ -667,6 +672,8 @@ def run(
             targets["allocation_gpkg"] = out / "allocation.gpkg"
         if write_map:
             targets["map"] = out / "map.html"
+        if s.output.report:
+            targets["report"] = out / "report.html"
         targets["manifest"] = out / "manifest.json"
         for path in targets.values():  # refuse before doing any work
             check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
@@ -714,6 +721,12 @@ def run(
                     classification=s.output.classification,
                 )
                 save_map(m, path, offline=s.output.offline)
+            elif key == "report":
+                progress(0.95, "writing report")
+                from landplan.report import write_report
+
+                check_output_path(path, inputs=inputs, overwrite=overwrite)
+                write_report(path, layers, ranked, allocation=alloc, top=min(s.output.top, 10))
             result_outputs[key] = path
         info["outputs"] = {k: str(v) for k, v in result_outputs.items() if k != "manifest"}
         with atomic_path(check_output_path(targets["manifest"], inputs=s.input_paths(), overwrite=overwrite)) as tmp:

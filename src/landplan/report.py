@@ -1,0 +1,212 @@
+"""One-file HTML report of a run: inputs, validation, weights, value functions, the top parcels
+with their score cards, zone demand and allocation, sensitivity, the map and the manifest.
+
+Everything is inline (SVG charts, a PNG map, the interactive offline map in an ``iframe srcdoc``),
+so the file can be mailed or archived and printed to PDF from a browser. All data text is escaped
+by Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from landplan.allocation import Allocation
+    from landplan.pipeline import Layers
+    from landplan.scoring.sensitivity import SensitivityResult
+
+__all__ = ["render_report", "write_report"]
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>landplan report: {{ s.scenario.name }}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #1a9641; padding-bottom: 2px; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .5em 0; font-size: 12px; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px; } .charts div { width: 340px; }
+.warn { color: #a60; } .error { color: #b00; } .muted { color: #666; font-size: 12px; }
+.card { border: 1px solid #ddd; padding: 6px 10px; margin: 8px 0; break-inside: avoid; }
+iframe { width: 100%; height: 640px; border: 1px solid #ccc; }
+pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
+@media print { iframe { display: none; } .page { break-before: page; } body { margin: 0; max-width: none; } }
+</style></head><body>
+<h1>{{ s.scenario.name }}</h1>
+<p>{{ s.scenario.description }}</p>
+<p class="muted">Scenario file {{ s.source }} · working CRS {{ manifest.working_crs }} · rule pack
+{{ manifest.rule_pack.name }} · landplan {{ manifest.versions.landplan }}</p>
+
+<h2>Summary</h2>
+<ul>
+<li>{{ n_parcels }} candidate parcels, {{ n_eligible }} eligible, {{ n_parcels - n_eligible }} excluded.</li>
+<li>Aggregation: {{ s.aggregation.method.replace('_', ' ') }}; weighting: {{ weights.method }}.</li>
+{% if allocation %}<li>Allocation: {{ allocation.summary() }}</li>{% endif %}
+</ul>
+
+<h2>Inputs</h2>
+<table><tr><th>layer</th><th>path</th><th>features</th><th>sha256</th></tr>
+{% for i in manifest.inputs %}<tr><td>{{ i.layer }}</td><td>{{ i.path }}</td><td class="num">{{ i.features }}</td>
+<td><code>{{ i.sha256 or '' }}</code></td></tr>{% endfor %}</table>
+
+<h2>Validation</h2>
+{% if findings %}<ul>{% for f in findings %}<li class="{{ f.level }}">{{ f }}</li>{% endfor %}</ul>
+{% else %}<p>No problem found in any layer.</p>{% endif %}
+
+<h2>Criteria, weights and value functions</h2>
+<table><tr><th>criterion</th><th>kind</th><th>layer / field</th><th>unit</th><th>weight</th></tr>
+{% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td><td>{{ c.layer or c.field or c.raster or '' }}</td>
+<td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % weights.weights[c.name] }}</td></tr>{% endfor %}</table>
+{% if weights.ahp %}<p>AHP: λmax = {{ '%.4f' % weights.ahp.lambda_max }}, CI = {{ '%.4f' % weights.ahp.ci }},
+RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }} (limit {{ '%.2f' % weights.ahp.max_cr }}).</p>{% endif %}
+<div class="charts">{% for svg in charts %}<div>{{ svg | safe }}</div>{% endfor %}</div>
+
+<h2>Constraints</h2>
+<ul>{% for line in constraint_lines %}<li>{{ line }}</li>{% endfor %}</ul>
+
+<h2 class="page">Top {{ cards | length }} parcels</h2>
+<table><tr><th>rank</th><th>parcel</th><th>score</th><th>area (ha)</th><th>top drivers</th></tr>
+{% for c in cards %}<tr><td class="num">{{ c.rank }}</td><td>{{ c.parcel_id }}</td><td class="num">{{ '%.3f' % c.score }}</td>
+<td class="num">{{ '%.2f' % c.area_ha }}</td><td>{{ c.top_drivers }}</td></tr>{% endfor %}</table>
+{% for c in cards %}<div class="card"><pre>{{ c.text }}</pre></div>{% endfor %}
+
+{% if zones_html %}<h2 class="page">Zone demand and allocation</h2>{{ zones_html | safe }}{% endif %}
+{% if sensitivity %}<h2>Sensitivity of the ranking to the weights</h2>
+<p>{{ sensitivity_summary }}</p><img alt="rank intervals" src="{{ sensitivity_png }}" style="max-width:100%">{% endif %}
+
+<h2 class="page">Map</h2>
+<img alt="static map" src="{{ map_png }}" style="max-width:100%">
+{% if map_html %}<p class="muted">Interactive map (offline, no network needed):</p>
+<iframe title="interactive map" srcdoc="{{ map_html }}"></iframe>{% endif %}
+
+<h2 class="page">Run manifest</h2><pre>{{ manifest_json }}</pre>
+<p class="muted">Illustrative data must not be used for planning decisions; see the data README.
+Map data credits: © OpenStreetMap contributors where OSM data or tiles appear.</p>
+</body></html>
+"""
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _png_data_uri(fig: Any, *, dpi: int = 110) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_report(
+    layers: Layers,
+    ranked: gpd.GeoDataFrame,
+    *,
+    allocation: Allocation | None = None,
+    sensitivity: SensitivityResult | None = None,
+    top: int = 10,
+    interactive_map: bool = True,
+) -> str:
+    """The report as one HTML string (see module docstring)."""
+    import jinja2
+
+    from landplan.explain import describe_constraint, explain
+    from landplan.mapping import map_html, scenario_map
+    from landplan.pipeline import manifest as make_manifest
+    from landplan.scoring.sensitivity import plot_rank_intervals
+    from landplan.scoring.value import plot_value_function
+    from landplan.scoring.weights import scenario_weights
+    from landplan.static_map import static_map
+
+    s = layers.scenario
+    info = make_manifest(layers, ranked)
+    weights = scenario_weights(s)
+    charts = [_svg(plot_value_function(c.value, title=c.title, unit=c.unit_label)) for c in s.criteria]
+    best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
+    cards = [
+        {
+            "rank": int(row["rank"]),
+            "parcel_id": pid,
+            "score": float(row["score"]),
+            "area_ha": float(row["area_m2"]) / 10_000,
+            "top_drivers": row["top_drivers"],
+            "text": explain(layers, ranked, pid).to_text(),
+        }
+        for pid, row in best.iterrows()  # the top N only
+    ]
+    zones_html = ""
+    if allocation is not None:
+        cols = [
+            c
+            for c in [
+                "name",
+                "workers",
+                "existing_units",
+                "demand_units",
+                "allocated_units",
+                "unmet_units",
+                "unmet_share",
+                "mean_commute_m",
+                "max_commute_m",
+                "land_ha",
+                "sites",
+            ]
+            if c in allocation.zones
+        ]
+        zones_html = allocation.zones[cols].to_html(float_format=lambda v: f"{v:,.1f}", classes="zones", border=0)
+    fig = static_map(ranked, layers, classification=s.output.classification, allocation=allocation)
+    interactive = ""
+    if interactive_map:
+        interactive = map_html(
+            scenario_map(ranked, layers, allocation=allocation, offline=True, classification=s.output.classification),
+            offline=True,
+        )
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_TEMPLATE).render(
+        s=s,
+        manifest=info,
+        manifest_json=json.dumps(info, indent=2, ensure_ascii=False, default=str),
+        n_parcels=len(ranked),
+        n_eligible=int(ranked["eligible"].sum()),
+        weights=weights,
+        allocation=allocation,
+        findings=[str(f) for f in layers.report.findings],
+        charts=charts,
+        constraint_lines=[describe_constraint(k, layers) for k in s.constraints],
+        cards=cards,
+        zones_html=zones_html,
+        sensitivity=sensitivity,
+        sensitivity_summary=(
+            ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in sensitivity.summary.items())
+            if sensitivity
+            else ""
+        ),
+        sensitivity_png=_png_data_uri(plot_rank_intervals(sensitivity)) if sensitivity else "",
+        map_png=_png_data_uri(fig),
+        map_html=interactive,
+    )
+
+
+def write_report(path: str | Path, layers: Layers, ranked: gpd.GeoDataFrame, **options: Any) -> Path:
+    """Render the report and write it atomically."""
+    from landplan.io import atomic_path
+
+    text = render_report(layers, ranked, **options)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
