@@ -1,5 +1,7 @@
-"""One-file HTML report of a run: inputs, validation, weights, value functions, the top parcels
-with their score cards, zone demand and allocation, sensitivity, the map and the manifest.
+"""One-file HTML report of a run.
+
+Inputs, validation, weights, value functions, the top parcels with their score cards, zone demand
+and allocation, sensitivity, the map and the manifest.
 
 Everything is inline (SVG charts, a PNG map, the interactive offline map in an ``iframe srcdoc``),
 so the file can be mailed or archived and printed to PDF from a browser. All data text is escaped
@@ -62,10 +64,12 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 
 <h2>Criteria, weights and value functions</h2>
 <table><tr><th>criterion</th><th>kind</th><th>layer / field</th><th>unit</th><th>weight</th></tr>
-{% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td><td>{{ c.layer or c.field or c.raster or '' }}</td>
+{% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td>
+<td>{{ c.layer or c.field or c.raster or '' }}</td>
 <td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % weights.weights[c.name] }}</td></tr>{% endfor %}</table>
 {% if weights.ahp %}<p>AHP: λmax = {{ '%.4f' % weights.ahp.lambda_max }}, CI = {{ '%.4f' % weights.ahp.ci }},
-RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }} (limit {{ '%.2f' % weights.ahp.max_cr }}).</p>{% endif %}
+RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }}
+(limit {{ '%.2f' % weights.ahp.max_cr }}).</p>{% endif %}
 <div class="charts">{% for svg in charts %}<div>{{ svg | safe }}</div>{% endfor %}</div>
 
 <h2>Constraints</h2>
