@@ -77,7 +77,8 @@ RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }}
 
 <h2 class="page">Top {{ cards | length }} parcels</h2>
 <table><tr><th>rank</th><th>parcel</th><th>score</th><th>area (ha)</th><th>top drivers</th></tr>
-{% for c in cards %}<tr><td class="num">{{ c.rank }}</td><td>{{ c.parcel_id }}</td><td class="num">{{ '%.3f' % c.score }}</td>
+{% for c in cards %}<tr><td class="num">{{ c.rank }}</td><td>{{ c.parcel_id }}</td>
+<td class="num">{{ "%.3f" % c.score }}</td>
 <td class="num">{{ '%.2f' % c.area_ha }}</td><td>{{ c.top_drivers }}</td></tr>{% endfor %}</table>
 {% for c in cards %}<div class="card"><pre>{{ c.text }}</pre></div>{% endfor %}
 
