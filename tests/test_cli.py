@@ -105,7 +105,13 @@ def test_run_command_writes_everything(runner, scenario, tmp_path):
     out = tmp_path / "run"
     r = runner.invoke(app, ["run", scenario, "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "map.html", "ranked.csv", "ranked.gpkg"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "map.html",
+        "ranked.csv",
+        "ranked.gpkg",
+        "report.html",
+    ]
     assert "3 eligible" in r.stdout
 
 

@@ -88,6 +88,7 @@ def test_demo_command_end_to_end(tmp_path):
         "map.html",
         "ranked.csv",
         "ranked.gpkg",
+        "report.html",
     ]
     zones = pd.read_csv(out / "allocation_zones.csv", index_col=0)
     thang_long = zones.loc["IZ01"]

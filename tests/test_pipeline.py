@@ -72,7 +72,15 @@ def test_run_writes_outputs_atomically_and_deterministically(scenario_dir, tmp_p
     out2 = tmp_path / "out2"
     r1 = landplan.run(scenario_dir / "scenario.toml", out_dir=out1, formats=["csv", "gpkg", "geojson", "parquet"])
     landplan.run(scenario_dir / "scenario.toml", out_dir=out2, formats=["csv"])
-    assert set(r1.outputs) == {"ranked_csv", "ranked_gpkg", "ranked_geojson", "ranked_parquet", "map", "manifest"}
+    assert set(r1.outputs) == {
+        "ranked_csv",
+        "ranked_gpkg",
+        "ranked_geojson",
+        "ranked_parquet",
+        "map",
+        "report",
+        "manifest",
+    }
     digest = [hashlib.sha256((d / "ranked.csv").read_bytes()).hexdigest() for d in (out1, out2)]
     assert digest[0] == digest[1]
     assert not [p.name for p in out1.iterdir() if ".part" in p.name]

@@ -63,12 +63,12 @@ def _esc(values: pd.Series) -> np.ndarray:
     return values.astype("string").fillna("").map(html.escape).to_numpy(dtype=object)
 
 
-def _to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
+def _to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0, precision_deg: float = 1e-6) -> gpd.GeoDataFrame:
     g = gdf
     if tolerance_m > 0 and g.crs is not None and not g.crs.is_geographic:
         g = g.set_geometry(g.geometry.simplify(tolerance_m, preserve_topology=True))
     g = g.to_crs(4326)
-    return g.set_geometry(shapely.set_precision(np.asarray(g.geometry.array, dtype=object), 1e-6), crs=4326)
+    return g.set_geometry(shapely.set_precision(np.asarray(g.geometry.array, dtype=object), precision_deg), crs=4326)
 
 
 def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
@@ -215,7 +215,11 @@ def parcel_map(
     import folium
     import folium.plugins
 
-    wgs = _to_wgs84(ranked, tolerance_m=simplify_m)
+    large = len(ranked) > CANVAS_ABOVE
+    # large maps: ~1 m coordinate precision and a compact popup keep the file loadable
+    wgs = _to_wgs84(
+        ranked, tolerance_m=max(simplify_m, 2.0) if large else simplify_m, precision_deg=1e-5 if large else 1e-6
+    )
     if m is None:
         m = folium.Map(tiles=None, control_scale=True, prefer_canvas=len(wgs) > CANVAS_ABOVE)
         if tiles:
@@ -237,24 +241,51 @@ def parcel_map(
     frame["parcel_id"] = _esc(wgs.index.to_series())
     frame["rank"] = wgs["rank"].astype("string").fillna("excluded").to_numpy(dtype=object) if "rank" in wgs else ""
     frame["score"] = np.char.mod("%.3f", values).astype(object)
-    frame["card"] = _score_cards(wgs, criteria_labels or {}, criteria_units or {}, weights)
+    if large:
+        frame["card"] = (
+            "<b>Parcel "
+            + frame["parcel_id"]
+            + "</b><br>Score "
+            + frame["score"]
+            + ", rank "
+            + frame["rank"]
+            + "<br>"
+            + (_esc(wgs["top_drivers"]) if "top_drivers" in wgs else "")
+            + ("<br>" + _esc(wgs["excluded_by"]) if "excluded_by" in wgs else "")
+        )
+    else:
+        frame["card"] = _score_cards(wgs, criteria_labels or {}, criteria_units or {}, weights)
     frame["_color"] = colors
-    frame["_class"] = "lp-parcel lp-p" + pd.Series(np.arange(len(wgs)), index=wgs.index).astype(str)
+    frame["_class"] = "" if large else "lp-parcel lp-p" + pd.Series(np.arange(len(wgs)), index=wgs.index).astype(str)
     data = gpd.GeoDataFrame(frame, geometry=wgs.geometry.to_numpy(), crs=4326)
-    layer = folium.GeoJson(
-        data.to_json(drop_id=True),
-        name=name,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_color"],
-            "color": "#444444",
-            "weight": 0.5,
-            "fillOpacity": 0.75,
-            "className": f["properties"]["_class"],
-        },
-        highlight_function=lambda _f: {"weight": 2, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["parcel_id", "rank", "score"], aliases=["Parcel", "Rank", "Score"]),
-        popup=folium.GeoJsonPopup(fields=["card"], labels=False, max_width=460),
-    )
+    style: dict[str, Any] = {"color": "#444444", "weight": 0.5, "fillOpacity": 0.75}
+    common: dict[str, Any] = {
+        "name": name,
+        "tooltip": folium.GeoJsonTooltip(fields=["parcel_id", "rank", "score"], aliases=["Parcel", "Rank", "Score"]),
+        "popup": folium.GeoJsonPopup(fields=["card"], labels=False, max_width=460),
+    }
+    if large:
+        # folium's style_function becomes a JS switch over every feature id (quadratic for 100k
+        # parcels); large maps colour each feature from its own properties instead
+        from folium.utilities import JsCode
+
+        on_each = JsCode(
+            "function (feature, layer) { layer.setStyle({fillColor: feature.properties._color, color: '"
+            + style["color"]
+            + f"', weight: {style['weight']}, fillOpacity: {style['fillOpacity']}}}); }}"
+        )
+        layer = folium.GeoJson(data.drop(columns="_class").to_json(drop_id=True), on_each_feature=on_each, **common)
+    else:
+        layer = folium.GeoJson(
+            data.to_json(drop_id=True),
+            style_function=lambda f: {
+                **style,
+                "fillColor": f["properties"]["_color"],
+                "className": f["properties"]["_class"],
+            },
+            highlight_function=lambda _f: {"weight": 2, "color": "#000000"},
+            **common,
+        )
     layer.add_to(m)
     _legend(f"{column} ({classification.replace('_', ' ')})", labels, [*palette, _EXCLUDED_COLOR]).add_to(m)
     if search:
