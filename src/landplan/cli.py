@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 
 from landplan import __version__
@@ -49,8 +50,8 @@ def handle_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, SystemExit, click.exceptions.ClickException):
+            raise  # click prints usage errors itself (exit code 2)
         except InputError as exc:
             _err(str(exc))
             raise typer.Exit(code=2) from None

@@ -83,11 +83,12 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.
     if scheme == "quantiles":
         bins = mapclassify.Quantiles(v, k=k).bins
     elif scheme == "natural_breaks":
-        bins = (
-            mapclassify.FisherJenksSampled(v, k=k, pct=min(1.0, 5000 / v.size)).bins
-            if v.size > 5000
-            else (mapclassify.FisherJenks(v, k=k).bins)
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")  # only slower, still exact
+            if v.size > 5000:
+                bins = mapclassify.FisherJenksSampled(v, k=k, pct=5000 / v.size).bins
+            else:
+                bins = mapclassify.FisherJenks(v, k=k).bins
     elif scheme == "equal_interval":
         bins = mapclassify.EqualInterval(v, k=k).bins
     else:
