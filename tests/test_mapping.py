@@ -58,7 +58,7 @@ def test_online_map_has_base_layers_and_osm_credit(scored):
 
 
 def test_legend_names_the_classes_and_excluded(scored):
-    layers, ranked = scored
+    _layers, ranked = scored
     html = map_html(parcel_map(ranked, classification="equal_interval", k=3))
     assert "score (equal interval)" in html
     assert "excluded (see popup)" in html
@@ -66,7 +66,7 @@ def test_legend_names_the_classes_and_excluded(scored):
 
 
 def test_data_text_is_escaped(scored):
-    layers, ranked = scored
+    _layers, ranked = scored
     tricky = ranked.rename(index={"P4": XSS})
     html = unjs(map_html(parcel_map(tricky)))
     assert XSS not in html
@@ -81,7 +81,7 @@ def test_score_card_in_popup(scored):
 
 
 def test_size_warning(scored, tmp_path):
-    layers, ranked = scored
+    _layers, ranked = scored
     with pytest.warns(MapSizeWarning, match="MB and may load slowly"):
         save_map(parcel_map(ranked), tmp_path / "m.html", warn_bytes=1000)
     assert (tmp_path / "m.html").stat().st_size > 1000

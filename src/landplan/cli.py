@@ -50,7 +50,7 @@ def handle_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit, click.exceptions.ClickException):
+        except (typer.Exit, typer.Abort, SystemExit, typer.TyperException, click.exceptions.ClickException):
             raise  # click prints usage errors itself (exit code 2)
         except InputError as exc:
             _err(str(exc))
