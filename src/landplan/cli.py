@@ -288,8 +288,10 @@ def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
     typer.echo(
         f"scored {len(r)} parcels, {int(r['eligible'].sum())} eligible; working CRS {result.manifest['working_crs']}"
     )
+    if result.allocation is not None:
+        typer.echo(f"allocation: {result.allocation.summary()}")
     for key, path in result.outputs.items():
-        typer.echo(f"  {key:<14} {path}")
+        typer.echo(f"  {key:<20} {path}")
 
 
 @app.command()
