@@ -333,7 +333,7 @@ def allocate(
     from landplan.config import AllocationSpec, load_scenario
     from landplan.errors import ConfigError
     from landplan.io import check_output_path
-    from landplan.pipeline import load_layers, score, write_allocation_file
+    from landplan.pipeline import ALLOCATION_FILES, load_layers, score, write_allocation_file
 
     s = load_scenario(scenario)
     spec = s.allocation or AllocationSpec()
@@ -344,12 +344,7 @@ def allocate(
     if s.layers.zones is None:
         msg = f"{scenario}: allocation needs a [layers.zones] table"
         raise ConfigError(msg)
-    names = {
-        "allocation_parcels": "allocation_parcels.csv",
-        "allocation_zones": "allocation_zones.csv",
-        "allocation_xlsx": "allocation.xlsx",
-        "allocation_gpkg": "allocation.gpkg",
-    }
+    names = ALLOCATION_FILES
     if output is not None:
         for name in names.values():
             check_output_path(output / name, inputs=s.input_paths(), overwrite=overwrite)

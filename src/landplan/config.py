@@ -382,7 +382,7 @@ class CategoricalValue(_Frozen):
     default: float | None = Field(default=None, ge=0, le=1)
 
 
-ValueSpec = Annotated[
+AnyValueSpec = (
     LinearValue
     | BandValue
     | StepValue
@@ -391,9 +391,9 @@ ValueSpec = Annotated[
     | FuzzyValue
     | GaussianValue
     | LogisticValue
-    | CategoricalValue,
-    Field(discriminator="function"),
-]
+    | CategoricalValue
+)
+ValueSpec = Annotated[AnyValueSpec, Field(discriminator="function")]
 
 
 # --------------------------------------------------------------------------- criteria

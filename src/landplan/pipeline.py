@@ -68,7 +68,13 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 
-UNITS = {"distance": "m", "count": "features", "coverage": "share of area", "area": "m2"}
+#: allocation outputs: key -> file name (see write_allocation_file)
+ALLOCATION_FILES = {
+    "allocation_parcels": "allocation_parcels.csv",
+    "allocation_zones": "allocation_zones.csv",
+    "allocation_xlsx": "allocation.xlsx",
+    "allocation_gpkg": "allocation.gpkg",
+}
 
 
 def _noop(_frac: float, _msg: str) -> None:
@@ -666,10 +672,7 @@ def run(
 
         targets = {f"ranked_{fmt}": out / f"ranked{FORMATS[fmt]}" for fmt in formats}
         if s.allocation is not None:
-            targets["allocation_parcels"] = out / "allocation_parcels.csv"
-            targets["allocation_zones"] = out / "allocation_zones.csv"
-            targets["allocation_xlsx"] = out / "allocation.xlsx"
-            targets["allocation_gpkg"] = out / "allocation.gpkg"
+            targets.update({key: out / name for key, name in ALLOCATION_FILES.items()})
         if write_map:
             targets["map"] = out / "map.html"
         if s.output.report:

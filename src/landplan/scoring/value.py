@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from landplan.config import (
+    AnyValueSpec,
     BandValue,
     CategoricalValue,
     FuzzyValue,
     GaussianValue,
-    IdentityValue,
     LinearValue,
     LogisticValue,
     PowerValue,
@@ -40,17 +40,6 @@ __all__ = [
     "step",
 ]
 
-AnyValueSpec = (
-    LinearValue
-    | BandValue
-    | StepValue
-    | IdentityValue
-    | PowerValue
-    | FuzzyValue
-    | GaussianValue
-    | LogisticValue
-    | CategoricalValue
-)
 
 ValueFunction = Callable[[pd.Series], pd.Series]
 
