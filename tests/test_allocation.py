@@ -220,6 +220,9 @@ def test_scenario_allocation(alloc_scenario):
     z = a.zones.loc["Z1"]
     assert z["units_needed"] == 1000 and z["allocated_units"] == 300 and z["unmet_units"] == 700
     assert (a.parcels["commute_m"] == 150).all()
+    # the per-zone land-access indicator: eligible land within the commute limit, workers it serves
+    assert z["nearest_eligible_m_reach"] == 150 and z["eligible_parcels_within_reach"] == 3
+    assert z["workers_within_reach"] == 1000
 
 
 def test_allocation_is_deterministic(alloc_scenario):

@@ -482,7 +482,12 @@ def allocate(layers: Layers, ranked: gpd.GeoDataFrame, *, spec: AllocationSpec |
         method,
     )
     result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    zones = pd.concat([demand, result.zones], axis=1)
+    from landplan.criteria.access import zone_land_access
+
+    access = zone_land_access(
+        layers.frames["zones"], layers.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
+    ).drop(columns="workers")
+    zones = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
     return Allocation(
         parcels=result.parcels,

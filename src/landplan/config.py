@@ -657,6 +657,10 @@ class OutputSpec(_Frozen):
     top: int = Field(default=20, ge=1)
     classification: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
     offline: bool = Field(default=False, description="self-contained map with no network request (no web tiles)")
+    tile_url: str | None = Field(
+        default=None,
+        description="local tile server URL template for offline maps, e.g. http://gis.local/{z}/{x}/{y}.png",
+    )
     report: bool = True
 
 

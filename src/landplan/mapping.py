@@ -477,6 +477,7 @@ def scenario_map(
     offline: bool = False,
     classification: str = "quantiles",
     simplify_m: float = 1.0,
+    tile_url: str | None = None,
 ) -> folium.Map:
     """Full map of a scored scenario.
 
@@ -499,6 +500,9 @@ def scenario_map(
         Score classes: ``quantiles``, ``natural_breaks`` or ``equal_interval``.
     simplify_m
         Simplification tolerance for parcel outlines, metres.
+    tile_url
+        A tile URL template of a local tile server (``http://gis.local/{z}/{x}/{y}.png``), offered
+        as a base layer also offline.
 
     Returns
     -------
@@ -508,6 +512,7 @@ def scenario_map(
     import folium.plugins
 
     s = layers.scenario
+    tile_url = tile_url or s.output.tile_url
     wgs_bounds = ranked.to_crs(4326).total_bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=len(ranked) > CANVAS_ABOVE)
     m.fit_bounds([[wgs_bounds[1], wgs_bounds[0]], [wgs_bounds[3], wgs_bounds[2]]])
@@ -520,7 +525,11 @@ def scenario_map(
             (xyz.Esri.WorldImagery, "Satellite (Esri)"),
         ):
             folium.TileLayer(provider.build_url(), name=label, attr=provider.html_attribution, show=False).add_to(m)
-    folium.TileLayer(_BLANK_TILE, name="No tiles", attr="landplan", show=bool(offline or not tiles)).add_to(m)
+    if tile_url:
+        folium.TileLayer(tile_url, name="Local tiles", attr="local tile server", show=bool(offline)).add_to(m)
+    folium.TileLayer(
+        _BLANK_TILE, name="No tiles", attr="landplan", show=bool((offline or not tiles) and not tile_url)
+    ).add_to(m)
 
     labels = {c.name: c.title for c in s.criteria}
     units = {c.name: c.unit_label for c in s.criteria}
