@@ -80,7 +80,10 @@ class ScoreCard:
             "Criteria:",
         ]
         for _, r in self.criteria.iterrows():
-            raw = f"{r['raw']:.4g}" if isinstance(r["raw"], float) else str(r["raw"])
+            value = r["raw"]
+            raw = (
+                (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}") if isinstance(value, float) else str(value)
+            )
             lines.append(
                 f"  {r['label']:<40} raw {raw} {r['unit']:<14} value {r['value']:.3f}  "
                 f"weight {r['weight']:.3f}  contribution {r['contribution']:+.3f}"

@@ -138,11 +138,11 @@ def _score_cards(
     )
     for c in [c.removesuffix("_raw") for c in wgs.columns if c.endswith("_raw")]:
         raw = wgs[f"{c}_raw"]
-        raw_txt = (
-            np.char.mod("%.4g", raw.to_numpy(dtype="float64")).astype(object)
-            if pd.api.types.is_numeric_dtype(raw)
-            else _esc(raw)
-        )
+        if pd.api.types.is_numeric_dtype(raw):
+            a = raw.to_numpy(dtype="float64")
+            raw_txt = np.where(np.abs(a) >= 1000, np.char.mod("%.0f", a), np.char.mod("%.4g", a)).astype(object)
+        else:
+            raw_txt = _esc(raw)
         row = (
             f"<tr><td>{html.escape(labels.get(c, c))}</td><td align=right>"
             + raw_txt
