@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import geopandas as gpd
@@ -271,3 +273,29 @@ def test_run_and_allocate_commands_write_tables(alloc_scenario, tmp_path):
     assert "300 of 1,000 units allocated, 700 unmet" in r.stdout
     r = CliRunner().invoke(app, ["allocate", str(alloc_scenario), "--solver", "greedy"])
     assert r.exit_code == 0 and "greedy (heuristic" in r.stdout
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["milp", "greedy"]), st.booleans())
+def test_allocation_invariants(seed, method, budget):
+    rng = np.random.default_rng(seed)
+    n, z = 12, 3
+    area = rng.uniform(5_000, 20_000, n)
+    problem = AllocationProblem.from_arrays(
+        capacity=rng.integers(0, 80, n).astype(float),
+        area_m2=area,
+        score=rng.uniform(0, 1, n),
+        demand=rng.integers(0, 200, z).astype(float),
+        dist=rng.uniform(0, 12_000, (n, z)),
+        max_commute_m=8_000,
+        land_budget_m2=float(area.sum() / 3) if budget else None,
+    )
+    r = problem.solve(method=method)
+    p, zones = r.parcels, r.zones
+    assert p.index.is_unique  # one zone per parcel
+    assert (p["units"] <= p["capacity_units"] + 1e-6).all()
+    assert (p["commute_m"] <= 8_000).all()
+    np.testing.assert_allclose(zones["allocated_units"] + zones["unmet_units"], zones["demand_units"], atol=1e-6)
+    assert (zones["allocated_units"] <= zones["demand_units"] + 1e-6).all()
+    if budget:
+        assert p["area_ha"].sum() * 10_000 <= area.sum() / 3 + 1e-6

@@ -120,7 +120,8 @@ def test_map_png_and_report_commands(scenario_dir, tmp_path):
 
 def test_offline_map_can_use_a_local_tile_server(scored):
     layers, ranked = scored
-    html = map_html(scenario_map(ranked, layers, offline=True, tile_url="http://127.0.0.1:8080/{z}/{x}/{y}.png"),
-                    offline=True)
+    html = map_html(
+        scenario_map(ranked, layers, offline=True, tile_url="http://127.0.0.1:8080/{z}/{x}/{y}.png"), offline=True
+    )
     assert "Local tiles" in html and "http://127.0.0.1:8080/{z}/{x}/{y}.png" in html
     assert "tile.openstreetmap" not in html
