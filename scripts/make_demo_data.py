@@ -3,15 +3,34 @@
 What is real and what is not (see ``data/shapefiles/README.md``):
 
 - **real public facts**: the names, districts, status and areas (ha) of Hanoi's industrial
-  zones, their approximate locations (+- ~2 km), and two worker counts;
+  zones, their approximate locations (+- ~2-3 km), and two worker counts;
 - **derived**: zone footprints are discs (64-gons) with the zone's area around its point;
 - **estimated**: workers where no count is public = area_ha x 110 workers/ha (flagged per zone);
-- **synthetic**: parcels, facilities, bus stops and the water bodies; the main roads roughly
-  follow real corridors through a few approximate waypoints; hazard classes are illustrative.
+- **synthetic**: parcels, facilities, bus stops, existing-housing split, the water bodies and the
+  two rasters; the main roads roughly follow real corridors through a few approximate waypoints;
+  hazard classes are illustrative.
 
-Method: everything is built in UTM 48N (EPSG:32648) from a seeded ``numpy`` generator and
-written as UTF-8 shapefiles in EPSG:4326 with a fixed DBF date, so two runs with the same
-seed give byte-identical files.
+Method. Everything is built in UTM 48N (EPSG:32648) from one seeded ``numpy`` generator:
+
+1. zones: a 64-gon (``quad_segs=16``) per zone whose radius is chosen so that the polygon has
+   exactly ``area_ha``; the script stops if two footprints would overlap;
+2. water: the Red River (800 m) and Đuống (400 m) as buffered polylines, lakes as discs;
+3. parcels: around every operating zone, cells of a 250 m block grid 1.5-9 km from its centre
+   are sampled (420 per zone, the union of all clusters is kept); each cell holds one rectangle of
+   60-240 m sides placed at random inside it (8 % are smaller squares rotated by up to 15 degrees,
+   still inside the cell), so parcels never overlap each other; those touching a zone footprint or
+   water are dropped. Land use is drawn from fixed shares and the price falls with distance from
+   Hoàn Kiếm (lognormal noise). Ids run north to south, then west to east;
+4. facilities: "village centres" are drawn among the parcels with gamma-distributed weights, and
+   each kind gets one facility per N parcels, scattered (sd 350 m) around weighted village
+   centres, so some parcels are well served and others are not; names use real commune names of
+   the nearest zone;
+5. roads through approximate waypoints, bus stops every 400-700 m along them;
+6. rasters (flood depth, slope) from smoothed seeded noise (needs scipy and rasterio).
+
+Outputs are written as UTF-8 shapefiles (``.cpg``) in EPSG:4326 with coordinates snapped to
+1e-7 degrees and a fixed DBF date, so two runs with the same seed give byte-identical files.
+The script reads no input files.
 
 Usage::
 
@@ -35,7 +54,7 @@ DBF_DATE = "2026-11-24"  # fixed DBF header date: byte-identical output
 WORKERS_PER_HA = 110  # illustrative density for zones without a public worker count
 CITY_CENTRE = (105.854, 21.028)  # Hoàn Kiếm lake, lon/lat
 
-PORTAL = "national industrial-investment portal (Hanoi KCN listing)"
+PORTAL = "iipvietnam.vn (national industrial-investment portal), Hanoi KCN listing 2025"
 # name, district, status, area_ha, area source, lat, lon, workers (None = estimate), workers source, hazard
 ZONES = [
     (
@@ -168,39 +187,27 @@ LAKES = [
     ("Hồ Kim Chung", 21.115, 105.765, 250.0),
 ]
 
-COMMUNES = [
-    "Kim Chung",
-    "Hải Bối",
-    "Võng La",
-    "Đại Mạch",
-    "Quang Minh",
-    "Tiền Phong",
-    "Mai Đình",
-    "Quang Tiến",
-    "Phù Lỗ",
-    "Thạch Đà",
-    "Tráng Việt",
-    "Phú Nghĩa",
-    "Trường Yên",
-    "Phùng Xá",
-    "Bình Yên",
-    "Thạch Hòa",
-    "Tân Xã",
-    "Hạ Bằng",
-    "Đông Xuân",
-    "Sài Đồng",
-    "Phúc Lợi",
-    "Thạch Bàn",
-    "Cổ Nhuế",
-    "Thụy Phương",
-]
-FACILITY_KINDS = {  # kind: (parcels per facility, name template)
-    "kindergarten": (40, "Trường Mầm non {c} {n}"),
-    "primary_school": (60, "Trường Tiểu học {c} {n}"),
-    "secondary_school": (100, "Trường THCS {c} {n}"),
-    "health_station": (80, "Trạm Y tế xã {c} {n}"),
-    "market": (70, "Chợ {c} {n}"),
+# real communes/wards (pre-2025) near each operating zone, used to name synthetic facilities
+COMMUNES = {
+    "IZ01": ["xã Kim Chung", "xã Hải Bối", "xã Võng La", "xã Đại Mạch"],
+    "IZ02": ["xã Quang Tiến", "xã Mai Đình", "xã Phù Lỗ", "xã Phú Minh"],
+    "IZ03": ["xã Vân Nội", "xã Tiên Dương", "xã Nam Hồng", "xã Uy Nỗ"],
+    "IZ04": ["thị trấn Quang Minh", "thị trấn Chi Đông", "xã Tiền Phong", "xã Thạch Đà", "xã Tráng Việt"],
+    "IZ05": ["phường Sài Đồng", "phường Thạch Bàn", "phường Việt Hưng", "phường Phúc Đồng"],
+    "IZ06": ["phường Thụy Phương", "phường Thượng Cát", "phường Đông Ngạc", "phường Liên Mạc"],
+    "IZ07": ["phường Phúc Lợi", "phường Giang Biên", "phường Cự Khối"],
+    "IZ08": ["xã Phú Nghĩa", "xã Trường Yên", "xã Đông Phương Yên", "xã Ngọc Hòa"],
+    "IZ09": ["xã Phùng Xá", "xã Bình Phú", "xã Thạch Xá", "xã Ngọc Mỹ"],
+    "IZ10": ["xã Thạch Hòa", "xã Tân Xã", "xã Hạ Bằng", "xã Bình Yên", "xã Đông Xuân"],
 }
+FACILITY_KINDS = {  # kind: (parcels per facility, name template; {u} = commune unit, {c} = commune name)
+    "kindergarten": (40, "Trường Mầm non {c}"),
+    "primary_school": (60, "Trường Tiểu học {c}"),
+    "secondary_school": (100, "Trường THCS {c}"),
+    "health_station": (80, "Trạm Y tế {u} {c}"),
+    "market": (70, "Chợ {c}"),
+}
+HOSPITAL_NAME = "Bệnh viện Đa khoa {c}"
 N_HOSPITALS = 8
 LANDUSE = (["agricultural", "vacant", "residential", "rice_protected", "public"], [0.45, 0.20, 0.15, 0.12, 0.08])
 NOTES = ["Đất công ích xã", "Đất nông nghiệp xen kẹt", "Gần đường liên xã", "Đất bãi ven sông", "Khu tái định cư cũ"]
@@ -219,7 +226,20 @@ def line_utm(waypoints: list[tuple[float, float]]) -> shapely.LineString:
 
 
 def zone_layer() -> gpd.GeoDataFrame:
-    """The industrial zones with exact-area disc footprints."""
+    """The industrial zones with exact-area disc footprints.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per entry of ``ZONES`` (``IZ01``...), in UTM 48N.
+
+    Raises
+    ------
+    ValueError
+        If two footprints overlap. They do not with the points above: the closest pair, Sài Đồng B
+        and Hà Nội–Đài Tư, are about 1.5 km apart for radii of 0.56 km and 0.36 km, so no centre
+        had to be nudged.
+    """
     rows = []
     for i, (name, district, status, area, area_src, lat, lon, public_workers, public_src, hazard) in enumerate(
         ZONES, start=1
@@ -251,6 +271,11 @@ def zone_layer() -> gpd.GeoDataFrame:
     n = 64  # a 64-gon with exactly the zone's area
     radius = np.sqrt(df["area_ha"].to_numpy() * 10_000 / (n / 2 * math.sin(2 * math.pi / n)))
     discs = shapely.buffer(centres, radius, quad_segs=n // 4)
+    left, right = shapely.STRtree(discs).query(discs, predicate="intersects")
+    if (clash := left < right).any():
+        pairs = [f"{df['name'][a]} / {df['name'][b]}" for a, b in zip(left[clash], right[clash], strict=True)]
+        msg = f"zone footprints overlap, move a centre: {pairs}"
+        raise ValueError(msg)
     return gpd.GeoDataFrame(df.drop(columns=["lat", "lon"]), geometry=discs, crs=WORK_CRS)
 
 
@@ -269,7 +294,22 @@ def water_layer() -> gpd.GeoDataFrame:
 
 
 def parcel_layer(rng: np.random.Generator, zones: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Synthetic parcels on a jittered 250 m block grid, 1.5-9 km around operating zones."""
+    """Synthetic parcels on a jittered 250 m block grid, 1.5-9 km around operating zones.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The seeded generator shared by all layers.
+    zones, water : geopandas.GeoDataFrame
+        Layers in UTM 48N; parcels touching either are dropped.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``parcel_id``, ``district``, ``landuse``, ``price_mvnd``, ``synthetic``, ``note`` in UTM 48N.
+        The 1.5 km minimum holds for a parcel's own cluster only: clusters of nearby zones overlap,
+        so some parcels lie closer to a neighbouring zone (which exercises the isolation constraint).
+    """
     cell = 250.0
     operating = zones[zones["status"] == "operating"]
     centres = shapely.get_coordinates(operating.geometry.centroid.to_numpy())
@@ -326,31 +366,88 @@ def parcel_layer(rng: np.random.Generator, zones: gpd.GeoDataFrame, water: gpd.G
     )
 
 
-def facility_layer(rng: np.random.Generator, parcels: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Synthetic facilities clustered around 'village centres' drawn among the parcels."""
+def village_communes(villages: np.ndarray, zones: gpd.GeoDataFrame) -> list[str]:
+    """Give each village centre a real commune name from the list of its nearest operating zone.
+
+    Parameters
+    ----------
+    villages : numpy.ndarray
+        (n, 2) village-centre coordinates in UTM 48N.
+    zones : geopandas.GeoDataFrame
+        The zone layer (UTM 48N), with ``zone_id`` and ``status``.
+
+    Returns
+    -------
+    list of str
+        One commune ("xã Kim Chung", "phường Sài Đồng", ...) per village; the villages of one zone
+        cycle through that zone's communes in order, so the naming needs no random draws.
+    """
+    operating = zones[zones["status"] == "operating"]
+    near = shapely.STRtree(operating.geometry.to_numpy()).query_nearest(shapely.points(villages), all_matches=False)[1]
+    zone_ids = operating["zone_id"].to_numpy()[near]
+    rank = pd.Series(zone_ids).groupby(zone_ids).cumcount().to_numpy()
+    return [COMMUNES[z][k % len(COMMUNES[z])] for z, k in zip(zone_ids, rank, strict=True)]
+
+
+def split_commune(commune: str) -> tuple[str, str]:
+    """Split "thị trấn Quang Minh" into ("thị trấn", "Quang Minh") and "xã Kim Chung" into ("xã", "Kim Chung")."""
+    for unit in ("thị trấn", "phường", "xã"):
+        if commune.startswith(unit + " "):
+            return unit, commune.removeprefix(unit + " ")
+    msg = f"commune {commune!r} does not start with a known unit"
+    raise ValueError(msg)
+
+
+def facility_layer(
+    rng: np.random.Generator, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, water: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Synthetic facilities clustered around 'village centres' drawn among the parcels.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The seeded generator shared by all layers.
+    parcels, zones, water : geopandas.GeoDataFrame
+        Layers in UTM 48N; facilities falling in water are dropped.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``fac_id``, ``kind``, ``name`` and point geometry in UTM 48N. Names are "<kind> <commune>",
+        numbered from the second facility of the same kind in the same commune ("Chợ Phú Nghĩa 2").
+    """
     xy = shapely.get_coordinates(parcels.geometry.centroid.to_numpy())
     n_centres = max(len(parcels) // 25, 10)
     villages = xy[np.sort(rng.choice(len(xy), size=n_centres, replace=False))]
     weight = rng.gamma(0.8, 1.0, n_centres)  # uneven: some villages well served, some not
     weight /= weight.sum()
-    kinds, names, points = [], [], []
+    kinds, templates, village_idx, points = [], [], [], []
     for kind, (per, template) in FACILITY_KINDS.items():
         count = len(parcels) // per
         at = rng.choice(n_centres, size=count, p=weight)
-        loc = villages[at] + rng.normal(0, 350, (count, 2))
+        points.append(villages[at] + rng.normal(0, 350, (count, 2)))
         kinds += [kind] * count
-        names += [template.format(c=COMMUNES[a % len(COMMUNES)], n=j + 1) for j, a in enumerate(at)]
-        points.append(loc)
-    hosp = villages[rng.choice(n_centres, size=N_HOSPITALS, replace=False)] + rng.normal(0, 200, (N_HOSPITALS, 2))
+        templates += [template] * count
+        village_idx.append(at)
+    at = rng.choice(n_centres, size=N_HOSPITALS, replace=False)
+    points.append(villages[at] + rng.normal(0, 200, (N_HOSPITALS, 2)))
     kinds += ["hospital"] * N_HOSPITALS
-    names += [f"Bệnh viện Đa khoa {COMMUNES[(7 * j) % len(COMMUNES)]}" for j in range(N_HOSPITALS)]
-    points.append(hosp)
+    templates += [HOSPITAL_NAME] * N_HOSPITALS
+    village_idx.append(at)
+
     geoms = shapely.points(np.vstack(points))
     wet = np.zeros(len(geoms), dtype=bool)
     wet[shapely.STRtree(water.geometry.to_numpy()).query(geoms, predicate="within")[0]] = True
-    frame = pd.DataFrame({"kind": kinds, "name": names})[~wet]
+    communes = village_communes(villages, zones)
+    names = []
+    for template, v in zip(templates, np.concatenate(village_idx), strict=True):
+        unit, commune = split_commune(communes[v])
+        names.append(template.format(u=unit, c=commune))
+    frame = pd.DataFrame({"kind": kinds, "name": names})[~wet].reset_index(drop=True)
+    number = frame.groupby("name").cumcount() + 1
+    frame["name"] = frame["name"].where(number == 1, frame["name"] + " " + number.astype(str))
     frame.insert(0, "fac_id", [f"F{i:04d}" for i in range(1, len(frame) + 1)])
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geoms[~wet], crs=WORK_CRS)
+    return gpd.GeoDataFrame(frame, geometry=geoms[~wet], crs=WORK_CRS)
 
 
 def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -508,7 +605,7 @@ def main(argv: list[str] | None = None) -> None:
     zones = zone_layer()
     water = water_layer()
     parcels = parcel_layer(rng, zones, water)
-    facilities = facility_layer(rng, parcels, water)
+    facilities = facility_layer(rng, parcels, zones, water)
     roads, stops = road_and_stop_layers(rng)
     for name, gdf in [
         ("industrial_zones", zones),
