@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -50,8 +51,12 @@ def one_line(text: object) -> str:
     if not lines:
         return ""
     head, rest = lines[0], "; ".join(lines[1:])
-    joined = f"{head}{' ' if head.endswith(':') else '; '}{rest}" if rest else head
-    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in joined)
+    return printable(f"{head}{' ' if head.endswith(':') else '; '}{rest}" if rest else head)
+
+
+def printable(text: object) -> str:
+    """``text`` with every control character (newline, escape...) shown as a Python escape."""
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in str(text))
 
 
 def _err(message: object) -> None:
@@ -84,7 +89,10 @@ def usage_error_line(exc: Exception, ctx: Any = None) -> str:
     """
     ctx = getattr(exc, "ctx", None) or ctx
     param = getattr(exc, "param", None)
-    message = str(getattr(exc, "message", "") or exc).strip().splitlines()[0].strip().rstrip(".")
+    message = str(getattr(exc, "message", "") or exc).strip().rstrip(".")
+    extra = re.search(r"unexpected extra argument(?:s|\(s\))? \((.*)\)", message, flags=re.DOTALL)
+    if extra:
+        message = f"too many arguments: {printable(extra.group(1))} is not expected"
     if isinstance(exc, click.exceptions.MissingParameter) and param is not None:
         kind = "option" if param.param_type_name == "option" else "argument"
         message = f"missing {kind} {_param_name(param)}"
@@ -221,16 +229,16 @@ def _one_of(choices: Sequence[str]) -> Callable[[Any, Any, Any], Any]:
 def _existing_file(_ctx: Any, param: Any, value: Path | None) -> Path | None:
     if value is None:
         return value
-    name = _param_name(param)
+    name, shown = _param_name(param), printable(value)
     if not value.exists():
-        raise typer.BadParameter(f"{name}: {value}: no such file")
+        raise typer.BadParameter(f"{name}: {shown}: no such file")
     if not value.is_file():
-        raise typer.BadParameter(f"{name}: {value} is not a regular file")
+        raise typer.BadParameter(f"{name}: {shown} is not a regular file")
     try:
         with value.open("rb"):
             pass
     except OSError as exc:
-        raise typer.BadParameter(f"{name}: {value}: cannot be read ({exc.strerror})") from None
+        raise typer.BadParameter(f"{name}: {shown}: cannot be read ({exc.strerror})") from None
     return value
 
 
@@ -410,6 +418,8 @@ def rank(
     from landplan.io import check_output_path, table_for_csv, write_table
     from landplan.pipeline import load_layers, score
 
+    if output is None and fmt not in (None, "csv"):
+        raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
     s = load_scenario(scenario)
     if output is not None:
         check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
@@ -423,10 +433,6 @@ def rank(
     elif top is not None and sys.stdout.isatty():
         _print_top(ranked, top)
     else:
-        if fmt not in (None, "csv"):
-            raise typer.BadParameter(
-                "only CSV can go to stdout; give --output for other formats", param_hint="--format"
-            )
         table_for_csv(selection.reset_index()).to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
@@ -676,7 +682,7 @@ def weights(
     import pydantic
 
     from landplan.config import WeightingSpec, _format_errors, load_scenario
-    from landplan.errors import ConfigError
+    from landplan.errors import ConfigError, InputError
     from landplan.scoring.weights import ahp, scenario_weights
 
     data = _read_toml(source)
@@ -695,7 +701,11 @@ def weights(
             msg = f"{source}: expected `criteria` and `matrix` (AHP), or a [weighting] table with them ({detail})"
             raise ConfigError(msg) from None
     assert spec.criteria is not None and spec.matrix is not None
-    result = ahp(spec.matrix, spec.criteria, max_cr=spec.max_cr)
+    try:
+        result = ahp(spec.matrix, spec.criteria, max_cr=spec.max_cr)
+    except InputError as exc:
+        msg = f"{source}: {exc}"
+        raise ConfigError(msg) from None
     typer.echo("method: ahp")
     typer.echo(result.to_text())
     if not result.consistent:

@@ -115,8 +115,12 @@ def ahp(
     >>> r.weights.round(2).tolist(), r.cr
     ([0.75, 0.25], 0.0)
     """
-    a = np.asarray(matrix, dtype="float64")
     n = len(names)
+    try:
+        a = np.asarray(matrix, dtype="float64")
+    except (TypeError, ValueError):  # ragged rows or non-numbers
+        msg = f"AHP matrix must be {n} x {n} numbers for criteria {list(names)} (rows of unequal length?)"
+        raise InputError(msg) from None
     if a.shape != (n, n):
         msg = f"AHP matrix must be {n} x {n} for criteria {list(names)}, got shape {a.shape}"
         raise InputError(msg)
