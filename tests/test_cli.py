@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -167,3 +168,81 @@ def test_sensitivity_command(runner, scenario, tmp_path):
     first = (out / "sensitivity_parcels.csv").read_bytes()
     r = runner.invoke(app, [*args, "--overwrite"])
     assert r.exit_code == 0 and (out / "sensitivity_parcels.csv").read_bytes() == first  # same seed, same result
+
+
+def test_usage_errors_are_one_line_with_a_hint(runner, scenario):
+    r = runner.invoke(app, ["rank", scenario, "--top", "0"])
+    assert r.exit_code == 2
+    assert r.stderr == "error: --top must be >= 1 (got 0); see 'landplan rank --help'\n"
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbosity_options_before_or_after_the_command(runner, scenario, where):
+    def argv(flag: str) -> list[str]:
+        return [flag, "rank", scenario] if where == "before" else ["rank", scenario, flag]
+
+    r = runner.invoke(app, argv("-v"))
+    assert r.exit_code == 0
+    assert "INFO landplan.pipeline: working CRS" in r.stderr
+    r = runner.invoke(app, argv("-vv"))
+    assert "DEBUG " in r.stderr
+    r = runner.invoke(app, argv("-q"))
+    assert r.exit_code == 0 and "INFO" not in r.stderr
+    r = runner.invoke(app, ["-v", "rank", scenario, "-q"])  # they add up: back to the default level
+    assert "INFO" not in r.stderr
+
+
+@pytest.fixture
+def failing_command():
+    """A command of the real app that hits an unexpected error (a bug, not bad input)."""
+    from landplan.cli import command, handle_errors
+
+    @command(name="boom")
+    @handle_errors
+    def boom() -> None:
+        {}["missing key"]  # the bug under test
+
+    yield "boom"
+    app.registered_commands.pop()
+
+
+def test_unexpected_error_traceback_only_with_v(runner, failing_command):
+    r = runner.invoke(app, [failing_command])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr == "error: unexpected KeyError: 'missing key' (run with -v for the traceback)\n"
+    for argv in (["-v", failing_command], [failing_command, "-v"]):
+        r = runner.invoke(app, argv)
+        assert r.exit_code == 1
+        assert "Traceback (most recent call last)" in r.stderr and "in boom" in r.stderr
+        assert r.stderr.splitlines()[-1] == "error: unexpected KeyError: 'missing key' (traceback above)"
+
+
+def test_every_help_text_keeps_its_brackets(runner):
+    """Help texts are printed as written: ``[allocation]`` is not taken for rich markup."""
+    import typer
+
+    group = typer.main.get_command(app)
+    checked = 0
+    for name, cmd in group.commands.items():
+        texts = [cmd.help or "", *(getattr(p, "help", None) or "" for p in cmd.params)]
+        r = runner.invoke(app, [name, "--help"])
+        assert r.exit_code == 0, r.output
+        shown = " ".join(r.stdout.split())
+        assert "<bool>" not in shown and "<int>" not in shown and "│" not in shown
+        for text in texts:
+            for bracket in re.findall(r"\[[^\]]*\]", text):
+                assert " ".join(bracket.split()) in shown, (name, bracket)
+                checked += 1
+    assert checked >= 3  # [allocation], [output] classification, [allocation] solver
+
+
+def test_one_line_joins_lines_and_escapes_control_characters():
+    from landplan.cli import one_line
+
+    assert one_line("2 problem(s) in the input layers:\n  a: bad\n  b: worse") == (
+        "2 problem(s) in the input layers: a: bad; b: worse"
+    )
+    assert one_line("file\x1b[2Jname.toml: not found") == "file\\x1b[2Jname.toml: not found"
+    assert one_line("first\nsecond") == "first; second"
