@@ -554,6 +554,8 @@ def validate(scenario: ScenarioArg) -> None:
     report = run_validation(scenario)
     typer.echo(report.to_text())
     if not report.ok:
+        first = report.errors[0]
+        _err(f"{scenario}: {len(report.errors)} error(s) in the input layers (listed above), first: {first}")
         raise typer.Exit(code=2)
 
 

@@ -193,3 +193,11 @@ def test_help_is_plain_and_keeps_its_brackets(command):
     assert "-v, --verbose" in out.stdout and "-q, --quiet" in out.stdout
     if command == "allocate":
         assert "(needs an [allocation] table)" in " ".join(out.stdout.split())
+
+
+def test_validate_with_errors_ends_with_one_error_line(scenario, tmp_path):
+    """``validate`` prints its report on stdout and still says on stderr, once, that it failed."""
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace('field = "price"', 'field = "prize"'))
+    out = run_cli("validate", scenario, cwd=tmp_path)
+    assert_bad_input(out, "scenario.toml", "1 error(s)", "prize")
+    assert "field 'prize': missing column" in out.stdout
