@@ -193,7 +193,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Score, rank and map candidate land for workers' social housing near industrial zones.",
+    help=(
+        "Score, rank and map candidate land for workers' social housing near industrial zones.\n\n"
+        "-v/-q work before or after the command name; 'landplan COMMAND --help' lists its options."
+    ),
 )
 command = functools.partial(app.command, cls=LandplanCommand)
 
