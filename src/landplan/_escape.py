@@ -1,4 +1,4 @@
-"""The one way data text reaches a web page, a template engine or a matplotlib figure.
+r"""The one way data text reaches a web page, a template engine or a matplotlib figure.
 
 folium and branca render each map element's Jinja2 macros and then compile the *output* again as
 a Jinja2 template (``MacroElement.render`` wraps it in ``Element(...)``). Any ``{{``, ``{%`` or
@@ -10,7 +10,7 @@ and ``%``). landplan therefore makes template syntax from data impossible by con
    values, scenario name, description, criterion labels and units, rule-pack text) passes through
    :func:`html_text` (HTML contexts: ``& < > " '`` escaped and ``{ } %`` written as the entities
    ``&#123; &#125; &#37;``) or :func:`js_literal` (JavaScript contexts: a JSON string literal with
-   ``< > & ' { } %`` written as ``\\u003c \\u003e \\u0026 \\u0027 \\u007b \\u007d \\u0025``). Browsers
+   ``< > & ' { } %`` written as ``\u003c \u003e \u0026 \u0027 \u007b \u007d \u0025``). Browsers
    decode both back to the original text, so people see exactly what the data says, while no byte
    of it can open a template tag or leave its HTML or script context.
 2. **A structural check before rendering.** :func:`check_inert` walks every element of a folium
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from typing import Any
 
@@ -77,7 +78,7 @@ def html_text(value: object) -> str:
     >>> html_text("{{7*7}} <b>")
     '&#123;&#123;7*7&#125;&#125; &lt;b&gt;'
     """
-    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     return html.escape(str(value), quote=True).translate(_HTML_EXTRA)
 
@@ -89,12 +90,12 @@ def html_array(values: pd.Series | pd.Index) -> np.ndarray:
 
 
 def js_literal(value: object) -> str:
-    """A JavaScript string literal (with quotes) of ``str(value)`` that holds no template or HTML syntax.
+    r"""A JavaScript string literal (with quotes) of ``str(value)`` that holds no template or HTML syntax.
 
     Examples
     --------
     >>> js_literal("{{x}}'")
-    '"\\\\u007b\\\\u007bx\\\\u007d\\\\u007d\\\\u0027"'
+    '"\\u007b\\u007bx\\u007d\\u007d\\u0027"'
     """
     return json.dumps("" if value is None else str(value), ensure_ascii=False).translate(_JS_EXTRA)
 

@@ -114,22 +114,27 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.
 
 def _legend(title: str, labels: list[str], colors: list[str]) -> Any:
     """A legend control naming each class (HTML, no external assets)."""
-    import branca
+    from branca.element import MacroElement, Template
+
+    class Legend(MacroElement):
+        # a constant template; the (escaped) body is an attribute, seen by check_inert
+        _template = Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
+
+        def __init__(self, body: str) -> None:
+            super().__init__()
+            self._name = "Legend"
+            self.body = body
 
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:12px;background:{html_text(c)};'
         f'border:1px solid #555;margin-right:6px"></span>{html_text(t)}</div>'
         for t, c in zip(labels, colors, strict=True)
     )
-    el = branca.element.MacroElement()
-    # the template is a constant; the (escaped) body is an attribute, seen by check_inert
-    el._template = branca.element.Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
-    el.body = (
+    return Legend(
         '<div class="landplan-legend" style="position:absolute;bottom:28px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;"
         f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html_text(title)}</b>{rows}</div>'
     )
-    return el
 
 
 def _criteria(ranked: gpd.GeoDataFrame, given: Sequence[str] | None) -> list[str]:
