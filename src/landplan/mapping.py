@@ -382,9 +382,7 @@ def _facility_layer(
             "'<div style=\"background:' + "
             + js_literal(html_text(color))
             + " + ';color:#fff;border-radius:8px;width:16px;height:16px;"
-            "font:bold 10px/16px sans-serif;text-align:center\">' + "
-            + js_literal(html_text(letter))
-            + " + '</div>'});"
+            "font:bold 10px/16px sans-serif;text-align:center\">' + " + js_literal(html_text(letter)) + " + '</div>'});"
             " return L.marker(new L.LatLng(row[0], row[1]), {icon: icon}).bindTooltip(row[2]); }"
         )
         folium.plugins.FastMarkerCluster(rows, callback=callback).add_to(fg)

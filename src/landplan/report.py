@@ -244,9 +244,7 @@ def render_report(
         n_eligible=int(ranked["eligible"].sum()),
         weights=weights,
         allocation=allocation,
-        findings=[
-            {"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in layers.report.findings
-        ],
+        findings=[{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in layers.report.findings],
         charts=charts,
         constraint_lines=[describe_constraint(k, layers) for k in s.constraints],
         cards=cards,
