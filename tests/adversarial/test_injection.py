@@ -412,3 +412,15 @@ def test_report_in_chromium_shows_payload_as_text(browser, hostile):
     frame.locator("path.lp-parcel").first.wait_for(state="attached")
     assert payload in frame.locator(".leaflet-control-layers").inner_text()
     w.settle()
+
+
+@pytest.mark.parametrize("pid", ["[/x] P4", "[bold red]P4[/bold red]", "[link=file:///etc]P4[/link]"])
+def test_terminal_table_prints_rich_markup_literally(scenario_dir, capsys, monkeypatch, pid):
+    """The top-N table of ``landplan rank`` shows a parcel id with rich markup as typed (no crash, no style)."""
+    from landplan.cli import _print_top
+
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping inside the id
+
+    ranked = _ranked(scenario_dir).rename(index={"P4": pid})
+    _print_top(ranked, 3)
+    assert pid in capsys.readouterr().out
