@@ -232,7 +232,7 @@ def test_tile_url_with_template_syntax_is_refused(scenario_dir, url):
 
 @pytest.fixture(scope="module", params=PAYLOADS, ids=IDS)
 def hostile(request, tmp_path_factory):
-    """One payload: its scenario, ``landplan map`` and ``landplan run`` outputs, and the folders watched."""
+    """One payload: its scenario, the outputs of ``map``, ``map --png``, ``run`` and ``report``, what they created."""
     payload = request.param
     d = tmp_path_factory.mktemp("hostile")
     scenario = hostile_scenario(d / "in", payload)
@@ -242,13 +242,14 @@ def hostile(request, tmp_path_factory):
     mapped = run_cli("map", scenario, "-o", d / "map.html", "--offline", cwd=d)
     png = run_cli("map", scenario, "-o", d / "map.png", "--png", cwd=d)
     ran = run_cli("run", scenario, "-o", d / "out", cwd=d)
-    created = snapshot(own) - before - {str(d / n) for n in ("map.html", "map.png", "out")}
+    reported = run_cli("report", scenario, "-o", d / "report.html", cwd=d)
+    created = snapshot(own) - before - {str(d / n) for n in ("map.html", "map.png", "out", "report.html")}
     # other processes may create files in the shared folders: there, look for the payload's directory
     created |= {c for c in snapshot(shared) - before_shared if "PWNED" in c}
     return {
         "payload": payload,
         "dir": d,
-        "runs": (mapped, png, ran),
+        "runs": (mapped, png, ran, reported),
         "created": created,
         "inputs_same": tree_hashes(d / "in") == inputs,
     }
@@ -264,7 +265,7 @@ def test_cli_succeeds_and_creates_nothing_else(hostile):
     assert (hostile["dir"] / "map.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("name", ["map.html", "out/map.html", "out/report.html"])
+@pytest.mark.parametrize("name", ["map.html", "out/map.html", "out/report.html", "report.html"])
 def test_rendered_pages_hold_no_template_syntax_from_data(hostile, name):
     text = (hostile["dir"] / name).read_text(encoding="utf-8")
     assert_inert_text(text, hostile["payload"])
