@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -125,3 +126,86 @@ def test_offline_map_can_use_a_local_tile_server(scored):
     )
     assert "Local tiles" in html and "http://127.0.0.1:8080/{z}/{x}/{y}.png" in html
     assert "tile.openstreetmap" not in html
+
+
+@pytest.mark.filterwarnings("ignore:water. 1 invalid geometries repaired")
+def test_run_writes_the_report_when_validation_warns(scenario_dir, tmp_path):
+    """A self-intersecting lake is repaired with a warning; the run and its report still complete."""
+    import geopandas as gpd
+    import shapely
+
+    from conftest import CRS, X0, Y0
+
+    bowtie = shapely.Polygon([(X0 + 200, Y0 + 100), (X0 + 300, Y0 + 150), (X0 + 300, Y0 + 100), (X0 + 200, Y0 + 150)])
+    gpd.GeoDataFrame({"name": ["Hồ"]}, geometry=[bowtie], crs=CRS).to_file(scenario_dir / "water.fgb", engine="pyogrio")
+    r = CliRunner().invoke(app, ["run", str(scenario_dir / "scenario.toml"), "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    warn = re.search(r'<li class="warn">(.*?)</li>', report)
+    assert warn and "1 invalid polygons repaired" in warn.group(1)
+
+
+def test_report_shows_the_weights_the_scoring_used(scored):
+    """The criteria table prints ranked.attrs["weights"], not weights recomputed from the scenario."""
+    from landplan.report import render_report
+
+    layers, ranked = scored
+    used = ranked.copy()
+    used.attrs = {**ranked.attrs, "weights": {"zone_distance": 0.125, "schools": 0.25, "price": 0.625}}
+    html = render_report(layers, used, interactive_map=False)
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td><td>[a-z]+</td>.*?<td class=\"num\">([0-9.]+)</td></tr>", html, re.S))
+    assert rows == {"zone distance": "0.125", "schools": "0.250", "price": "0.625"}
+
+
+def test_parcel_column_ending_in_raw_is_not_a_criterion(scored):
+    """A parcel attribute ``survey_raw`` is carried along but never drawn as a criterion."""
+    layers, ranked = scored
+    with_survey = ranked.assign(survey_raw=["a", "b", "c", "d", "e", "f", "g", "h", "i"])
+    with_survey.attrs = ranked.attrs
+    html = unjs(map_html(scenario_map(with_survey, layers)))
+    card = re.search(r"Parcel P4</b>.*?</table>", html, re.S)
+    assert card is not None
+    assert re.findall(r"<tr><td>([^<]+)</td>", card.group(0)) == [
+        "zone distance",
+        "schools",
+        "price",
+    ]
+    assert "survey" not in card.group(0)
+
+
+def test_charts_leave_the_session_backend_and_pyplot_alone(scored):
+    """static_map and the report's charts draw on their own Agg canvases; the backend stays as the user set it."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from landplan.report import render_report
+    from landplan.static_map import static_map
+
+    layers, ranked = scored
+    before = matplotlib.get_backend()
+    try:
+        plt.switch_backend("pdf")
+        fig = static_map(ranked, layers)
+        render_report(layers, ranked, interactive_map=False)
+        assert matplotlib.get_backend() == "pdf"
+        assert plt.get_fignums() == []
+        assert type(fig.canvas).__name__ == "FigureCanvasAgg"
+    finally:
+        plt.switch_backend(before)
+
+
+@pytest.mark.parametrize("name", ["$x^$", "cost $ and $\\frac", "$$", "price in $ (USD)"])
+def test_dollar_signs_in_text_are_drawn_literally(scenario_dir, tmp_path, name):
+    """Scenario names with matplotlib mathtext syntax give a PNG map and a report, not a crash."""
+    text = (scenario_dir / "scenario.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "grid test"', f"name = {json.dumps(name)}")
+    text = text.replace('name = "price"', f'name = "price"\nlabel = {json.dumps(name)}\nunit = {json.dumps(name)}')
+    (scenario_dir / "scenario.toml").write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(app, ["map", str(scenario_dir / "scenario.toml"), "-o", str(tmp_path / "m.png"), "--png"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    from landplan.static_map import static_map
+
+    fig = static_map(landplan.score(layers), layers)
+    assert fig.axes[0].get_title().replace("\\$", "$") == name

@@ -381,6 +381,7 @@ def _show_progress() -> bool:
 
 def _print_top(ranked: Any, n: int) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     top = ranked[ranked["rank"].notna()].head(n)
@@ -389,7 +390,11 @@ def _print_top(ranked: Any, n: int) -> None:
         table.add_column(col, justify="right" if col in {"rank", "score", "area (ha)"} else "left")
     for pid, row in top.iterrows():
         table.add_row(
-            str(row["rank"]), str(pid), f"{row['score']:.3f}", f"{row['area_m2'] / 10_000:.2f}", str(row["top_drivers"])
+            str(row["rank"]),
+            escape(str(pid)),  # data text is never rich markup
+            f"{row['score']:.3f}",
+            f"{row['area_m2'] / 10_000:.2f}",
+            escape(str(row["top_drivers"])),
         )
     Console().print(table)
 

@@ -6,14 +6,24 @@ the top N labelled with their rank, and a search box for parcel ids. :func:`scen
 the industrial zones with their isolation buffers and demand figures, the facility layers
 (clustered markers, a distinct symbol per type, service-radius circles on demand), the
 allocation, base layers, and the map controls. ``offline=True`` inlines every asset so the HTML
-file makes no network request. Every text taken from the data is HTML-escaped.
+file makes no network request.
+
+Data text never reaches a template engine or the page as markup. folium compiles each element's
+rendered output again as a Jinja2 template, so every text taken from the data (ids, attribute
+values, layer keys, ``select`` values, zone and facility names, criterion labels and units, the
+scenario name) passes through the choke point of :mod:`landplan._escape` on its way in:
+:func:`~landplan._escape.html_text` for HTML (escaped, with ``{`` ``}`` ``%`` as entities) and
+:func:`~landplan._escape.js_literal` for JavaScript source. :func:`map_html` then checks the whole
+element tree with :func:`~landplan._escape.check_inert` and refuses to render if any template
+opener (``{{``, ``{%``, ``{#``) is present outside folium's own templates.
 """
 
 from __future__ import annotations
 
-import html
 import logging
+import re
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +31,9 @@ import pandas as pd
 
 import geopandas as gpd
 import shapely
+
+from landplan._escape import check_inert, html_array, html_text, js_literal
+from landplan.errors import InputError
 
 if TYPE_CHECKING:
     import folium
@@ -58,9 +71,9 @@ class MapSizeWarning(UserWarning):
     """The HTML map is large enough to load slowly in a browser."""
 
 
-def _esc(values: pd.Series) -> np.ndarray:
-    """HTML-escaped text of a Series (missing values as empty strings)."""
-    return values.astype("string").fillna("").map(html.escape).to_numpy(dtype=object)
+def _esc(values: pd.Series | pd.Index) -> np.ndarray:
+    """Text of a Series for the page (missing values as empty strings): the choke point, see module docstring."""
+    return html_array(values)
 
 
 def _to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0, precision_deg: float = 1e-6) -> gpd.GeoDataFrame:
@@ -101,25 +114,46 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.
 
 def _legend(title: str, labels: list[str], colors: list[str]) -> Any:
     """A legend control naming each class (HTML, no external assets)."""
-    import branca
+    from branca.element import MacroElement, Template
+
+    class Legend(MacroElement):
+        # a constant template; the (escaped) body is an attribute, seen by check_inert
+        _template = Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
+
+        def __init__(self, body: str) -> None:
+            super().__init__()
+            self._name = "Legend"
+            self.body = body
 
     rows = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:12px;background:{c};'
-        f'border:1px solid #555;margin-right:6px"></span>{html.escape(t)}</div>'
+        f'<div><span style="display:inline-block;width:14px;height:12px;background:{html_text(c)};'
+        f'border:1px solid #555;margin-right:6px"></span>{html_text(t)}</div>'
         for t, c in zip(labels, colors, strict=True)
     )
-    body = (
+    return Legend(
         '<div class="landplan-legend" style="position:absolute;bottom:28px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;"
-        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html.escape(title)}</b>{rows}</div>'
+        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html_text(title)}</b>{rows}</div>'
     )
-    el = branca.element.MacroElement()
-    el._template = branca.element.Template("{% macro html(this, kwargs) %}" + body + "{% endmacro %}")
-    return el
+
+
+def _criteria(ranked: gpd.GeoDataFrame, given: Sequence[str] | None) -> list[str]:
+    """Criterion names of a ranking: ``given``, else the weights used by the scoring.
+
+    Only names with their ``_raw``, ``_value`` and ``_contrib`` columns are kept; parcel
+    attributes that merely end in ``_raw`` are never mistaken for criteria.
+    """
+    names = list(given) if given is not None else list(ranked.attrs.get("weights", {}))
+    cols = set(ranked.columns)
+    return [c for c in names if {f"{c}_raw", f"{c}_value", f"{c}_contrib"} <= cols]
 
 
 def _score_cards(
-    wgs: gpd.GeoDataFrame, labels: dict[str, str], units: dict[str, str], weights: dict[str, float]
+    wgs: gpd.GeoDataFrame,
+    criteria: list[str],
+    labels: dict[str, str],
+    units: dict[str, str],
+    weights: dict[str, float],
 ) -> np.ndarray:
     """One HTML score card per parcel (built column-wise: a loop over criteria, not parcels)."""
     n = len(wgs)
@@ -136,7 +170,7 @@ def _score_cards(
         + '<table style="font-size:11px;border-collapse:collapse;margin-top:4px">'
         "<tr><th align=left>criterion</th><th>raw</th><th>value</th><th>weight</th><th>contribution</th></tr>"
     )
-    for c in [c.removesuffix("_raw") for c in wgs.columns if c.endswith("_raw")]:
+    for c in criteria:
         raw = wgs[f"{c}_raw"]
         if pd.api.types.is_numeric_dtype(raw):
             a = raw.to_numpy(dtype="float64")
@@ -144,9 +178,9 @@ def _score_cards(
         else:
             raw_txt = _esc(raw)
         row = (
-            f"<tr><td>{html.escape(labels.get(c, c))}</td><td align=right>"
+            f"<tr><td>{html_text(labels.get(c, c))}</td><td align=right>"
             + raw_txt
-            + f" {html.escape(units.get(c, ''))}</td><td align=right>"
+            + f" {html_text(units.get(c, ''))}</td><td align=right>"
             + np.char.mod("%.2f", wgs[f"{c}_value"].to_numpy(dtype="float64")).astype(object)
             + f"</td><td align=right>{weights.get(c, float('nan')):.3f}</td><td align=right>+"
             + np.char.mod("%.3f", wgs[f"{c}_contrib"].to_numpy(dtype="float64")).astype(object)
@@ -180,6 +214,7 @@ def parcel_map(
     k: int = 5,
     criteria_labels: dict[str, str] | None = None,
     criteria_units: dict[str, str] | None = None,
+    criteria: Sequence[str] | None = None,
     simplify_m: float = 1.0,
     top: int = 20,
     search: bool = True,
@@ -202,6 +237,9 @@ def parcel_map(
         ``quantiles``, ``natural_breaks`` or ``equal_interval`` classes (mapclassify), ``k`` classes.
     criteria_labels, criteria_units
         Human names and units of the criteria, for the score cards.
+    criteria
+        Criterion names shown in the score cards (default: those of ``ranked.attrs["weights"]``,
+        the weights the scoring used).
     simplify_m
         Simplification tolerance in metres before export (0 keeps every vertex).
     top
@@ -255,13 +293,15 @@ def parcel_map(
             + ("<br>" + _esc(wgs["excluded_by"]) if "excluded_by" in wgs else "")
         )
     else:
-        frame["card"] = _score_cards(wgs, criteria_labels or {}, criteria_units or {}, weights)
+        frame["card"] = _score_cards(
+            wgs, _criteria(ranked, criteria), criteria_labels or {}, criteria_units or {}, weights
+        )
     frame["_color"] = colors
     frame["_class"] = "" if large else "lp-parcel lp-p" + pd.Series(np.arange(len(wgs)), index=wgs.index).astype(str)
     data = gpd.GeoDataFrame(frame, geometry=wgs.geometry.to_numpy(), crs=4326)
     style: dict[str, Any] = {"color": "#444444", "weight": 0.5, "fillOpacity": 0.75}
     common: dict[str, Any] = {
-        "name": name,
+        "name": html_text(name),
         "tooltip": folium.GeoJsonTooltip(fields=["parcel_id", "rank", "score"], aliases=["Parcel", "Rank", "Score"]),
         "popup": folium.GeoJsonPopup(fields=["card"], labels=False, max_width=460),
     }
@@ -329,17 +369,20 @@ def _facility_layer(
     labels = (
         _esc(wgs[label_field])
         if label_field and label_field in wgs
-        else np.full(len(wgs), html.escape(name), dtype=object)
+        else np.full(len(wgs), html_text(name), dtype=object)
     )
     is_point = shapely.get_type_id(geom) == 0
-    fg = folium.FeatureGroup(name=name, show=False)
+    fg = folium.FeatureGroup(name=html_text(name), show=False)
     if is_point.any():
         xy = shapely.get_coordinates(geom[is_point])
         rows = np.column_stack([xy[:, 1], xy[:, 0], labels[is_point]]).tolist()
+        # the letter and colour enter the JavaScript source only as escaped string literals
         callback = (
             "function (row) { var icon = L.divIcon({className: 'landplan-fac', iconSize: [16, 16], html: "
-            f"'<div style=\"background:{color};color:#fff;border-radius:8px;width:16px;height:16px;"
-            f"font:bold 10px/16px sans-serif;text-align:center\">{letter}</div>'}});"
+            "'<div style=\"background:' + "
+            + js_literal(html_text(color))
+            + " + ';color:#fff;border-radius:8px;width:16px;height:16px;"
+            "font:bold 10px/16px sans-serif;text-align:center\">' + " + js_literal(html_text(letter)) + " + '</div>'});"
             " return L.marker(new L.LatLng(row[0], row[1]), {icon: icon}).bindTooltip(row[2]); }"
         )
         folium.plugins.FastMarkerCluster(rows, callback=callback).add_to(fg)
@@ -353,7 +396,7 @@ def _facility_layer(
     groups.append(fg)
     if radius_m is not None:
         circles = gpd.GeoDataFrame(geometry=gdf.geometry.buffer(radius_m, quad_segs=8).to_numpy(), crs=gdf.crs)
-        sr = folium.FeatureGroup(name=f"{name}: service radius {radius_m:,.0f} m", show=False)
+        sr = folium.FeatureGroup(name=html_text(f"{name}: service radius {radius_m:,.0f} m"), show=False)
         folium.GeoJson(
             _to_wgs84(circles).to_json(drop_id=True),
             style_function=lambda _f: {"color": color, "weight": 1, "fillOpacity": 0.08},
@@ -381,11 +424,12 @@ def _zone_layer(layers: Layers, allocation: Allocation | None) -> folium.Feature
             frame[extra] = _esc(zones[extra])
     try:
         demand, _ = layers_demand(layers)
+    except InputError as exc:  # zones without workers or area, no housing rules: the map shows no demand
+        logger.info("no demand figures on the map: %s", exc)
+    else:
         frame["units_needed"] = np.char.mod("%.0f", demand["units_needed"].reindex(zones.index).to_numpy()).astype(
             object
         )
-    except Exception:
-        logger.debug("no demand figures for the map", exc_info=True)
     if allocation is not None:
         z = allocation.zones.reindex(zones.index)
         frame["allocated_units"] = np.char.mod("%.0f", z["allocated_units"].to_numpy()).astype(object)
@@ -512,7 +556,7 @@ def scenario_map(
     import folium.plugins
 
     s = layers.scenario
-    tile_url = tile_url or s.output.tile_url
+    tile_url = _checked_tile_url(tile_url or s.output.tile_url)
     wgs_bounds = ranked.to_crs(4326).total_bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=len(ranked) > CANVAS_ABOVE)
     m.fit_bounds([[wgs_bounds[1], wgs_bounds[0]], [wgs_bounds[3], wgs_bounds[2]]])
@@ -533,6 +577,7 @@ def scenario_map(
 
     labels = {c.name: c.title for c in s.criteria}
     units = {c.name: c.unit_label for c in s.criteria}
+    used = list(ranked.attrs.get("weights") or [c.name for c in s.criteria])
     shown = ranked
     if allocation is not None:
         zspec = s.layers.zones
@@ -551,6 +596,7 @@ def scenario_map(
         classification=classification,
         criteria_labels=labels,
         criteria_units=units,
+        criteria=used,
         top=top,
         simplify_m=simplify_m,
     )
@@ -610,10 +656,37 @@ def scenario_map(
     return m
 
 
+_TILE_URL = re.compile(r"[^{}]*(\{[a-z0-9_-]+\}[^{}]*)*")
+
+
+def _checked_tile_url(url: str | None) -> str | None:
+    """A tile URL template whose only braces are Leaflet placeholders such as ``{z}``.
+
+    Raises
+    ------
+    InputError
+        For any other brace (the URL is JavaScript source to folium's templates).
+    """
+    if url is None or _TILE_URL.fullmatch(url):
+        return url
+    msg = (
+        f"output.tile_url {url!r}: braces may only enclose a Leaflet placeholder such as {{z}}, {{x}}, "
+        "{y} or {s}; fix the URL template"
+    )
+    raise InputError(msg)
+
+
 def map_html(m: folium.Map, *, offline: bool = False) -> str:
-    """The map rendered as one HTML page (assets inlined when ``offline``)."""
+    """The map rendered as one HTML page (assets inlined when ``offline``).
+
+    Raises
+    ------
+    landplan._escape.TemplateSyntaxInData
+        If template syntax from data reached the map (see module docstring); nothing is rendered.
+    """
     from landplan._assets import inline_assets
 
+    check_inert(m.get_root())
     text = str(m.get_root().render())
     return inline_assets(text) if offline else text
 

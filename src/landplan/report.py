@@ -4,8 +4,15 @@ Inputs, validation, weights, value functions, the top parcels with their score c
 and allocation, sensitivity, the map and the manifest.
 
 Everything is inline (SVG charts, a PNG map, the interactive offline map in an ``iframe srcdoc``),
-so the file can be mailed or archived and printed to PDF from a browser. All data text is escaped
-by Jinja2's autoescaping.
+so the file can be mailed or archived and printed to PDF from a browser.
+
+Data text is never template source: the template below is a constant, and every value it prints
+passes through one choke point, the environment's ``finalize`` hook, which applies
+:func:`landplan._escape.html_text` (HTML-escaped, ``{`` ``}`` ``%`` as entities). The only values
+printed as markup are landplan's own: the SVG charts (matplotlib escapes their text; their comments,
+which repeat it, are removed) and the zone table, built from cells escaped the same way. Text from
+data drawn by matplotlib goes through :func:`landplan._escape.mpl_text`. Charts are drawn on explicit
+Agg canvases, never through pyplot, so a notebook's matplotlib backend is left alone.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +57,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 <h2>Summary</h2>
 <ul>
 <li>{{ n_parcels }} candidate parcels, {{ n_eligible }} eligible, {{ n_parcels - n_eligible }} excluded.</li>
-<li>Aggregation: {{ s.aggregation.method.replace('_', ' ') }}; weighting: {{ weights.method }}.</li>
+<li>Aggregation: {{ s.aggregation.method.replace('_', ' ') }}; weighting: {{ weights.method.replace('_', ' ') }}.</li>
 {% if allocation %}<li>Allocation: {{ allocation.summary() }}</li>{% endif %}
 </ul>
 
@@ -59,7 +67,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 <td><code>{{ i.sha256 or '' }}</code></td></tr>{% endfor %}</table>
 
 <h2>Validation</h2>
-{% if findings %}<ul>{% for f in findings %}<li class="{{ f.level }}">{{ f }}</li>{% endfor %}</ul>
+{% if findings %}<ul>{% for f in findings %}<li class="{{ f.css }}">{{ f.text }}</li>{% endfor %}</ul>
 {% else %}<p>No problem found in any layer.</p>{% endif %}
 
 <h2>Criteria, weights and value functions</h2>
@@ -67,6 +75,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 {% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td>
 <td>{{ c.layer or c.field or c.raster or '' }}</td>
 <td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % weights.weights[c.name] }}</td></tr>{% endfor %}</table>
+<p class="muted">Weights as used by the scoring (normalised to sum 1).</p>
 {% if weights.ahp %}<p>AHP: λmax = {{ '%.4f' % weights.ahp.lambda_max }}, CI = {{ '%.4f' % weights.ahp.ci }},
 RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }}
 (limit {{ '%.2f' % weights.ahp.max_cr }}).</p>{% endif %}
@@ -98,23 +107,84 @@ Map data credits: © OpenStreetMap contributors where OSM data or tiles appear.<
 """
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
+
+def _svg(fig: Any) -> str:
+    """Inline SVG of a Figure, without the comments in which matplotlib repeats each text."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
-    plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return _COMMENT.sub("", text[text.index("<svg") :])
 
 
 def _png_data_uri(fig: Any, *, dpi: int = 110) -> str:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _finalize(value: Any) -> Any:
+    """The report's choke point: every printed value, escaped (markup marked safe by landplan passes)."""
+    from markupsafe import Markup
+
+    from landplan._escape import html_text
+
+    if isinstance(value, Markup):
+        return value
+    return Markup(html_text("" if value is None else value))
+
+
+def _used_weights(layers: Layers, ranked: gpd.GeoDataFrame) -> Any:
+    """The weights the scoring used (``ranked.attrs["weights"]``), with the scenario's method and AHP figures."""
+    from landplan.scoring.weights import WeightsResult, scenario_weights
+
+    s = layers.scenario
+    used = ranked.attrs.get("weights")
+    if not used:
+        return scenario_weights(s)
+    ahp = scenario_weights(s).ahp if s.weighting.method == "ahp" else None
+    return WeightsResult(s.weighting.method, {k: float(v) for k, v in used.items()}, ahp=ahp)
+
+
+def _zones_table(allocation: Allocation) -> str:
+    """Zone demand and allocation as an HTML table; every cell escaped by the choke point."""
+    import pandas as pd
+
+    from landplan._escape import html_array
+
+    cols = [
+        c
+        for c in (
+            "name",
+            "workers",
+            "existing_units",
+            "demand_units",
+            "allocated_units",
+            "unmet_units",
+            "unmet_share",
+            "mean_commute_m",
+            "max_commute_m",
+            "land_ha",
+            "sites",
+        )
+        if c in allocation.zones
+    ]
+    zones = allocation.zones[cols]
+    cells = pd.DataFrame(index=html_array(zones.index.to_series()))
+    cells.index.name = _html_or_none(zones.index.name)
+    for c in cols:
+        v = zones[c]
+        text = v.map(lambda x: f"{x:,.1f}") if pd.api.types.is_float_dtype(v) else v
+        cells[c] = html_array(text)
+    return cells.to_html(escape=False, classes="zones", border=0)
+
+
+def _html_or_none(value: object) -> str | None:
+    """:func:`landplan._escape.html_text` of a value, None kept."""
+    from landplan._escape import html_text
+
+    return None if value is None else html_text(value)
 
 
 def render_report(
@@ -128,19 +198,23 @@ def render_report(
 ) -> str:
     """The report as one HTML string (see module docstring)."""
     import jinja2
+    from markupsafe import Markup
 
+    from landplan._escape import mpl_text
     from landplan.explain import describe_constraint, explain
     from landplan.mapping import map_html, scenario_map
     from landplan.pipeline import manifest as make_manifest
     from landplan.scoring.sensitivity import plot_rank_intervals
     from landplan.scoring.value import plot_value_function
-    from landplan.scoring.weights import scenario_weights
     from landplan.static_map import static_map
 
     s = layers.scenario
     info = make_manifest(layers, ranked)
-    weights = scenario_weights(s)
-    charts = [_svg(plot_value_function(c.value, title=c.title, unit=c.unit_label)) for c in s.criteria]
+    weights = _used_weights(layers, ranked)
+    charts = [
+        Markup(_svg(plot_value_function(c.value, title=mpl_text(c.title), unit=mpl_text(c.unit_label))))
+        for c in s.criteria
+    ]
     best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
     cards = [
         {
@@ -153,26 +227,7 @@ def render_report(
         }
         for pid, row in best.iterrows()  # the top N only
     ]
-    zones_html = ""
-    if allocation is not None:
-        cols = [
-            c
-            for c in [
-                "name",
-                "workers",
-                "existing_units",
-                "demand_units",
-                "allocated_units",
-                "unmet_units",
-                "unmet_share",
-                "mean_commute_m",
-                "max_commute_m",
-                "land_ha",
-                "sites",
-            ]
-            if c in allocation.zones
-        ]
-        zones_html = allocation.zones[cols].to_html(float_format=lambda v: f"{v:,.1f}", classes="zones", border=0)
+    zones_html = Markup(_zones_table(allocation)) if allocation is not None else ""
     fig = static_map(ranked, layers, classification=s.output.classification, allocation=allocation)
     interactive = ""
     if interactive_map:
@@ -180,7 +235,7 @@ def render_report(
             scenario_map(ranked, layers, allocation=allocation, offline=True, classification=s.output.classification),
             offline=True,
         )
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
     return env.from_string(_TEMPLATE).render(
         s=s,
         manifest=info,
@@ -189,7 +244,7 @@ def render_report(
         n_eligible=int(ranked["eligible"].sum()),
         weights=weights,
         allocation=allocation,
-        findings=[str(f) for f in layers.report.findings],
+        findings=[{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in layers.report.findings],
         charts=charts,
         constraint_lines=[describe_constraint(k, layers) for k in s.constraints],
         cards=cards,

@@ -3,6 +3,10 @@
 Score classes of the eligible parcels (same mapclassify classes as the web map), excluded parcels
 grey, industrial zones, the allocation when given, a legend naming the classes, a scale bar
 (matplotlib-scalebar), a north arrow and a title. Drawn in the working CRS (metres).
+
+The figure is a plain :class:`matplotlib.figure.Figure` on an Agg canvas: pyplot's global state
+and the session's backend (a notebook's, say) are never touched. Text from data (the scenario
+name as title) is drawn literally, never parsed as mathtext (see :func:`landplan._escape.mpl_text`).
 """
 
 from __future__ import annotations
@@ -31,17 +35,18 @@ def static_map(
     allocation: Allocation | None = None,
     title: str | None = None,
 ) -> Any:
-    """Draw the ranked parcels as a static map; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Draw the ranked parcels as a static map; returns the matplotlib Figure (on an Agg canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     from matplotlib_scalebar.scalebar import ScaleBar
 
+    from landplan._escape import mpl_text
     from landplan.mapping import _EXCLUDED_COLOR, _PALETTES, classify
 
-    fig, ax = plt.subplots(figsize=(10, 8.5), dpi=150)
+    fig = Figure(figsize=(10, 8.5), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     eligible = ranked["eligible"].to_numpy(dtype=bool)
     bins = classify(ranked.loc[eligible, "score"], scheme=classification, k=k)
     palette = _PALETTES.get(len(bins), _PALETTES[5])[: len(bins)] if len(bins) > 1 else ["#1a9641"]
@@ -98,7 +103,7 @@ def static_map(
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
     )
-    ax.set_title(title or layers.scenario.scenario.name, fontsize=11)
+    ax.set_title(mpl_text(title or layers.scenario.scenario.name), fontsize=11)
     ax.set_axis_off()
     crs = ranked.crs.to_epsg() if ranked.crs is not None else None
     fig.text(0.01, 0.01, f"CRS EPSG:{crs}; landplan", fontsize=6, color="#555555")
@@ -114,7 +119,4 @@ def save_static_map(ranked: gpd.GeoDataFrame, layers: Layers, path: str | Path, 
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format=target.suffix.lstrip(".") or "png")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return target

@@ -313,30 +313,32 @@ def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", 
     Save it with ``fig.savefig("chart.png")`` or ``"chart.svg"``. Categorical functions are
     drawn as bars.
     """
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from landplan._escape import mpl_text
 
     axes: Any
     fig: Any
-    if ax is None:
-        fig, axes = plt.subplots(figsize=(3.6, 2.4), dpi=100)
+    if ax is None:  # an explicit Agg canvas: pyplot state and the session's backend are left alone
+        fig = Figure(figsize=(3.6, 2.4), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.add_subplot()
     else:
         axes = ax
         fig = axes.figure
     if isinstance(spec, CategoricalValue):
-        axes.bar(list(spec.values), list(spec.values.values()), color="#1a9641")
+        axes.bar([mpl_text(k) for k in spec.values], list(spec.values.values()), color="#1a9641")
         axes.tick_params(axis="x", labelrotation=30, labelsize=7)
     else:
         lo, hi = _x_range(spec)
         x = pd.Series(np.linspace(lo, hi, 400))
         y = from_spec(spec)(x)
         axes.plot(x, y, color="#1a9641", drawstyle="steps-post" if isinstance(spec, StepValue) else "default")
-        axes.set_xlabel(unit or "raw value", fontsize=8)
+        axes.set_xlabel(mpl_text(unit) if unit else "raw value", fontsize=8)
     axes.set_ylim(-0.05, 1.05)
     axes.set_ylabel("value (0..1)", fontsize=8)
-    axes.set_title(title or spec.function, fontsize=9)
+    axes.set_title(mpl_text(title) if title else spec.function, fontsize=9)
     axes.grid(alpha=0.3)
     fig.tight_layout()
     return fig
