@@ -52,7 +52,8 @@ __all__ = [
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: no silent coercion ("2" is not a number); no inf/nan anywhere in a scenario
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- rule packs
@@ -223,7 +224,7 @@ class ZoneLayerSpec(LayerSpec):
 class Layers(_Frozen):
     """The scenario's layers: ``parcels`` is required, ``zones`` usual, others any name."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
 
     parcels: ParcelLayerSpec
     zones: ZoneLayerSpec | None = None
@@ -498,7 +499,9 @@ class AttributeConstraint(_Frozen):
     max: float | None = None
     label: str = ""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _check(self) -> AttributeConstraint:

@@ -15,6 +15,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 from landplan.errors import InputError
 
@@ -35,9 +36,7 @@ def decay_function(kind: str, scale_m: float) -> Callable[[np.ndarray], np.ndarr
     >>> float(decay_function("exponential", 1000)(np.array([1000.0]))[0])
     0.36787944117144233
     """
-    if not scale_m > 0:
-        msg = f"decay scale_m must be > 0, got {scale_m}"
-        raise InputError(msg)
+    scale_m = check_number(scale_m, "decay scale_m", gt=0)
     if kind == "exponential":
         return lambda d: np.exp(-d / scale_m)
     if kind == "gaussian":
@@ -106,6 +105,7 @@ def zone_land_access(
         ``eligible_ha_within``, and when ``workers`` is given ``workers`` and
         ``workers_within`` (the zone's workers if eligible land lies within reach, else 0).
     """
+    within_m = check_number(within_m, "zone_land_access: within_m", ge=0)
     check_inputs(zones, parcels, what="zone_land_access")
     ok = parcels.loc[eligible.reindex(parcels.index).fillna(False).to_numpy(dtype=bool)]
     out = pd.DataFrame(index=zones.index)

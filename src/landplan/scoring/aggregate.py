@@ -31,6 +31,7 @@ def normalise_weights(weights: Mapping[str, float]) -> pd.Series:
             "of giving it a zero or negative weight"
         )
         raise InputError(msg)
+    w = w / w.max()  # scale first: weights of 1e308 would overflow their sum to inf
     return w / w.sum()
 
 
