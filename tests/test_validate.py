@@ -30,7 +30,7 @@ def test_check_layer_reports_everything_at_once(grid):
     assert "field 'zoning': missing column" in text
     assert "1 duplicated ids: 'P0'" in text
     assert "2 features with null or empty geometry (parcel_id 'P2', 'P3')" in text
-    assert "expected polygon geometries for this role but found Point" in text
+    assert "must hold polygon geometries but 1 features are Point (parcel_id 'P4')" in text
     assert "1 invalid polygons repaired" in text
     assert repaired == 1
     assert out.geometry.iloc[5].is_valid
@@ -127,3 +127,34 @@ def test_repaired_geometries_are_counted_in_report(scenario_dir):
     assert layers.report.repaired == {"parcels": 1}
     assert layers.parcels.geometry["P4"].is_valid
     assert box(0, 0).is_valid
+
+
+def test_zone_outlines_are_refused_with_the_polygonize_fix(grid):
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z1", "Z2", "Z3"]},
+        geometry=[shapely.LineString(box(0, 0, 300, 300).exterior.coords), box(500, 0), pt(900, 0)],
+        crs=CRS,
+    )
+    _, findings, _ = check_layer(zones, name="zones", geometry="polygon_or_point", id_field="zone_id")
+    assert len(findings) == 1
+    text = str(findings[0])
+    assert "1 features are LineString (zone_id 'Z1')" in text
+    assert "shapely.polygonize" in text and "Lines to Polygons" in text
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_blank_ids_are_named(grid, blank):
+    bad = grid.reset_index()
+    bad.loc[3, "parcel_id"] = blank
+    _, findings, _ = check_layer(bad, name="parcels", geometry="polygon", id_field="parcel_id")
+    assert [f.field for f in findings] == ["parcel_id"]
+    assert f"1 features have a blank id ({blank!r}; feature rows 3" in findings[0].message
+
+
+def test_nan_coordinates_are_an_error_naming_the_feature():
+    fac = gpd.GeoDataFrame(
+        {"fac_id": ["F1", "F2"]}, geometry=[pt(0, 0), shapely.Point(float("nan"), float("nan"))], crs=CRS
+    )
+    _, findings, _ = check_layer(fac, name="facilities", id_field="fac_id", drop_null_geometries=True)
+    assert [f.level for f in findings] == ["error"]
+    assert "1 features have NaN or infinite coordinates (fac_id 'F2')" in findings[0].message

@@ -209,7 +209,12 @@ class ParcelLayerSpec(LayerSpec):
 
 
 class ZoneLayerSpec(LayerSpec):
-    """Industrial zones: polygons, or points with an area to derive a disc footprint."""
+    """Industrial zones: polygons, or points with an area to derive a disc footprint.
+
+    Lines (zone outlines) are refused: a parcel inside an outline could not be told
+    from one outside it. Point zones get a footprint: a 64-gon centred on the point
+    whose area equals ``area_ha_field`` hectares.
+    """
 
     id_field: str = Field(min_length=1)
     hazard_field: str | None = None
@@ -218,7 +223,7 @@ class ZoneLayerSpec(LayerSpec):
     area_ha_field: str | None = Field(
         default=None, description="area in hectares, used to derive a disc footprint for point zones"
     )
-    geometry: Literal["polygon", "point", "any"] = "any"
+    geometry: Literal["polygon", "point", "polygon_or_point"] = "polygon_or_point"
 
 
 class Layers(_Frozen):
