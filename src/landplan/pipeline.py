@@ -38,6 +38,7 @@ from landplan.config import (
     CriterionSpec,
     ExclusionLayerConstraint,
     IsolationConstraint,
+    LayerSpec,
     MinAreaConstraint,
     RasterConstraint,
     RulePack,
@@ -47,7 +48,7 @@ from landplan.config import (
     load_scenario,
 )
 from landplan.criteria.raster import RasterData, read_raster
-from landplan.crs import check_metric, estimate_working_crs, to_working_crs
+from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
 from landplan.io import atomic_path, check_output_path, crs_label, read_layer, write_table
 from landplan.scoring.aggregate import (
@@ -60,7 +61,7 @@ from landplan.scoring.aggregate import (
 )
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
-from landplan.validation import Finding, ValidationReport, check_layer
+from landplan.validation import Finding, Level, ValidationReport, check_layer, label_rows
 
 __all__ = ["Layers", "Result", "load_layers", "run", "score", "validate"]
 
@@ -219,6 +220,7 @@ def _validate_and_load(
             drop_null_geometries=not is_core,
         )
         report.extend(found)
+        report.extend(_placement_findings(checked, name, spec, crs, level=s.scenario.misplaced_features))
         if n_repaired:
             report.repaired[name] = n_repaired
         try:
@@ -234,6 +236,29 @@ def _validate_and_load(
     progress(1.0, "layers ready")
     logger.info("working CRS: %s", crs_label(crs))
     return Layers(scenario=s, frames=frames, crs=crs, rules=rules, report=report, rasters=rasters), report
+
+
+def _placement_findings(
+    gdf: gpd.GeoDataFrame, name: str, spec: LayerSpec, crs: pyproj.CRS, *, level: Level
+) -> list[Finding]:
+    """Features that are impossible, at (0, 0), far from their layer or outside the working CRS."""
+    if gdf.crs is None or gdf.empty:
+        return []
+    placement = placement_problems(gdf, working_crs=crs)
+    out = []
+    hint = '; or set `misplaced_features = "warning"` under [scenario]' if level == "error" else ""
+    for mask, problem, fix in placement.messages(crs):
+        always = mask is placement.impossible  # coordinates nothing can measure: always an error
+        out.append(
+            Finding(
+                "error" if always else level,
+                name,
+                f"{int(mask.sum())} features {problem} ({label_rows(gdf, mask, spec.id_field)})",
+                source=str(gdf.attrs.get("source", "")),
+                fix=fix + ("" if always else hint),
+            )
+        )
+    return out
 
 
 def _needs_hazard(s: Scenario) -> bool:

@@ -21,7 +21,7 @@ import shapely
 
 from landplan.errors import GeometryRepairedWarning, ValidationError
 
-__all__ = ["Finding", "ValidationReport", "check_layer", "repair_geometries"]
+__all__ = ["Finding", "ValidationReport", "check_layer", "label_rows", "repair_geometries"]
 
 Level = Literal["error", "warning", "info"]
 GeometryKind = Literal["point", "line", "polygon", "polygon_or_point", "any"]
@@ -214,7 +214,7 @@ def check_layer(
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     out = gdf
     if missing.any():
-        label = _label_rows(gdf, missing, id_field)
+        label = label_rows(gdf, missing, id_field)
         if drop_null_geometries:
             add("warning", f"{int(missing.sum())} features with null/empty geometry dropped ({label})")
             out = gdf.loc[~missing]
@@ -237,7 +237,7 @@ def check_layer(
             add(
                 "error",
                 f"{int(nonfinite.sum())} features have NaN or infinite coordinates "
-                f"({_label_rows(out, nonfinite, id_field)})",
+                f"({label_rows(out, nonfinite, id_field)})",
                 fix="fix or remove their coordinates",
             )
     if geometry in {"polygon", "polygon_or_point", "any"}:
@@ -250,7 +250,7 @@ def check_layer(
             add(
                 "warning",
                 f"{n} invalid polygons repaired with shapely.make_valid(method='structure') "
-                f"({_label_rows(out, repaired, id_field)})",
+                f"({label_rows(out, repaired, id_field)})",
                 fix="fix them at the source to silence this",
             )
             warnings.warn(
@@ -284,12 +284,13 @@ def add_type_findings(
     add(
         "error",
         f"this layer must hold {expected} geometries but {int(wrong_mask.sum())} features are "
-        f"{', '.join(wrong)} ({_label_rows(gdf, wrong_mask, id_field)})",
+        f"{', '.join(wrong)} ({label_rows(gdf, wrong_mask, id_field)})",
         fix=fix,
     )
 
 
-def _label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
+def label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
+    """Name the features of ``mask``: by ``id_field`` values when present, else by row number."""
     if id_field is not None and id_field in gdf.columns:
         values = gdf.loc[mask, id_field].astype(str).tolist()
         return f"{id_field} {_examples(values)}"
