@@ -198,7 +198,7 @@ class LayerSpec(_Frozen):
     lat_field: str | None = None
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
-    geometry: Literal["point", "line", "polygon", "any"] = "any"
+    geometry: Literal["point", "line", "polygon", "polygon_or_point", "any"] = "any"
 
 
 class ParcelLayerSpec(LayerSpec):

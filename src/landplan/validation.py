@@ -242,7 +242,7 @@ def check_layer(
             )
     if geometry in {"polygon", "polygon_or_point", "any"}:
         # features with NaN/inf coordinates are errors already: not "repaired"
-        repaired_geom, repaired = repair_geometries(np.where(nonfinite, None, geom))
+        repaired_geom, repaired = repair_geometries(np.where(nonfinite, np.array(None, dtype=object), geom))
         repaired_geom[nonfinite] = geom[nonfinite]
         if repaired.any():
             n = n_repaired = int(repaired.sum())

@@ -53,8 +53,9 @@ def coverage_share(
     true one and at most ``SAGITTA_TOL_M`` = 2 mm from it. The share is therefore low by
     at most ``0.002 m x (length of service-area edge crossing the parcel) / parcel area``:
     under 0.001 for a 5 m x 5 m parcel, and under 0.005 for every parcel of at least
-    25 m2 crossed by less than 62 m of edge (all but sliver-like parcels). Parcels fully inside one service area get 1 without
-    any overlay; parcels touched by exactly one get a single intersection; the rest
+    25 m2 crossed by less than 62 m of edge (all but sliver-like parcels). Parcels fully
+    inside one service area get 1 without any overlay; parcels touched by exactly one get
+    a single intersection; the rest
     get the area of their intersection with the union of the service areas that reach
     them, all in vectorised shapely calls.
 

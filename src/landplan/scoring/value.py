@@ -12,8 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landplan.errors import InputError
-
 from landplan._numbers import check_number
 from landplan.config import (
     AnyValueSpec,
@@ -26,6 +24,7 @@ from landplan.config import (
     PowerValue,
     StepValue,
 )
+from landplan.errors import InputError
 
 __all__ = [
     "ValueFunction",
