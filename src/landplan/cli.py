@@ -374,13 +374,11 @@ def weights(
     ],
 ) -> None:
     """Print the weights and, for AHP, lambda_max, CI, RI and the consistency ratio."""
-    import tomllib
-
-    from landplan.config import WeightingSpec, load_scenario
+    from landplan.config import WeightingSpec, load_scenario, read_toml
     from landplan.errors import ConfigError
     from landplan.scoring.weights import ahp, scenario_weights
 
-    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    data = read_toml(source)
     if "scenario" in data:
         s = load_scenario(source)
         if s.weighting.method != "ahp":

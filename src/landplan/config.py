@@ -48,6 +48,7 @@ __all__ = [
     "ZoneLayerSpec",
     "load_rule_pack",
     "load_scenario",
+    "read_toml",
 ]
 
 
@@ -854,6 +855,30 @@ def scenario_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, so
         raise ConfigError(msg) from None
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a UTF-8 TOML file (scenario, AHP matrix) into a dict.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not UTF-8 text or is not TOML (naming the file).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        raise ConfigError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the file ({exc.strerror})"
+        raise ConfigError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML ({exc}); see the scenario reference in README"
+        raise ConfigError(msg) from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a TOML scenario file.
 
@@ -884,12 +909,5 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         msg = f"scenario file {path} not found"
         raise ConfigError(msg)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})"
-        raise ConfigError(msg) from None
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text ({exc})"
-        raise ConfigError(msg) from None
+    data = read_toml(path)
     return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))

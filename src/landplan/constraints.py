@@ -88,7 +88,7 @@ def isolation(
     hit = (d < dist_m[right]) | overlap
     left, right, d, overlap = left[hit], right[hit], d[hit], overlap[hit]
     # keep the closest violating zone per parcel
-    order = np.lexsort((right, d, left))
+    order = np.lexsort((labels[right].astype(str), d, left))  # ties: by label, not input order
     left, right, d, overlap = left[order], right[order], d[order], overlap[order]
     first = np.unique(left, return_index=True)[1]
     left, right, d, overlap = left[first], right[first], d[first], overlap[first]

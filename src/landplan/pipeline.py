@@ -51,14 +51,7 @@ from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
 from landplan.io import atomic_path, check_output_path, crs_label, read_layer, write_table
-from landplan.scoring.aggregate import (
-    explain_drivers,
-    normalise_weights,
-    rank_eligible,
-    topsis,
-    weighted_product,
-    weighted_sum,
-)
+from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_weights, rank_eligible
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
 from landplan.validation import Finding, Level, ValidationReport, check_layer, label_rows
@@ -525,7 +518,9 @@ def score(
         by id), with ``rank`` (nullable int), ``score``, ``eligible``, ``excluded_by``,
         ``top_drivers``, ``area_m2``, then per criterion ``<name>_raw``, ``<name>_value``
         and ``<name>_contrib``, then the parcel's own columns and geometry, in the
-        working CRS.
+        working CRS. Contributions follow the aggregation method (see
+        :func:`landplan.scoring.aggregate.aggregate`): they sum to the score (weighted sum,
+        TOPSIS) or to ln(score) (weighted product, log-contributions).
 
     Raises
     ------
@@ -557,7 +552,6 @@ def score(
     progress(len(specs) / (len(specs) + 1), "constraints")
     value_frame = pd.DataFrame(values, index=parcels.index)
     weight_map = {str(k): float(v) for k, v in w.items()}
-    total, contrib = weighted_sum(value_frame, weight_map)
 
     reasons = constraint_reasons(layers)
     missing_value = value_frame.isna()
@@ -568,10 +562,8 @@ def score(
         )
         reasons = pd.concat([reasons, miss], axis=1)
     status = cons.combine(reasons, parcels.index)
-    if s.aggregation.method == "weighted_product":
-        total = weighted_product(value_frame, weight_map)
-    elif s.aggregation.method == "topsis":
-        total = topsis(value_frame, weight_map, reference=status["eligible"])
+    method = s.aggregation.method
+    total, contrib = aggregate(value_frame, weight_map, method=method, reference=status["eligible"])
     rank = rank_eligible(total, status["eligible"])
     labels = {c.name: c.title for c in specs}
 
@@ -580,7 +572,9 @@ def score(
     out["score"] = total
     out["eligible"] = status["eligible"]
     out["excluded_by"] = status["excluded_by"]
-    out["top_drivers"] = explain_drivers(contrib, labels, top=s.scenario.top_drivers)
+    out["top_drivers"] = explain_drivers(
+        contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product"
+    )
     out["area_m2"] = parcels.geometry.area
     for c in specs:
         out[f"{c.name}_raw"] = raw[c.name]

@@ -72,7 +72,8 @@ def gravity_access(
     Returns
     -------
     pandas.Series
-        Weighted workers reachable, float64 on ``parcels.index``.
+        Weighted workers reachable, float64 on ``parcels.index``; each parcel's terms are
+        summed in ascending order, so the result does not depend on the input order.
     """
     check_inputs(parcels, zones, what="gravity_access")
     w = pd.to_numeric(workers.reindex(zones.index), errors="coerce").to_numpy(dtype="float64")
@@ -84,7 +85,9 @@ def gravity_access(
     out = np.empty(len(pg))
     for start in range(0, len(pg), _BLOCK):  # blocks of parcels, vectorised inside
         d = shapely.distance(pg[start : start + _BLOCK, None], zg[None, :])
-        out[start : start + _BLOCK] = f(d) @ w
+        # sum each parcel's terms in ascending order: the same bits whatever the order of
+        # the zones or the parcels in the input (a matrix product would not promise that)
+        out[start : start + _BLOCK] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
     return pd.Series(out, index=parcels.index, name=name)
 
 
@@ -121,6 +124,8 @@ def zone_land_access(
         nearest[zi] = dist
         left, right = tree.query(zg, predicate="dwithin", distance=within_m)
         area = shapely.area(geoms(ok))[right]
+        order = np.lexsort((area, left))  # canonical summation order (input order must not matter)
+        left, area = left[order], area[order]
         out["nearest_eligible_m"] = nearest
         out["eligible_parcels_within"] = np.bincount(left, minlength=len(zg))
         out["eligible_ha_within"] = np.bincount(left, weights=area, minlength=len(zg)) / 10_000

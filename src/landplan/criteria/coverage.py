@@ -109,9 +109,12 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     left, right = left[keep], right[keep]
     if len(left) == 0:
         return share
-    order = np.argsort(left, kind="stable")
-    left, right = left[order], right[order]
     pieces = shapely.intersection(parcel_geoms[left], cover_geoms[right])
+    # group by parcel, pieces in a canonical order (by their bounds) so that the union, and
+    # its last bits, do not depend on the order of the input features
+    b = shapely.bounds(pieces)
+    order = np.lexsort((b[:, 3], b[:, 2], b[:, 1], b[:, 0], left))
+    left, pieces = left[order], pieces[order]
     ids, starts, counts = np.unique(left, return_index=True, return_counts=True)
     covered = np.empty(len(ids))
     row_of_piece = np.repeat(np.arange(len(ids)), counts)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from landplan._numbers import check_number
 from landplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -115,7 +116,13 @@ def ahp(
     >>> r.weights.round(2).tolist(), r.cr
     ([0.75, 0.25], 0.0)
     """
-    a = np.asarray(matrix, dtype="float64")
+    try:
+        a = np.asarray(matrix, dtype="float64")
+    except (ValueError, TypeError) as exc:
+        msg = f"AHP matrix must be a square table of numbers (rows of equal length): {exc}"
+        raise InputError(msg) from None
+    if max_cr is not None:
+        max_cr = check_number(max_cr, "AHP max_cr", gt=0)
     n = len(names)
     if a.shape != (n, n):
         msg = f"AHP matrix must be {n} x {n} for criteria {list(names)}, got shape {a.shape}"
