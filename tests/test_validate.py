@@ -60,7 +60,7 @@ def test_scenario_validation_lists_problems_of_all_layers(scenario_dir):
     assert "field 'prize': missing column" in messages
     assert "hazard classes ['VII'] are not in rule pack 'vn'" in messages
     assert str(scenario_dir / "parcels.gpkg") in messages
-    with pytest.raises(ValidationError, match="3 problem"):
+    with pytest.raises(ValidationError, match="1 of 3 problems"):
         landplan.load_layers(scenario_dir / "scenario.toml")
 
 

@@ -102,14 +102,22 @@ class ValidationReport:
     def raise_for_errors(self) -> None:
         """Raise one :class:`ValidationError` listing every error.
 
+        The message's first line is the first error on its own (layer, file, field and
+        fix); further errors follow on indented lines.
+
         Raises
         ------
         ValidationError
             If there is at least one error.
         """
-        if self.errors:
-            body = "\n  ".join(str(f) for f in self.errors)
-            msg = f"{len(self.errors)} problem(s) in the input layers:\n  {body}"
+        errors = self.errors
+        if errors:
+            # the first line stands alone (layer, file, field, fix); the others follow indented
+            first = str(errors[0]).removeprefix("error: ")
+            if len(errors) == 1:
+                raise ValidationError(first)
+            body = "\n  ".join(str(f) for f in errors[1:])
+            msg = f"{first} [1 of {len(errors)} problems in the input layers; the others follow]\n  {body}"
             raise ValidationError(msg)
 
 
