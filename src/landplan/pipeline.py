@@ -380,6 +380,9 @@ def load_layers(scenario: Scenario | str | os.PathLike[str], *, progress: Progre
         If the scenario or its rule pack is wrong.
     """
     layers, report = _validate_and_load(scenario, progress=progress)
+    for finding in report.findings:
+        if finding.level == "warning":  # dropped features, repairs, misplaced features: never silent
+            logger.warning("%s", finding)
     report.raise_for_errors()
     if layers is None:  # pragma: no cover - errors were raised above
         msg = "layers could not be loaded"

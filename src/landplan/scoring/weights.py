@@ -240,6 +240,8 @@ def scenario_weights(scenario: Scenario) -> WeightsResult:
     names = [c.name for c in scenario.criteria]
     if spec.method == "direct":
         raw = {c.name: float(c.weight or 0.0) for c in scenario.criteria}
+        top = max(raw.values())  # scale first: weights of 1e308 would overflow their sum to inf
+        raw = {k: v / top for k, v in raw.items()}
         total = sum(raw.values())
         return WeightsResult("direct", {k: v / total for k, v in raw.items()})
     if spec.method == "ahp":
