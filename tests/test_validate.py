@@ -195,6 +195,8 @@ def test_a_layer_spread_over_a_region_has_no_outlier():
     from landplan.crs import placement_problems
 
     rng = np.random.default_rng(5)
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*rng.uniform([105.3, 20.6], [106.2, 21.4], (200, 2)).T), crs=4326)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(*rng.uniform([105.3, 20.6], [106.2, 21.4], (200, 2)).T), crs=4326
+    )
     p = placement_problems(pts)
     assert not (p.far | p.null_island | p.impossible).any()

@@ -505,9 +505,7 @@ class AttributeConstraint(_Frozen):
     max: float | None = None
     label: str = ""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _check(self) -> AttributeConstraint:

@@ -123,9 +123,10 @@ def _on_earth(lonlat: np.ndarray) -> np.ndarray:
 
 def _km(lonlat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
     lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    a = np.sin((lat - np.radians(lat0)) / 2) ** 2 + np.cos(lat) * np.cos(np.radians(lat0)) * np.sin(
-        (lon - np.radians(lon0)) / 2
-    ) ** 2
+    a = (
+        np.sin((lat - np.radians(lat0)) / 2) ** 2
+        + np.cos(lat) * np.cos(np.radians(lat0)) * np.sin((lon - np.radians(lon0)) / 2) ** 2
+    )
     return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 

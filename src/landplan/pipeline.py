@@ -575,9 +575,7 @@ def score(
     out["score"] = total
     out["eligible"] = status["eligible"]
     out["excluded_by"] = status["excluded_by"]
-    out["top_drivers"] = explain_drivers(
-        contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product"
-    )
+    out["top_drivers"] = explain_drivers(contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product")
     out["area_m2"] = parcels.geometry.area
     for c in specs:
         out[f"{c.name}_raw"] = raw[c.name]

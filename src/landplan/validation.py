@@ -46,8 +46,7 @@ _TYPE_NAMES = np.array(
     dtype=object,
 )
 _POLYGONIZE = (
-    "polygonize the outlines (e.g. shapely.polygonize, or QGIS 'Lines to Polygons') "
-    "so that 'inside' can be detected"
+    "polygonize the outlines (e.g. shapely.polygonize, or QGIS 'Lines to Polygons') so that 'inside' can be detected"
 )
 
 
