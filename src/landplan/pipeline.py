@@ -297,11 +297,16 @@ def _prepare_zones(
             )
             return out
         area_ha = pd.to_numeric(out[spec.area_ha_field], errors="coerce").to_numpy()
-        bad = is_point & ~(area_ha > 0)
+        bad = is_point & ~(np.isfinite(area_ha) & (area_ha > 0))
         if bad.any():
+            ids = ", ".join(repr(str(i)) for i in out.index[bad][:5])
             report.findings.append(
                 Finding(
-                    "error", "zones", f"{int(bad.sum())} point zones have no positive area", field=spec.area_ha_field
+                    "error",
+                    "zones",
+                    f"{int(bad.sum())} point zones have no finite, positive area ({spec.id_field} {ids})",
+                    field=spec.area_ha_field,
+                    fix="give every point zone its area in hectares, or draw it as a polygon",
                 )
             )
             return out
@@ -312,6 +317,20 @@ def _prepare_zones(
         geom[is_point] = shapely.buffer(geom[is_point], radius[is_point], quad_segs=n // 4)
         out = out.set_geometry(gpd.GeoSeries(geom, index=out.index, crs=out.crs))
     out["footprint"] = footprint
+    if spec.workers_field is not None and spec.workers_field in out.columns:
+        workers = pd.to_numeric(out[spec.workers_field], errors="coerce").to_numpy(dtype="float64")
+        bad = ~(np.isfinite(workers) & (workers >= 0))
+        if bad.any():
+            ids = ", ".join(repr(str(i)) for i in out.index[bad][:5])
+            report.findings.append(
+                Finding(
+                    "error",
+                    "zones",
+                    f"{int(bad.sum())} zones have no finite, non-negative worker count ({spec.id_field} {ids})",
+                    field=spec.workers_field,
+                    fix="fill the worker counts (0 if none)",
+                )
+            )
     if spec.hazard_field is not None and spec.hazard_field in out.columns:
         hazard = out[spec.hazard_field].astype("string").str.strip()
         if spec.default_hazard_class is not None:

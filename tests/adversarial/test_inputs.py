@@ -195,3 +195,22 @@ def test_weights_on_a_ragged_ahp_matrix(tmp_path):
     bad.write_text('criteria = ["a", "b"]\nmatrix = [[1, 3], [0.333]]\n', encoding="utf-8")
     out = run_cli("weights", bad, cwd=tmp_path)
     assert_bad_input(out, "matrix")
+
+
+@pytest.mark.parametrize("workers", [float("nan"), float("inf"), -5.0])
+def test_zone_worker_counts_must_be_finite(scenario_dir, workers):
+    zones = gpd.read_file(scenario_dir / "zones.geojson")
+    zones["workers"] = [workers]
+    zones.to_file(scenario_dir / "zones.gpkg", engine="pyogrio")  # GeoJSON cannot hold NaN or inf
+    edit(scenario_dir, 'path = "zones.geojson"', 'path = "zones.gpkg"')
+    rank_fails(scenario_dir, "zones", "workers", "zone_id 'Z1'", "fill the worker counts")
+
+
+def test_point_zone_with_infinite_area(scenario_dir):
+    zones = gpd.read_file(scenario_dir / "zones.geojson")
+    zones["area_ha"] = [float("inf")]
+    zones["geometry"] = [pt(-100, 150)]
+    zones.to_file(scenario_dir / "zones.gpkg", engine="pyogrio")
+    edit(scenario_dir, 'path = "zones.geojson"', 'path = "zones.gpkg"')
+    edit(scenario_dir, 'workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
+    rank_fails(scenario_dir, "zones", "area_ha", "zone_id 'Z1'", "hectares")

@@ -77,8 +77,9 @@ def gravity_access(
     """
     check_inputs(parcels, zones, what="gravity_access")
     w = pd.to_numeric(workers.reindex(zones.index), errors="coerce").to_numpy(dtype="float64")
-    if np.isnan(w).any() or (w < 0).any():
-        msg = "gravity_access: every zone needs a non-negative worker count"
+    if not (np.isfinite(w) & (w >= 0)).all():
+        bad = ", ".join(map(str, zones.index[~(np.isfinite(w) & (w >= 0))][:5]))
+        msg = f"gravity_access: every zone needs a finite, non-negative worker count (zones {bad})"
         raise InputError(msg)
     f = decay_function(decay, scale_m)
     pg, zg = geoms(parcels), geoms(zones)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -28,6 +29,10 @@ def normalise_weights(weights: Mapping[str, float]) -> pd.Series:
     InputError
         If there are no weights, or any weight is zero, negative or not finite.
     """
+    bad_type = {k: v for k, v in dict(weights).items() if isinstance(v, bool) or not isinstance(v, numbers.Real)}
+    if bad_type:
+        msg = f"weights must be numbers, got {bad_type} (no silent conversion of text)"
+        raise InputError(msg)
     w = pd.Series(dict(weights), dtype="float64")
     if w.empty:
         msg = "no weights given: a score needs at least one weighted criterion"
