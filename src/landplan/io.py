@@ -230,6 +230,9 @@ def _read_csv(
     except pyogrio.errors.DataLayerError as exc:
         msg = f"{label}: the filter where={where!r} is invalid ({exc})"
         raise LayerReadError(msg) from exc
+    # GDAL tags CSV points as WGS 84 by assumption, not because the file says so: the
+    # declaration (`crs`, EPSG:4326 by default) decides
+    gdf = gdf.set_crs(None, allow_override=True)
     gdf.attrs["lon_lat"] = (lon, lat)
     bad = gdf.geometry.isna() | gdf.geometry.is_empty
     if bad.any():
@@ -254,13 +257,13 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
         elif not gdf.crs.equals(declared):
             if _coordinates_contradict(gdf, gdf.crs) is None:
                 msg = (
-                    f"{label}: the file says its CRS is {gdf.crs.to_string()} but {declared.to_string()} "
+                    f"{label}: the file says its CRS is {_short(gdf.crs)} but {_short(declared)} "
                     "was declared (`crs`), and the coordinates fit the file's CRS; remove `crs` from this "
                     "layer (landplan reprojects by itself)"
                 )
                 raise CRSError(msg)
             # e.g. a GeoJSON without a crs member is WGS 84 by RFC 7946, whatever its numbers say
-            logger.info("%s: the declared crs %s replaces the file's %s", label, declared.to_string(), gdf.crs)
+            logger.info("%s: the declared crs %s replaces the file's %s", label, _short(declared), _short(gdf.crs))
             gdf = gdf.set_crs(declared, allow_override=True)
     if gdf.crs is None:
         msg = (
@@ -273,6 +276,12 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
         # a 3-D geographic CRS such as EPSG:4979: keep its 2-D form, we drop heights anyway
         gdf = gdf.set_crs(gdf.crs.to_2d(), allow_override=True)
     return gdf
+
+
+def _short(crs: pyproj.CRS) -> str:
+    """``EPSG:32648`` when the CRS has a code, else its name (never a page of WKT)."""
+    code = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{code}" if code else crs.name
 
 
 def _centres(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -317,7 +326,7 @@ def _coordinates_contradict(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> str | Non
     if not inside:
         return (
             f"its median centre falls at lon {lon:.2f}, lat {lat:.2f}, outside the area of use of "
-            f"{crs.to_string()} ({aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N)"
+            f"{_short(crs)} ({aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N)"
         )
     return None
 
@@ -345,7 +354,7 @@ def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str) -> None:
     if gdf.crs is None or gdf.empty:
         return
     lon_lat = gdf.attrs.get("lon_lat")
-    crs_text = gdf.crs.to_string()
+    crs_text = _short(gdf.crs)
     problem = _coordinates_contradict(gdf, gdf.crs)
     if problem is not None:
         if gdf.crs.is_geographic:

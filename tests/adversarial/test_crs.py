@@ -194,3 +194,21 @@ def test_zone_far_from_the_others_is_named(scenario_dir, dx_km):
     )
     zones.to_file(scenario_dir / "zones.geojson", engine="pyogrio")
     fails(scenario_dir, "zones", "zone_id 'Z4'")
+
+
+def test_csv_of_utm_metres_without_crs_names_the_key(scenario_dir):
+    fac = lonlat_facilities(scenario_dir).to_crs(CRS)
+    write_csv(scenario_dir, [(f, g.x, g.y) for f, g in zip(fac["fac_id"], fac.geometry, strict=True)])
+    fails(scenario_dir, "facilities.csv", "EPSG:4326", "metres?", "crs =", "CSV")
+
+
+def test_csv_of_degrees_declared_as_utm(scenario_dir):
+    write_csv(scenario_dir, csv_rows(scenario_dir))
+    edit(scenario_dir, 'path = "facilities.csv"', 'path = "facilities.csv"\ncrs = "EPSG:32648"')
+    fails(scenario_dir, "facilities.csv", "longitude/latitude degrees", 'crs = "EPSG:4326"')
+
+
+def test_lonlat_geojson_declared_as_utm(scenario_dir):
+    lonlat_facilities(scenario_dir).to_file(scenario_dir / "facilities.geojson", engine="pyogrio")
+    edit(scenario_dir, 'path = "facilities.shp"', 'path = "facilities.geojson"\ncrs = "EPSG:32648"')
+    fails(scenario_dir, "facilities.geojson", "says its CRS is EPSG:4326", "EPSG:32648", "remove `crs`")
