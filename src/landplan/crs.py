@@ -210,6 +210,11 @@ def placement_problems(gdf: gpd.GeoDataFrame, *, working_crs: pyproj.CRS | None 
     -------
     Placement
         One boolean mask per reason (a feature is reported under its first reason only).
+
+    Notes
+    -----
+    "Far" needs at least three placeable features: the median centre of one or two
+    features says nothing about where the layer belongs.
     """
     lonlat = lonlat_centres(gdf)
     present = ~(shapely.is_missing(np.asarray(gdf.geometry.array)) | shapely.is_empty(np.asarray(gdf.geometry.array)))
