@@ -91,3 +91,34 @@ def test_rule_pack_errors(tmp_path):
         "ok.toml",
     )
     assert load_rule_pack("ok.toml", base=tmp_path).radius_m("a") == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("weight = 2", 'weight = "2"', "criteria[0].weight: Input should be a valid number"),
+        ("weight = 2", "weight = inf", "criteria[0].weight: Input should be a finite number"),
+        ("radius_m = 100", "radius_m = nan", "criteria[1].radius_m: Input should be a finite number"),
+        ("lower = 0, upper = 1000", "lower = 0, upper = inf", "criteria[0].value.upper: Input should be a finite"),
+        ('label = "lake"', 'label = "lake"\nbuffer_m = inf', "constraints[2].buffer_m: Input should be a finite"),
+        ('name = "grid test"', 'name = "grid test"\ntop_drivers = "3"', "scenario.top_drivers: Input should be"),
+        ('name = "grid test"', 'name = "grid test"\ntop_drivers = 2.0', "scenario.top_drivers: Input should be"),
+    ],
+)
+def test_numbers_are_strict_and_finite(tmp_path, old, new, expected):
+    assert old in SCENARIO_TOML
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_scenario(write(tmp_path, SCENARIO_TOML.replace(old, new, 1)))
+
+
+def test_zones_refuse_an_any_geometry_role(tmp_path):
+    text = SCENARIO_TOML.replace('path = "zones.geojson"', 'path = "zones.geojson"\ngeometry = "line"')
+    with pytest.raises(ConfigError, match=r"layers.zones.geometry"):
+        load_scenario(write(tmp_path, text))
+
+
+def test_non_utf8_scenario_names_the_file(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_bytes(SCENARIO_TOML.replace("grid test", "Th\xe2ng Long").encode("cp1258"))
+    with pytest.raises(ConfigError, match=r"s.toml: not UTF-8 text .*save it as UTF-8"):
+        load_scenario(p)

@@ -352,3 +352,76 @@ def test_categorical_land_use_criterion_in_a_scenario(scenario_dir):
     assert ranked.loc["P1", "use_value"] == 1.0
     # weights 2:1:1:1 -> P4 = (2*.85 + 1 + .5 + .4) / 5
     assert ranked.loc["P4", "score"] == pytest.approx((2 * 0.85 + 1 + 0.5 + 0.4) / 5)
+
+
+# ------------------------------------------------------------------ contributions match the aggregation
+
+
+unit = st.floats(0, 1, allow_nan=False)
+
+
+@given(st.lists(st.tuples(unit, unit, unit), min_size=1, max_size=30), st.tuples(*[st.floats(0.01, 100)] * 3))
+def test_contributions_relate_exactly_to_the_score(rows, w):
+    from landplan.scoring.aggregate import aggregate
+
+    values = pd.DataFrame(rows, columns=["a", "b", "c"])
+    weights = dict(zip("abc", w, strict=True))
+    for method in ("weighted_sum", "topsis"):
+        score, contrib = aggregate(values, weights, method=method)
+        np.testing.assert_allclose(contrib.sum(axis=1), score, atol=1e-12)
+        assert (contrib.to_numpy() >= 0).all()
+    score, logc = aggregate(values, weights, method="weighted_product")
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(np.exp(logc.sum(axis=1)), score, atol=1e-12)
+    assert (logc.to_numpy() <= 0).all()
+
+
+def test_scenario_contributions_follow_the_aggregation(scenario_dir):
+    base = (scenario_dir / "scenario.toml").read_text()
+    for method in ("weighted_sum", "weighted_product", "topsis"):
+        (scenario_dir / "scenario.toml").write_text(base + f'\n[aggregation]\nmethod = "{method}"\n')
+        ranked = landplan.score(scenario_dir / "scenario.toml")
+        ok = ranked[ranked["eligible"]]
+        contrib = ok[["zone_distance_contrib", "schools_contrib", "price_contrib"]].sum(axis=1)
+        if method == "weighted_product":
+            np.testing.assert_allclose(np.exp(contrib), ok["score"], rtol=1e-12)
+            # P7: price value .125 ** .25 = x0.59 lowers it most, then schools .5 ** .25 = x0.84
+            assert ok.loc["P7", "top_drivers"] == "lowered by price x0.59, schools x0.84"
+        else:
+            np.testing.assert_allclose(contrib, ok["score"], rtol=1e-12)
+    # TOPSIS, P7 sits on the anti-ideal (d- = 0): score 0, nothing drives it
+    assert ranked.loc["P7", "score"] == 0 and ranked.loc["P7", "top_drivers"] == "none"
+
+
+def test_weights_of_1e308_are_equal_not_zero():
+    from landplan.scoring.aggregate import normalise_weights
+
+    assert normalise_weights({"a": 1e308, "b": 1e308}).tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: landplan.scoring.linear(0, math.inf), "linear: upper must be a finite number"),
+        (lambda: landplan.scoring.linear(-math.inf, 1), "linear: lower must be a finite number"),
+        (lambda: gaussian(0, math.nan), "gaussian: spread must be a finite number"),
+        (lambda: logistic(math.inf, 1), "logistic: midpoint must be a finite number"),
+        (lambda: power(0, 1, "2"), "power: exponent must be a number"),
+        (lambda: fuzzy_large(True, 1), "fuzzy: midpoint must be a number"),
+        (lambda: categorical({"a": math.nan}), "categorical: values\\['a'\\] must be a finite number"),
+        (lambda: one_at_a_time(pd.DataFrame({"a": [0.5]}), {"a": 1}, delta=math.nan), "delta must be a finite"),
+        (lambda: monte_carlo(pd.DataFrame({"a": [0.5]}), {"a": 1}, concentration=math.inf), "concentration"),
+        (lambda: ahp([[1, 3], [0.33]], ["a", "b"]), "square table of numbers"),
+    ],
+)
+def test_public_functions_refuse_bad_numbers_with_input_error(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_sensitivity_without_eligible_parcels_is_an_input_error():
+    values = pd.DataFrame({"a": [0.5, 0.7]}, index=["p1", "p2"])
+    nobody = pd.Series(False, index=values.index)
+    for call in (one_at_a_time, monte_carlo):
+        with pytest.raises(InputError, match="no eligible parcel"):
+            call(values, {"a": 1.0}, eligible=nobody)

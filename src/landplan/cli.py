@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -661,20 +660,6 @@ def allocate(
         typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    """The table of a UTF-8 TOML file; a file that is not one is bad input (ConfigError)."""
-    from landplan.errors import ConfigError
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"
-        raise ConfigError(msg) from None
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})"
-        raise ConfigError(msg) from None
-
-
 @command()
 @handle_errors
 def weights(
@@ -691,11 +676,11 @@ def weights(
     """Print the weights and, for AHP, lambda_max, CI, RI and the consistency ratio."""
     import pydantic
 
-    from landplan.config import WeightingSpec, _format_errors, load_scenario
+    from landplan.config import WeightingSpec, _format_errors, load_scenario, read_toml
     from landplan.errors import ConfigError, InputError
     from landplan.scoring.weights import ahp, scenario_weights
 
-    data = _read_toml(source)
+    data = read_toml(source)
     if "scenario" in data:
         s = load_scenario(source)
         if s.weighting.method != "ahp":

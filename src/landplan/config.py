@@ -48,11 +48,13 @@ __all__ = [
     "ZoneLayerSpec",
     "load_rule_pack",
     "load_scenario",
+    "read_toml",
 ]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: no silent coercion ("2" is not a number); no inf/nan anywhere in a scenario
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- rule packs
@@ -197,7 +199,7 @@ class LayerSpec(_Frozen):
     lat_field: str | None = None
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
-    geometry: Literal["point", "line", "polygon", "any"] = "any"
+    geometry: Literal["point", "line", "polygon", "polygon_or_point", "any"] = "any"
 
 
 class ParcelLayerSpec(LayerSpec):
@@ -208,7 +210,12 @@ class ParcelLayerSpec(LayerSpec):
 
 
 class ZoneLayerSpec(LayerSpec):
-    """Industrial zones: polygons, or points with an area to derive a disc footprint."""
+    """Industrial zones: polygons, or points with an area to derive a disc footprint.
+
+    Lines (zone outlines) are refused: a parcel inside an outline could not be told
+    from one outside it. Point zones get a footprint: a 64-gon centred on the point
+    whose area equals ``area_ha_field`` hectares.
+    """
 
     id_field: str = Field(min_length=1)
     hazard_field: str | None = None
@@ -217,13 +224,13 @@ class ZoneLayerSpec(LayerSpec):
     area_ha_field: str | None = Field(
         default=None, description="area in hectares, used to derive a disc footprint for point zones"
     )
-    geometry: Literal["polygon", "point", "any"] = "any"
+    geometry: Literal["polygon", "point", "polygon_or_point"] = "polygon_or_point"
 
 
 class Layers(_Frozen):
     """The scenario's layers: ``parcels`` is required, ``zones`` usual, others any name."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
 
     parcels: ParcelLayerSpec
     zones: ZoneLayerSpec | None = None
@@ -498,7 +505,7 @@ class AttributeConstraint(_Frozen):
     max: float | None = None
     label: str = ""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _check(self) -> AttributeConstraint:
@@ -672,6 +679,10 @@ class ScenarioMeta(_Frozen):
     crs: str | None = Field(default=None, description="working CRS in metres; estimated UTM when unset")
     rule_pack: str = "vn"
     top_drivers: int = Field(default=2, ge=1)
+    misplaced_features: Literal["error", "warning"] = Field(
+        default="error",
+        description="features at (0, 0), far from the rest of their layer or outside the working CRS",
+    )
 
 
 class Scenario(_Frozen):
@@ -842,6 +853,30 @@ def scenario_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, so
         raise ConfigError(msg) from None
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a UTF-8 TOML file (scenario, AHP matrix) into a dict.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not UTF-8 text or is not TOML (naming the file).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        raise ConfigError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the file ({exc.strerror})"
+        raise ConfigError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML ({exc}); see the scenario reference in README"
+        raise ConfigError(msg) from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a TOML scenario file.
 
@@ -872,12 +907,5 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         msg = f"scenario file {path} not found"
         raise ConfigError(msg)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})"
-        raise ConfigError(msg) from None
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text ({exc})"
-        raise ConfigError(msg) from None
+    data = read_toml(path)
     return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path))

@@ -15,8 +15,9 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
-from landplan.criteria.coverage import QUAD_SEGS, covered_share
+from landplan.criteria.coverage import covered_share, quad_segs_for
 from landplan.errors import InputError
 
 __all__ = ["attribute_filter", "combine", "exclusion_layer", "isolation", "min_area"]
@@ -61,11 +62,22 @@ def isolation(
     -------
     pandas.Series
         Reason text per parcel, ``""`` where the parcel is kept.
+
+    Raises
+    ------
+    InputError
+        If a zone has no finite, non-negative isolation distance.
+
+    Notes
+    -----
+    Lines (a railway) are measured by distance only: nothing is "inside" a line, so
+    industrial zones must be polygons; the scenario's zones layer refuses outlines
+    (see :func:`landplan.validation.check_layer`).
     """
     check_inputs(parcels, zones, what="isolation constraint")
-    dist_m = distance_m.reindex(zones.index).to_numpy(dtype="float64")
-    if np.isnan(dist_m).any():
-        msg = "isolation constraint: some zones have no isolation distance; give every zone a hazard class"
+    dist_m = pd.to_numeric(distance_m.reindex(zones.index), errors="coerce").to_numpy(dtype="float64")
+    if not (np.isfinite(dist_m) & (dist_m >= 0)).all():
+        msg = "isolation constraint: some zones have no finite isolation distance; give every zone a hazard class"
         raise InputError(msg)
     labels = (zone_label if zone_label is not None else zones.index.to_series()).astype(str).to_numpy(dtype=object)
     pg, zg = geoms(parcels), geoms(zones)
@@ -76,7 +88,7 @@ def isolation(
     hit = (d < dist_m[right]) | overlap
     left, right, d, overlap = left[hit], right[hit], d[hit], overlap[hit]
     # keep the closest violating zone per parcel
-    order = np.lexsort((right, d, left))
+    order = np.lexsort((labels[right].astype(str), d, left))  # ties: by label, not input order
     left, right, d, overlap = left[order], right[order], d[order], overlap[order]
     first = np.unique(left, return_index=True)[1]
     left, right, d, overlap = left[first], right[first], d[first], overlap[first]
@@ -91,10 +103,14 @@ def isolation(
 
 
 def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_area") -> pd.Series:
-    """Exclude parcels smaller than ``min_area_m2`` (square metres, projected CRS)."""
-    if min_area_m2 <= 0:
-        msg = f"min_area_m2 must be > 0, got {min_area_m2}"
-        raise ValueError(msg)
+    """Exclude parcels smaller than ``min_area_m2`` (square metres, projected CRS).
+
+    Raises
+    ------
+    InputError
+        If ``min_area_m2`` is not a finite number > 0.
+    """
+    min_area_m2 = check_number(min_area_m2, "min_area_m2", gt=0)
     area = parcels.geometry.area.to_numpy()
     text = "area " + _fmt(area) + " m2 below minimum " + _fmt(np.array([min_area_m2]))[0] + " m2"
     return _reason(area < min_area_m2, text, parcels.index, name)
@@ -118,8 +134,13 @@ def attribute_filter(
     Raises
     ------
     InputError
-        If the column does not exist, or a bound is used on a non-numeric column.
+        If the column does not exist, a bound is not a finite number, or a bound is used
+        on a non-numeric column.
     """
+    if min_value is not None:
+        min_value = check_number(min_value, "min_value")
+    if max_value is not None:
+        max_value = check_number(max_value, "max_value")
     if field not in parcels.columns:
         msg = f"attribute constraint: parcels have no column {field!r}; columns: {sorted(map(str, parcels.columns))}"
         raise InputError(msg)
@@ -160,12 +181,20 @@ def exclusion_layer(
 
     Polygons (or any features with ``buffer_m > 0``, buffered first) exclude a parcel
     when the share of its area they cover exceeds ``max_overlap_share``. Points and
-    lines without a buffer exclude the parcels they touch.
+    lines without a buffer exclude the parcels they touch. Buffers are polygons within
+    2 mm of the true offset (see :func:`landplan.criteria.coverage.quad_segs_for`).
+
+    Raises
+    ------
+    InputError
+        If ``buffer_m`` is not a finite number >= 0 or ``max_overlap_share`` not in [0, 1).
     """
+    buffer_m = check_number(buffer_m, "buffer_m", ge=0)
+    max_overlap_share = check_number(max_overlap_share, "max_overlap_share", ge=0, lt=1)
     check_inputs(parcels, features, what=f"exclusion constraint ({label})")
     fg = geoms(features)
     if buffer_m > 0:
-        fg = shapely.buffer(fg, buffer_m, quad_segs=QUAD_SEGS)
+        fg = shapely.buffer(fg, buffer_m, quad_segs=quad_segs_for(buffer_m))
     polygonal = shapely.get_type_id(fg) >= 3  # Polygon (3), MultiPolygon (6), collections
     pg = geoms(parcels)
     share = covered_share(pg, fg[polygonal])

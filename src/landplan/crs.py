@@ -1,22 +1,51 @@
 """The only place that chooses or changes a CRS.
 
 landplan measures in one projected working CRS, in metres, per run: the scenario's
-``crs`` when given, otherwise the UTM zone estimated from the parcels.
+``crs`` when given, otherwise the UTM zone of the *median* of the parcels' centres (one
+stray parcel cannot move it). :func:`placement_problems` names the features that cannot
+be trusted to be where they claim: non-finite or impossible coordinates, features at
+(0, 0), features far from the rest of their layer (:data:`OUTLIER_MIN_KM`,
+:data:`OUTLIER_FACTOR`) and features outside the working CRS's area of use.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 import pyproj
+import shapely
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 
 from landplan.errors import CRSError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["check_metric", "estimate_working_crs", "to_working_crs"]
+__all__ = [
+    "AREA_OF_USE_MARGIN_DEG",
+    "OUTLIER_FACTOR",
+    "OUTLIER_MIN_KM",
+    "Placement",
+    "check_metric",
+    "estimate_working_crs",
+    "lonlat_centres",
+    "placement_problems",
+    "to_working_crs",
+]
+
+#: a feature is "far from the rest of its layer" when its centre lies more than
+#: max(OUTLIER_MIN_KM, OUTLIER_FACTOR x the layer's median distance to the median centre)
+#: from the median centre (median of longitudes, median of latitudes)
+OUTLIER_MIN_KM = 100.0
+OUTLIER_FACTOR = 10.0
+#: tolerance around a CRS's EPSG area of use (degrees): UTM stays accurate a little beyond its zone
+AREA_OF_USE_MARGIN_DEG = 1.0
+_EARTH_KM = 6371.0088
 
 logger = logging.getLogger(__name__)
 
@@ -60,24 +89,158 @@ def check_metric(crs: Any, *, what: str = "working CRS") -> pyproj.CRS:
     return out
 
 
-def estimate_working_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    """Estimate the UTM zone CRS covering ``gdf`` (which must have a CRS).
+def lonlat_centres(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Longitude/latitude (degrees, WGS 84) of each feature's bounding-box centre.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 2)``; NaN or inf where the feature is empty or cannot be placed.
 
     Raises
     ------
     CRSError
-        If ``gdf`` has no CRS or no geometry to estimate from.
+        If ``gdf`` has no CRS.
     """
     if gdf.crs is None:
-        msg = f"cannot estimate a working CRS from a layer without CRS; {_DECLARE_HINT}"
+        msg = f"the layer has no CRS; {_DECLARE_HINT}"
         raise CRSError(msg)
-    try:
-        crs = gdf.estimate_utm_crs()
-    except RuntimeError as exc:  # geopandas raises RuntimeError when it cannot
-        msg = f"cannot estimate a UTM working CRS from the layer ({exc}); set `crs` in the scenario"
-        raise CRSError(msg) from exc
-    logger.info("working CRS estimated from the parcels: %s", crs.name)
+    b = shapely.bounds(np.asarray(gdf.geometry.array, dtype=object))
+    with np.errstate(invalid="ignore", over="ignore"):
+        x, y = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    if gdf.crs.equals("EPSG:4326"):
+        return np.column_stack([x, y])
+    fwd = pyproj.Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+    lon, lat = fwd.transform(x, y, errcheck=False)
+    return np.column_stack([np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")])
+
+
+def _on_earth(lonlat: np.ndarray) -> np.ndarray:
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(lonlat).all(axis=1) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+
+
+def _km(lonlat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    a = (
+        np.sin((lat - np.radians(lat0)) / 2) ** 2
+        + np.cos(lat) * np.cos(np.radians(lat0)) * np.sin((lon - np.radians(lon0)) / 2) ** 2
+    )
+    return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def estimate_working_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The WGS 84 UTM zone of the median of the features' centres (robust to stray features).
+
+    The median longitude and median latitude of the bounding-box centres that lie on
+    Earth are used, so a few misplaced features cannot switch the zone.
+
+    Raises
+    ------
+    CRSError
+        If ``gdf`` has no CRS or no feature with usable coordinates.
+    """
+    lonlat = lonlat_centres(gdf)
+    ok = _on_earth(lonlat)
+    if not ok.any():
+        msg = "cannot estimate a UTM working CRS: no feature has usable coordinates; set `crs` in the scenario"
+        raise CRSError(msg)
+    lon, lat = (float(v) for v in np.median(lonlat[ok], axis=0))
+    found = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    if not found:  # pragma: no cover - every point on Earth has a UTM zone
+        msg = f"no UTM zone found at lon {lon:.3f}, lat {lat:.3f}; set `crs` in the scenario"
+        raise CRSError(msg)
+    crs = pyproj.CRS.from_authority(found[0].auth_name, found[0].code)
+    logger.info("working CRS estimated from the median parcel centre (%.4f, %.4f): %s", lon, lat, crs.name)
     return crs
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Features whose position cannot be trusted, by reason (boolean masks on the layer)."""
+
+    impossible: np.ndarray
+    null_island: np.ndarray
+    far: np.ndarray
+    outside_crs: np.ndarray
+    far_km: float
+
+    def messages(self, crs: pyproj.CRS) -> list[tuple[np.ndarray, str, str]]:
+        """``(mask, problem, fix)`` for each non-empty reason."""
+        aou = crs.area_of_use
+        extent = f"{aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N" if aou else "unknown"
+        out = [
+            (
+                self.impossible,
+                "have coordinates that are not finite or cannot be placed on Earth",
+                "fix their coordinates, or declare the layer's real CRS with `crs`",
+            ),
+            (
+                self.null_island,
+                "lie at (0, 0), a missing position written as zeros",
+                "give them real coordinates or remove them",
+            ),
+            (
+                self.far,
+                f"lie more than {self.far_km:.0f} km from the median centre of the layer",
+                "check their coordinates (a typo, swapped or missing digits?) or remove them",
+            ),
+            (
+                self.outside_crs,
+                f"lie outside the area of use of the working CRS {crs.to_string()} ({extent})",
+                "check their coordinates, or set the scenario's `crs` to a CRS covering the data",
+            ),
+        ]
+        return [m for m in out if m[0].any()]
+
+
+def placement_problems(gdf: gpd.GeoDataFrame, *, working_crs: pyproj.CRS | None = None) -> Placement:
+    """Find features that are impossible, at (0, 0), far from the rest, or outside ``working_crs``.
+
+    Parameters
+    ----------
+    gdf
+        A layer with a CRS (any).
+    working_crs
+        The run's working CRS; features outside its EPSG area of use (widened by
+        :data:`AREA_OF_USE_MARGIN_DEG`) are reported. None skips that test.
+
+    Returns
+    -------
+    Placement
+        One boolean mask per reason (a feature is reported under its first reason only).
+
+    Notes
+    -----
+    "Far" needs at least three placeable features: the median centre of one or two
+    features says nothing about where the layer belongs.
+    """
+    lonlat = lonlat_centres(gdf)
+    present = ~(shapely.is_missing(np.asarray(gdf.geometry.array)) | shapely.is_empty(np.asarray(gdf.geometry.array)))
+    ok = _on_earth(lonlat) & present
+    impossible = present & ~ok
+    null_island = ok & (np.abs(lonlat[:, 0]) < 1e-9) & (np.abs(lonlat[:, 1]) < 1e-9)
+    usable = ok & ~null_island
+    far = np.zeros(len(gdf), dtype=bool)
+    limit = OUTLIER_MIN_KM
+    if usable.sum() >= 3:
+        lon0, lat0 = (float(v) for v in np.median(lonlat[usable], axis=0))
+        d = _km(np.where(usable[:, None], lonlat, 0.0), lon0, lat0)
+        limit = max(OUTLIER_MIN_KM, OUTLIER_FACTOR * float(np.median(d[usable])))
+        far = usable & (d > limit)
+    outside = np.zeros(len(gdf), dtype=bool)
+    aou = working_crs.area_of_use if working_crs is not None else None
+    if aou is not None:
+        m = AREA_OF_USE_MARGIN_DEG
+        lon, lat = lonlat[:, 0], lonlat[:, 1]
+        if aou.west <= aou.east:
+            in_lon = (lon >= aou.west - m) & (lon <= aou.east + m)
+        else:  # crosses the antimeridian
+            in_lon = (lon >= aou.west - m) | (lon <= aou.east + m)
+        inside = in_lon & (lat >= aou.south - m) & (lat <= aou.north + m)
+        outside = usable & ~far & ~inside
+    return Placement(impossible, null_island, far, outside, limit)
 
 
 def to_working_crs(gdf: gpd.GeoDataFrame, crs: pyproj.CRS, *, name: str = "layer") -> gpd.GeoDataFrame:

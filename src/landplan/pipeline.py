@@ -38,6 +38,7 @@ from landplan.config import (
     CriterionSpec,
     ExclusionLayerConstraint,
     IsolationConstraint,
+    LayerSpec,
     MinAreaConstraint,
     RasterConstraint,
     RulePack,
@@ -47,20 +48,13 @@ from landplan.config import (
     load_scenario,
 )
 from landplan.criteria.raster import RasterData, read_raster
-from landplan.crs import check_metric, estimate_working_crs, to_working_crs
+from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
 from landplan.io import atomic_path, check_output_path, crs_label, read_layer, write_table
-from landplan.scoring.aggregate import (
-    explain_drivers,
-    normalise_weights,
-    rank_eligible,
-    topsis,
-    weighted_product,
-    weighted_sum,
-)
+from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_weights, rank_eligible
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
-from landplan.validation import Finding, ValidationReport, check_layer
+from landplan.validation import Finding, Level, ValidationReport, check_layer, label_rows
 
 __all__ = ["Layers", "Result", "load_layers", "run", "score", "validate"]
 
@@ -219,6 +213,7 @@ def _validate_and_load(
             drop_null_geometries=not is_core,
         )
         report.extend(found)
+        report.extend(_placement_findings(checked, name, spec, crs, level=s.scenario.misplaced_features))
         if n_repaired:
             report.repaired[name] = n_repaired
         try:
@@ -234,6 +229,29 @@ def _validate_and_load(
     progress(1.0, "layers ready")
     logger.info("working CRS: %s", crs_label(crs))
     return Layers(scenario=s, frames=frames, crs=crs, rules=rules, report=report, rasters=rasters), report
+
+
+def _placement_findings(
+    gdf: gpd.GeoDataFrame, name: str, spec: LayerSpec, crs: pyproj.CRS, *, level: Level
+) -> list[Finding]:
+    """Features that are impossible, at (0, 0), far from their layer or outside the working CRS."""
+    if gdf.crs is None or gdf.empty:
+        return []
+    placement = placement_problems(gdf, working_crs=crs)
+    out = []
+    hint = '; or set `misplaced_features = "warning"` under [scenario]' if level == "error" else ""
+    for mask, problem, fix in placement.messages(crs):
+        always = mask is placement.impossible  # coordinates nothing can measure: always an error
+        out.append(
+            Finding(
+                "error" if always else level,
+                name,
+                f"{int(mask.sum())} features {problem} ({label_rows(gdf, mask, spec.id_field)})",
+                source=str(gdf.attrs.get("source", "")),
+                fix=fix + ("" if always else hint),
+            )
+        )
+    return out
 
 
 def _needs_hazard(s: Scenario) -> bool:
@@ -279,11 +297,16 @@ def _prepare_zones(
             )
             return out
         area_ha = pd.to_numeric(out[spec.area_ha_field], errors="coerce").to_numpy()
-        bad = is_point & ~(area_ha > 0)
+        bad = is_point & ~(np.isfinite(area_ha) & (area_ha > 0))
         if bad.any():
+            ids = ", ".join(repr(str(i)) for i in out.index[bad][:5])
             report.findings.append(
                 Finding(
-                    "error", "zones", f"{int(bad.sum())} point zones have no positive area", field=spec.area_ha_field
+                    "error",
+                    "zones",
+                    f"{int(bad.sum())} point zones have no finite, positive area ({spec.id_field} {ids})",
+                    field=spec.area_ha_field,
+                    fix="give every point zone its area in hectares, or draw it as a polygon",
                 )
             )
             return out
@@ -294,6 +317,20 @@ def _prepare_zones(
         geom[is_point] = shapely.buffer(geom[is_point], radius[is_point], quad_segs=n // 4)
         out = out.set_geometry(gpd.GeoSeries(geom, index=out.index, crs=out.crs))
     out["footprint"] = footprint
+    if spec.workers_field is not None and spec.workers_field in out.columns:
+        workers = pd.to_numeric(out[spec.workers_field], errors="coerce").to_numpy(dtype="float64")
+        bad = ~(np.isfinite(workers) & (workers >= 0))
+        if bad.any():
+            ids = ", ".join(repr(str(i)) for i in out.index[bad][:5])
+            report.findings.append(
+                Finding(
+                    "error",
+                    "zones",
+                    f"{int(bad.sum())} zones have no finite, non-negative worker count ({spec.id_field} {ids})",
+                    field=spec.workers_field,
+                    fix="fill the worker counts (0 if none)",
+                )
+            )
     if spec.hazard_field is not None and spec.hazard_field in out.columns:
         hazard = out[spec.hazard_field].astype("string").str.strip()
         if spec.default_hazard_class is not None:
@@ -362,6 +399,9 @@ def load_layers(scenario: Scenario | str | os.PathLike[str], *, progress: Progre
         If the scenario or its rule pack is wrong.
     """
     layers, report = _validate_and_load(scenario, progress=progress)
+    for finding in report.findings:
+        if finding.level == "warning":  # dropped features, repairs, misplaced features: never silent
+            logger.warning("%s", finding)
     report.raise_for_errors()
     if layers is None:  # pragma: no cover - errors were raised above
         msg = "layers could not be loaded"
@@ -500,7 +540,9 @@ def score(
         by id), with ``rank`` (nullable int), ``score``, ``eligible``, ``excluded_by``,
         ``top_drivers``, ``area_m2``, then per criterion ``<name>_raw``, ``<name>_value``
         and ``<name>_contrib``, then the parcel's own columns and geometry, in the
-        working CRS.
+        working CRS. Contributions follow the aggregation method (see
+        :func:`landplan.scoring.aggregate.aggregate`): they sum to the score (weighted sum,
+        TOPSIS) or to ln(score) (weighted product, log-contributions).
 
     Raises
     ------
@@ -532,7 +574,6 @@ def score(
     progress(len(specs) / (len(specs) + 1), "constraints")
     value_frame = pd.DataFrame(values, index=parcels.index)
     weight_map = {str(k): float(v) for k, v in w.items()}
-    total, contrib = weighted_sum(value_frame, weight_map)
 
     reasons = constraint_reasons(layers)
     missing_value = value_frame.isna()
@@ -543,10 +584,8 @@ def score(
         )
         reasons = pd.concat([reasons, miss], axis=1)
     status = cons.combine(reasons, parcels.index)
-    if s.aggregation.method == "weighted_product":
-        total = weighted_product(value_frame, weight_map)
-    elif s.aggregation.method == "topsis":
-        total = topsis(value_frame, weight_map, reference=status["eligible"])
+    method = s.aggregation.method
+    total, contrib = aggregate(value_frame, weight_map, method=method, reference=status["eligible"])
     rank = rank_eligible(total, status["eligible"])
     labels = {c.name: c.title for c in specs}
 
@@ -555,7 +594,7 @@ def score(
     out["score"] = total
     out["eligible"] = status["eligible"]
     out["excluded_by"] = status["excluded_by"]
-    out["top_drivers"] = explain_drivers(contrib, labels, top=s.scenario.top_drivers)
+    out["top_drivers"] = explain_drivers(contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product")
     out["area_m2"] = parcels.geometry.area
     for c in specs:
         out[f"{c.name}_raw"] = raw[c.name]

@@ -10,7 +10,7 @@ raises one :class:`~landplan.errors.ValidationError` listing them all.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,16 +21,33 @@ import shapely
 
 from landplan.errors import GeometryRepairedWarning, ValidationError
 
-__all__ = ["Finding", "ValidationReport", "check_layer", "repair_geometries"]
+__all__ = ["Finding", "ValidationReport", "check_layer", "label_rows", "repair_geometries"]
 
 Level = Literal["error", "warning", "info"]
-GeometryKind = Literal["point", "line", "polygon", "any"]
+GeometryKind = Literal["point", "line", "polygon", "polygon_or_point", "any"]
 
 _TYPES: dict[str, set[str]] = {
     "point": {"Point", "MultiPoint"},
     "line": {"LineString", "MultiLineString", "LinearRing"},
     "polygon": {"Polygon", "MultiPolygon"},
+    "polygon_or_point": {"Polygon", "MultiPolygon", "Point", "MultiPoint"},
 }
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ],
+    dtype=object,
+)
+_POLYGONIZE = (
+    "polygonize the outlines (e.g. shapely.polygonize, or QGIS 'Lines to Polygons') so that 'inside' can be detected"
+)
 
 
 @dataclass(frozen=True)
@@ -84,14 +101,22 @@ class ValidationReport:
     def raise_for_errors(self) -> None:
         """Raise one :class:`ValidationError` listing every error.
 
+        The message's first line is the first error on its own (layer, file, field and
+        fix); further errors follow on indented lines.
+
         Raises
         ------
         ValidationError
             If there is at least one error.
         """
-        if self.errors:
-            body = "\n  ".join(str(f) for f in self.errors)
-            msg = f"{len(self.errors)} problem(s) in the input layers:\n  {body}"
+        errors = self.errors
+        if errors:
+            # the first line stands alone (layer, file, field, fix); the others follow indented
+            first = str(errors[0]).removeprefix("error: ")
+            if len(errors) == 1:
+                raise ValidationError(first)
+            body = "\n  ".join(str(f) for f in errors[1:])
+            msg = f"{first} [1 of {len(errors)} problems in the input layers; the others follow]\n  {body}"
             raise ValidationError(msg)
 
 
@@ -176,6 +201,17 @@ def check_layer(
         ids = gdf[id_field]
         if ids.isna().any():
             add("error", f"{int(ids.isna().sum())} features have no id", fld=id_field, fix="give every feature an id")
+        text = ids.astype("string")
+        blank = ids.notna() & text.str.strip().eq("").fillna(False)
+        if blank.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:5])
+            add(
+                "error",
+                f"{int(blank.sum())} features have a blank id ({', '.join(map(repr, ids[blank].unique()[:3]))}; "
+                f"feature rows {rows}, counting from 0)",
+                fld=id_field,
+                fix="give every feature a non-blank id",
+            )
         dupes = ids[ids.duplicated(keep=False) & ids.notna()]
         if len(dupes):
             values = sorted(dupes.astype(str).unique())
@@ -185,7 +221,7 @@ def check_layer(
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     out = gdf
     if missing.any():
-        label = _label_rows(gdf, missing, id_field)
+        label = label_rows(gdf, missing, id_field)
         if drop_null_geometries:
             add("warning", f"{int(missing.sum())} features with null/empty geometry dropped ({label})")
             out = gdf.loc[~missing]
@@ -199,36 +235,29 @@ def check_layer(
     n_repaired = 0
     present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
     if geometry != "any" and present.any():
-        types = shapely.get_type_id(geom[present])
-        type_names = np.array(
-            [
-                "Point",
-                "LineString",
-                "LinearRing",
-                "Polygon",
-                "MultiPoint",
-                "MultiLineString",
-                "MultiPolygon",
-                "GeometryCollection",
-            ],
-            dtype=object,
-        )[types]
-        wrong = sorted(set(type_names) - _TYPES[geometry])
-        if wrong:
+        add_type_findings(geom, present, out, geometry=geometry, id_field=id_field, add=add)
+    nonfinite = np.zeros(len(geom), dtype=bool)
+    if present.any():
+        coords, which = shapely.get_coordinates(geom[present], return_index=True)
+        nonfinite[np.flatnonzero(present)[np.unique(which[~np.isfinite(coords).all(axis=1)])]] = True
+        if nonfinite.any():
             add(
                 "error",
-                f"expected {geometry} geometries for this role but found {', '.join(wrong)}",
-                fix=f"use a {geometry} layer here (or change the layer's role)",
+                f"{int(nonfinite.sum())} features have NaN or infinite coordinates "
+                f"({label_rows(out, nonfinite, id_field)})",
+                fix="fix or remove their coordinates",
             )
-    if geometry in {"polygon", "any"}:
-        repaired_geom, repaired = repair_geometries(geom)
+    if geometry in {"polygon", "polygon_or_point", "any"}:
+        # features with NaN/inf coordinates are errors already: not "repaired"
+        repaired_geom, repaired = repair_geometries(np.where(nonfinite, np.array(None, dtype=object), geom))
+        repaired_geom[nonfinite] = geom[nonfinite]
         if repaired.any():
             n = n_repaired = int(repaired.sum())
             still_bad = shapely.is_empty(repaired_geom[repaired]).sum()
             add(
                 "warning",
                 f"{n} invalid polygons repaired with shapely.make_valid(method='structure') "
-                f"({_label_rows(out, repaired, id_field)})",
+                f"({label_rows(out, repaired, id_field)})",
                 fix="fix them at the source to silence this",
             )
             warnings.warn(
@@ -240,7 +269,35 @@ def check_layer(
     return out, found, n_repaired
 
 
-def _label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
+def add_type_findings(
+    geom: np.ndarray,
+    present: np.ndarray,
+    gdf: gpd.GeoDataFrame,
+    *,
+    geometry: GeometryKind,
+    id_field: str | None,
+    add: Callable[..., None],
+) -> None:
+    """Report geometries whose type the layer's role does not allow, naming them."""
+    names = np.full(len(geom), "", dtype=object)
+    names[present] = _TYPE_NAMES[shapely.get_type_id(geom[present])]
+    wrong_mask = present & ~np.isin(names, sorted(_TYPES[geometry]))
+    if not wrong_mask.any():
+        return
+    wrong = sorted(set(names[wrong_mask]))
+    expected = geometry.replace("_or_", " or ")
+    lines = bool(set(wrong) & _TYPES["line"]) and "polygon" in geometry
+    fix = _POLYGONIZE if lines else f"use {expected} geometries for this layer (or give the layer another role)"
+    add(
+        "error",
+        f"this layer must hold {expected} geometries but {int(wrong_mask.sum())} features are "
+        f"{', '.join(wrong)} ({label_rows(gdf, wrong_mask, id_field)})",
+        fix=fix,
+    )
+
+
+def label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
+    """Name the features of ``mask``: by ``id_field`` values when present, else by row number."""
     if id_field is not None and id_field in gdf.columns:
         values = gdf.loc[mask, id_field].astype(str).tolist()
         return f"{id_field} {_examples(values)}"

@@ -15,6 +15,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 from landplan.errors import InputError
 
@@ -35,9 +36,7 @@ def decay_function(kind: str, scale_m: float) -> Callable[[np.ndarray], np.ndarr
     >>> float(decay_function("exponential", 1000)(np.array([1000.0]))[0])
     0.36787944117144233
     """
-    if not scale_m > 0:
-        msg = f"decay scale_m must be > 0, got {scale_m}"
-        raise InputError(msg)
+    scale_m = check_number(scale_m, "decay scale_m", gt=0)
     if kind == "exponential":
         return lambda d: np.exp(-d / scale_m)
     if kind == "gaussian":
@@ -73,19 +72,23 @@ def gravity_access(
     Returns
     -------
     pandas.Series
-        Weighted workers reachable, float64 on ``parcels.index``.
+        Weighted workers reachable, float64 on ``parcels.index``; each parcel's terms are
+        summed in ascending order, so the result does not depend on the input order.
     """
     check_inputs(parcels, zones, what="gravity_access")
     w = pd.to_numeric(workers.reindex(zones.index), errors="coerce").to_numpy(dtype="float64")
-    if np.isnan(w).any() or (w < 0).any():
-        msg = "gravity_access: every zone needs a non-negative worker count"
+    if not (np.isfinite(w) & (w >= 0)).all():
+        bad = ", ".join(map(str, zones.index[~(np.isfinite(w) & (w >= 0))][:5]))
+        msg = f"gravity_access: every zone needs a finite, non-negative worker count (zones {bad})"
         raise InputError(msg)
     f = decay_function(decay, scale_m)
     pg, zg = geoms(parcels), geoms(zones)
     out = np.empty(len(pg))
     for start in range(0, len(pg), _BLOCK):  # blocks of parcels, vectorised inside
         d = shapely.distance(pg[start : start + _BLOCK, None], zg[None, :])
-        out[start : start + _BLOCK] = f(d) @ w
+        # sum each parcel's terms in ascending order: the same bits whatever the order of
+        # the zones or the parcels in the input (a matrix product would not promise that)
+        out[start : start + _BLOCK] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
     return pd.Series(out, index=parcels.index, name=name)
 
 
@@ -106,6 +109,7 @@ def zone_land_access(
         ``eligible_ha_within``, and when ``workers`` is given ``workers`` and
         ``workers_within`` (the zone's workers if eligible land lies within reach, else 0).
     """
+    within_m = check_number(within_m, "zone_land_access: within_m", ge=0)
     check_inputs(zones, parcels, what="zone_land_access")
     ok = parcels.loc[eligible.reindex(parcels.index).fillna(False).to_numpy(dtype=bool)]
     out = pd.DataFrame(index=zones.index)
@@ -121,6 +125,8 @@ def zone_land_access(
         nearest[zi] = dist
         left, right = tree.query(zg, predicate="dwithin", distance=within_m)
         area = shapely.area(geoms(ok))[right]
+        order = np.lexsort((area, left))  # canonical summation order (input order must not matter)
+        left, area = left[order], area[order]
         out["nearest_eligible_m"] = nearest
         out["eligible_parcels_within"] = np.bincount(left, minlength=len(zg))
         out["eligible_ha_within"] = np.bincount(left, weights=area, minlength=len(zg)) / 10_000

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 import geopandas as gpd
 import shapely
 
+from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 
-__all__ = ["coverage_share", "covered_share"]
+__all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
 
-#: segments per quarter circle when buffering facilities (area error < 0.1 %)
-QUAD_SEGS = 32
+#: largest gap in metres between a buffered circle (a polygon inscribed in the true
+#: circle) and the circle itself: 2 mm, whatever the radius
+SAGITTA_TOL_M = 0.002
+
+
+def quad_segs_for(radius_m: float, *, tol_m: float = SAGITTA_TOL_M) -> int:
+    """Segments per quarter circle so that a buffer departs from the true circle by <= ``tol_m``.
+
+    A regular polygon inscribed in a circle of radius ``r`` with ``4 q`` sides lies
+    inside the circle, at most ``r (1 - cos(pi / (4 q)))`` (the sagitta) from it; the
+    smallest ``q`` (at least 8) meeting ``tol_m`` is returned.
+
+    Examples
+    --------
+    >>> quad_segs_for(500.0)
+    277
+    """
+    r = check_number(radius_m, "radius_m", ge=0)
+    tol = check_number(tol_m, "tol_m", gt=0)
+    if r <= tol:
+        return 8
+    return max(8, math.ceil(math.pi / (4 * math.acos(1 - tol / r))))
 
 
 def coverage_share(
@@ -25,9 +48,14 @@ def coverage_share(
 ) -> pd.Series:
     """Share (0..1) of each parcel's area lying within ``radius_m`` of at least one feature.
 
-    The service areas are buffers of the features (circles approximated with
-    ``4 * QUAD_SEGS`` segments). Parcels fully inside one service area get 1 without
-    any overlay; parcels touched by exactly one get a single intersection; the rest
+    The service areas are buffers of the features, with the number of segments chosen
+    from the radius (:func:`quad_segs_for`) so that the polygonal circle lies inside the
+    true one and at most ``SAGITTA_TOL_M`` = 2 mm from it. The share is therefore low by
+    at most ``0.002 m x (length of service-area edge crossing the parcel) / parcel area``:
+    under 0.001 for a 5 m x 5 m parcel, and under 0.005 for every parcel of at least
+    25 m2 crossed by less than 62 m of edge (all but sliver-like parcels). Parcels fully
+    inside one service area get 1 without any overlay; parcels touched by exactly one get
+    a single intersection; the rest
     get the area of their intersection with the union of the service areas that reach
     them, all in vectorised shapely calls.
 
@@ -38,7 +66,7 @@ def coverage_share(
     features
         Facilities (any geometry) in the same CRS.
     radius_m
-        Service radius in metres (> 0).
+        Service radius in metres (finite, > 0).
     name
         Name of the returned Series.
 
@@ -46,12 +74,15 @@ def coverage_share(
     -------
     pandas.Series
         float64 in [0, 1], aligned on ``parcels.index``; 0 for parcels with no area.
+
+    Raises
+    ------
+    InputError
+        If ``radius_m`` is not a finite number > 0, or the layers are unusable.
     """
-    if radius_m <= 0:
-        msg = f"radius_m must be > 0, got {radius_m}"
-        raise ValueError(msg)
+    radius = check_number(radius_m, "coverage_share: radius_m", gt=0)
     check_inputs(parcels, features, what="coverage_share")
-    service = shapely.buffer(geoms(features), radius_m, quad_segs=QUAD_SEGS)
+    service = shapely.buffer(geoms(features), radius, quad_segs=quad_segs_for(radius))
     share = covered_share(geoms(parcels), service)
     return pd.Series(np.clip(share, 0.0, 1.0), index=parcels.index, name=name)
 
@@ -78,9 +109,12 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     left, right = left[keep], right[keep]
     if len(left) == 0:
         return share
-    order = np.argsort(left, kind="stable")
-    left, right = left[order], right[order]
     pieces = shapely.intersection(parcel_geoms[left], cover_geoms[right])
+    # group by parcel, pieces in a canonical order (by their bounds) so that the union, and
+    # its last bits, do not depend on the order of the input features
+    b = shapely.bounds(pieces)
+    order = np.lexsort((b[:, 3], b[:, 2], b[:, 1], b[:, 0], left))
+    left, pieces = left[order], pieces[order]
     ids, starts, counts = np.unique(left, return_index=True, return_counts=True)
     covered = np.empty(len(ids))
     row_of_piece = np.repeat(np.arange(len(ids)), counts)

@@ -8,6 +8,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 
 __all__ = ["count_within", "nearest_distance"]
@@ -73,10 +74,13 @@ def count_within(
     -------
     pandas.Series
         int64 counts aligned on ``parcels.index``.
+
+    Raises
+    ------
+    InputError
+        If ``radius_m`` is not a finite number >= 0.
     """
-    if radius_m < 0:
-        msg = f"radius_m must be >= 0, got {radius_m}"
-        raise ValueError(msg)
+    radius_m = check_number(radius_m, "count_within: radius_m", ge=0)
     check_inputs(parcels, features, what="count_within")
     tree = shapely.STRtree(geoms(features))
     left, _right = tree.query(geoms(parcels), predicate="dwithin", distance=radius_m)

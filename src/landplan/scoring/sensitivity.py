@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landplan._numbers import check_number
 from landplan.errors import InputError
 from landplan.scoring.aggregate import normalise_weights
 
@@ -40,6 +41,12 @@ def _prepare(
     sub = values.loc[ok.to_numpy(dtype=bool), w.index]
     # sort by parcel id so that a stable sort breaks score ties by id
     sub = sub.sort_index(kind="stable")
+    if sub.empty:
+        msg = (
+            "sensitivity: no eligible parcel with a value for every criterion, so there is no ranking "
+            "to test; relax the constraints or check the criteria (see `landplan validate`)"
+        )
+        raise InputError(msg)
     return sub.to_numpy(dtype="float64"), sub.index, w
 
 
@@ -106,14 +113,15 @@ def monte_carlo(
         ``summary``: mean/min overlap of each run's top K with the base top K, share of
         the base top K that stays in the top K in at least 90 % of runs; ``runs``: weights drawn.
     """
-    if runs < 1 or concentration <= 0 or top_k < 1:
-        msg = "runs and top_k must be >= 1 and concentration > 0"
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        msg = f"sensitivity: runs must be an integer >= 1, got {runs!r}"
         raise InputError(msg)
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        msg = f"sensitivity: top_k must be an integer >= 1, got {top_k!r}"
+        raise InputError(msg)
+    concentration = check_number(concentration, "sensitivity: concentration", gt=0)
     x, ids, w = _prepare(values, weights, eligible)
     n = len(ids)
-    if n == 0:
-        msg = "sensitivity: no eligible parcel to rank"
-        raise InputError(msg)
     k = min(top_k, n)
     rng = np.random.default_rng(seed)
     draws = rng.dirichlet(concentration * w.to_numpy(), size=runs)  # runs x criteria
@@ -171,8 +179,9 @@ def one_at_a_time(
         top K with the base top K, Spearman correlation of all ranks with the base ranks,
         and the largest rank change among the base top K.
     """
-    if not 0 < delta < 1:
-        msg = f"delta must be in (0, 1), got {delta}"
+    delta = check_number(delta, "sensitivity: delta", gt=0, lt=1)
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        msg = f"sensitivity: top_k must be an integer >= 1, got {top_k!r}"
         raise InputError(msg)
     x, ids, w = _prepare(values, weights, eligible)
     k = min(top_k, len(ids))

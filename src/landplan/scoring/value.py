@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landplan._numbers import check_number
 from landplan.config import (
     AnyValueSpec,
     BandValue,
@@ -23,6 +24,7 @@ from landplan.config import (
     PowerValue,
     StepValue,
 )
+from landplan.errors import InputError
 
 __all__ = [
     "ValueFunction",
@@ -57,9 +59,10 @@ def linear(lower: float, upper: float, *, increasing: bool = True) -> ValueFunct
     >>> f(pd.Series([0.0, 1000, 3000, 5000, 9000])).tolist()
     [1.0, 1.0, 0.5, 0.0, 0.0]
     """
+    lower, upper = check_number(lower, "linear: lower"), check_number(upper, "linear: upper")
     if not lower < upper:
         msg = f"linear: lower ({lower}) must be smaller than upper ({upper})"
-        raise ValueError(msg)
+        raise InputError(msg)
 
     def f(x: pd.Series) -> pd.Series:
         v = np.clip((x.to_numpy(dtype="float64") - lower) / (upper - lower), 0.0, 1.0)
@@ -76,9 +79,13 @@ def band(lower: float, ideal_low: float, ideal_high: float, upper: float) -> Val
     >>> band(0, 10, 20, 40)(pd.Series([-5.0, 5, 15, 30, 50])).tolist()
     [0.0, 0.5, 1.0, 0.5, 0.0]
     """
+    lower, ideal_low, ideal_high, upper = (
+        check_number(v, f"band: {n}")
+        for v, n in ((lower, "lower"), (ideal_low, "ideal_low"), (ideal_high, "ideal_high"), (upper, "upper"))
+    )
     if not (lower <= ideal_low <= ideal_high <= upper and lower < upper):
         msg = f"band: need lower <= ideal_low <= ideal_high <= upper, got {lower}, {ideal_low}, {ideal_high}, {upper}"
-        raise ValueError(msg)
+        raise InputError(msg)
 
     def f(x: pd.Series) -> pd.Series:
         a = x.to_numpy(dtype="float64")
@@ -110,18 +117,19 @@ def step(
     >>> f(pd.Series([200.0, 500, 800, 1500])).tolist()
     [1.0, 1.0, 0.6, 0.0]
     """
-    t = np.asarray(thresholds, dtype="float64")
-    vals = np.asarray(values, dtype="float64")
+    t = np.asarray([check_number(v, "step: thresholds") for v in thresholds], dtype="float64")
+    vals = np.asarray([check_number(v, "step: values", ge=0, le=1) for v in values], dtype="float64")
+    otherwise = check_number(otherwise, "step: otherwise", ge=0, le=1)
     if t.shape != vals.shape or t.size == 0:
         msg = f"step: thresholds ({t.size}) and values ({vals.size}) must be non-empty and the same length"
-        raise ValueError(msg)
+        raise InputError(msg)
     if mode not in {"at_most", "at_least"}:
         msg = f"step: mode must be 'at_most' or 'at_least', got {mode!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     ascending = mode == "at_most"
     if not (np.all(np.diff(t) > 0) if ascending else np.all(np.diff(t) < 0)):
         msg = f"step: thresholds must be strictly {'ascending' if ascending else 'descending'} for {mode!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     table = np.append(vals, otherwise)
 
     def f(x: pd.Series) -> pd.Series:
@@ -152,9 +160,11 @@ def power(lower: float, upper: float, exponent: float, *, increasing: bool = Tru
     >>> power(0, 10, 2)(pd.Series([5.0, 10, 20])).tolist()
     [0.25, 1.0, 1.0]
     """
-    if not lower < upper or not exponent > 0:
+    lower, upper = check_number(lower, "power: lower"), check_number(upper, "power: upper")
+    exponent = check_number(exponent, "power: exponent", gt=0)
+    if not lower < upper:
         msg = f"power: need lower < upper and exponent > 0, got {lower}, {upper}, {exponent}"
-        raise ValueError(msg)
+        raise InputError(msg)
 
     def f(x: pd.Series) -> pd.Series:
         t = np.clip((x.to_numpy(dtype="float64") - lower) / (upper - lower), 0.0, 1.0)
@@ -166,9 +176,8 @@ def power(lower: float, upper: float, exponent: float, *, increasing: bool = Tru
 
 
 def _fuzzy(midpoint: float, spread: float, *, large: bool) -> ValueFunction:
-    if not (midpoint > 0 and spread > 0):
-        msg = f"fuzzy: midpoint and spread must be > 0, got {midpoint}, {spread}"
-        raise ValueError(msg)
+    midpoint = check_number(midpoint, "fuzzy: midpoint", gt=0)
+    spread = check_number(spread, "fuzzy: spread", gt=0)
 
     def f(x: pd.Series) -> pd.Series:
         a = x.to_numpy(dtype="float64")
@@ -212,9 +221,8 @@ def gaussian(ideal: float, spread: float) -> ValueFunction:
     >>> gaussian(10, 2)(pd.Series([10.0, 12])).round(4).tolist()
     [1.0, 0.6065]
     """
-    if not spread > 0:
-        msg = f"gaussian: spread must be > 0, got {spread}"
-        raise ValueError(msg)
+    ideal = check_number(ideal, "gaussian: ideal")
+    spread = check_number(spread, "gaussian: spread", gt=0)
 
     def f(x: pd.Series) -> pd.Series:
         a = x.to_numpy(dtype="float64")
@@ -231,9 +239,8 @@ def logistic(midpoint: float, steepness: float, *, increasing: bool = True) -> V
     >>> logistic(1000, 0.01, increasing=False)(pd.Series([1000.0])).tolist()
     [0.5]
     """
-    if not steepness > 0:
-        msg = f"logistic: steepness must be > 0, got {steepness}"
-        raise ValueError(msg)
+    midpoint = check_number(midpoint, "logistic: midpoint")
+    steepness = check_number(steepness, "logistic: steepness", gt=0)
     sign = 1.0 if increasing else -1.0
 
     def f(x: pd.Series) -> pd.Series:
@@ -252,9 +259,9 @@ def categorical(values: dict[str, float], *, default: float | None = None) -> Va
     >>> categorical({"vacant": 1.0, "agricultural": 0.6})(pd.Series(["vacant", "x"])).tolist()
     [1.0, nan]
     """
-    if any(not 0 <= v <= 1 for v in values.values()):
-        msg = "categorical: values must lie in 0..1"
-        raise ValueError(msg)
+    values = {k: check_number(v, f"categorical: values[{k!r}]", ge=0, le=1) for k, v in values.items()}
+    if default is not None:
+        default = check_number(default, "categorical: default", ge=0, le=1)
 
     def f(x: pd.Series) -> pd.Series:
         mapped = x.astype("string").map(values).astype("float64")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from landplan._numbers import check_number
 from landplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def ahp(
     >>> r.weights.round(2).tolist(), r.cr
     ([0.75, 0.25], 0.0)
     """
+    if max_cr is not None:
+        max_cr = check_number(max_cr, "AHP max_cr", gt=0)
     n = len(names)
     try:
         a = np.asarray(matrix, dtype="float64")
@@ -237,6 +240,8 @@ def scenario_weights(scenario: Scenario) -> WeightsResult:
     names = [c.name for c in scenario.criteria]
     if spec.method == "direct":
         raw = {c.name: float(c.weight or 0.0) for c in scenario.criteria}
+        top = max(raw.values())  # scale first: weights of 1e308 would overflow their sum to inf
+        raw = {k: v / top for k, v in raw.items()}
         total = sum(raw.values())
         return WeightsResult("direct", {k: v / total for k, v in raw.items()})
     if spec.method == "ahp":
