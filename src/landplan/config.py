@@ -759,13 +759,34 @@ class Scenario(_Frozen):
         path = Path(self.rasters[name].path)
         return path if path.is_absolute() else (self.base_dir / path).resolve()
 
+    def rule_pack_path(self) -> Path | None:
+        """The rule pack's file, or ``None`` for a built-in pack (same rule as :func:`load_rule_pack`)."""
+        text = self.scenario.rule_pack
+        if "/" not in text and "\\" not in text and not text.endswith(".toml"):
+            return None
+        path = Path(text)
+        return (path if path.is_absolute() else self.base_dir / path).resolve()
+
     def input_paths(self) -> list[Path]:
-        """Every input file of the scenario (for output-path safety checks)."""
+        """Every file the run reads (for output-path safety checks).
+
+        The scenario, the rule pack file, every layer and raster file, and every file
+        beside them with the same stem (shapefile ``.shx``/``.dbf``/``.prj``/``.cpg``,
+        raster ``.aux.xml``/world files, GeoPackage ``-wal``/``-shm``).
+        """
         paths = [p for name in self.layers.names() if isinstance(p := self.layer_path(name), Path)]
         paths += [self.raster_path(name) for name in self.rasters]
+        siblings: list[Path] = []
+        for p in paths:
+            stem = p.name.split(".")[0].lower()
+            if p.parent.is_dir():
+                siblings += [q.resolve() for q in p.parent.iterdir() if q.name.split(".")[0].lower() == stem]
+        paths += siblings
+        if (pack := self.rule_pack_path()) is not None:
+            paths.append(pack)
         if self.source != "<memory>":
             paths.append(Path(self.source).resolve())
-        return paths
+        return list(dict.fromkeys(paths))
 
     @property
     def weights(self) -> dict[str, float]:

@@ -9,8 +9,10 @@ Writers never leave a half-written file: they write next to the target and renam
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -34,7 +36,10 @@ __all__ = [
     "FORMATS",
     "atomic_path",
     "check_output_path",
+    "clean_stale_temp_files",
+    "output_folder",
     "read_layer",
+    "spreadsheet_safe",
     "write_table",
 ]
 
@@ -305,17 +310,39 @@ def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str) -> None:
 # --------------------------------------------------------------------------- writing
 
 
+def _check_parent_is_folder(out: Path) -> None:
+    for parent in out.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                msg = f"output {out}: {parent} is a file, not a folder; choose an output path in a folder"
+                raise OutputExistsError(msg)
+            return
+
+
 def check_output_path(
     path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (), overwrite: bool = False
 ) -> Path:
     """Check that ``path`` may be written: not an input, and not existing unless ``overwrite``.
 
+    Outputs are only ever written as regular files: a symbolic link, a named pipe (FIFO),
+    a device or a folder at ``path`` is refused even with ``overwrite`` (landplan never
+    replaces a link with a file nor writes through it), and so is a path under a file.
+
     Raises
     ------
     OutputExistsError
-        If ``path`` is one of ``inputs`` (always refused) or exists and ``overwrite`` is false.
+        If ``path`` is one of ``inputs`` (always refused), is not a regular file, lies
+        under a file, or exists and ``overwrite`` is false.
     """
     out = Path(path)
+    _check_parent_is_folder(out)
+    if out.is_symlink():
+        msg = f"output {out} is a symbolic link; landplan does not write through links: give the real path"
+        raise OutputExistsError(msg)
+    if out.exists() and not out.is_file():
+        kind = "a folder" if out.is_dir() else "not a regular file (a pipe or device)"
+        msg = f"output {out} is {kind}; choose a file path for this output"
+        raise OutputExistsError(msg)
     target = out.resolve()
     for src in inputs:
         src_path = Path(src).resolve()
@@ -329,11 +356,41 @@ def check_output_path(
     return out
 
 
+#: temporary files of :func:`atomic_path` (``.<stem>.<8 random>.part<suffix>`` and SQLite side files)
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.part(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
+
+
+def clean_stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files that interrupted landplan writers left in ``folder``.
+
+    Only files named like landplan's own temporary files (``.ranked.ab12cd34.part.gpkg``
+    and their ``-journal``/``-wal``/``-shm``) are removed; nothing else is touched.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    removed = []
+    base = Path(folder)
+    if not base.is_dir():
+        return removed
+    for p in sorted(base.iterdir()):
+        if _TEMP_FILE.match(p.name) and p.is_file() and not p.is_symlink():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    if removed:
+        logger.info("removed %d stale temporary files of an interrupted run in %s", len(removed), base)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
-    A failure inside the block removes the temporary file and leaves ``path`` untouched.
+    A failure or interruption inside the block removes the temporary file (and the
+    SQLite ``-journal``/``-wal``/``-shm`` files a GeoPackage writer may leave) and leaves
+    ``path`` untouched.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -345,8 +402,80 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+
+
+class OutputFolder:
+    """A locked output folder whose files are staged and moved in together (see :func:`output_folder`)."""
+
+    def __init__(self, target: Path, stage: Path) -> None:
+        self.target = target
+        self.stage = stage
+
+    def path(self, name: str) -> Path:
+        """Where to write the output ``name`` now (inside the staging folder)."""
+        return self.stage / name
+
+
+def _lock_folder(folder: Path) -> int:
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        msg = (
+            f"output folder {folder} is in use by another landplan run; wait for it to finish "
+            "or choose another folder"
+        )
+        raise OutputExistsError(msg) from None
+    return fd
+
+
+@contextlib.contextmanager
+def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
+    """Lock ``folder`` for one run and stage its outputs; move them in only on success.
+
+    The folder (created if needed) is locked exclusively (``flock``) for the whole block:
+    a second run into the same folder fails at once with :class:`OutputExistsError`.
+    Files are written into a hidden staging folder beside the target
+    (``.<name>.landplan-XXXX.tmp``); when the block ends without error they are moved
+    into ``folder`` with termination signals held back, so the folder holds either the
+    complete new set or the old files. On error or interruption the staging folder is
+    deleted. Stale staging folders and temporary files of earlier interrupted runs are
+    removed when the lock is taken.
+    """
+    import shutil
+    import signal
+
+    target = Path(folder)
+    _check_parent_is_folder(target / "x")
+    created = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    fd = _lock_folder(target)
+    stage: Path | None = None
+    try:
+        for old in target.parent.glob(f".{glob.escape(target.name)}.landplan-*.tmp"):
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+        clean_stale_temp_files(target)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.landplan-", suffix=".tmp", dir=target.parent))
+        yield OutputFolder(target, stage)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            for p in sorted(stage.iterdir()):
+                os.replace(p, target / p.name)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        os.close(fd)
+        if created:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only succeeds when nothing was written
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -363,6 +492,64 @@ def _format_of(path: Path, fmt: str | None) -> str:
         f"{sorted(FORMATS.values())} or pass a format"
     )
     raise InputError(msg)
+
+
+#: first characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(values: pd.Series) -> np.ndarray:
+    """True where a value is text starting with a formula trigger (never for numbers)."""
+    if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype)):
+        return np.zeros(len(values), dtype=bool)
+    text = values.astype(object)
+    if pd.api.types.infer_dtype(text, skipna=True) not in {"string", "mixed", "mixed-integer", "mixed-integer-float"}:
+        return np.zeros(len(values), dtype=bool)  # numbers, booleans, dates, bytes: never text
+    return text.str.startswith(FORMULA_TRIGGERS, na=False).to_numpy(dtype=bool)
+
+
+def _quote(values: pd.Series, hit: np.ndarray) -> pd.Series:
+    out = values.astype(object).copy()
+    out[hit] = "'" + out[hit].astype(str)
+    return out
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with formula-like text neutralised, for CSV and spreadsheet files.
+
+    Text cells, index labels and column names that start with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return are prefixed with a single quote ``'`` (OWASP's advice
+    against CSV/formula injection), so Excel and LibreOffice show them as text instead
+    of evaluating them. Numbers, including negative ones, are unchanged. Every tabular
+    writer of landplan (CSV, XLSX) goes through this function.
+
+    Parameters
+    ----------
+    frame
+        The table to write; it is not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with neutralised text (the same object when nothing needed changing).
+    """
+    out = frame
+    for pos in range(frame.shape[1]):
+        series = frame.iloc[:, pos]
+        hit = _formula_like(series)
+        if hit.any():
+            out = frame.copy() if out is frame else out
+            out.isetitem(pos, _quote(series, hit))
+    for axis in ("index", "columns"):
+        labels = getattr(frame, axis)
+        if isinstance(labels, pd.MultiIndex):
+            continue
+        as_series = pd.Series(labels, dtype=object)
+        hit = _formula_like(as_series)
+        if hit.any():
+            out = frame.copy() if out is frame else out
+            setattr(out, axis, pd.Index(_quote(as_series, hit).to_numpy(), name=labels.name))
+    return out
 
 
 def table_for_csv(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -409,7 +596,7 @@ def write_table(
     frame = gdf.reset_index()
     with atomic_path(out) as tmp:
         if fmt == "csv":
-            table_for_csv(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            spreadsheet_safe(table_for_csv(frame)).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
         elif fmt == "gpkg":
             frame.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
         elif fmt == "geojson":
