@@ -14,7 +14,7 @@ import shapely
 
 from conftest import CRS
 from landplan.errors import CRSError, LayerReadError, OutputExistsError
-from landplan.io import read_layer, write_table
+from landplan.io import FORMULA_TRIGGERS, read_layer, write_table
 
 NAMES = ["KCN Thăng Long", "Trạm Y tế xã Quang Minh", "Hòa Lạc"]
 
@@ -191,6 +191,9 @@ def test_any_unicode_name_round_trips(tmp_path_factory, names):
     write_table(gdf, d / "o.gpkg")
     assert gpd.read_file(d / "o.gpkg")["name"].tolist() == names
     write_table(gdf, d / "o.csv")
+    # CSV text that a spreadsheet would run as a formula gets a leading quote (and only that)
+    expected = [f"'{n}" if n.startswith(FORMULA_TRIGGERS) else n for n in names]
     assert (
-        pd.read_csv(d / "o.csv", encoding="utf-8", keep_default_na=False, dtype={"name": str})["name"].tolist() == names
+        pd.read_csv(d / "o.csv", encoding="utf-8", keep_default_na=False, dtype={"name": str})["name"].tolist()
+        == expected
     )

@@ -467,8 +467,27 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    SIGTERM is handled like Ctrl-C (SIGINT): the command stops, writers remove their
+    temporary files, ``error: interrupted`` is printed and the exit code is 143
+    (128 + SIGTERM; 130 for Ctrl-C).
+    """
+    import signal
+
+    received: list[int] = []
+
+    def _on_term(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        app()
+    except SystemExit as exc:
+        if received and exc.code == 130:
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

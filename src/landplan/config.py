@@ -232,6 +232,10 @@ class Layers(_Frozen):
     @classmethod
     def _extra_are_layers(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            for k, v in data.items():
+                if not isinstance(v, dict | LayerSpec):
+                    msg = f"layers.{k} must be a table: write [layers.{k}] with at least `path = ...` (got {v!r})"
+                    raise ValueError(msg)  # pydantic reports it as a ConfigError naming the scenario file
             return {
                 k: (LayerSpec.model_validate(v) if k not in {"parcels", "zones"} and isinstance(v, dict) else v)
                 for k, v in data.items()

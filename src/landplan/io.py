@@ -212,7 +212,14 @@ def _read_csv(
     lon: str | None,
     lat: str | None,
 ) -> gpd.GeoDataFrame:
-    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    except pd.errors.EmptyDataError:
+        msg = f"{label}: the file is empty (no header line); export the table again with a header row"
+        raise LayerReadError(msg) from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        msg = f"{label}: cannot read the CSV header ({exc}); save the file as UTF-8 CSV"
+        raise LayerReadError(msg) from None
     lower = {c.lower(): c for c in header}
     lon = lon or next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = lat or next((lower[n] for n in _LAT_NAMES if n in lower), None)
@@ -237,12 +244,32 @@ def _read_csv(
         raise LayerReadError(msg) from exc
     bad = gdf.geometry.isna() | gdf.geometry.is_empty
     if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy())[:5] + 2)
+        lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()  # 1-based, after the header line
         msg = (
-            f"{label}: {int(bad.sum())} rows have no usable {lon}/{lat} values (e.g. lines {rows}); fill or remove them"
+            f"{label}: {len(lines)} rows have no usable {lon}/{lat} values (lines {compact_ranges(lines)}); "
+            "fill or remove them"
         )
         raise LayerReadError(msg)
     return gdf
+
+
+def compact_ranges(numbers: Sequence[int], *, limit: int = 8) -> str:
+    """Plain, compact text for sorted integers: ``[3, 5, 6, 7, 9]`` -> ``"3, 5-7, 9"``.
+
+    At most ``limit`` ranges are shown, then ``"... (N in all)"``.
+    """
+    values = sorted({int(n) for n in numbers})
+    if not values:
+        return ""
+    runs: list[tuple[int, int]] = []
+    for n in values:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    more = f", ... ({len(values)} in all)" if len(runs) > limit else ""
+    return ", ".join(parts) + more
 
 
 def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFrame:
@@ -314,7 +341,7 @@ def _check_parent_is_folder(out: Path) -> None:
     for parent in out.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
-                msg = f"output {out}: {parent} is a file, not a folder; choose an output path in a folder"
+                msg = f"output {out}: {parent} is not a folder (it is a file); choose an output path in a folder"
                 raise OutputExistsError(msg)
             return
 

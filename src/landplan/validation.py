@@ -89,6 +89,8 @@ class ValidationReport:
         ValidationError
             If there is at least one error.
         """
+        if len(self.errors) == 1:  # one problem: one line
+            raise ValidationError(str(self.errors[0]).removeprefix("error: "))
         if self.errors:
             body = "\n  ".join(str(f) for f in self.errors)
             msg = f"{len(self.errors)} problem(s) in the input layers:\n  {body}"
