@@ -122,8 +122,13 @@ def read_layer(
         gdf = _read_csv(path, label, where=where, columns=columns, lon=lon_field, lat=lat_field)
         if gdf.crs is None and crs is None:
             crs = "EPSG:4326"
+    elif path is not None and path.suffix.lower() in {".shp", ".dbf"}:
+        gdf = _read_dbf_source(path, layer, label, where=where, columns=columns, encoding=encoding)
     else:
         gdf = _read_ogr(source, layer, label, where=where, columns=columns, encoding=encoding)
+    gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
+    for text in gdf.attrs["warnings"]:
+        logger.warning("%s", text)
 
     gdf = _declare_crs(gdf, crs, label)
     gdf = _drop_z(gdf, label)
@@ -187,6 +192,161 @@ def _read_ogr(
         msg = f"{label}: the layer has no geometry column; landplan needs spatial layers"
         raise LayerReadError(msg)
     return gdf
+
+
+# --------------------------------------------------------------------------- text encodings
+
+#: DBF header language driver ids (byte 29) GDAL also knows, as Python codecs
+_LDID = {1: "cp437", 2: "cp850", 3: "cp1252", 0x57: "latin-1", 0x64: "cp852", 0x65: "cp866",
+         0xC8: "cp1250", 0xC9: "cp1251", 0xCA: "cp1254", 0xCB: "cp1253", 0xCC: "cp1257"}  # fmt: skip
+#: mojibake: UTF-8 bytes shown as cp1252/latin-1 ("Ã©", "á»™", "Ä‘", "Æ°"), or U+FFFD
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c6\u00e1][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013-\u2122]|\ufffd"
+)
+
+
+def _codec(name: str, label: str, what: str) -> str:
+    """Python codec for an encoding name as GDAL/ArcGIS write it (``1258``, ``ANSI 1258``, ``UTF-8``...)."""
+    import codecs
+
+    text = name.strip().upper().replace("ANSI ", "").replace("ANSI", "")
+    candidates = [f"cp{text}" if text.isdigit() else text]
+    if text.startswith("8859"):
+        candidates.insert(0, f"iso-8859-{text[4:].lstrip('-_')}")
+    for cand in candidates:
+        with contextlib.suppress(LookupError):
+            return codecs.lookup(cand).name
+    msg = f'{label}: unknown text encoding {name.strip()!r} ({what}); use a code page such as "cp1258" or "utf-8"'
+    raise LayerReadError(msg)
+
+
+def _dbf_encoding(path: Path, label: str, encoding: str | None) -> tuple[str | None, str]:
+    """The codec of a shapefile's DBF: ``encoding`` > ``.cpg`` > DBF header LDID > ``None`` (undeclared)."""
+    if encoding:
+        return _codec(encoding, label, "the layer's `encoding`"), "the layer's `encoding`"
+    for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+        if cpg.is_file():
+            text = cpg.read_bytes().decode("ascii", errors="replace").strip()
+            if text:
+                return _codec(text, label, f"from {cpg.name}"), cpg.name
+    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.is_file()), None)
+    if dbf is not None:
+        with dbf.open("rb") as fh:
+            head = fh.read(32)
+        if len(head) == 32 and head[29] in _LDID:
+            return _LDID[head[29]], "the DBF header"
+    return None, ""
+
+
+def _read_dbf_source(
+    path: Path,
+    layer: str | int | None,
+    label: str,
+    *,
+    where: str | None,
+    columns: Sequence[str] | None,
+    encoding: str | None,
+) -> gpd.GeoDataFrame:
+    """Read a shapefile with its text decoded in Python (GDAL's iconv drops cp1258's last character).
+
+    GDAL is asked for ISO-8859-1, which maps every byte to one character unchanged; the
+    bytes are then decoded with the declared code page and normalised to NFC (cp1258
+    writes Vietnamese tones as combining marks).
+    """
+    codec, origin = _dbf_encoding(path, label, encoding)
+    gdf = _read_ogr(path, layer, label, where=where, columns=None, encoding="ISO-8859-1")
+    names = [str(c) for c in gdf.columns]
+    texts = [c for c in gdf.columns if c != gdf.geometry.name and _is_text_dtype(gdf[c].dtype)]
+    raw = pd.concat([pd.Series(names, dtype=object), *(_strings(gdf[c]) for c in texts)], ignore_index=True)
+    warnings: list[str] = []
+    if codec is None:
+        as_bytes = raw.str.encode("latin-1")
+        try:
+            as_bytes.str.decode("utf-8", errors="strict")
+            codec = "utf-8"
+        except UnicodeDecodeError:
+            codec = "latin-1"
+            warnings.append(
+                f"{label}: the text is not UTF-8 and the shapefile does not say its encoding (no .cpg); it was "
+                'read as ISO-8859-1 - if names look wrong, set `encoding = "cp1258"` (Vietnamese Windows) or '
+                "the right code page for this layer, or add a .cpg file"
+            )
+    if codec not in {"latin-1", "iso8859-1"}:
+        gdf = _decode_frame(gdf, texts, codec)
+        decoded = pd.concat(
+            [pd.Series([str(c) for c in gdf.columns]), *(_strings(gdf.iloc[:, i]) for i in range(gdf.shape[1]))]
+        )
+        if decoded.str.contains("\ufffd", regex=False).any():
+            warnings.append(
+                f"{label}: some text is not valid {codec} (declared by {origin}); check the encoding "
+                "(`encoding = ...` for this layer, or the .cpg file)"
+            )
+    gdf.attrs["warnings"] = warnings
+    if columns is not None:
+        missing = [c for c in columns if c not in gdf.columns]
+        if missing:
+            msg = f"{label}: no column {missing}; columns are {[c for c in gdf.columns if c != gdf.geometry.name]}"
+            raise LayerReadError(msg)
+        gdf = gdf[[*columns, gdf.geometry.name]]
+    return gdf
+
+
+def _decode_frame(gdf: gpd.GeoDataFrame, texts: Sequence[Any], codec: str) -> gpd.GeoDataFrame:
+    """Re-decode latin-1 text (one char per byte) with ``codec``, normalised to NFC."""
+    import unicodedata
+
+    def fix(values: pd.Series) -> pd.Series:
+        if _strings(values).empty:
+            return values
+        decoded = values.str.encode("latin-1").str.decode(codec, errors="replace").str.normalize("NFC")
+        return decoded.where(decoded.notna(), values)  # non-text values pass unchanged
+
+    out = gdf.copy()
+    for c in texts:
+        out[c] = fix(gdf[c])
+    mapping = {
+        c: unicodedata.normalize("NFC", c.encode("latin-1").decode(codec, errors="replace"))
+        for c in gdf.columns
+        if isinstance(c, str) and c != gdf.geometry.name
+    }
+    return out.rename(columns=mapping)
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    """The text values of a column (numbers, bytes and missing values left out)."""
+    if not _is_text_dtype(values.dtype):
+        return pd.Series([], dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "mixed", "mixed-integer", "mixed-integer-float"}:
+        return pd.Series([], dtype=object)
+    lengths = values.str.len()  # NaN for anything that is not text
+    return values[lengths.notna()].astype(str)
+
+
+def _garbled_text_warnings(gdf: gpd.GeoDataFrame, label: str) -> list[str]:
+    """Warnings for text that looks like mojibake (UTF-8 read as cp1252/latin-1) or holds U+FFFD."""
+    found: list[str] = []
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    bad_names = [str(c) for c in columns if _MOJIBAKE.search(str(c))]
+    if bad_names:
+        found.append(f"field names {bad_names}")
+    for c in columns:
+        if not _is_text_dtype(gdf[c].dtype):
+            continue
+        values = _strings(pd.Series(gdf[c].dropna().unique(), dtype=object))
+        hits = values[values.str.contains(_MOJIBAKE)]
+        if len(hits):
+            found.append(f"field {str(c)!r} (e.g. {hits.iloc[0]!r})")
+    if not found:
+        return []
+    return [
+        f"{label}: text looks garbled in {'; '.join(found[:3])}: the file was probably read with the wrong "
+        'encoding; set `encoding = ...` for this layer ("utf-8", "cp1258") or fix the .cpg file'
+    ]
 
 
 def _read_parquet(path: Path, label: str, *, where: str | None, columns: Sequence[str] | None) -> gpd.GeoDataFrame:
@@ -398,7 +558,7 @@ def clean_stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
     list of pathlib.Path
         The files removed.
     """
-    removed = []
+    removed: list[Path] = []
     base = Path(folder)
     if not base.is_dir():
         return removed
@@ -454,8 +614,7 @@ def _lock_folder(folder: Path) -> int:
     except BlockingIOError:
         os.close(fd)
         msg = (
-            f"output folder {folder} is in use by another landplan run; wait for it to finish "
-            "or choose another folder"
+            f"output folder {folder} is in use by another landplan run; wait for it to finish or choose another folder"
         )
         raise OutputExistsError(msg) from None
     return fd
@@ -527,7 +686,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def _formula_like(values: pd.Series) -> np.ndarray:
     """True where a value is text starting with a formula trigger (never for numbers)."""
-    if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype)):
+    if not _is_text_dtype(values.dtype):
         return np.zeros(len(values), dtype=bool)
     text = values.astype(object)
     if pd.api.types.infer_dtype(text, skipna=True) not in {"string", "mixed", "mixed-integer", "mixed-integer-float"}:
@@ -566,7 +725,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         hit = _formula_like(series)
         if hit.any():
             out = frame.copy() if out is frame else out
-            out.isetitem(pos, _quote(series, hit))
+            out.isetitem(pos, _quote(series, hit).to_numpy())
     for axis in ("index", "columns"):
         labels = getattr(frame, axis)
         if isinstance(labels, pd.MultiIndex):

@@ -170,6 +170,8 @@ def _validate_and_load(
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
+        else:
+            report.extend([Finding("warning", name, text) for text in raw[name].attrs.pop("warnings", [])])
     rasters: dict[str, RasterData] = {}
     for name, rspec in s.rasters.items():
         try:
