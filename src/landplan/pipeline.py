@@ -771,6 +771,25 @@ def _write_outputs(result: Result, staged: dict[str, Path], *, progress: Progres
             write_report(path, layers, ranked, allocation=alloc, top=min(s.output.top, 10))
 
 
+def _freeze_xlsx_timestamps(path: Path) -> None:
+    """Make an XLSX byte-identical across runs: fixed zip entry times and document dates."""
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+
+
 def write_allocation_file(
     alloc: Allocation, layers: Layers, key: str, path: Path, *, overwrite: bool, inputs: list[Path]
 ) -> Path:
@@ -785,6 +804,7 @@ def write_allocation_file(
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
                 spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
+            _freeze_xlsx_timestamps(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, layers).items():
                 gdf.reset_index().to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
