@@ -147,7 +147,7 @@ def rank(
 ) -> None:
     """Score SCENARIO and write the ranked parcel list."""
     from landplan.config import load_scenario
-    from landplan.io import FORMATS, check_output_path, spreadsheet_safe, table_for_csv, write_table
+    from landplan.io import FORMATS, check_output_path, table_for_csv, write_csv, write_table
     from landplan.pipeline import load_layers, score
 
     if fmt is not None and fmt not in FORMATS:
@@ -169,7 +169,7 @@ def rank(
             raise typer.BadParameter(
                 "only CSV can go to stdout; give --output for other formats", param_hint="--format"
             )
-        spreadsheet_safe(table_for_csv(selection.reset_index())).to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
 @app.command(name="map")
@@ -433,7 +433,7 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     overwrite: OverwriteOpt = False,
 ) -> None:
     """How stable is the ranking when the weights move? One-at-a-time and Monte-Carlo analysis."""
-    from landplan.io import atomic_path, check_output_path, spreadsheet_safe
+    from landplan.io import atomic_path, check_output_path, write_csv
     from landplan.pipeline import load_layers, score
     from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
 
@@ -457,9 +457,9 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     typer.echo(mc.to_text(n=top))
     if targets:
         with atomic_path(targets["sensitivity_parcels.csv"]) as tmp:
-            spreadsheet_safe(mc.parcels).to_csv(tmp, lineterminator="\n")
+            write_csv(mc.parcels, tmp)
         with atomic_path(targets["sensitivity_oat.csv"]) as tmp:
-            spreadsheet_safe(oat).to_csv(tmp, index=False, lineterminator="\n")
+            write_csv(oat, tmp, index=False)
         fig = plot_rank_intervals(mc)
         with atomic_path(targets["sensitivity.png"]) as tmp:
             fig.savefig(tmp, format="png")

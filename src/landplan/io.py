@@ -40,6 +40,7 @@ __all__ = [
     "output_folder",
     "read_layer",
     "spreadsheet_safe",
+    "write_csv",
     "write_table",
 ]
 
@@ -738,6 +739,30 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_csv(frame: pd.DataFrame, target: Any, *, index: bool = True) -> None:
+    r"""Write ``frame`` as UTF-8 CSV the one way every landplan CSV is written.
+
+    Formula-like text is neutralised (:func:`spreadsheet_safe`), and rows end with CRLF
+    as RFC 4180 says, so that a carriage return or newline inside a text cell is always
+    quoted (with a bare ``\n`` terminator, Python's csv module leaves a ``\r`` in a cell
+    unquoted and spreadsheets split the row there).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    target
+        A path or a text stream (``sys.stdout``).
+    index
+        Write the index as the first column(s).
+    """
+    safe = spreadsheet_safe(frame)
+    if isinstance(target, str | os.PathLike):
+        safe.to_csv(target, index=index, encoding="utf-8", lineterminator="\r\n")
+    else:
+        safe.to_csv(target, index=index, lineterminator="\r\n")
+
+
 def table_for_csv(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return ``gdf`` as a plain table: geometry replaced by WGS84 centroid lon/lat columns."""
     if gdf.crs is not None and len(gdf):
@@ -782,7 +807,7 @@ def write_table(
     frame = gdf.reset_index()
     with atomic_path(out) as tmp:
         if fmt == "csv":
-            spreadsheet_safe(table_for_csv(frame)).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            write_csv(table_for_csv(frame), tmp, index=False)
         elif fmt == "gpkg":
             frame.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
         elif fmt == "geojson":

@@ -49,7 +49,15 @@ from landplan.config import (
 from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
-from landplan.io import atomic_path, check_output_path, crs_label, read_layer, spreadsheet_safe, write_table
+from landplan.io import (
+    atomic_path,
+    check_output_path,
+    crs_label,
+    read_layer,
+    spreadsheet_safe,
+    write_csv,
+    write_table,
+)
 from landplan.scoring.aggregate import (
     explain_drivers,
     normalise_weights,
@@ -782,11 +790,14 @@ def _freeze_xlsx_timestamps(path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            fixed = (
+                re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                if name == "docProps/core.xml"
+                else data
+            )
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
+            dst.writestr(info, fixed)
     path.write_bytes(buf.getvalue())
 
 
@@ -797,9 +808,9 @@ def write_allocation_file(
     check_output_path(path, inputs=inputs, overwrite=overwrite)
     with atomic_path(path) as tmp:
         if key == "allocation_parcels":
-            spreadsheet_safe(alloc.parcels).to_csv(tmp, lineterminator="\n", encoding="utf-8")
+            write_csv(alloc.parcels, tmp)
         elif key == "allocation_zones":
-            spreadsheet_safe(alloc.zones).to_csv(tmp, lineterminator="\n", encoding="utf-8")
+            write_csv(alloc.zones, tmp)
         elif key == "allocation_xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
