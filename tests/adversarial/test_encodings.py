@@ -108,7 +108,16 @@ def _rows() -> list[list[str]]:
         (to_utf8, None, None),
         (to_utf8, None, "utf-8"),
     ],
-    ids=["cpg-1258", "cpg-CP1258", "cpg-ANSI-1258", "encoding-key", "key-over-cpg", "utf8-cpg", "utf8-bare", "utf8-key"],
+    ids=[
+        "cpg-1258",
+        "cpg-CP1258",
+        "cpg-ANSI-1258",
+        "encoding-key",
+        "key-over-cpg",
+        "utf8-cpg",
+        "utf8-bare",
+        "utf8-key",
+    ],
 )
 def test_every_vietnamese_letter_round_trips(tmp_path, encode, cpg, encoding):
     rows = _rows()

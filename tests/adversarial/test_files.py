@@ -382,4 +382,3 @@ def test_interrupted_run_leaves_no_partial_set(tmp_path, sig):
     assert [line for line in err.splitlines() if line.startswith("error:")] == ["error: interrupted"]
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no staging folder, no output folder, no part file
-
