@@ -322,7 +322,7 @@ def _strings(values: pd.Series) -> pd.Series:
     """The text values of a column (numbers, bytes and missing values left out)."""
     if not _is_text_dtype(values.dtype):
         return pd.Series([], dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "mixed", "mixed-integer", "mixed-integer-float"}:
+    if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "mixed", "mixed-integer"}:
         return pd.Series([], dtype=object)
     lengths = values.str.len()  # NaN for anything that is not text
     return values[lengths.notna()].astype(str)
@@ -690,7 +690,7 @@ def _formula_like(values: pd.Series) -> np.ndarray:
     if not _is_text_dtype(values.dtype):
         return np.zeros(len(values), dtype=bool)
     text = values.astype(object)
-    if pd.api.types.infer_dtype(text, skipna=True) not in {"string", "mixed", "mixed-integer", "mixed-integer-float"}:
+    if pd.api.types.infer_dtype(text, skipna=True) not in {"string", "mixed", "mixed-integer"}:
         return np.zeros(len(values), dtype=bool)  # numbers, booleans, dates, bytes: never text
     return text.str.startswith(FORMULA_TRIGGERS, na=False).to_numpy(dtype=bool)
 
