@@ -126,3 +126,14 @@ def test_run_checks_every_output_path_before_reading_any_layer(scenario_dir, tmp
     (scenario_dir / "scenario.toml").write_text(text)
     with pytest.raises(landplan.LandplanError, match="is an input of this run"):
         landplan.run(scenario_dir / "scenario.toml", out_dir=scenario_dir / "out", overwrite=True)
+
+
+def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir):
+    from landplan.config import load_scenario
+
+    (scenario_dir / "parcels.csv").write_text("an earlier output, not read by the run")
+    (scenario_dir / "parcels.gpkg-wal").write_bytes(b"")
+    names = {p.name for p in load_scenario(scenario_dir / "scenario.toml").input_paths()}
+    assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
+    assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
+    assert "parcels.csv" not in names

@@ -220,6 +220,13 @@ class ZoneLayerSpec(LayerSpec):
     geometry: Literal["polygon", "point", "any"] = "any"
 
 
+#: files beside a layer or raster that GDAL reads with it (same stem, these suffixes)
+_SIDECARS = {
+    ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fbn", ".fbx", ".ain", ".aih", ".atx",
+    ".ixs", ".mxs", ".qmd", ".tfw", ".tifw", ".tiffw", ".wld", ".jgw", ".pgw", ".ovr", ".msk", ".rrd", ".aux",
+}  # fmt: skip
+
+
 class Layers(_Frozen):
     """The scenario's layers: ``parcels`` is required, ``zones`` usual, others any name."""
 
@@ -774,17 +781,23 @@ class Scenario(_Frozen):
     def input_paths(self) -> list[Path]:
         """Every file the run reads (for output-path safety checks).
 
-        The scenario, the rule pack file, every layer and raster file, and every file
-        beside them with the same stem (shapefile ``.shx``/``.dbf``/``.prj``/``.cpg``,
-        raster ``.aux.xml``/world files, GeoPackage ``-wal``/``-shm``).
+        The scenario, the rule pack file, every layer and raster file, and their
+        sidecars: files with the same stem and a sidecar suffix (shapefile
+        ``.shx``/``.dbf``/``.prj``/``.cpg``, world files) and files named after the whole
+        file (``.aux.xml``, ``.shp.xml``, GeoPackage ``-wal``/``-shm``).
         """
         paths = [p for name in self.layers.names() if isinstance(p := self.layer_path(name), Path)]
         paths += [self.raster_path(name) for name in self.rasters]
         siblings: list[Path] = []
         for p in paths:
-            stem = p.name.split(".")[0].lower()
-            if p.parent.is_dir():
-                siblings += [q.resolve() for q in p.parent.iterdir() if q.name.split(".")[0].lower() == stem]
+            if not p.parent.is_dir():
+                continue
+            stem, name = p.stem.lower(), p.name.lower()
+            siblings += [
+                q.resolve()
+                for q in p.parent.iterdir()
+                if (q.stem.lower() == stem and q.suffix.lower() in _SIDECARS) or q.name.lower().startswith(name)
+            ]
         paths += siblings
         if (pack := self.rule_pack_path()) is not None:
             paths.append(pack)
