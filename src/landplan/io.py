@@ -256,7 +256,8 @@ def _read_dbf_source(
     writes Vietnamese tones as combining marks).
     """
     codec, origin = _dbf_encoding(path, label, encoding)
-    gdf = _read_ogr(path, layer, label, where=where, columns=None, encoding="ISO-8859-1")
+    raw_where = _as_raw_text(where, codec or "utf-8", label) if where is not None else None
+    gdf = _read_ogr(path, layer, label, where=raw_where, columns=None, encoding="ISO-8859-1")
     names = [str(c) for c in gdf.columns]
     texts = [c for c in gdf.columns if c != gdf.geometry.name and _is_text_dtype(gdf[c].dtype)]
     raw = pd.concat([pd.Series(names, dtype=object), *(_strings(gdf[c]) for c in texts)], ignore_index=True)
@@ -291,6 +292,36 @@ def _read_dbf_source(
             raise LayerReadError(msg)
         gdf = gdf[[*columns, gdf.geometry.name]]
     return gdf
+
+
+_CP1258_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _cp1258_form(char: str) -> str:
+    """One NFC character as cp1258 spells it: precomposed if it has it, else base letter + tone mark."""
+    import unicodedata
+
+    if char.encode("cp1258", errors="ignore"):
+        return char
+    parts = unicodedata.normalize("NFD", char)
+    base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _CP1258_TONES))
+    return base + "".join(c for c in parts if c in _CP1258_TONES)
+
+
+def _as_raw_text(text: str, codec: str, label: str) -> str:
+    """``text`` (a ``where`` filter) as the file stores it, one character per byte, as GDAL sees it."""
+    import unicodedata
+
+    if text.isascii():
+        return text
+    nfc = unicodedata.normalize("NFC", text)
+    if codec == "cp1258":
+        nfc = "".join(_cp1258_form(ch) for ch in nfc)  # a short filter string, not data
+    try:
+        return nfc.encode(codec).decode("latin-1")
+    except UnicodeEncodeError as exc:
+        msg = f"{label}: the filter where={text!r} has characters {codec} cannot hold ({exc.object[exc.start]!r})"
+        raise LayerReadError(msg) from None
 
 
 def _decode_frame(gdf: gpd.GeoDataFrame, texts: Sequence[Any], codec: str) -> gpd.GeoDataFrame:

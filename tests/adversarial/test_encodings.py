@@ -240,3 +240,12 @@ def test_clean_vietnamese_text_gives_no_warning(scenario_dir):
     # the fixtures hold "KCN Thăng Long", "Trường A", "Trạm Y tế", "Hồ": none is garbled
     out = run_cli("validate", scenario_dir / "scenario.toml")
     assert out.code == 0 and _warnings(out.stdout) == []
+
+
+@pytest.mark.parametrize(("encode", "cpg"), [(to_cp1258, "1258"), (to_utf8, None)], ids=["cp1258", "utf8"])
+def test_where_filter_with_vietnamese_text_matches(tmp_path, encode, cpg):
+    rows = _rows()
+    shp = write_shapefile(tmp_path / "xa.shp", FIELDS, rows, encode, cpg=cpg)
+    wanted = rows[4][1]  # every tone of "ê", both cases: cp1258 stores most of them as ê + combining mark
+    gdf = read_layer(shp, where=f"\"tên_xã\" = '{wanted}'")
+    assert gdf["ma_so"].tolist() == ["R4"] and gdf["tên_xã"].tolist() == [wanted]
