@@ -90,8 +90,11 @@ def read_layer(
         EPSG:4326). It is an error to declare a CRS for a layer that already has a
         different one.
     encoding
-        Attribute encoding when the source does not declare it (a shapefile without
-        ``.cpg``); UTF-8 is used by GDAL for most formats.
+        Text encoding of a shapefile's attributes (``"cp1258"``, ``"utf-8"``...); it
+        overrides the ``.cpg`` file. Without either, the DBF header's code page is
+        used, else UTF-8 when the text is valid UTF-8, else ISO-8859-1 with a warning.
+        landplan decodes the text itself (GDAL's recoding drops the last character of
+        cp1258 text) and returns it in NFC. Other formats are UTF-8 by definition.
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
@@ -100,7 +103,8 @@ def read_layer(
     -------
     geopandas.GeoDataFrame
         With a CRS, 2-D geometries (Z/M dropped with a log note), ``attrs["source"]``
-        and ``attrs["layer"]`` set.
+        and ``attrs["layer"]`` set, and ``attrs["warnings"]``: texts about undeclared
+        or garbled text encodings (also logged; :func:`landplan.validate` reports them).
 
     Raises
     ------
