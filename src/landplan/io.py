@@ -672,10 +672,10 @@ def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
     import shutil
     import signal
 
-    target = Path(folder)
-    _check_parent_is_folder(target / "x")
-    created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    _check_parent_is_folder(Path(folder) / "x")
+    created = not Path(folder).exists()
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    target = Path(folder).resolve()  # a link or "." : stage beside the real folder, on its file system
     fd = _lock_folder(target)
     stage: Path | None = None
     try:
