@@ -14,7 +14,17 @@ import shapely
 
 from conftest import CRS
 from landplan.errors import CRSError, LayerReadError, OutputExistsError
-from landplan.io import read_layer, write_table
+from landplan.io import (
+    FORMULA_TRIGGERS,
+    atomic_path,
+    check_output_path,
+    clean_stale_temp_files,
+    compact_ranges,
+    output_folder,
+    read_layer,
+    spreadsheet_safe,
+    write_table,
+)
 
 NAMES = ["KCN Thăng Long", "Trạm Y tế xã Quang Minh", "Hòa Lạc"]
 
@@ -191,6 +201,123 @@ def test_any_unicode_name_round_trips(tmp_path_factory, names):
     write_table(gdf, d / "o.gpkg")
     assert gpd.read_file(d / "o.gpkg")["name"].tolist() == names
     write_table(gdf, d / "o.csv")
+    # CSV text that a spreadsheet would run as a formula gets a leading quote (and only that)
+    expected = [f"'{n}" if n.startswith(FORMULA_TRIGGERS) else n for n in names]
     assert (
-        pd.read_csv(d / "o.csv", encoding="utf-8", keep_default_na=False, dtype={"name": str})["name"].tolist() == names
+        pd.read_csv(d / "o.csv", encoding="utf-8", keep_default_na=False, dtype={"name": str})["name"].tolist()
+        == expected
     )
+
+
+# ------------------------------------------------------------------ spreadsheet safety
+
+
+def test_spreadsheet_safe_quotes_text_only():
+    frame = pd.DataFrame(
+        {"=name": ["=1+1", "+x", "-y", "@z", "\tq", "\rr", "ok", None], "n": [-1, -2.5, 3, 0, -0.0, 1, 2, 3]},
+        index=pd.Index(["-P0", "P1", "P2", "P3", "P4", "P5", "P6", "P7"], name="id"),
+    )
+    safe = spreadsheet_safe(frame)
+    assert safe["'=name"].tolist()[:7] == ["'=1+1", "'+x", "'-y", "'@z", "'\tq", "'\rr", "ok"]
+    assert pd.isna(safe["'=name"].iloc[7])
+    assert safe.index.tolist()[:2] == ["'-P0", "P1"] and safe.index.name == "id"
+    assert safe["n"].tolist() == frame["n"].tolist()  # negative numbers stay numbers
+    assert frame.columns.tolist() == ["=name", "n"] and frame.index[0] == "-P0"  # the input is not modified
+
+
+def test_spreadsheet_safe_returns_the_same_frame_when_nothing_is_risky():
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [-1, 2]})
+    assert spreadsheet_safe(frame) is frame
+
+
+@given(st.lists(st.one_of(st.text(max_size=8), st.floats(allow_nan=False), st.integers()), min_size=1, max_size=20))
+def test_spreadsheet_safe_invariants(values):
+    frame = pd.DataFrame({"v": pd.Series(values, dtype=object)})
+    out = spreadsheet_safe(frame)["v"].tolist()
+    for before, after in zip(values, out, strict=True):
+        if isinstance(before, str):
+            assert not after.startswith(FORMULA_TRIGGERS)
+            assert after == before or (after == "'" + before and before.startswith(FORMULA_TRIGGERS))
+        else:
+            assert after == before  # numbers untouched
+
+
+def test_csv_quotes_a_carriage_return_inside_text(tmp_path):
+    import csv
+
+    gdf = gpd.GeoDataFrame({"name": ["a\rb", "c\nd"]}, geometry=[shapely.Point(580000, 2330000)] * 2, crs=CRS)
+    write_table(gdf, tmp_path / "o.csv")
+    with (tmp_path / "o.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[1] for r in rows[1:]] == ["a\rb", "c\nd"]
+
+
+def test_compact_ranges_prints_plain_ints():
+    import numpy as np
+
+    assert compact_ranges(np.array([7, 3, 5, 6, 9], dtype=np.int64)) == "3, 5-7, 9"
+    assert compact_ranges([]) == ""
+    assert compact_ranges(range(0, 40, 2), limit=3) == "0, 2, 4, ... (20 in all)"
+
+
+# ------------------------------------------------------------------ output paths and folders
+
+
+def test_check_output_path_refuses_links_pipes_and_paths_under_files(tmp_path):
+    import os
+
+    (tmp_path / "file.txt").write_text("x")
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "file.txt")
+    with pytest.raises(OutputExistsError, match="not a folder"):
+        check_output_path(tmp_path / "file.txt" / "a" / "o.csv")
+    with pytest.raises(OutputExistsError, match="pipe"):
+        check_output_path(tmp_path / "pipe.csv", overwrite=True)
+    with pytest.raises(OutputExistsError, match="symbolic link"):
+        check_output_path(tmp_path / "link.csv", overwrite=True)
+    with pytest.raises(OutputExistsError, match="a folder"):
+        check_output_path(tmp_path, overwrite=True)
+    assert check_output_path(tmp_path / "new" / "o.csv") == tmp_path / "new" / "o.csv"
+
+
+def test_atomic_path_cleans_up_on_interruption(tmp_path):
+    target = tmp_path / "o.gpkg"
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        tmp.with_name(tmp.name + "-journal").write_bytes(b"j")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_clean_stale_temp_files_removes_only_ours(tmp_path):
+    ours = [".ranked.ab12cd_4.part.csv", ".x.abcdefgh.part.gpkg-journal", ".x.abcdefgh.part.gpkg-wal"]
+    theirs = ["ranked.csv", ".ranked.part.csv", ".x.ABCDEFGH.part.gpkg", "x.abcdefgh.part.gpkg", ".notes"]
+    for name in ours + theirs:
+        (tmp_path / name).write_text("x")
+    removed = clean_stale_temp_files(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(ours)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(theirs)
+
+
+def test_output_folder_moves_files_in_only_on_success(tmp_path):
+    target = tmp_path / "out"
+    with pytest.raises(RuntimeError), output_folder(target) as folder:
+        folder.path("a.csv").write_text("new")
+        raise RuntimeError
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # created folder removed again, no staging left
+    target.mkdir()
+    (target / "a.csv").write_text("old")
+    with output_folder(target) as folder:
+        folder.path("a.csv").write_text("new")
+        folder.path("b.csv").write_text("b")
+        assert (target / "a.csv").read_text() == "old"  # nothing moves before the end
+    assert {p.name: p.read_text() for p in target.iterdir()} == {"a.csv": "new", "b.csv": "b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_output_folder_is_exclusive(tmp_path):
+    with output_folder(tmp_path / "out"), pytest.raises(OutputExistsError, match="in use by another landplan run"):
+        with output_folder(tmp_path / "out"):
+            pass
+    with output_folder(tmp_path / "out"):  # released afterwards
+        pass

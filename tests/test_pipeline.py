@@ -14,6 +14,7 @@ Expected values, by hand:
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +98,42 @@ def test_run_refuses_to_overwrite_before_doing_anything(scenario_dir, tmp_path):
         landplan.run(scenario_dir / "scenario.toml", out_dir=out)
     assert (out / "map.html").read_text() == "keep me"
     assert sorted(p.name for p in out.iterdir()) == ["map.html"]
+
+
+def test_manifest_records_the_hash_of_every_output(scenario_dir, tmp_path):
+    out = tmp_path / "area" / "out"
+    r = landplan.run(scenario_dir / "scenario.toml", out_dir=out, formats=["csv", "gpkg"])
+    hashes = r.manifest["output_sha256"]
+    assert set(hashes) == {"ranked_csv", "ranked_gpkg", "map", "report"}
+    for key, digest in hashes.items():
+        assert hashlib.sha256(r.outputs[key].read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staging folder left beside it
+
+
+def test_run_checks_every_output_path_before_reading_any_layer(scenario_dir, tmp_path):
+    (scenario_dir / "parcels.gpkg").write_bytes(b"broken")  # reading it would fail differently
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(landplan.LandplanError, match="not a folder"):
+        landplan.run(scenario_dir / "scenario.toml", out_dir=tmp_path / "file.txt" / "out")
+    rule_pack = scenario_dir / "out" / "report.html"
+    rule_pack.parent.mkdir()
+    rule_pack.write_text((Path(landplan.__file__).parent / "rules" / "vn.toml").read_text(encoding="utf-8"))
+    text = (
+        (scenario_dir / "scenario.toml")
+        .read_text()
+        .replace("[scenario]\n", '[scenario]\nrule_pack = "out/report.html"\n')
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    with pytest.raises(landplan.LandplanError, match="is an input of this run"):
+        landplan.run(scenario_dir / "scenario.toml", out_dir=scenario_dir / "out", overwrite=True)
+
+
+def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir):
+    from landplan.config import load_scenario
+
+    (scenario_dir / "parcels.csv").write_text("an earlier output, not read by the run")
+    (scenario_dir / "parcels.gpkg-wal").write_bytes(b"")
+    names = {p.name for p in load_scenario(scenario_dir / "scenario.toml").input_paths()}
+    assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
+    assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
+    assert "parcels.csv" not in names

@@ -422,7 +422,7 @@ def rank(
 ) -> None:
     """Score SCENARIO and write the ranked parcel list."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path, table_for_csv, write_table
+    from landplan.io import check_output_path, table_for_csv, write_csv, write_table
     from landplan.pipeline import load_layers, score
 
     if output is None and fmt not in (None, "csv"):
@@ -440,7 +440,11 @@ def rank(
     elif top is not None and sys.stdout.isatty():
         _print_top(ranked, top)
     else:
-        table_for_csv(selection.reset_index()).to_csv(sys.stdout, index=False, lineterminator="\n")
+        if fmt not in (None, "csv"):
+            raise typer.BadParameter(
+                "only CSV can go to stdout; give --output for other formats", param_hint="--format"
+            )
+        write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
 @command(name="map")
@@ -749,7 +753,7 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     """How stable is the ranking when the weights move? One-at-a-time and Monte-Carlo analysis."""
     from landplan.config import load_scenario
     from landplan.errors import InputError
-    from landplan.io import atomic_path, check_output_path
+    from landplan.io import atomic_path, check_output_path, write_csv
     from landplan.pipeline import load_layers, score
     from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
 
@@ -777,9 +781,9 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     typer.echo(mc.to_text(n=top))
     if targets:
         with atomic_path(targets["sensitivity_parcels.csv"]) as tmp:
-            mc.parcels.to_csv(tmp, lineterminator="\n")
+            write_csv(mc.parcels, tmp)
         with atomic_path(targets["sensitivity_oat.csv"]) as tmp:
-            oat.to_csv(tmp, index=False, lineterminator="\n")
+            write_csv(oat, tmp, index=False)
         fig = plot_rank_intervals(mc)
         with atomic_path(targets["sensitivity.png"]) as tmp:
             fig.savefig(tmp, format="png")
@@ -787,8 +791,27 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    SIGTERM is handled like Ctrl-C (SIGINT): the command stops, writers remove their
+    temporary files, ``error: interrupted`` is printed and the exit code is 143
+    (128 + SIGTERM; 130 for Ctrl-C).
+    """
+    import signal
+
+    received: list[int] = []
+
+    def _on_term(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        app()
+    except SystemExit as exc:
+        if received and exc.code == 130:
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -227,6 +227,13 @@ class ZoneLayerSpec(LayerSpec):
     geometry: Literal["polygon", "point", "polygon_or_point"] = "polygon_or_point"
 
 
+#: files beside a layer or raster that GDAL reads with it (same stem, these suffixes)
+_SIDECARS = {
+    ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fbn", ".fbx", ".ain", ".aih", ".atx",
+    ".ixs", ".mxs", ".qmd", ".tfw", ".tifw", ".tiffw", ".wld", ".jgw", ".pgw", ".ovr", ".msk", ".rrd", ".aux",
+}  # fmt: skip
+
+
 class Layers(_Frozen):
     """The scenario's layers: ``parcels`` is required, ``zones`` usual, others any name."""
 
@@ -239,6 +246,10 @@ class Layers(_Frozen):
     @classmethod
     def _extra_are_layers(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            for k, v in data.items():
+                if not isinstance(v, dict | LayerSpec):
+                    msg = f"layers.{k} must be a table: write [layers.{k}] with at least `path = ...` (got {v!r})"
+                    raise ValueError(msg)  # pydantic reports it as a ConfigError naming the scenario file
             return {
                 k: (LayerSpec.model_validate(v) if k not in {"parcels", "zones"} and isinstance(v, dict) else v)
                 for k, v in data.items()
@@ -770,13 +781,40 @@ class Scenario(_Frozen):
         path = Path(self.rasters[name].path)
         return path if path.is_absolute() else (self.base_dir / path).resolve()
 
+    def rule_pack_path(self) -> Path | None:
+        """The rule pack's file, or ``None`` for a built-in pack (same rule as :func:`load_rule_pack`)."""
+        text = self.scenario.rule_pack
+        if "/" not in text and "\\" not in text and not text.endswith(".toml"):
+            return None
+        path = Path(text)
+        return (path if path.is_absolute() else self.base_dir / path).resolve()
+
     def input_paths(self) -> list[Path]:
-        """Every input file of the scenario (for output-path safety checks)."""
+        """Every file the run reads (for output-path safety checks).
+
+        The scenario, the rule pack file, every layer and raster file, and their
+        sidecars: files with the same stem and a sidecar suffix (shapefile
+        ``.shx``/``.dbf``/``.prj``/``.cpg``, world files) and files named after the whole
+        file (``.aux.xml``, ``.shp.xml``, GeoPackage ``-wal``/``-shm``).
+        """
         paths = [p for name in self.layers.names() if isinstance(p := self.layer_path(name), Path)]
         paths += [self.raster_path(name) for name in self.rasters]
+        siblings: list[Path] = []
+        for p in paths:
+            if not p.parent.is_dir():
+                continue
+            stem, name = p.stem.lower(), p.name.lower()
+            siblings += [
+                q.resolve()
+                for q in p.parent.iterdir()
+                if (q.stem.lower() == stem and q.suffix.lower() in _SIDECARS) or q.name.lower().startswith(name)
+            ]
+        paths += siblings
+        if (pack := self.rule_pack_path()) is not None:
+            paths.append(pack)
         if self.source != "<memory>":
             paths.append(Path(self.source).resolve())
-        return paths
+        return list(dict.fromkeys(paths))
 
     @property
     def weights(self) -> dict[str, float]:

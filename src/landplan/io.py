@@ -9,8 +9,10 @@ Writers never leave a half-written file: they write next to the target and renam
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -34,7 +36,11 @@ __all__ = [
     "FORMATS",
     "atomic_path",
     "check_output_path",
+    "clean_stale_temp_files",
+    "output_folder",
     "read_layer",
+    "spreadsheet_safe",
+    "write_csv",
     "write_table",
 ]
 
@@ -84,8 +90,11 @@ def read_layer(
         EPSG:4326). It is an error to declare a CRS for a layer that already has a
         different one.
     encoding
-        Attribute encoding when the source does not declare it (a shapefile without
-        ``.cpg``); UTF-8 is used by GDAL for most formats.
+        Text encoding of a shapefile's attributes (``"cp1258"``, ``"utf-8"``...); it
+        overrides the ``.cpg`` file. Without either, the DBF header's code page is
+        used, else UTF-8 when the text is valid UTF-8, else ISO-8859-1 with a warning.
+        landplan decodes the text itself (GDAL's recoding drops the last character of
+        cp1258 text) and returns it in NFC. Other formats are UTF-8 by definition.
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
@@ -94,7 +103,8 @@ def read_layer(
     -------
     geopandas.GeoDataFrame
         With a CRS, 2-D geometries (Z/M dropped with a log note), ``attrs["source"]``
-        and ``attrs["layer"]`` set.
+        and ``attrs["layer"]`` set, and ``attrs["warnings"]``: texts about undeclared
+        or garbled text encodings (also logged; :func:`landplan.validate` reports them).
 
     Raises
     ------
@@ -117,8 +127,13 @@ def read_layer(
         gdf = _read_csv(path, label, where=where, columns=columns, lon=lon_field, lat=lat_field)
         if gdf.crs is None and crs is None:
             crs = "EPSG:4326"
+    elif path is not None and path.suffix.lower() in {".shp", ".dbf"}:
+        gdf = _read_dbf_source(path, layer, label, where=where, columns=columns, encoding=encoding)
     else:
         gdf = _read_ogr(source, layer, label, where=where, columns=columns, encoding=encoding)
+    gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
+    for text in gdf.attrs["warnings"]:
+        logger.warning("%s", text)
 
     gdf.attrs["source"] = str(source)
     gdf = _declare_crs(gdf, crs, label)
@@ -184,6 +199,192 @@ def _read_ogr(
     return gdf
 
 
+# --------------------------------------------------------------------------- text encodings
+
+#: DBF header language driver ids (byte 29) GDAL also knows, as Python codecs
+_LDID = {1: "cp437", 2: "cp850", 3: "cp1252", 0x57: "latin-1", 0x64: "cp852", 0x65: "cp866",
+         0xC8: "cp1250", 0xC9: "cp1251", 0xCA: "cp1254", 0xCB: "cp1253", 0xCC: "cp1257"}  # fmt: skip
+#: mojibake: UTF-8 bytes shown as cp1252/latin-1 ("Ã©", "á»™", "Ä‘", "Æ°"), or U+FFFD
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c6\u00e1][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013-\u2122]|\ufffd"
+)
+
+
+def _codec(name: str, label: str, what: str) -> str:
+    """Python codec for an encoding name as GDAL/ArcGIS write it (``1258``, ``ANSI 1258``, ``UTF-8``...)."""
+    import codecs
+
+    text = name.strip().upper().replace("ANSI ", "").replace("ANSI", "")
+    candidates = [f"cp{text}" if text.isdigit() else text]
+    if text.startswith("8859"):
+        candidates.insert(0, f"iso-8859-{text[4:].lstrip('-_')}")
+    for cand in candidates:
+        with contextlib.suppress(LookupError):
+            return codecs.lookup(cand).name
+    msg = f'{label}: unknown text encoding {name.strip()!r} ({what}); use a code page such as "cp1258" or "utf-8"'
+    raise LayerReadError(msg)
+
+
+def _dbf_encoding(path: Path, label: str, encoding: str | None) -> tuple[str | None, str]:
+    """The codec of a shapefile's DBF: ``encoding`` > ``.cpg`` > DBF header LDID > ``None`` (undeclared)."""
+    if encoding:
+        return _codec(encoding, label, "the layer's `encoding`"), "the layer's `encoding`"
+    for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+        if cpg.is_file():
+            text = cpg.read_bytes().decode("ascii", errors="replace").strip()
+            if text:
+                return _codec(text, label, f"from {cpg.name}"), cpg.name
+    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.is_file()), None)
+    if dbf is not None:
+        with dbf.open("rb") as fh:
+            head = fh.read(32)
+        if len(head) == 32 and head[29] in _LDID:
+            return _LDID[head[29]], "the DBF header"
+    return None, ""
+
+
+def _read_dbf_source(
+    path: Path,
+    layer: str | int | None,
+    label: str,
+    *,
+    where: str | None,
+    columns: Sequence[str] | None,
+    encoding: str | None,
+) -> gpd.GeoDataFrame:
+    """Read a shapefile with its text decoded in Python (GDAL's iconv drops cp1258's last character).
+
+    GDAL is asked for ISO-8859-1, which maps every byte to one character unchanged; the
+    bytes are then decoded with the declared code page and normalised to NFC (cp1258
+    writes Vietnamese tones as combining marks).
+    """
+    codec, origin = _dbf_encoding(path, label, encoding)
+    raw_where = _as_raw_text(where, codec or "utf-8", label) if where is not None else None
+    gdf = _read_ogr(path, layer, label, where=raw_where, columns=None, encoding="ISO-8859-1")
+    names = [str(c) for c in gdf.columns]
+    texts = [c for c in gdf.columns if c != gdf.geometry.name and _is_text_dtype(gdf[c].dtype)]
+    raw = pd.concat([pd.Series(names, dtype=object), *(_strings(gdf[c]) for c in texts)], ignore_index=True)
+    warnings: list[str] = []
+    if codec is None:
+        as_bytes = raw.str.encode("latin-1")
+        try:
+            as_bytes.str.decode("utf-8", errors="strict")
+            codec = "utf-8"
+        except UnicodeDecodeError:
+            codec = "latin-1"
+            warnings.append(
+                f"{label}: the text is not UTF-8 and the shapefile does not say its encoding (no .cpg); it was "
+                'read as ISO-8859-1 - if names look wrong, set `encoding = "cp1258"` (Vietnamese Windows) or '
+                "the right code page for this layer, or add a .cpg file"
+            )
+    if codec not in {"latin-1", "iso8859-1"}:
+        gdf = _decode_frame(gdf, texts, codec)
+        decoded = pd.concat(
+            [pd.Series([str(c) for c in gdf.columns]), *(_strings(gdf.iloc[:, i]) for i in range(gdf.shape[1]))]
+        )
+        if decoded.str.contains("\ufffd", regex=False).any():
+            warnings.append(
+                f"{label}: some text is not valid {codec} (declared by {origin}); check the encoding "
+                "(`encoding = ...` for this layer, or the .cpg file)"
+            )
+    gdf.attrs["warnings"] = warnings
+    if columns is not None:
+        missing = [c for c in columns if c not in gdf.columns]
+        if missing:
+            msg = f"{label}: no column {missing}; columns are {[c for c in gdf.columns if c != gdf.geometry.name]}"
+            raise LayerReadError(msg)
+        gdf = gdf[[*columns, gdf.geometry.name]]
+    return gdf
+
+
+_CP1258_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _cp1258_form(char: str) -> str:
+    """One NFC character as cp1258 spells it: precomposed if it has it, else base letter + tone mark."""
+    import unicodedata
+
+    if char.encode("cp1258", errors="ignore"):
+        return char
+    parts = unicodedata.normalize("NFD", char)
+    base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _CP1258_TONES))
+    return base + "".join(c for c in parts if c in _CP1258_TONES)
+
+
+def _as_raw_text(text: str, codec: str, label: str) -> str:
+    """``text`` (a ``where`` filter) as the file stores it, one character per byte, as GDAL sees it."""
+    import unicodedata
+
+    if text.isascii():
+        return text
+    nfc = unicodedata.normalize("NFC", text)
+    if codec == "cp1258":
+        nfc = "".join(_cp1258_form(ch) for ch in nfc)  # a short filter string, not data
+    try:
+        return nfc.encode(codec).decode("latin-1")
+    except UnicodeEncodeError as exc:
+        msg = f"{label}: the filter where={text!r} has characters {codec} cannot hold ({exc.object[exc.start]!r})"
+        raise LayerReadError(msg) from None
+
+
+def _decode_frame(gdf: gpd.GeoDataFrame, texts: Sequence[Any], codec: str) -> gpd.GeoDataFrame:
+    """Re-decode latin-1 text (one char per byte) with ``codec``, normalised to NFC."""
+    import unicodedata
+
+    def fix(values: pd.Series) -> pd.Series:
+        if _strings(values).empty:
+            return values
+        decoded = values.str.encode("latin-1").str.decode(codec, errors="replace").str.normalize("NFC")
+        return decoded.where(decoded.notna(), values)  # non-text values pass unchanged
+
+    out = gdf.copy()
+    for c in texts:
+        out[c] = fix(gdf[c])
+    mapping = {
+        c: unicodedata.normalize("NFC", c.encode("latin-1").decode(codec, errors="replace"))
+        for c in gdf.columns
+        if isinstance(c, str) and c != gdf.geometry.name
+    }
+    return out.rename(columns=mapping)
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    """The text values of a column (numbers, bytes and missing values left out)."""
+    if not _is_text_dtype(values.dtype):
+        return pd.Series([], dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "mixed", "mixed-integer"}:
+        return pd.Series([], dtype=object)
+    lengths = values.str.len()  # NaN for anything that is not text
+    return values[lengths.notna()].astype(str)
+
+
+def _garbled_text_warnings(gdf: gpd.GeoDataFrame, label: str) -> list[str]:
+    """Warnings for text that looks like mojibake (UTF-8 read as cp1252/latin-1) or holds U+FFFD."""
+    found: list[str] = []
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    bad_names = [str(c) for c in columns if _MOJIBAKE.search(str(c))]
+    if bad_names:
+        found.append(f"field names {bad_names}")
+    for c in columns:
+        if not _is_text_dtype(gdf[c].dtype):
+            continue
+        values = _strings(pd.Series(gdf[c].dropna().unique(), dtype=object))
+        hits = values[values.str.contains(_MOJIBAKE)]
+        if len(hits):
+            found.append(f"field {str(c)!r} (e.g. {hits.iloc[0]!r})")
+    if not found:
+        return []
+    return [
+        f"{label}: text looks garbled in {'; '.join(found[:3])}: the file was probably read with the wrong "
+        'encoding; set `encoding = ...` for this layer ("utf-8", "cp1258") or fix the .cpg file'
+    ]
+
+
 def _read_parquet(path: Path, label: str, *, where: str | None, columns: Sequence[str] | None) -> gpd.GeoDataFrame:
     if where is not None:
         msg = (
@@ -207,7 +408,14 @@ def _read_csv(
     lon: str | None,
     lat: str | None,
 ) -> gpd.GeoDataFrame:
-    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    except pd.errors.EmptyDataError:
+        msg = f"{label}: the file is empty (no header line); export the table again with a header row"
+        raise LayerReadError(msg) from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        msg = f"{label}: cannot read the CSV header ({exc}); save the file as UTF-8 CSV"
+        raise LayerReadError(msg) from None
     lower = {c.lower(): c for c in header}
     lon = lon or next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = lat or next((lower[n] for n in _LAT_NAMES if n in lower), None)
@@ -236,12 +444,32 @@ def _read_csv(
     gdf.attrs["lon_lat"] = (lon, lat)
     bad = gdf.geometry.isna() | gdf.geometry.is_empty
     if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy())[:5] + 2)
+        lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()  # 1-based, after the header line
         msg = (
-            f"{label}: {int(bad.sum())} rows have no usable {lon}/{lat} values (e.g. lines {rows}); fill or remove them"
+            f"{label}: {len(lines)} rows have no usable {lon}/{lat} values (lines {compact_ranges(lines)}); "
+            "fill or remove them"
         )
         raise LayerReadError(msg)
     return gdf
+
+
+def compact_ranges(numbers: Sequence[int], *, limit: int = 8) -> str:
+    """Plain, compact text for sorted integers: ``[3, 5, 6, 7, 9]`` -> ``"3, 5-7, 9"``.
+
+    At most ``limit`` ranges are shown, then ``"... (N in all)"``.
+    """
+    values = sorted({int(n) for n in numbers})
+    if not values:
+        return ""
+    runs: list[tuple[int, int]] = []
+    for n in values:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    more = f", ... ({len(values)} in all)" if len(runs) > limit else ""
+    return ", ".join(parts) + more
 
 
 def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFrame:
@@ -413,17 +641,39 @@ def _drop_z(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- writing
 
 
+def _check_parent_is_folder(out: Path) -> None:
+    for parent in out.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                msg = f"output {out}: {parent} is not a folder (it is a file); choose an output path in a folder"
+                raise OutputExistsError(msg)
+            return
+
+
 def check_output_path(
     path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (), overwrite: bool = False
 ) -> Path:
     """Check that ``path`` may be written: not an input, and not existing unless ``overwrite``.
 
+    Outputs are only ever written as regular files: a symbolic link, a named pipe (FIFO),
+    a device or a folder at ``path`` is refused even with ``overwrite`` (landplan never
+    replaces a link with a file nor writes through it), and so is a path under a file.
+
     Raises
     ------
     OutputExistsError
-        If ``path`` is one of ``inputs`` (always refused) or exists and ``overwrite`` is false.
+        If ``path`` is one of ``inputs`` (always refused), is not a regular file, lies
+        under a file, or exists and ``overwrite`` is false.
     """
     out = Path(path)
+    _check_parent_is_folder(out)
+    if out.is_symlink():
+        msg = f"output {out} is a symbolic link; landplan does not write through links: give the real path"
+        raise OutputExistsError(msg)
+    if out.exists() and not out.is_file():
+        kind = "a folder" if out.is_dir() else "not a regular file (a pipe or device)"
+        msg = f"output {out} is {kind}; choose a file path for this output"
+        raise OutputExistsError(msg)
     target = out.resolve()
     for src in inputs:
         src_path = Path(src).resolve()
@@ -437,11 +687,41 @@ def check_output_path(
     return out
 
 
+#: temporary files of :func:`atomic_path` (``.<stem>.<8 random>.part<suffix>`` and SQLite side files)
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.part(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
+
+
+def clean_stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files that interrupted landplan writers left in ``folder``.
+
+    Only files named like landplan's own temporary files (``.ranked.ab12cd34.part.gpkg``
+    and their ``-journal``/``-wal``/``-shm``) are removed; nothing else is touched.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    removed: list[Path] = []
+    base = Path(folder)
+    if not base.is_dir():
+        return removed
+    for p in sorted(base.iterdir()):
+        if _TEMP_FILE.match(p.name) and p.is_file() and not p.is_symlink():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    if removed:
+        logger.info("removed %d stale temporary files of an interrupted run in %s", len(removed), base)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
-    A failure inside the block removes the temporary file and leaves ``path`` untouched.
+    A failure or interruption inside the block removes the temporary file (and the
+    SQLite ``-journal``/``-wal``/``-shm`` files a GeoPackage writer may leave) and leaves
+    ``path`` untouched.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -453,8 +733,79 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+
+
+class OutputFolder:
+    """A locked output folder whose files are staged and moved in together (see :func:`output_folder`)."""
+
+    def __init__(self, target: Path, stage: Path) -> None:
+        self.target = target
+        self.stage = stage
+
+    def path(self, name: str) -> Path:
+        """Where to write the output ``name`` now (inside the staging folder)."""
+        return self.stage / name
+
+
+def _lock_folder(folder: Path) -> int:
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        msg = (
+            f"output folder {folder} is in use by another landplan run; wait for it to finish or choose another folder"
+        )
+        raise OutputExistsError(msg) from None
+    return fd
+
+
+@contextlib.contextmanager
+def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
+    """Lock ``folder`` for one run and stage its outputs; move them in only on success.
+
+    The folder (created if needed) is locked exclusively (``flock``) for the whole block:
+    a second run into the same folder fails at once with :class:`OutputExistsError`.
+    Files are written into a hidden staging folder beside the target
+    (``.<name>.landplan-XXXX.tmp``); when the block ends without error they are moved
+    into ``folder`` with termination signals held back, so the folder holds either the
+    complete new set or the old files. On error or interruption the staging folder is
+    deleted. Stale staging folders and temporary files of earlier interrupted runs are
+    removed when the lock is taken.
+    """
+    import shutil
+    import signal
+
+    _check_parent_is_folder(Path(folder) / "x")
+    created = not Path(folder).exists()
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    target = Path(folder).resolve()  # a link or "." : stage beside the real folder, on its file system
+    fd = _lock_folder(target)
+    stage: Path | None = None
+    try:
+        for old in target.parent.glob(f".{glob.escape(target.name)}.landplan-*.tmp"):
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+        clean_stale_temp_files(target)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.landplan-", suffix=".tmp", dir=target.parent))
+        yield OutputFolder(target, stage)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            for p in sorted(stage.iterdir()):
+                os.replace(p, target / p.name)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        os.close(fd)
+        if created:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only succeeds when nothing was written
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -471,6 +822,88 @@ def _format_of(path: Path, fmt: str | None) -> str:
         f"{sorted(FORMATS.values())} or pass a format"
     )
     raise InputError(msg)
+
+
+#: first characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(values: pd.Series) -> np.ndarray:
+    """True where a value is text starting with a formula trigger (never for numbers)."""
+    if not _is_text_dtype(values.dtype):
+        return np.zeros(len(values), dtype=bool)
+    text = values.astype(object)
+    if pd.api.types.infer_dtype(text, skipna=True) not in {"string", "mixed", "mixed-integer"}:
+        return np.zeros(len(values), dtype=bool)  # numbers, booleans, dates, bytes: never text
+    return text.str.startswith(FORMULA_TRIGGERS, na=False).to_numpy(dtype=bool)
+
+
+def _quote(values: pd.Series, hit: np.ndarray) -> pd.Series:
+    out = values.astype(object).copy()
+    out[hit] = "'" + out[hit].astype(str)
+    return out
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with formula-like text neutralised, for CSV and spreadsheet files.
+
+    Text cells, index labels and column names that start with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return are prefixed with a single quote ``'`` (OWASP's advice
+    against CSV/formula injection), so Excel and LibreOffice show them as text instead
+    of evaluating them. Numbers, including negative ones, are unchanged. Every tabular
+    writer of landplan (CSV, XLSX) goes through this function.
+
+    Parameters
+    ----------
+    frame
+        The table to write; it is not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with neutralised text (the same object when nothing needed changing).
+    """
+    out = frame
+    for pos in range(frame.shape[1]):
+        series = frame.iloc[:, pos]
+        hit = _formula_like(series)
+        if hit.any():
+            out = frame.copy() if out is frame else out
+            out.isetitem(pos, _quote(series, hit).to_numpy())
+    for axis in ("index", "columns"):
+        labels = getattr(frame, axis)
+        if isinstance(labels, pd.MultiIndex):
+            continue
+        as_series = pd.Series(labels, dtype=object)
+        hit = _formula_like(as_series)
+        if hit.any():
+            out = frame.copy() if out is frame else out
+            setattr(out, axis, pd.Index(_quote(as_series, hit).to_numpy(), name=labels.name))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, target: Any, *, index: bool = True) -> None:
+    r"""Write ``frame`` as UTF-8 CSV the one way every landplan CSV is written.
+
+    Formula-like text is neutralised (:func:`spreadsheet_safe`), and rows end with CRLF
+    as RFC 4180 says, so that a carriage return or newline inside a text cell is always
+    quoted (with a bare ``\n`` terminator, Python's csv module leaves a ``\r`` in a cell
+    unquoted and spreadsheets split the row there).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    target
+        A path or a text stream (``sys.stdout``).
+    index
+        Write the index as the first column(s).
+    """
+    safe = spreadsheet_safe(frame)
+    if isinstance(target, str | os.PathLike):
+        safe.to_csv(target, index=index, encoding="utf-8", lineterminator="\r\n")
+    else:
+        safe.to_csv(target, index=index, lineterminator="\r\n")
 
 
 def table_for_csv(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -517,7 +950,7 @@ def write_table(
     frame = gdf.reset_index()
     with atomic_path(out) as tmp:
         if fmt == "csv":
-            table_for_csv(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            write_csv(table_for_csv(frame), tmp, index=False)
         elif fmt == "gpkg":
             frame.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
         elif fmt == "geojson":

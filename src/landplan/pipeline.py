@@ -50,7 +50,15 @@ from landplan.config import (
 from landplan.criteria.raster import RasterData, read_raster
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import InputError, LandplanError, ValidationError
-from landplan.io import atomic_path, check_output_path, crs_label, read_layer, write_table
+from landplan.io import (
+    atomic_path,
+    check_output_path,
+    crs_label,
+    read_layer,
+    spreadsheet_safe,
+    write_csv,
+    write_table,
+)
 from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_weights, rank_eligible
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
@@ -164,6 +172,8 @@ def _validate_and_load(
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
+        else:
+            report.extend([Finding("warning", name, text) for text in raw[name].attrs.pop("warnings", [])])
     rasters: dict[str, RasterData] = {}
     for name, rspec in s.rasters.items():
         try:
@@ -681,6 +691,24 @@ def _version() -> str:
     return __version__
 
 
+def plan_outputs(
+    s: Scenario, out_dir: str | os.PathLike[str], *, formats: list[str], write_map: bool
+) -> dict[str, Path]:
+    """The files :func:`run` writes into ``out_dir``, by key (``ranked_csv``, ``map``, ..., ``manifest`` last)."""
+    from landplan.io import FORMATS
+
+    out = Path(out_dir)
+    targets = {f"ranked_{fmt}": out / f"ranked{FORMATS[fmt]}" for fmt in formats}
+    if s.allocation is not None:
+        targets.update({key: out / name for key, name in ALLOCATION_FILES.items()})
+    if write_map:
+        targets["map"] = out / "map.html"
+    if s.output.report:
+        targets["report"] = out / "report.html"
+    targets["manifest"] = out / "manifest.json"
+    return targets
+
+
 def run(
     scenario: Scenario | str | os.PathLike[str],
     *,
@@ -692,34 +720,53 @@ def run(
 ) -> Result:
     """Run the whole pipeline and (when ``out_dir`` is given) write its outputs.
 
-    Writes ``ranked.<fmt>`` for each format, ``map.html`` and ``manifest.json`` into
-    ``out_dir``. Each file is written atomically; existing files are refused unless
-    ``overwrite``, and nothing is written if any target is refused.
+    Writes ``ranked.<fmt>`` for each format, the allocation tables, ``map.html``,
+    ``report.html`` and ``manifest.json`` (with the sha256 of every output) into
+    ``out_dir``. Every output path is checked before any work: existing files are
+    refused unless ``overwrite``; inputs, links, pipes and paths under a file always.
+    The folder is locked for the run (a concurrent run into it fails), and all files
+    are written into a staging folder beside it and moved in together only when every
+    one of them succeeded: a failed or interrupted run leaves the folder as it was.
 
     Returns
     -------
     Result
+
+    Raises
+    ------
+    OutputExistsError
+        If an output is refused or the folder is in use by another run.
     """
-    progress = progress or _noop
+    from landplan.io import output_folder
+
     s = _as_scenario(scenario)
     formats = formats or list(s.output.formats)
     write_map = s.output.map if write_map is None else write_map
-    targets: dict[str, Path] = {}
-    if out_dir is not None:
-        out = Path(out_dir)
-        from landplan.io import FORMATS
+    if out_dir is None:
+        return _compute(s, progress=progress or _noop)
+    targets = plan_outputs(s, out_dir, formats=formats, write_map=write_map)
+    inputs = s.input_paths()
+    for path in targets.values():  # refuse before doing any work
+        check_output_path(path, inputs=inputs, overwrite=overwrite)
+    with output_folder(out_dir) as folder:
+        for path in targets.values():  # again, now that no other run can write here
+            check_output_path(path, inputs=inputs, overwrite=overwrite)
+        result = _compute(s, progress=progress or _noop)
+        staged = {key: folder.path(path.name) for key, path in targets.items()}
+        _write_outputs(result, staged, progress=progress or _noop)
+        info = dict(result.manifest)
+        info["outputs"] = {k: str(v) for k, v in targets.items() if k != "manifest"}
+        info["output_sha256"] = {k: _sha256(p) for k, p in staged.items() if k != "manifest"}
+        staged["manifest"].write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    progress = progress or _noop
+    progress(1.0, "done")
+    outputs = dict(targets)
+    return Result(
+        ranked=result.ranked, layers=result.layers, allocation=result.allocation, outputs=outputs, manifest=info
+    )
 
-        targets = {f"ranked_{fmt}": out / f"ranked{FORMATS[fmt]}" for fmt in formats}
-        if s.allocation is not None:
-            targets.update({key: out / name for key, name in ALLOCATION_FILES.items()})
-        if write_map:
-            targets["map"] = out / "map.html"
-        if s.output.report:
-            targets["report"] = out / "report.html"
-        targets["manifest"] = out / "manifest.json"
-        for path in targets.values():  # refuse before doing any work
-            check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
 
+def _compute(s: Scenario, *, progress: Progress) -> Result:
     layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
     ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
     alloc = None
@@ -737,44 +784,60 @@ def run(
             "seconds": round(alloc.seconds, 2),
             "parameters": alloc.info.get("params", {}),
         }
-    inputs = s.input_paths()
-    result_outputs: dict[str, Path] = {}
-    if targets:
-        for key, path in targets.items():
-            if key.startswith("ranked_"):
-                progress(0.85, f"writing {path.name}")
-                write_table(
-                    ranked, path, format=key.removeprefix("ranked_"), overwrite=overwrite, inputs=s.input_paths()
-                )
-            elif key.startswith("allocation_"):
-                assert alloc is not None
-                write_allocation_file(alloc, layers, key, path, overwrite=overwrite, inputs=inputs)
-            elif key == "map":
-                progress(0.9, "writing map")
-                from landplan.mapping import save_map, scenario_map
+    return Result(ranked=ranked, layers=layers, allocation=alloc, manifest=info)
 
-                check_output_path(path, inputs=inputs, overwrite=overwrite)
-                m = scenario_map(
-                    ranked,
-                    layers,
-                    top=s.output.top,
-                    allocation=alloc,
-                    offline=s.output.offline,
-                    classification=s.output.classification,
-                )
-                save_map(m, path, offline=s.output.offline)
-            elif key == "report":
-                progress(0.95, "writing report")
-                from landplan.report import write_report
 
-                check_output_path(path, inputs=inputs, overwrite=overwrite)
-                write_report(path, layers, ranked, allocation=alloc, top=min(s.output.top, 10))
-            result_outputs[key] = path
-        info["outputs"] = {k: str(v) for k, v in result_outputs.items() if k != "manifest"}
-        with atomic_path(check_output_path(targets["manifest"], inputs=s.input_paths(), overwrite=overwrite)) as tmp:
-            tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    progress(1.0, "done")
-    return Result(ranked=ranked, layers=layers, allocation=alloc, outputs=result_outputs, manifest=info)
+def _write_outputs(result: Result, staged: dict[str, Path], *, progress: Progress) -> None:
+    """Write every output but the manifest to its (staging) path."""
+    layers, ranked, alloc = result.layers, result.ranked, result.allocation
+    s = layers.scenario
+    for key, path in staged.items():
+        if key.startswith("ranked_"):
+            progress(0.85, f"writing {path.name}")
+            write_table(ranked, path, format=key.removeprefix("ranked_"), overwrite=True)
+        elif key.startswith("allocation_"):
+            assert alloc is not None
+            write_allocation_file(alloc, layers, key, path, overwrite=True, inputs=[])
+        elif key == "map":
+            progress(0.9, "writing map")
+            from landplan.mapping import save_map, scenario_map
+
+            m = scenario_map(
+                ranked,
+                layers,
+                top=s.output.top,
+                allocation=alloc,
+                offline=s.output.offline,
+                classification=s.output.classification,
+            )
+            save_map(m, path, offline=s.output.offline)
+        elif key == "report":
+            progress(0.95, "writing report")
+            from landplan.report import write_report
+
+            write_report(path, layers, ranked, allocation=alloc, top=min(s.output.top, 10))
+
+
+def _freeze_xlsx_timestamps(path: Path) -> None:
+    """Make an XLSX byte-identical across runs: fixed zip entry times and document dates."""
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            fixed = (
+                re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                if name == "docProps/core.xml"
+                else data
+            )
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, fixed)
+    path.write_bytes(buf.getvalue())
 
 
 def write_allocation_file(
@@ -784,13 +847,14 @@ def write_allocation_file(
     check_output_path(path, inputs=inputs, overwrite=overwrite)
     with atomic_path(path) as tmp:
         if key == "allocation_parcels":
-            alloc.parcels.to_csv(tmp, lineterminator="\n", encoding="utf-8")
+            write_csv(alloc.parcels, tmp)
         elif key == "allocation_zones":
-            alloc.zones.to_csv(tmp, lineterminator="\n", encoding="utf-8")
+            write_csv(alloc.zones, tmp)
         elif key == "allocation_xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                alloc.zones.to_excel(xl, sheet_name="zones")
-                alloc.parcels.to_excel(xl, sheet_name="parcels")
+                spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
+                spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
+            _freeze_xlsx_timestamps(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, layers).items():
                 gdf.reset_index().to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
