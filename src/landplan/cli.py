@@ -440,10 +440,6 @@ def rank(
     elif top is not None and sys.stdout.isatty():
         _print_top(ranked, top)
     else:
-        if fmt not in (None, "csv"):
-            raise typer.BadParameter(
-                "only CSV can go to stdout; give --output for other formats", param_hint="--format"
-            )
         write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
