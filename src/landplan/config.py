@@ -903,7 +903,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"
         raise ConfigError(msg) from None
     except OSError as exc:
         msg = f"{path}: cannot read the file ({exc.strerror})"
