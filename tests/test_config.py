@@ -120,5 +120,5 @@ def test_zones_refuse_an_any_geometry_role(tmp_path):
 def test_non_utf8_scenario_names_the_file(tmp_path):
     p = tmp_path / "s.toml"
     p.write_bytes(SCENARIO_TOML.replace("grid test", "Th\xe2ng Long").encode("cp1258"))
-    with pytest.raises(ConfigError, match=r"s.toml: not UTF-8 text .*save it as UTF-8"):
+    with pytest.raises(ConfigError, match=r"s.toml: not UTF-8 text .*save the file as UTF-8"):
         load_scenario(p)

@@ -762,7 +762,10 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     layers = load_layers(s)
     ranked = score(layers)
     if not ranked["eligible"].any():
-        msg = f"{scenario}: no eligible parcel, so no ranking to test; relax the constraints ([[constraints]] in the scenario; see landplan explain)"
+        msg = (
+            f"{scenario}: no eligible parcel, so no ranking to test; "
+            "relax the constraints ([[constraints]] in the scenario; see landplan explain)"
+        )
         raise InputError(msg)
     values = ranked[[f"{c.name}_value" for c in layers.scenario.criteria]]
     values.columns = [c.name for c in layers.scenario.criteria]

@@ -186,7 +186,7 @@ def test_weights_on_a_file_that_is_not_utf8(tmp_path):
     bad.write_bytes(b'criteria = ["g\xe2\xd2n", "xa"]\n')  # "gần" in cp1258: not UTF-8
     before = tree_hashes(tmp_path)
     out = run_cli("weights", bad, cwd=tmp_path)
-    assert_bad_input(out, "ahp.toml", "not UTF-8", "save it as UTF-8")
+    assert_bad_input(out, "ahp.toml", "not UTF-8", "save the file as UTF-8")
     assert_nothing_left(tmp_path, before)
 
 

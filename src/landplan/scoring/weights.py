@@ -122,7 +122,10 @@ def ahp(
     try:
         a = np.asarray(matrix, dtype="float64")
     except (TypeError, ValueError):  # ragged rows or non-numbers
-        msg = f"AHP matrix must be a square table of numbers, {n} x {n} for criteria {list(names)} (rows of unequal length?)"
+        msg = (
+            f"AHP matrix must be a square table of numbers, {n} x {n} for criteria {list(names)} "
+            "(rows of unequal length?)"
+        )
         raise InputError(msg) from None
     if a.shape != (n, n):
         msg = f"AHP matrix must be {n} x {n} for criteria {list(names)}, got shape {a.shape}"
