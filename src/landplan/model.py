@@ -1,0 +1,323 @@
+"""The typed objects a run carries forward.
+
+A loaded :class:`Study`, its :class:`Scores`, an :class:`Allocation` and the :class:`Result` of
+:func:`landplan.run`. They sit low in the house (above config, io, crs and validation): each
+later stage takes them in and hands new ones on, and nothing downstream recomputes what they
+hold. The wide ``<name>_raw/_value/_contrib`` ranking is made only when writing
+(:func:`landplan.outputs.tables.ranked_table`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import geopandas as gpd
+import pyproj
+
+from landplan.config import RulePack, Scenario
+from landplan.errors import InputError
+from landplan.io.raster import RasterData
+from landplan.validation import ValidationReport
+
+__all__ = ["Allocation", "Result", "Scores", "Study"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A scenario's layers, read once, checked, and reprojected once to the working CRS.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario as loaded (data only).
+    crs : pyproj.CRS
+        The working CRS (projected, metres).
+    rules : RulePack
+        The rule pack in force.
+    parcels : geopandas.GeoDataFrame
+        Candidate parcels indexed by parcel id.
+    zones : geopandas.GeoDataFrame or None
+        Industrial zones indexed by zone id, with ``footprint`` and, when the scenario gives
+        hazard classes, ``hazard_class`` and ``isolation_m``.
+    features : Mapping[str, geopandas.GeoDataFrame]
+        Every other named layer (facilities, stops, water, existing housing, ...).
+    rasters : Mapping[str, RasterData]
+        The scenario's rasters, read once.
+    report : ValidationReport
+        Every finding of the checks (a loaded study has warnings at most).
+    radius_m : Mapping[str, float]
+        The service radius of each ``count``/``coverage`` criterion, resolved once (the
+        criterion's ``radius_m`` or its rule-pack ``radius_rule``).
+    zone_names : pandas.Series
+        Display name of each zone (its ``name_field``, else its id), on the zone index.
+    """
+
+    scenario: Scenario
+    crs: pyproj.CRS
+    rules: RulePack
+    parcels: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame | None
+    features: Mapping[str, gpd.GeoDataFrame]
+    rasters: Mapping[str, RasterData]
+    report: ValidationReport
+    radius_m: Mapping[str, float] = field(default_factory=dict)
+    zone_names: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """A layer by its scenario name: ``parcels``, ``zones`` or a feature layer.
+
+        Parameters
+        ----------
+        name : str
+            The layer's key under ``[layers]`` in the scenario.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The layer in the working CRS.
+
+        Raises
+        ------
+        InputError
+            If the study has no such layer.
+        """
+        if name == "parcels":
+            return self.parcels
+        if name == "zones" and self.zones is not None:
+            return self.zones
+        if name in self.features:
+            return self.features[name]
+        msg = f"layer {name!r} is not loaded; layers: {self.layer_names}"
+        raise InputError(msg)
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Names of every loaded layer."""
+        return ["parcels", *(["zones"] if self.zones is not None else []), *self.features]
+
+    def require_zones(self, what: str) -> gpd.GeoDataFrame:
+        """The zones layer, or an :class:`InputError` saying that ``what`` needs it.
+
+        Parameters
+        ----------
+        what : str
+            The step that needs zones (for the message), e.g. ``"allocation"``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The zones, indexed by zone id.
+        """
+        if self.zones is None:
+            msg = f"{what} needs a [layers.zones] table in the scenario"
+            raise InputError(msg)
+        return self.zones
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Everything :func:`landplan.score` computed, on the parcel index.
+
+    Attributes
+    ----------
+    raw : pandas.DataFrame
+        One column per criterion (by name): metres, counts, shares or the attribute's values.
+    values : pandas.DataFrame
+        One column per criterion: the value function's 0..1 value.
+    contributions : pandas.DataFrame
+        One column per criterion: its part of the score under the aggregation used (see
+        :func:`landplan.scoring.aggregate.aggregate`).
+    reasons : pandas.DataFrame
+        One column per constraint (and per criterion without a value): the reason text, ``""``
+        where the parcel passes.
+    score : pandas.Series
+        The aggregated score, 0..1.
+    eligible : pandas.Series
+        True where no constraint excludes the parcel.
+    excluded_by : pandas.Series
+        Every reason joined (``""`` for eligible parcels).
+    rank : pandas.Series
+        1 = best among eligible parcels (nullable integers; missing for excluded parcels).
+    top_drivers : pandas.Series
+        The criteria that count most for each parcel's score, as text.
+    weights : Mapping[str, float]
+        The normalised weights used, by criterion name.
+    aggregation : str
+        ``weighted_sum``, ``weighted_product`` or ``topsis``.
+    order : pandas.Index
+        Parcel ids in output order: eligible parcels by rank, then excluded ones by id.
+    """
+
+    raw: pd.DataFrame
+    values: pd.DataFrame
+    contributions: pd.DataFrame
+    reasons: pd.DataFrame
+    score: pd.Series
+    eligible: pd.Series
+    excluded_by: pd.Series
+    rank: pd.Series
+    top_drivers: pd.Series
+    weights: Mapping[str, float]
+    aggregation: str
+    order: pd.Index
+
+    def top(self, n: int) -> pd.Index:
+        """Ids of the ``n`` best eligible parcels, best first.
+
+        Parameters
+        ----------
+        n : int
+            How many parcels (fewer when fewer are eligible).
+
+        Returns
+        -------
+        pandas.Index
+            Parcel ids by rank.
+        """
+        rank = self.rank.reindex(self.order)
+        return self.order[(rank.notna() & (rank <= n)).to_numpy(dtype=bool)]
+
+    @property
+    def criteria(self) -> list[str]:
+        """Criterion names, in scenario order."""
+        return [str(c) for c in self.values.columns]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Result of an allocation: per parcel, per zone, the demand model and how it was solved.
+
+    Attributes
+    ----------
+    parcels : pandas.DataFrame
+        Selected parcels (index: parcel id) with ``zone``, ``units``, ``capacity_units``,
+        ``commute_m``, ``area_ha`` and ``score``.
+    zones : pandas.DataFrame
+        Per zone: demand (the demand model's columns), allocated and unmet units, commute
+        statistics, land used, land within reach.
+    method, status : str
+        Solver used (``milp``/``greedy``) and its status.
+    objective : float
+        Objective value of the solution.
+    gap : float or None
+        MIP gap (None for the greedy method).
+    seconds : float
+        Solve time.
+    pairs : int
+        Parcel-zone pairs within reach.
+    info : dict
+        Parameters and their sources (rule pack or scenario), the commute reach, candidates.
+    """
+
+    parcels: pd.DataFrame
+    zones: pd.DataFrame
+    method: str
+    status: str
+    objective: float
+    gap: float | None
+    seconds: float
+    pairs: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One readable line: solver, parcels, land, units allocated and unmet."""
+        z = self.zones
+        gap = "n/a" if self.gap is None else f"{self.gap:.2%}"
+        return (
+            f"{self.method} ({self.status}, gap {gap}, {self.seconds:.1f} s, {self.pairs} parcel-zone pairs): "
+            f"{len(self.parcels)} parcels, {self.parcels['area_ha'].sum():.1f} ha, "
+            f"{z['allocated_units'].sum():,.0f} of {z['demand_units'].sum():,.0f} units allocated, "
+            f"{z['unmet_units'].sum():,.0f} unmet"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`landplan.run` produced.
+
+    Attributes
+    ----------
+    study : Study
+        The loaded scenario.
+    scores : Scores
+        Its scores.
+    allocation : Allocation or None
+        The allocation, when the scenario has an ``[allocation]`` table.
+    ranked : geopandas.GeoDataFrame
+        The wide ranking, as written (sorted by rank, then excluded parcels by id).
+    outputs : dict
+        Output key -> path of every file written.
+    manifest : dict
+        The run manifest (inputs with hashes, CRS, weights, versions, outputs).
+    """
+
+    study: Study
+    scores: Scores
+    ranked: gpd.GeoDataFrame
+    allocation: Allocation | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def top(self, n: int = 10) -> gpd.GeoDataFrame:
+        """The ``n`` best eligible parcels as rows of the ranking.
+
+        Parameters
+        ----------
+        n : int, default 10
+            How many parcels.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of :attr:`ranked`, best first.
+        """
+        return self.ranked.loc[self.scores.top(n)]
+
+
+def ha(area_m2: Any) -> Any:
+    """Square metres to hectares (the one conversion; works on numbers, arrays and Series).
+
+    Parameters
+    ----------
+    area_m2 : float, numpy.ndarray or pandas.Series
+        Area in square metres.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Area in hectares.
+
+    Examples
+    --------
+    >>> ha(25_000.0)
+    2.5
+    """
+    return area_m2 / 10_000.0
+
+
+def m2(area_ha: Any) -> Any:
+    """Hectares to square metres.
+
+    Parameters
+    ----------
+    area_ha : float, numpy.ndarray or pandas.Series
+        Area in hectares.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Area in square metres.
+
+    Examples
+    --------
+    >>> m2(1.5)
+    15000.0
+    """
+    return area_ha * 10_000.0
+
+
