@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from run import make_data
 
-from landplan.mapping import parcel_map, save_map
+from landplan.outputs.webmap import parcel_map, save_map
 
 
 def scored(n: int) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import landplan
 from landplan.cli import app
-from landplan.mapping import MapSizeWarning, classify, map_html, parcel_map, save_map, scenario_map
+from landplan.outputs.webmap import MapSizeWarning, classify, map_html, parcel_map, save_map, scenario_map
 
 XSS = "<img src=x onerror=alert(1)>"
 EXTERNAL = re.compile(r'<(script|img|iframe)[^>]+src="https?://|<link[^>]+href="https?://')
@@ -147,7 +147,7 @@ def test_run_writes_the_report_when_validation_warns(scenario_dir, tmp_path):
 
 def test_report_shows_the_weights_the_scoring_used(scored):
     """The criteria table prints ranked.attrs["weights"], not weights recomputed from the scenario."""
-    from landplan.report import render_report
+    from landplan.outputs.report import render_report
 
     layers, ranked = scored
     used = ranked.copy()
@@ -178,8 +178,8 @@ def test_charts_leave_the_session_backend_and_pyplot_alone(scored):
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from landplan.report import render_report
-    from landplan.static_map import static_map
+    from landplan.outputs.report import render_report
+    from landplan.outputs.static_map import static_map
 
     layers, ranked = scored
     before = matplotlib.get_backend()
@@ -205,7 +205,7 @@ def test_dollar_signs_in_text_are_drawn_literally(scenario_dir, tmp_path, name):
     assert r.exit_code == 0, r.output
     assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    from landplan.static_map import static_map
+    from landplan.outputs.static_map import static_map
 
     fig = static_map(landplan.score(layers), layers)
     assert fig.axes[0].get_title().replace("\\$", "$") == name

@@ -15,7 +15,7 @@ import landplan
 from conftest import SCENARIO_TOML
 from landplan.config import load_scenario
 from landplan.errors import ConfigError, InputError
-from landplan.explain import explain
+from landplan.outputs.scorecard import explain
 from landplan.scoring import (
     ahp,
     categorical,

@@ -4,8 +4,9 @@ The public API, loaded lazily so that ``import landplan`` and ``landplan --help`
 
 - :func:`load_scenario` - read a TOML scenario into frozen models;
 - :func:`read_layer` - read any vector layer (GDAL formats, GeoParquet, CSV lon/lat);
-- :func:`load_layers`, :func:`validate` - read every layer in the working CRS, check them;
-- :func:`score` - criteria, constraints, value functions, weights, ranks;
+- :func:`load_study`, :func:`validate` - read every layer once in the working CRS, check them;
+- :func:`score` - criteria, constraints, value functions, weights, ranks (:class:`Scores`);
+- :func:`compute`, :func:`produce` - load, score, allocate; and write chosen outputs;
 - :func:`run` - the whole pipeline, returning a :class:`Result`;
 - :func:`parcel_map` - the interactive folium map;
 - :mod:`landplan.criteria`, :mod:`landplan.constraints`, :mod:`landplan.scoring` - the stages.
@@ -28,26 +29,38 @@ _LAZY = {
     "load_rule_pack": "landplan.config",
     "read_layer": "landplan.io",
     "write_table": "landplan.io",
-    "load_layers": "landplan.pipeline",
-    "validate": "landplan.pipeline",
-    "score": "landplan.pipeline",
+    "load_study": "landplan.load",
+    "validate": "landplan.load",
+    "score": "landplan.scoring.score",
+    "compute": "landplan.pipeline",
+    "produce": "landplan.pipeline",
     "run": "landplan.pipeline",
-    "Result": "landplan.pipeline",
-    "Layers": "landplan.pipeline",
-    "parcel_map": "landplan.mapping",
+    "Study": "landplan.model",
+    "Scores": "landplan.model",
+    "Allocation": "landplan.model",
+    "Result": "landplan.model",
+    "ranked_table": "landplan.outputs.tables",
+    "explain": "landplan.outputs.scorecard",
+    "parcel_map": "landplan.outputs.webmap",
     "LandplanError": "landplan.errors",
 }
 
 __all__ = [  # noqa: RUF022 - grouped, not sorted
-    "Layers",
+    "Allocation",
     "LandplanError",
     "Result",
     "Scenario",
+    "Scores",
+    "Study",
     "__version__",
-    "load_layers",
+    "compute",
+    "explain",
+    "load_study",
     "load_rule_pack",
     "load_scenario",
     "parcel_map",
+    "produce",
+    "ranked_table",
     "read_layer",
     "run",
     "score",

@@ -421,23 +421,22 @@ def rank(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Score SCENARIO and write the ranked parcel list."""
-    from landplan.config import load_scenario
-    from landplan.io import check_output_path, table_for_csv, write_csv, write_table
-    from landplan.pipeline import load_layers, score
+    from landplan.io import output_format, table_for_csv, write_csv
+    from landplan.pipeline import compute, produce
 
     if output is None and fmt not in (None, "csv"):
         raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
-    s = load_scenario(scenario)
-    if output is not None:
-        check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
-        layers = load_layers(s, progress=lambda f, m: progress(0.5 * f, m))
-        ranked = score(layers, progress=lambda f, m: progress(0.5 + 0.5 * f, m))
-    selection = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)] if top else ranked
-    if output is not None:
-        path = write_table(selection, output, format=fmt, overwrite=overwrite, inputs=s.input_paths())
-        typer.echo(f"wrote {len(selection)} parcels to {path}", err=True)
-    elif top is not None and sys.stdout.isatty():
+        if output is not None:
+            key = f"ranked_{output_format(output, fmt)}"
+            result = produce(scenario, {key: output}, overwrite=overwrite, top=top, allocate=False, progress=progress)
+            n = len(result.scores.top(top)) if top else len(result.ranked)
+            typer.echo(f"wrote {n} parcels to {output}", err=True)
+            return
+        result = compute(scenario, allocate=False, progress=progress)
+    ranked = result.ranked
+    selection = ranked.loc[result.scores.top(top)] if top else ranked
+    if top is not None and sys.stdout.isatty():
         _print_top(ranked, top)
     else:
         write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
@@ -471,34 +470,13 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
 ) -> None:
     """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path
-    from landplan.pipeline import load_layers, score
+    from landplan.pipeline import produce
 
     s = load_scenario(scenario)
-    scheme = classification or s.output.classification
-    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    s = _with_output(s, top=top, offline=offline or s.output.offline, classification=classification)
+    allocate = False if no_allocation else None
     with _progress(_show_progress()) as progress:
-        layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
-        ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
-        alloc = None
-        if s.allocation is not None and not no_allocation:
-            from landplan.allocation import allocate as run_allocation
-
-            progress(0.75, "allocating")
-            alloc = run_allocation(layers, ranked)
-        progress(0.9, "drawing map")
-        if png:
-            from landplan.static_map import save_static_map
-
-            save_static_map(ranked, layers, output, classification=scheme, top=top, allocation=alloc)
-        else:
-            from landplan.mapping import save_map, scenario_map
-
-            m = scenario_map(
-                ranked, layers, top=top, allocation=alloc, offline=offline or s.output.offline, classification=scheme
-            )
-            size = save_map(m, output, offline=offline or s.output.offline)
-            logger.info("map size: %.1f MB", size / 1e6)
+        produce(s, {"map_png" if png else "map": output}, overwrite=overwrite, allocate=allocate, progress=progress)
     typer.echo(f"wrote map to {output}", err=True)
 
 
@@ -523,32 +501,11 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path
-    from landplan.pipeline import load_layers, score
-    from landplan.report import write_report
+    from landplan.pipeline import produce
 
-    s = load_scenario(scenario)
-    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    s = _with_output(load_scenario(scenario), cards=top, sensitivity_runs=sensitivity_runs)
     with _progress(_show_progress()) as progress:
-        layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
-        ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.2 * f, m))
-        alloc = None
-        if s.allocation is not None:
-            from landplan.allocation import allocate as run_allocation
-
-            progress(0.55, "allocating")
-            alloc = run_allocation(layers, ranked)
-        sens = None
-        if sensitivity_runs:
-            from landplan.scoring.sensitivity import monte_carlo
-
-            progress(0.65, "sensitivity")
-            values = ranked[[f"{c.name}_value" for c in s.criteria]].set_axis([c.name for c in s.criteria], axis=1)
-            sens = monte_carlo(
-                values, ranked.attrs["weights"], eligible=ranked["eligible"], runs=sensitivity_runs, top_k=top
-            )
-        progress(0.8, "writing report")
-        write_report(output, layers, ranked, allocation=alloc, sensitivity=sens, top=top)
+        produce(s, {"report": output}, overwrite=overwrite, progress=progress)
     typer.echo(f"wrote report to {output}", err=True)
 
 
@@ -556,7 +513,7 @@ def report(
 @handle_errors
 def validate(scenario: ScenarioArg) -> None:
     """Check SCENARIO's layers and print every problem, without scoring."""
-    from landplan.pipeline import validate as run_validation
+    from landplan.load import validate as run_validation
 
     report = run_validation(scenario)
     typer.echo(report.to_text())
@@ -566,14 +523,21 @@ def validate(scenario: ScenarioArg) -> None:
         raise typer.Exit(code=2)
 
 
+def _with_output(s: Any, **changes: Any) -> Any:
+    """The scenario with its ``[output]`` settings changed by command-line options (None: keep)."""
+    given = {k: v for k, v in changes.items() if v is not None}
+    return s.model_copy(update={"output": s.output.model_copy(update=given)})
+
+
 def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
     from landplan.pipeline import run as run_pipeline
 
     with _progress(_show_progress()) as progress:
         result = run_pipeline(scenario, out_dir=out_dir, overwrite=overwrite, progress=progress)
-    r = result.ranked
+    sc = result.scores
     typer.echo(
-        f"scored {len(r)} parcels, {int(r['eligible'].sum())} eligible; working CRS {result.manifest['working_crs']}"
+        f"scored {len(sc.score)} parcels, {int(sc.eligible.sum())} eligible; "
+        f"working CRS {result.manifest['working_crs']}"
     )
     if result.allocation is not None:
         typer.echo(f"allocation: {result.allocation.summary()}")
@@ -628,11 +592,10 @@ def allocate(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Allocate each zone's worker-housing demand to the best parcels (needs an [allocation] table)."""
-    from landplan.allocation import allocate as run_allocation
     from landplan.config import AllocationSpec, load_scenario
     from landplan.errors import ConfigError
-    from landplan.io import check_output_path
-    from landplan.pipeline import ALLOCATION_FILES, load_layers, score, write_allocation_file
+    from landplan.outputs.tables import ALLOCATION_FILES
+    from landplan.pipeline import produce
 
     s = load_scenario(scenario)
     spec = s.allocation or AllocationSpec()
@@ -642,21 +605,18 @@ def allocate(
         msg = f"{scenario}: allocation needs a [layers.zones] table"
         raise ConfigError(msg)
     names = ALLOCATION_FILES
-    if output is not None:
-        for name in names.values():
-            check_output_path(output / name, inputs=s.input_paths(), overwrite=overwrite)
+    targets = {key: output / name for key, name in names.items()} if output is not None else {}
     with _progress(_show_progress()) as progress:
-        layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
-        ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.3 * f, m))
-        progress(0.6, "allocating")
-        result = run_allocation(layers, ranked, spec=spec)
+        done = produce(s, targets, overwrite=overwrite, allocate=True, allocation=spec, progress=progress)
+    result = done.allocation
+    if result is None:  # pragma: no cover - allocate=True always allocates
+        msg = f"{scenario}: no allocation was made"
+        raise ConfigError(msg)
     typer.echo(result.summary())
     cols = ["demand_units", "allocated_units", "unmet_units", "unmet_share", "mean_commute_m", "land_ha", "sites"]
     table = result.zones[[c for c in ["name", *cols] if c in result.zones]]
     typer.echo(table.to_string(float_format=lambda v: f"{v:,.1f}"))
     if output is not None:
-        for key, name in names.items():
-            write_allocation_file(result, layers, key, output / name, overwrite=overwrite, inputs=s.input_paths())
         typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)
 
 
@@ -715,12 +675,11 @@ def explain(
     parcel_id: Annotated[str, typer.Argument(help="Parcel id.", metavar="PARCEL_ID", show_default=False)],
 ) -> None:
     """Print the score card of one parcel: criteria, weights, contributions and constraints."""
-    from landplan.explain import explain as make_card
-    from landplan.pipeline import load_layers, score
+    from landplan.outputs.scorecard import explain as make_card
+    from landplan.pipeline import compute
 
-    layers = load_layers(scenario)
-    ranked = score(layers)
-    typer.echo(make_card(layers, ranked, parcel_id).to_text())
+    result = compute(scenario, allocate=False)
+    typer.echo(make_card(result.study, result.scores, parcel_id).to_text())
 
 
 @command()
@@ -750,8 +709,9 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     from landplan.config import load_scenario
     from landplan.errors import InputError
     from landplan.io import atomic_path, check_output_path, write_csv
-    from landplan.pipeline import load_layers, score
-    from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
+    from landplan.outputs.charts import plot_rank_intervals
+    from landplan.pipeline import compute
+    from landplan.scoring.sensitivity import monte_carlo, one_at_a_time
 
     s = load_scenario(scenario)
     targets = {}
@@ -759,21 +719,16 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
         targets = {n: output / n for n in ("sensitivity_parcels.csv", "sensitivity_oat.csv", "sensitivity.png")}
         for path in targets.values():
             check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
-    layers = load_layers(s)
-    ranked = score(layers)
-    if not ranked["eligible"].any():
+    scores = compute(s, allocate=False).scores
+    if not scores.eligible.any():
         msg = (
             f"{scenario}: no eligible parcel, so no ranking to test; "
             "relax the constraints ([[constraints]] in the scenario; see landplan explain)"
         )
         raise InputError(msg)
-    values = ranked[[f"{c.name}_value" for c in layers.scenario.criteria]]
-    values.columns = [c.name for c in layers.scenario.criteria]
-    w = ranked.attrs["weights"]
-    oat = one_at_a_time(values, w, eligible=ranked["eligible"], delta=delta, top_k=top)
-    mc = monte_carlo(
-        values, w, eligible=ranked["eligible"], runs=runs, seed=seed, top_k=top, concentration=concentration
-    )
+    values, w, eligible = scores.values, scores.weights, scores.eligible
+    oat = one_at_a_time(values, w, eligible=eligible, delta=delta, top_k=top)
+    mc = monte_carlo(values, w, eligible=eligible, runs=runs, seed=seed, top_k=top, concentration=concentration)
     typer.echo("One at a time:")
     typer.echo(oat.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     typer.echo("\nMonte Carlo:")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -24,7 +25,7 @@ from landplan.errors import InputError
 from landplan.io.raster import RasterData
 from landplan.validation import ValidationReport
 
-__all__ = ["Allocation", "Result", "Scores", "Study"]
+__all__ = ["Allocation", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,23 @@ class Study:
         """Names of every loaded layer."""
         return ["parcels", *(["zones"] if self.zones is not None else []), *self.features]
 
+    def selection(self, layer: str, select: Mapping[str, Any]) -> gpd.GeoDataFrame:
+        """Features of ``layer`` matching a criterion's ``select`` table.
+
+        Parameters
+        ----------
+        layer : str
+            Layer name.
+        select : Mapping[str, Any]
+            Column -> value or list of values (all must match); empty selects every feature.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The matching rows.
+        """
+        return select_rows(self.layer(layer), select)
+
     def require_zones(self, what: str) -> gpd.GeoDataFrame:
         """The zones layer, or an :class:`InputError` saying that ``what`` needs it.
 
@@ -151,6 +169,11 @@ class Scores:
         ``weighted_sum``, ``weighted_product`` or ``topsis``.
     order : pandas.Index
         Parcel ids in output order: eligible parcels by rank, then excluded ones by id.
+    weighting : str
+        How the weights were made: the scenario's method (``direct``, ``ahp``, ``rank_sum``,
+        ...) or ``given`` when passed to :func:`landplan.score`.
+    consistency : Mapping[str, float] or None
+        For AHP: ``lambda_max``, ``ci``, ``ri``, ``cr`` and ``max_cr``.
     """
 
     raw: pd.DataFrame
@@ -165,6 +188,8 @@ class Scores:
     weights: Mapping[str, float]
     aggregation: str
     order: pd.Index
+    weighting: str = "given"
+    consistency: Mapping[str, float] | None = None
 
     def top(self, n: int) -> pd.Index:
         """Ids of the ``n`` best eligible parcels, best first.
@@ -224,12 +249,24 @@ class Allocation:
     pairs: int
     info: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> str:
-        """One readable line: solver, parcels, land, units allocated and unmet."""
+    def summary(self, *, timing: bool = True) -> str:
+        """One readable line: solver, parcels, land, units allocated and unmet.
+
+        Parameters
+        ----------
+        timing : bool, default True
+            Include the solve time (left out of manifests, which must not change between runs).
+
+        Returns
+        -------
+        str
+            The summary.
+        """
         z = self.zones
         gap = "n/a" if self.gap is None else f"{self.gap:.2%}"
+        took = f"{self.seconds:.1f} s, " if timing else ""
         return (
-            f"{self.method} ({self.status}, gap {gap}, {self.seconds:.1f} s, {self.pairs} parcel-zone pairs): "
+            f"{self.method} ({self.status}, gap {gap}, {took}{self.pairs} parcel-zone pairs): "
             f"{len(self.parcels)} parcels, {self.parcels['area_ha'].sum():.1f} ha, "
             f"{z['allocated_units'].sum():,.0f} of {z['demand_units'].sum():,.0f} units allocated, "
             f"{z['unmet_units'].sum():,.0f} unmet"
@@ -277,6 +314,28 @@ class Result:
             Rows of :attr:`ranked`, best first.
         """
         return self.ranked.loc[self.scores.top(n)]
+
+
+def select_rows(gdf: gpd.GeoDataFrame, select: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """Rows of ``gdf`` whose columns match every entry of ``select`` (the one definition).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer.
+    select : Mapping[str, Any]
+        Column -> value or list of values; a row matches when each column holds one of them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, in their order.
+    """
+    mask = np.ones(len(gdf), dtype=bool)
+    for col, val in select.items():
+        values = val if isinstance(val, list) else [val]
+        mask &= gdf[col].isin(values).to_numpy()
+    return gdf.loc[mask]
 
 
 def ha(area_m2: Any) -> Any:

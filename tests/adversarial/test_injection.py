@@ -28,8 +28,8 @@ import geopandas as gpd
 import landplan
 from adversarial.helpers import run_cli, tree_hashes
 from conftest import CRS, box, pt
-from landplan._escape import TemplateSyntaxInData, check_inert, html_text, js_literal, mpl_text
-from landplan.mapping import map_html, parcel_map, scenario_map
+from landplan.outputs.escape import TemplateSyntaxInData, check_inert, html_text, js_literal, mpl_text
+from landplan.outputs.webmap import map_html, parcel_map, scenario_map
 
 JINJA = [
     "{{7*7}}",

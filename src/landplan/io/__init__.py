@@ -38,6 +38,7 @@ __all__ = [
     "check_output_path",
     "clean_stale_temp_files",
     "output_folder",
+    "output_format",
     "read_layer",
     "spreadsheet_safe",
     "write_csv",
@@ -808,7 +809,26 @@ def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
                 target.rmdir()  # only succeeds when nothing was written
 
 
-def _format_of(path: Path, fmt: str | None) -> str:
+def output_format(path: Path, fmt: str | None) -> str:
+    """The output format of ``path``: ``fmt`` when given, else from its suffix.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The output file.
+    fmt : str or None
+        A key of :data:`FORMATS`, or None to use the suffix.
+
+    Returns
+    -------
+    str
+        A key of :data:`FORMATS`.
+
+    Raises
+    ------
+    InputError
+        For an unknown format or suffix.
+    """
     if fmt is not None:
         if fmt not in FORMATS:
             msg = f"unknown output format {fmt!r}; choose one of {sorted(FORMATS)}"
@@ -946,7 +966,7 @@ def write_table(
         If the path exists (without ``overwrite``) or is one of ``inputs``.
     """
     out = check_output_path(path, inputs=inputs, overwrite=overwrite)
-    fmt = _format_of(out, format)
+    fmt = output_format(out, format)
     frame = gdf.reset_index()
     with atomic_path(out) as tmp:
         if fmt == "csv":

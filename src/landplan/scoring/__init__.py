@@ -11,7 +11,6 @@ from landplan.scoring.value import (
     identity,
     linear,
     logistic,
-    plot_value_function,
     power,
     step,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "identity",
     "linear",
     "logistic",
-    "plot_value_function",
     "power",
     "rank_eligible",
     "rank_order_centroid",

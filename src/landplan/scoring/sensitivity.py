@@ -23,7 +23,7 @@ from landplan._numbers import check_number
 from landplan.errors import InputError
 from landplan.scoring.aggregate import normalise_weights
 
-__all__ = ["SensitivityResult", "monte_carlo", "one_at_a_time", "plot_rank_intervals"]
+__all__ = ["SensitivityResult", "monte_carlo", "one_at_a_time"]
 
 _BLOCK_CELLS = 20_000_000  # parcels x runs per block (bounded memory)
 
@@ -214,29 +214,3 @@ def one_at_a_time(
             }
         )
     return pd.DataFrame(out)
-
-
-def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> Any:
-    """Chart of the 5-95 % rank interval and median rank of the base top parcels (matplotlib Figure)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from landplan._escape import mpl_text
-
-    n = n or result.top_k
-    top = result.parcels.sort_values("base_rank").head(n)
-    # an explicit Agg canvas: pyplot state and the session's backend are left alone
-    fig = Figure(figsize=(6, 0.25 * len(top) + 1.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    y = np.arange(len(top))[::-1]
-    ax.hlines(y, top["rank_p05"], top["rank_p95"], color="#888888", linewidth=3)
-    ax.plot(top["median_rank"], y, "o", color="#1a9641", label="median rank")
-    ax.plot(top["base_rank"], y, "|", color="#d7191c", markersize=12, label="scenario rank")
-    ax.set_yticks(y, [mpl_text(i) for i in top.index], fontsize=7)
-    ax.set_xlabel("rank (5-95 % interval over weight draws)")
-    ax.axvline(result.top_k + 0.5, color="#444444", linestyle=":", linewidth=1)
-    ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(f"Rank stability: {result.summary.get('runs', '')} runs, top {result.top_k}", fontsize=9)
-    fig.tight_layout()
-    return fig

@@ -7,7 +7,6 @@ Each factory validates its parameters and returns a callable ``f(Series) -> Seri
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,6 @@ __all__ = [
     "identity",
     "linear",
     "logistic",
-    "plot_value_function",
     "power",
     "step",
 ]
@@ -312,43 +310,6 @@ def _x_range(spec: AnyValueSpec) -> tuple[float, float]:
         half = 6 / spec.steepness
         return spec.midpoint - half, spec.midpoint + half
     return 0.0, 1.0
-
-
-def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", ax: object | None = None) -> object:
-    """Draw a value function as a small chart (matplotlib); returns the Figure.
-
-    Save it with ``fig.savefig("chart.png")`` or ``"chart.svg"``. Categorical functions are
-    drawn as bars.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from landplan._escape import mpl_text
-
-    axes: Any
-    fig: Any
-    if ax is None:  # an explicit Agg canvas: pyplot state and the session's backend are left alone
-        fig = Figure(figsize=(3.6, 2.4), dpi=100)
-        FigureCanvasAgg(fig)
-        axes = fig.add_subplot()
-    else:
-        axes = ax
-        fig = axes.figure
-    if isinstance(spec, CategoricalValue):
-        axes.bar([mpl_text(k) for k in spec.values], list(spec.values.values()), color="#1a9641")
-        axes.tick_params(axis="x", labelrotation=30, labelsize=7)
-    else:
-        lo, hi = _x_range(spec)
-        x = pd.Series(np.linspace(lo, hi, 400))
-        y = from_spec(spec)(x)
-        axes.plot(x, y, color="#1a9641", drawstyle="steps-post" if isinstance(spec, StepValue) else "default")
-        axes.set_xlabel(mpl_text(unit) if unit else "raw value", fontsize=8)
-    axes.set_ylim(-0.05, 1.05)
-    axes.set_ylabel("value (0..1)", fontsize=8)
-    axes.set_title(mpl_text(title) if title else spec.function, fontsize=9)
-    axes.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
 
 
 def apply_value(raw: pd.Series, spec: AnyValueSpec) -> pd.Series:

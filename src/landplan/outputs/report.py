@@ -8,10 +8,10 @@ so the file can be mailed or archived and printed to PDF from a browser.
 
 Data text is never template source: the template below is a constant, and every value it prints
 passes through one choke point, the environment's ``finalize`` hook, which applies
-:func:`landplan._escape.html_text` (HTML-escaped, ``{`` ``}`` ``%`` as entities). The only values
+:func:`landplan.outputs.escape.html_text` (HTML-escaped, ``{`` ``}`` ``%`` as entities). The only values
 printed as markup are landplan's own: the SVG charts (matplotlib escapes their text; their comments,
 which repeat it, are removed) and the zone table, built from cells escaped the same way. Text from
-data drawn by matplotlib goes through :func:`landplan._escape.mpl_text`. Charts are drawn on explicit
+data drawn by matplotlib goes through :func:`landplan.outputs.escape.mpl_text`. Charts are drawn on explicit
 Agg canvases, never through pyplot, so a notebook's matplotlib backend is left alone.
 """
 
@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from landplan.allocation import Allocation
-    from landplan.pipeline import Layers
+    from landplan.model import Allocation, Scores, Study
     from landplan.scoring.sensitivity import SensitivityResult
 
 __all__ = ["render_report", "write_report"]
@@ -57,7 +56,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 <h2>Summary</h2>
 <ul>
 <li>{{ n_parcels }} candidate parcels, {{ n_eligible }} eligible, {{ n_parcels - n_eligible }} excluded.</li>
-<li>Aggregation: {{ s.aggregation.method.replace('_', ' ') }}; weighting: {{ weights.method.replace('_', ' ') }}.</li>
+<li>Aggregation: {{ s.aggregation.method.replace('_', ' ') }}; weighting: {{ scores.weighting.replace('_', ' ') }}.</li>
 {% if allocation %}<li>Allocation: {{ allocation.summary() }}</li>{% endif %}
 </ul>
 
@@ -74,11 +73,11 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 <table><tr><th>criterion</th><th>kind</th><th>layer / field</th><th>unit</th><th>weight</th></tr>
 {% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td>
 <td>{{ c.layer or c.field or c.raster or '' }}</td>
-<td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % weights.weights[c.name] }}</td></tr>{% endfor %}</table>
+<td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % scores.weights[c.name] }}</td></tr>{% endfor %}</table>
 <p class="muted">Weights as used by the scoring (normalised to sum 1).</p>
-{% if weights.ahp %}<p>AHP: λmax = {{ '%.4f' % weights.ahp.lambda_max }}, CI = {{ '%.4f' % weights.ahp.ci }},
-RI = {{ '%.2f' % weights.ahp.ri }}, CR = {{ '%.4f' % weights.ahp.cr }}
-(limit {{ '%.2f' % weights.ahp.max_cr }}).</p>{% endif %}
+{% if ahp %}<p>AHP: λmax = {{ '%.4f' % ahp.lambda_max }}, CI = {{ '%.4f' % ahp.ci }},
+RI = {{ '%.2f' % ahp.ri }}, CR = {{ '%.4f' % ahp.cr }}
+(limit {{ '%.2f' % ahp.max_cr }}).</p>{% endif %}
 <div class="charts">{% for svg in charts %}<div>{{ svg | safe }}</div>{% endfor %}</div>
 
 <h2>Constraints</h2>
@@ -128,30 +127,18 @@ def _finalize(value: Any) -> Any:
     """The report's choke point: every printed value, escaped (markup marked safe by landplan passes)."""
     from markupsafe import Markup
 
-    from landplan._escape import html_text
+    from landplan.outputs.escape import html_text
 
     if isinstance(value, Markup):
         return value
     return Markup(html_text("" if value is None else value))
 
 
-def _used_weights(layers: Layers, ranked: gpd.GeoDataFrame) -> Any:
-    """The weights the scoring used (``ranked.attrs["weights"]``), with the scenario's method and AHP figures."""
-    from landplan.scoring.weights import WeightsResult, scenario_weights
-
-    s = layers.scenario
-    used = ranked.attrs.get("weights")
-    if not used:
-        return scenario_weights(s)
-    ahp = scenario_weights(s).ahp if s.weighting.method == "ahp" else None
-    return WeightsResult(s.weighting.method, {k: float(v) for k, v in used.items()}, ahp=ahp)
-
-
 def _zones_table(allocation: Allocation) -> str:
     """Zone demand and allocation as an HTML table; every cell escaped by the choke point."""
     import pandas as pd
 
-    from landplan._escape import html_array
+    from landplan.outputs.escape import html_array
 
     cols = [
         c
@@ -181,72 +168,110 @@ def _zones_table(allocation: Allocation) -> str:
 
 
 def _html_or_none(value: object) -> str | None:
-    """:func:`landplan._escape.html_text` of a value, None kept."""
-    from landplan._escape import html_text
+    """:func:`landplan.outputs.escape.html_text` of a value, None kept."""
+    from landplan.outputs.escape import html_text
 
     return None if value is None else html_text(value)
 
 
 def render_report(
-    layers: Layers,
-    ranked: gpd.GeoDataFrame,
+    study: Study,
+    scores: Scores,
     *,
+    ranked: gpd.GeoDataFrame | None = None,
     allocation: Allocation | None = None,
+    manifest: dict[str, Any] | None = None,
     sensitivity: SensitivityResult | None = None,
     top: int = 10,
+    map_page: str | None = None,
     interactive_map: bool = True,
 ) -> str:
-    """The report as one HTML string (see module docstring)."""
+    """The report as one HTML string (see module docstring).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores: weights used, values, reasons, ranks.
+    ranked : geopandas.GeoDataFrame, optional
+        The wide ranking when already made.
+    allocation : Allocation, optional
+        The allocation (zone table, reserved parcels on the maps).
+    manifest : dict, optional
+        The run manifest when already made (made here otherwise).
+    sensitivity : SensitivityResult, optional
+        Monte-Carlo rank stability, charted when given.
+    top : int, default 10
+        Score cards of the best ``top`` parcels.
+    map_page : str, optional
+        An offline HTML map page already rendered for this run (rendered here otherwise).
+    interactive_map : bool, default True
+        Embed the interactive map.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     import jinja2
     from markupsafe import Markup
 
-    from landplan._escape import mpl_text
-    from landplan.explain import describe_constraint, explain
-    from landplan.mapping import map_html, scenario_map
-    from landplan.pipeline import manifest as make_manifest
-    from landplan.scoring.sensitivity import plot_rank_intervals
-    from landplan.scoring.value import plot_value_function
-    from landplan.static_map import static_map
+    from landplan.model import ha
+    from landplan.outputs.charts import plot_rank_intervals, plot_value_function
+    from landplan.outputs.escape import mpl_text
+    from landplan.outputs.manifest import manifest as make_manifest
+    from landplan.outputs.scorecard import describe_constraint, explain
+    from landplan.outputs.static_map import static_map
+    from landplan.outputs.tables import ranked_table
+    from landplan.outputs.webmap import map_html, scenario_map
 
-    s = layers.scenario
-    info = make_manifest(layers, ranked)
-    weights = _used_weights(layers, ranked)
+    s = study.scenario
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
+    info = manifest if manifest is not None else make_manifest(study, scores, allocation=allocation)
     charts = [
         Markup(_svg(plot_value_function(c.value, title=mpl_text(c.title), unit=mpl_text(c.unit_label))))
         for c in s.criteria
     ]
-    best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
     cards = [
         {
-            "rank": int(row["rank"]),
+            "rank": int(scores.rank[pid]),
             "parcel_id": pid,
-            "score": float(row["score"]),
-            "area_ha": float(row["area_m2"]) / 10_000,
-            "top_drivers": row["top_drivers"],
-            "text": explain(layers, ranked, pid).to_text(),
+            "score": float(scores.score[pid]),
+            "area_ha": float(ha(study.parcels.geometry[pid].area)),
+            "top_drivers": scores.top_drivers[pid],
+            "text": explain(study, scores, pid).to_text(),
         }
-        for pid, row in best.iterrows()  # the top N only
+        for pid in scores.top(top)  # the top N only
     ]
     zones_html = Markup(_zones_table(allocation)) if allocation is not None else ""
-    fig = static_map(ranked, layers, classification=s.output.classification, allocation=allocation)
+    fig = static_map(study, scores, ranked=ranked, classification=s.output.classification, allocation=allocation)
     interactive = ""
     if interactive_map:
-        interactive = map_html(
-            scenario_map(ranked, layers, allocation=allocation, offline=True, classification=s.output.classification),
+        interactive = map_page or map_html(
+            scenario_map(
+                study,
+                scores,
+                ranked=ranked,
+                allocation=allocation,
+                offline=True,
+                classification=s.output.classification,
+            ),
             offline=True,
         )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
     return env.from_string(_TEMPLATE).render(
         s=s,
+        scores=scores,
+        ahp=scores.consistency,
         manifest=info,
         manifest_json=json.dumps(info, indent=2, ensure_ascii=False, default=str),
-        n_parcels=len(ranked),
-        n_eligible=int(ranked["eligible"].sum()),
-        weights=weights,
+        n_parcels=len(scores.score),
+        n_eligible=int(scores.eligible.sum()),
         allocation=allocation,
-        findings=[{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in layers.report.findings],
+        findings=[{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in study.report.findings],
         charts=charts,
-        constraint_lines=[describe_constraint(k, layers) for k in s.constraints],
+        constraint_lines=[describe_constraint(k, study) for k in s.constraints],
         cards=cards,
         zones_html=zones_html,
         sensitivity=sensitivity,
@@ -261,11 +286,28 @@ def render_report(
     )
 
 
-def write_report(path: str | Path, layers: Layers, ranked: gpd.GeoDataFrame, **options: Any) -> Path:
-    """Render the report and write it atomically."""
+def write_report(path: str | Path, study: Study, scores: Scores, **options: Any) -> Path:
+    """Render the report and write it atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Target HTML file.
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    **options
+        Passed to :func:`render_report`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     from landplan.io import atomic_path
 
-    text = render_report(layers, ranked, **options)
+    text = render_report(study, scores, **options)
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

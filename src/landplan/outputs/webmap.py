@@ -11,10 +11,10 @@ file makes no network request.
 Data text never reaches a template engine or the page as markup. folium compiles each element's
 rendered output again as a Jinja2 template, so every text taken from the data (ids, attribute
 values, layer keys, ``select`` values, zone and facility names, criterion labels and units, the
-scenario name) passes through the choke point of :mod:`landplan._escape` on its way in:
-:func:`~landplan._escape.html_text` for HTML (escaped, with ``{`` ``}`` ``%`` as entities) and
-:func:`~landplan._escape.js_literal` for JavaScript source. :func:`map_html` then checks the whole
-element tree with :func:`~landplan._escape.check_inert` and refuses to render if any template
+scenario name) passes through the choke point of :mod:`landplan.outputs.escape` on its way in:
+:func:`~landplan.outputs.escape.html_text` for HTML (escaped, with ``{`` ``}`` ``%`` as entities) and
+:func:`~landplan.outputs.escape.js_literal` for JavaScript source. :func:`map_html` then checks the whole
+element tree with :func:`~landplan.outputs.escape.check_inert` and refuses to render if any template
 opener (``{{``, ``{%``, ``{#``) is present outside folium's own templates.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,31 +32,20 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
-from landplan._escape import check_inert, html_array, html_text, js_literal
 from landplan.errors import InputError
+from landplan.model import Allocation, Scores, Study
+from landplan.outputs.escape import check_inert, html_array, html_text, js_literal
+from landplan.outputs.style import EXCLUDED_COLOR, FACILITY_COLORS, ZONE_COLORS, class_palette, classify
+from landplan.outputs.tables import ranked_table
 
 if TYPE_CHECKING:
     import folium
-
-    from landplan.allocation import Allocation
-    from landplan.pipeline import Layers
 
 __all__ = ["MapSizeWarning", "map_html", "parcel_map", "save_map", "scenario_map"]
 
 logger = logging.getLogger(__name__)
 
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-_EXCLUDED_COLOR = "#9e9e9e"
-_PALETTES = {
-    3: ["#d7191c", "#ffffbf", "#1a9641"],
-    4: ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"],
-    5: ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
-    6: ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"],
-    7: ["#d73027", "#fc8d59", "#fee08b", "#ffffbf", "#d9ef8b", "#91cf60", "#1a9850"],
-}
-_FACILITY_COLORS = ["#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#fb9a99"]
-_ZONE_COLORS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
-                "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3"]  # fmt: skip
 # a transparent 1x1 PNG: the "no tiles" base layer (no request is made)
 _BLANK_TILE = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -82,34 +71,6 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0, precision_deg:
         g = g.set_geometry(g.geometry.simplify(tolerance_m, preserve_topology=True))
     g = g.to_crs(4326)
     return g.set_geometry(shapely.set_precision(np.asarray(g.geometry.array, dtype=object), precision_deg), crs=4326)
-
-
-def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
-    """Class upper bounds of ``values`` with mapclassify (quantiles, natural_breaks, equal_interval)."""
-    import mapclassify
-
-    v = values.dropna().to_numpy(dtype="float64")
-    k = max(1, min(k, len(np.unique(v)))) if v.size else 1
-    if v.size == 0 or k == 1:
-        top = float(v.max()) if v.size else 1.0
-        return np.array([top])
-    if scheme == "quantiles":
-        bins = mapclassify.Quantiles(v, k=k).bins
-    elif scheme == "natural_breaks":
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Numba not installed")  # only slower, still exact
-            if v.size > 5000:
-                bins = mapclassify.FisherJenksSampled(v, k=k, pct=5000 / v.size).bins
-            else:
-                bins = mapclassify.FisherJenks(v, k=k).bins
-    elif scheme == "equal_interval":
-        bins = mapclassify.EqualInterval(v, k=k).bins
-    else:
-        msg = f"unknown classification {scheme!r}; choose quantiles, natural_breaks or equal_interval"
-        raise ValueError(msg)
-    bins = np.asarray(bins, dtype="float64")
-    bins[-1] = max(bins[-1], float(v.max()))
-    return bins
 
 
 def _legend(title: str, labels: list[str], colors: list[str]) -> Any:
@@ -138,12 +99,15 @@ def _legend(title: str, labels: list[str], colors: list[str]) -> Any:
 
 
 def _criteria(ranked: gpd.GeoDataFrame, given: Sequence[str] | None) -> list[str]:
-    """Criterion names of a ranking: ``given``, else the weights used by the scoring.
+    """Criterion names of a ranking: ``given``, else every name with a ``_contrib`` column.
 
     Only names with their ``_raw``, ``_value`` and ``_contrib`` columns are kept; parcel
     attributes that merely end in ``_raw`` are never mistaken for criteria.
     """
-    names = list(given) if given is not None else list(ranked.attrs.get("weights", {}))
+    if given is not None:
+        names = list(given)
+    else:
+        names = [c.removesuffix("_contrib") for c in ranked.columns if c.endswith("_contrib")]
     cols = set(ranked.columns)
     return [c for c in names if {f"{c}_raw", f"{c}_value", f"{c}_contrib"} <= cols]
 
@@ -215,6 +179,7 @@ def parcel_map(
     criteria_labels: dict[str, str] | None = None,
     criteria_units: dict[str, str] | None = None,
     criteria: Sequence[str] | None = None,
+    weights: Mapping[str, float] | None = None,
     simplify_m: float = 1.0,
     top: int = 20,
     search: bool = True,
@@ -238,8 +203,9 @@ def parcel_map(
     criteria_labels, criteria_units
         Human names and units of the criteria, for the score cards.
     criteria
-        Criterion names shown in the score cards (default: those of ``ranked.attrs["weights"]``,
-        the weights the scoring used).
+        Criterion names shown in the score cards (default: every criterion of the ranking).
+    weights
+        The normalised weights used by the scoring, shown in the score cards.
     simplify_m
         Simplification tolerance in metres before export (0 keeps every vertex).
     top
@@ -268,14 +234,14 @@ def parcel_map(
 
     eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
     bins = classify(wgs.loc[eligible, column], scheme=classification, k=k)
-    palette = _PALETTES.get(len(bins), _PALETTES[5])[: len(bins)] if len(bins) > 1 else ["#1a9641"]
+    palette = class_palette(len(bins))
     values = wgs[column].to_numpy(dtype="float64")
     cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
-    colors = np.where(eligible, np.array(palette, dtype=object)[cls], _EXCLUDED_COLOR)
+    colors = np.where(eligible, np.array(palette, dtype=object)[cls], EXCLUDED_COLOR)
     lows = np.concatenate([[np.nanmin(values[eligible]) if eligible.any() else 0.0], bins[:-1]])
     labels = [f"{lo:.2f} – {hi:.2f}" for lo, hi in zip(lows, bins, strict=True)] + ["excluded (see popup)"]
 
-    weights = ranked.attrs.get("weights", {})
+    weights = dict(weights or {})
     frame = pd.DataFrame(index=wgs.index)
     frame["parcel_id"] = _esc(wgs.index.to_series())
     frame["rank"] = wgs["rank"].astype("string").fillna("excluded").to_numpy(dtype=object) if "rank" in wgs else ""
@@ -328,7 +294,7 @@ def parcel_map(
             **common,
         )
     layer.add_to(m)
-    _legend(f"{column} ({classification.replace('_', ' ')})", labels, [*palette, _EXCLUDED_COLOR]).add_to(m)
+    _legend(f"{column} ({classification.replace('_', ' ')})", labels, [*palette, EXCLUDED_COLOR]).add_to(m)
     if search:
         folium.plugins.Search(
             layer=layer,
@@ -405,33 +371,21 @@ def _facility_layer(
     return groups
 
 
-def _zone_layer(layers: Layers, allocation: Allocation | None) -> folium.FeatureGroup:
+def _zone_layer(study: Study, zones: gpd.GeoDataFrame, allocation: Allocation | None) -> folium.FeatureGroup:
     import folium
 
-    from landplan.demand import layers_demand
-
-    s = layers.scenario
-    zspec = s.layers.zones
-    zones = layers.frames["zones"]
-    assert zspec is not None
+    zspec = study.scenario.layers.zones
     fg = folium.FeatureGroup(name="Industrial zones and isolation buffers", show=True)
     frame = pd.DataFrame(index=zones.index)
-    frame["zone"] = _esc(zones[zspec.name_field] if zspec.name_field else zones.index.to_series())
-    if zspec.workers_field:
+    frame["zone"] = _esc(study.zone_names.reindex(zones.index))
+    if zspec is not None and zspec.workers_field:
         frame["workers"] = _esc(zones[zspec.workers_field])
     for extra in ("hazard_class", "isolation_m", "footprint"):
         if extra in zones:
             frame[extra] = _esc(zones[extra])
-    try:
-        demand, _ = layers_demand(layers)
-    except InputError as exc:  # zones without workers or area, no housing rules: the map shows no demand
-        logger.info("no demand figures on the map: %s", exc)
-    else:
-        frame["units_needed"] = np.char.mod("%.0f", demand["units_needed"].reindex(zones.index).to_numpy()).astype(
-            object
-        )
-    if allocation is not None:
+    if allocation is not None:  # demand figures come with the allocation that computed them
         z = allocation.zones.reindex(zones.index)
+        frame["units_needed"] = np.char.mod("%.0f", z["units_needed"].to_numpy()).astype(object)
         frame["allocated_units"] = np.char.mod("%.0f", z["allocated_units"].to_numpy()).astype(object)
         frame["unmet_units"] = np.char.mod("%.0f", z["unmet_units"].to_numpy()).astype(object)
     frame["_class"] = "lp-zone"
@@ -467,16 +421,15 @@ def _zone_layer(layers: Layers, allocation: Allocation | None) -> folium.Feature
     return fg
 
 
-def _allocation_layer(allocation: Allocation, layers: Layers) -> folium.FeatureGroup:
+def _allocation_layer(allocation: Allocation, study: Study) -> folium.FeatureGroup:
     import folium
 
-    from landplan.allocation import allocation_layers
+    from landplan.outputs.tables import allocation_layers
 
     fg = folium.FeatureGroup(name="Allocation (parcels by zone, links)", show=True)
-    parts = allocation_layers(allocation, layers)
-    color = {str(z): _ZONE_COLORS[i % len(_ZONE_COLORS)] for i, z in enumerate(allocation.zones.index)}
-    zspec = layers.scenario.layers.zones
-    names = layers.frames["zones"][zspec.name_field].astype(str) if zspec and zspec.name_field else None
+    parts = allocation_layers(allocation, study)
+    color = {str(z): ZONE_COLORS[i % len(ZONE_COLORS)] for i, z in enumerate(allocation.zones.index)}
+    names = study.zone_names.astype(str)
     ap = parts["allocated_parcels"]
     pf = pd.DataFrame(index=ap.index)
     pf["parcel"] = _esc(ap.index.to_series())
@@ -512,9 +465,10 @@ def _allocation_layer(allocation: Allocation, layers: Layers) -> folium.FeatureG
 
 
 def scenario_map(
-    ranked: gpd.GeoDataFrame,
-    layers: Layers,
+    study: Study,
+    scores: Scores,
     *,
+    ranked: gpd.GeoDataFrame | None = None,
     top: int = 20,
     tiles: str | None = "OpenStreetMap",
     allocation: Allocation | None = None,
@@ -527,10 +481,13 @@ def scenario_map(
 
     Parameters
     ----------
+    study
+        The loaded study (zones, facility layers, resolved service radii).
+    scores
+        Its scores.
     ranked
-        Output of :func:`landplan.score` for ``layers``.
-    layers
-        The loaded scenario layers (zones, facility layers).
+        The wide ranking of ``scores`` when already made
+        (:func:`landplan.outputs.tables.ranked_table`); made here otherwise.
     top
         Number of best parcels labelled with their rank.
     tiles
@@ -555,7 +512,8 @@ def scenario_map(
     import folium
     import folium.plugins
 
-    s = layers.scenario
+    s = study.scenario
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
     tile_url = _checked_tile_url(tile_url or s.output.tile_url)
     wgs_bounds = ranked.to_crs(4326).total_bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=len(ranked) > CANVAS_ABOVE)
@@ -577,14 +535,11 @@ def scenario_map(
 
     labels = {c.name: c.title for c in s.criteria}
     units = {c.name: c.unit_label for c in s.criteria}
-    used = list(ranked.attrs.get("weights") or [c.name for c in s.criteria])
     shown = ranked
     if allocation is not None:
-        zspec = s.layers.zones
-        names = layers.frames["zones"][zspec.name_field].astype(str) if zspec and zspec.name_field else None
         zone = allocation.parcels["zone"]
         text = (
-            (zone.map(names) if names is not None else zone.astype(str))
+            zone.map(study.zone_names.astype(str))
             + ": "
             + allocation.parcels["units"].round(0).astype(int).astype(str)
             + " units"
@@ -596,13 +551,14 @@ def scenario_map(
         classification=classification,
         criteria_labels=labels,
         criteria_units=units,
-        criteria=used,
+        criteria=scores.criteria,
+        weights=scores.weights,
         top=top,
         simplify_m=simplify_m,
     )
 
-    if "zones" in layers.frames and s.layers.zones is not None:
-        _zone_layer(layers, allocation).add_to(m)
+    if study.zones is not None:
+        _zone_layer(study, study.zones, allocation).add_to(m)
 
     seen: set[tuple[str, str]] = set()
     letters = {
@@ -616,33 +572,30 @@ def scenario_map(
         "road": "R",
     }
     for i, c in enumerate(s.criteria):
-        if c.layer is None or c.layer == "zones":
+        layer = getattr(c, "layer", None)
+        select = getattr(c, "select", None) or {}
+        if layer is None or layer == "zones":
             continue
-        key = (c.layer, repr(sorted(c.select.items())))
+        key = (layer, repr(sorted(select.items())))
         if key in seen:
             continue
         seen.add(key)
-        from landplan.pipeline import _select
-
-        values = [str(v) for val in c.select.values() for v in (val if isinstance(val, list) else [val])]
-        title = c.layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
+        values = [str(v) for val in select.values() for v in (val if isinstance(val, list) else [val])]
+        title = layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
         letter = next((v for k, v in letters.items() if k in title.lower()), title[:1].upper())
-        radius = (
-            c.radius_m if c.radius_m is not None else (layers.rules.radius_m(c.radius_rule) if c.radius_rule else None)
-        )
-        spec = dict(s.layers.items())[c.layer]
+        spec = dict(s.layers.items())[layer]
         for fg in _facility_layer(
-            _select(layers.frames[c.layer], c),
+            study.selection(layer, select),
             name=title,
-            color=_FACILITY_COLORS[i % len(_FACILITY_COLORS)],
+            color=FACILITY_COLORS[i % len(FACILITY_COLORS)],
             letter=letter,
             label_field=spec.name_field,
-            radius_m=radius,
+            radius_m=study.radius_m.get(c.name),
         ):
             fg.add_to(m)
 
     if allocation is not None:
-        _allocation_layer(allocation, layers).add_to(m)
+        _allocation_layer(allocation, study).add_to(m)
 
     folium.plugins.Fullscreen().add_to(m)
     folium.plugins.MiniMap(
@@ -681,10 +634,10 @@ def map_html(m: folium.Map, *, offline: bool = False) -> str:
 
     Raises
     ------
-    landplan._escape.TemplateSyntaxInData
+    landplan.outputs.escape.TemplateSyntaxInData
         If template syntax from data reached the map (see module docstring); nothing is rendered.
     """
-    from landplan._assets import inline_assets
+    from landplan.outputs._assets import inline_assets
 
     check_inert(m.get_root())
     text = str(m.get_root().render())
@@ -694,6 +647,37 @@ def map_html(m: folium.Map, *, offline: bool = False) -> str:
 def save_map(m: folium.Map, path: Any, *, offline: bool = False, warn_bytes: int = SIZE_WARNING_BYTES) -> int:
     """Render and write a map (atomically); warn with :class:`MapSizeWarning` above ``warn_bytes``.
 
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    path : str or pathlib.Path
+        Target HTML file.
+    offline : bool, default False
+        Inline every asset (no network request when opened).
+    warn_bytes : int
+        Size above which a :class:`MapSizeWarning` is given.
+
+    Returns
+    -------
+    int
+        Size of the file in bytes.
+    """
+    return save_page(map_html(m, offline=offline), path, warn_bytes=warn_bytes)
+
+
+def save_page(page: str, path: Any, *, warn_bytes: int = SIZE_WARNING_BYTES) -> int:
+    """Write a rendered map page atomically; warn with :class:`MapSizeWarning` above ``warn_bytes``.
+
+    Parameters
+    ----------
+    page : str
+        The HTML page (from :func:`map_html`).
+    path : str or pathlib.Path
+        Target HTML file.
+    warn_bytes : int
+        Size above which a :class:`MapSizeWarning` is given.
+
     Returns
     -------
     int
@@ -701,7 +685,7 @@ def save_map(m: folium.Map, path: Any, *, offline: bool = False, warn_bytes: int
     """
     from landplan.io import atomic_path
 
-    text = map_html(m, offline=offline).encode("utf-8")
+    text = page.encode("utf-8")
     if len(text) > warn_bytes:
         warnings.warn(
             f"the map is {len(text) / 1e6:.0f} MB and may load slowly; raise simplify_m, map fewer parcels "

@@ -36,12 +36,12 @@ import shapely
 
 from landplan.criteria._common import check_inputs, geoms
 from landplan.errors import InputError, LandplanError
+from landplan.model import Allocation, ha, m2
 
 if TYPE_CHECKING:
     from landplan.config import AllocationSpec
-    from landplan.pipeline import Layers
 
-__all__ = ["Allocation", "AllocationInfeasibleError", "AllocationProblem", "allocate", "allocation_layers"]
+__all__ = ["AllocationInfeasibleError", "AllocationProblem"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,32 +50,6 @@ _EPS_LAND = 1e-3  # tie-break: among equal allocations prefer less land
 
 class AllocationInfeasibleError(InputError):
     """The allocation settings contradict each other; the message says what to relax."""
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """Result of an allocation: per parcel, per zone, and how it was solved."""
-
-    parcels: pd.DataFrame
-    zones: pd.DataFrame
-    method: str
-    status: str
-    objective: float
-    gap: float | None
-    seconds: float
-    pairs: int
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        """Readable summary."""
-        z = self.zones
-        gap = "n/a" if self.gap is None else f"{self.gap:.2%}"
-        return (
-            f"{self.method} ({self.status}, gap {gap}, {self.seconds:.1f} s, {self.pairs} parcel-zone pairs): "
-            f"{len(self.parcels)} parcels, {self.parcels['area_ha'].sum():.1f} ha, "
-            f"{z['allocated_units'].sum():,.0f} of {z['demand_units'].sum():,.0f} units allocated, "
-            f"{z['unmet_units'].sum():,.0f} unmet"
-        )
 
 
 @dataclass(frozen=True)
@@ -164,7 +138,7 @@ class AllocationProblem:
         area = parcels.geometry.area.to_numpy()
         keep = cap > 0
         if spec.min_site_ha is not None:
-            keep &= area >= spec.min_site_ha * 10_000
+            keep &= area >= m2(spec.min_site_ha)
         ids = parcels.index
         unknown = [p for p in spec.must_use + spec.must_not_use if p not in set(map(str, ids))]
         if unknown:
@@ -202,7 +176,7 @@ class AllocationProblem:
             commute_weight=spec.commute_weight,
             suitability_weight=spec.suitability_weight,
             unmet_penalty=spec.unmet_penalty,
-            land_budget_m2=spec.land_budget_ha * 10_000 if spec.land_budget_ha is not None else None,
+            land_budget_m2=m2(spec.land_budget_ha) if spec.land_budget_ha is not None else None,
             max_sites=spec.max_sites,
             must_use=must_idx,
             max_unmet_share=spec.max_unmet_share,
@@ -226,8 +200,8 @@ class AllocationProblem:
                 raise AllocationInfeasibleError(msg)
             if self.land_budget_m2 is not None and self.area_m2[must].sum() > self.land_budget_m2:
                 msg = (
-                    f"allocation: must_use parcels cover {self.area_m2[must].sum() / 10_000:.1f} ha, more than "
-                    f"land_budget_ha = {self.land_budget_m2 / 10_000:g}; raise the budget or shorten must_use"
+                    f"allocation: must_use parcels cover {ha(self.area_m2[must].sum()):.1f} ha, more than "
+                    f"land_budget_ha = {ha(self.land_budget_m2):g}; raise the budget or shorten must_use"
                 )
                 raise AllocationInfeasibleError(msg)
         if self.max_unmet_share is not None:
@@ -395,7 +369,7 @@ class AllocationProblem:
                 "units": x[sel],
                 "capacity_units": self.capacity[p],
                 "commute_m": self.pair_dist[sel],
-                "area_ha": self.area_m2[p] / 10_000,
+                "area_ha": ha(self.area_m2[p]),
                 "score": self.score[p],
             },
             index=self.parcel_ids[p],
@@ -418,7 +392,7 @@ class AllocationProblem:
                     ),
                     "mean_commute_m": np.where(allocated > 0, unit_dist / allocated, np.nan),
                     "max_commute_m": np.where(allocated > 0, max_dist, np.nan),
-                    "land_ha": np.bincount(z, weights=self.area_m2[p], minlength=nz) / 10_000,
+                    "land_ha": ha(np.bincount(z, weights=self.area_m2[p], minlength=nz)),
                     "sites": np.bincount(z, minlength=nz),
                 },
                 index=self.zone_ids,
@@ -433,96 +407,3 @@ class AllocationProblem:
             seconds=seconds,
             pairs=len(self.pair_parcel),
         )
-
-
-def allocate(layers: Layers, ranked: gpd.GeoDataFrame, *, spec: AllocationSpec | None = None) -> Allocation:
-    """Allocate each zone's housing demand to the scored parcels of a scenario.
-
-    Parameters
-    ----------
-    layers
-        The loaded scenario (zones, rule pack, demand settings).
-    ranked
-        Output of :func:`landplan.score` for ``layers``.
-    spec
-        Allocation settings (default: the scenario's ``[allocation]`` table).
-
-    Returns
-    -------
-    Allocation
-        ``parcels``: selected parcels with zone, units, capacity, commute distance, area,
-        score; ``zones``: demand (with the demand model's columns), allocated, unmet,
-        commute statistics, land used; solver facts.
-    """
-    from landplan.config import AllocationSpec
-    from landplan.demand import layers_demand, parcel_capacity
-
-    spec = spec or layers.scenario.allocation or AllocationSpec()
-    demand, params = layers_demand(layers)
-    reach = spec.max_commute_m or layers.rules.housing_value("max_commute_m")
-    capacity = parcel_capacity(
-        layers.parcels, params, eligible=ranked["eligible"], capacity_field=layers.scenario.demand.capacity_field
-    )
-    problem = AllocationProblem.from_parcels(
-        layers.parcels,
-        layers.frames["zones"],
-        capacity=capacity,
-        score=ranked["score"],
-        demand=demand["units_needed"],
-        spec=spec,
-        max_commute_m=reach,
-    )
-    method = spec.solver
-    if method == "auto":
-        method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
-    logger.info(
-        "allocation: %d candidate parcels, %d pairs, solver %s",
-        len(problem.parcel_ids),
-        len(problem.pair_parcel),
-        method,
-    )
-    result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    from landplan.criteria.access import zone_land_access
-
-    access = zone_land_access(
-        layers.frames["zones"], layers.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
-    ).drop(columns="workers")
-    zones = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
-    info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
-    return Allocation(
-        parcels=result.parcels,
-        zones=zones,
-        method=result.method,
-        status=result.status,
-        objective=result.objective,
-        gap=result.gap,
-        seconds=result.seconds,
-        pairs=result.pairs,
-        info=info,
-    )
-
-
-def allocation_layers(allocation: Allocation, layers: Layers) -> dict[str, gpd.GeoDataFrame]:
-    """GeoDataFrames of an allocation: allocated parcels, zones with demand, zone-to-parcel lines."""
-    parcels = layers.parcels
-    zones = layers.frames["zones"]
-    sel = allocation.parcels
-    geom = parcels.geometry.reindex(sel.index)
-    allocated = gpd.GeoDataFrame(sel.copy(), geometry=geom.to_numpy(), crs=parcels.crs)
-    zone_table = gpd.GeoDataFrame(
-        allocation.zones.copy(), geometry=zones.geometry.reindex(allocation.zones.index).to_numpy(), crs=zones.crs
-    )
-    start = shapely.get_coordinates(shapely.point_on_surface(zones.geometry.reindex(sel["zone"]).to_numpy()))
-    end = shapely.get_coordinates(shapely.point_on_surface(geom.to_numpy()))
-    lines = shapely.linestrings(np.stack([start, end], axis=1))
-    links = gpd.GeoDataFrame(
-        {
-            "parcel": sel.index.astype(str),
-            "zone": sel["zone"].astype(str).to_numpy(),
-            "units": sel["units"].to_numpy(),
-            "commute_m": sel["commute_m"].to_numpy(),
-        },
-        geometry=lines,
-        crs=parcels.crs,
-    )
-    return {"allocated_parcels": allocated, "zones": zone_table, "links": links}

@@ -6,7 +6,7 @@ grey, industrial zones, the allocation when given, a legend naming the classes, 
 
 The figure is a plain :class:`matplotlib.figure.Figure` on an Agg canvas: pyplot's global state
 and the session's backend (a notebook's, say) are never touched. Text from data (the scenario
-name as title) is drawn literally, never parsed as mathtext (see :func:`landplan._escape.mpl_text`).
+name as title) is drawn literally, never parsed as mathtext (see :func:`landplan.outputs.escape.mpl_text`).
 """
 
 from __future__ import annotations
@@ -19,47 +19,75 @@ import numpy as np
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from landplan.allocation import Allocation
-    from landplan.pipeline import Layers
+    from landplan.model import Allocation, Scores, Study
 
 __all__ = ["save_static_map", "static_map"]
 
 
 def static_map(
-    ranked: gpd.GeoDataFrame,
-    layers: Layers,
+    study: Study,
+    scores: Scores,
     *,
+    ranked: gpd.GeoDataFrame | None = None,
     classification: str = "quantiles",
     k: int = 5,
     top: int = 20,
     allocation: Allocation | None = None,
     title: str | None = None,
 ) -> Any:
-    """Draw the ranked parcels as a static map; returns the matplotlib Figure (on an Agg canvas)."""
+    """Draw the ranked parcels as a static map; returns the matplotlib Figure (on an Agg canvas).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (zones with their isolation buffers, the scenario name).
+    scores : Scores
+        Its scores.
+    ranked : geopandas.GeoDataFrame, optional
+        The wide ranking when already made (made here otherwise).
+    classification : str, default "quantiles"
+        Score classes: ``quantiles``, ``natural_breaks`` or ``equal_interval``.
+    k : int, default 5
+        Number of classes.
+    top : int, default 20
+        Best parcels labelled with their rank.
+    allocation : Allocation, optional
+        Reserved parcels are outlined in black.
+    title : str, optional
+        Map title (default: the scenario name).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The map on an Agg canvas.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     from matplotlib_scalebar.scalebar import ScaleBar
 
-    from landplan._escape import mpl_text
-    from landplan.mapping import _EXCLUDED_COLOR, _PALETTES, classify
+    from landplan.outputs.escape import mpl_text
+    from landplan.outputs.style import EXCLUDED_COLOR, class_palette, classify
+    from landplan.outputs.tables import ranked_table
+
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
 
     fig = Figure(figsize=(10, 8.5), dpi=150)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     eligible = ranked["eligible"].to_numpy(dtype=bool)
     bins = classify(ranked.loc[eligible, "score"], scheme=classification, k=k)
-    palette = _PALETTES.get(len(bins), _PALETTES[5])[: len(bins)] if len(bins) > 1 else ["#1a9641"]
+    palette = class_palette(len(bins))
     values = ranked["score"].to_numpy(dtype="float64")
     cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
-    colors = np.where(eligible, np.array(palette, dtype=object)[cls], _EXCLUDED_COLOR)
+    colors = np.where(eligible, np.array(palette, dtype=object)[cls], EXCLUDED_COLOR)
     ranked.plot(ax=ax, color=list(colors), linewidth=0.1, edgecolor="#555555")
     handles = []
     lows = np.concatenate([[np.nanmin(values[eligible]) if eligible.any() else 0.0], bins[:-1]])
     for lo, hi, c in zip(lows, bins, palette, strict=True):
         handles.append(Patch(facecolor=c, edgecolor="#555555", label=f"score {lo:.2f} – {hi:.2f}"))
-    handles.append(Patch(facecolor=_EXCLUDED_COLOR, edgecolor="#555555", label="excluded"))
-    zones = layers.frames.get("zones")
+    handles.append(Patch(facecolor=EXCLUDED_COLOR, edgecolor="#555555", label="excluded"))
+    zones = study.zones
     if zones is not None:
         zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.45, edgecolor="#5e3c99", linewidth=0.8)
         if "isolation_m" in zones:
@@ -71,7 +99,7 @@ def static_map(
         sel = ranked.loc[allocation.parcels.index]
         sel.boundary.plot(ax=ax, color="#000000", linewidth=0.9)
         handles.append(Patch(facecolor="none", edgecolor="#000000", label="reserved by the allocation"))
-    best = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)]
+    best = ranked.loc[scores.top(top)]
     pts = best.geometry.representative_point()
     for (x, y), r in zip(np.column_stack([pts.x, pts.y]), best["rank"].astype(int), strict=True):  # top N only
         ax.annotate(
@@ -103,7 +131,7 @@ def static_map(
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
     )
-    ax.set_title(mpl_text(title or layers.scenario.scenario.name), fontsize=11)
+    ax.set_title(mpl_text(title or study.scenario.scenario.name), fontsize=11)
     ax.set_axis_off()
     crs = ranked.crs.to_epsg() if ranked.crs is not None else None
     fig.text(0.01, 0.01, f"CRS EPSG:{crs}; landplan", fontsize=6, color="#555555")
@@ -111,11 +139,28 @@ def static_map(
     return fig
 
 
-def save_static_map(ranked: gpd.GeoDataFrame, layers: Layers, path: str | Path, **options: Any) -> Path:
-    """Draw and write the static map atomically (format from the suffix: .png, .svg, .pdf)."""
+def save_static_map(study: Study, scores: Scores, path: str | Path, **options: Any) -> Path:
+    """Draw and write the static map atomically (format from the suffix: .png, .svg, .pdf).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    path : str or pathlib.Path
+        Target file; its suffix gives the format.
+    **options
+        Passed to :func:`static_map`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     from landplan.io import atomic_path
 
-    fig = static_map(ranked, layers, **options)
+    fig = static_map(study, scores, **options)
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format=target.suffix.lstrip(".") or "png")

@@ -20,7 +20,7 @@ from landplan.criteria._common import check_inputs, geoms
 from landplan.criteria.coverage import covered_share, quad_segs_for
 from landplan.errors import InputError
 
-__all__ = ["attribute_filter", "combine", "exclusion_layer", "isolation", "min_area"]
+__all__ = ["attribute_filter", "combine", "exclusion_layer", "isolation", "min_area", "raster_rule"]
 
 
 def _fmt(values: np.ndarray, fmt: str = "%.0f") -> np.ndarray:
@@ -223,3 +223,55 @@ def combine(reasons: Sequence[pd.Series] | pd.DataFrame, index: pd.Index) -> pd.
     return pd.DataFrame(
         {"eligible": text == "", "excluded_by": pd.Series(text, index=index, dtype="object")}, index=index
     )
+
+
+def raster_rule(
+    stat: pd.Series,
+    *,
+    stat_name: str,
+    label: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    name: str = "raster",
+) -> pd.Series:
+    """Exclude parcels whose raster statistic lies above ``max_value`` or below ``min_value``.
+
+    Parcels with no raster value (NaN: outside the raster or only nodata) are kept.
+
+    Parameters
+    ----------
+    stat : pandas.Series
+        The statistic per parcel (from :func:`landplan.criteria.raster_stat`).
+    stat_name : str
+        ``mean``, ``min``, ``max`` or ``share_above`` (shares are shown in percent).
+    label : str
+        What the raster measures, for the reason ("flood depth").
+    min_value, max_value : float, optional
+        Bounds; at least one should be given.
+    name : str, default "raster"
+        Name of the returned Series.
+
+    Returns
+    -------
+    pandas.Series
+        Reason text on ``stat.index`` (``""`` = kept).
+    """
+    a = stat.to_numpy(dtype="float64")
+    text = np.full(len(a), "", dtype=object)
+    if stat_name == "share_above":
+        shown = np.char.mod("%.0f", np.nan_to_num(a) * 100).astype(object)
+        unit, fmt = " % of area", "{:.0%}"
+        lead = f"{label}: "
+    else:
+        shown = np.char.mod("%.3g", np.nan_to_num(a)).astype(object)
+        unit, fmt = "", "{:g}"
+        lead = f"{label}: {stat_name} "
+    if max_value is not None:
+        bound = fmt.format(max_value)
+        tail = f"{unit} (max {bound})" if stat_name == "share_above" else f" above {bound}"
+        text = np.where(a > max_value, lead + shown + tail, text)
+    if min_value is not None:
+        bound = fmt.format(min_value)
+        tail = f"{unit} (min {bound})" if stat_name == "share_above" else f" below {bound}"
+        text = np.where((a < min_value) & (text == ""), lead + shown + tail, text)
+    return pd.Series(text, index=stat.index, name=name, dtype="object")

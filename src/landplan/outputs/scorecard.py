@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,19 +18,30 @@ from landplan.config import (
 from landplan.errors import InputError
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
-    from landplan.pipeline import Layers
+    from landplan.model import Scores, Study
 
 __all__ = ["ScoreCard", "describe_constraint", "explain"]
 
 
-def describe_constraint(k: ConstraintSpec, layers: Layers) -> str:
-    """One line saying what a constraint requires."""
+def describe_constraint(k: ConstraintSpec, study: Study) -> str:
+    """One line saying what a constraint requires.
+
+    Parameters
+    ----------
+    k : ConstraintSpec
+        A constraint of the scenario.
+    study : Study
+        The loaded study (its rule pack is named for isolation distances).
+
+    Returns
+    -------
+    str
+        The rule in words.
+    """
     if isinstance(k, IsolationConstraint):
         return (
             f"outside the isolation distance of every zone in {k.layer!r} "
-            f"(by hazard class, rule pack {layers.rules.meta.name!r})"
+            f"(by hazard class, rule pack {study.rules.meta.name!r})"
         )
     if isinstance(k, MinAreaConstraint):
         return f"area at least {k.min_area_m2:g} m2" + (f" ({k.source})" if k.source else "")
@@ -97,65 +107,75 @@ class ScoreCard:
         return "\n".join(lines)
 
 
-def explain(layers: Layers, ranked: gpd.GeoDataFrame, parcel_id: object) -> ScoreCard:
-    """Score card of one parcel.
+def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
+    """Score card of one parcel, read from the scores (nothing is recomputed).
 
     Every criterion's raw value (with unit), 0..1 value, weight and contribution, and every
     constraint it passed or failed with the reason.
 
+    Parameters
+    ----------
+    study : Study
+        The loaded study (criterion labels and units, constraints).
+    scores : Scores
+        Its scores.
+    parcel_id : object
+        The parcel's id (text ids match numeric ids and the reverse).
+
+    Returns
+    -------
+    ScoreCard
+        The parcel's card.
+
     Raises
     ------
     InputError
-        If the parcel id is not in the ranking.
+        If the parcel id is not in the scores.
     """
-    from landplan.pipeline import constraint_reasons
-
-    if parcel_id not in ranked.index:
+    index = scores.score.index
+    if parcel_id not in index:
         # ids read from text may be strings while the index is numeric, or the reverse
-        matches = [i for i in ranked.index if str(i) == str(parcel_id)]
+        matches = [i for i in index if str(i) == str(parcel_id)]
         if not matches:
-            msg = f"no parcel with id {parcel_id!r}; ids look like {list(ranked.index[:3])}"
+            msg = f"no parcel with id {parcel_id!r}; ids look like {list(index[:3])}"
             raise InputError(msg)
         parcel_id = matches[0]
-    row = ranked.loc[parcel_id]
-    s = layers.scenario
-    weights = ranked.attrs.get("weights") or s.weights
+    s = study.scenario
     crit = pd.DataFrame(
         [
             {
                 "criterion": c.name,
                 "label": c.title,
-                "raw": row[f"{c.name}_raw"],
+                "raw": scores.raw.at[parcel_id, c.name],
                 "unit": c.unit_label,
-                "value": float(row[f"{c.name}_value"]),
-                "weight": float(weights[c.name]),
-                "contribution": float(row[f"{c.name}_contrib"]),
+                "value": float(scores.values[c.name][parcel_id]),
+                "weight": float(scores.weights[c.name]),
+                "contribution": float(scores.contributions[c.name][parcel_id]),
             }
             for c in s.criteria
         ]
     )
-    one = dataclasses.replace(layers, frames={**layers.frames, "parcels": layers.parcels.loc[[parcel_id]]})
-    reasons = constraint_reasons(one)
+    reasons = scores.reasons
     cons = pd.DataFrame(
         [
             {
-                "rule": describe_constraint(k, layers),
+                "rule": describe_constraint(k, study),
                 "kind": k.kind,
-                "passed": reasons.iloc[0, i] == "",
-                "reason": reasons.iloc[0, i],
+                "passed": reasons.at[parcel_id, f"c{i}_{k.kind}"] == "",
+                "reason": reasons.at[parcel_id, f"c{i}_{k.kind}"],
             }
             for i, k in enumerate(s.constraints)
         ],
         columns=["rule", "kind", "passed", "reason"],
     )
-    rank = None if pd.isna(row["rank"]) else int(row["rank"])
+    rank = scores.rank[parcel_id]
     return ScoreCard(
         parcel_id=parcel_id,
-        rank=rank,
-        score=float(row["score"]),
-        eligible=bool(row["eligible"]),
+        rank=None if pd.isna(rank) else int(rank),
+        score=float(scores.score[parcel_id]),
+        eligible=bool(scores.eligible[parcel_id]),
         criteria=crit,
         constraints=cons,
-        top_drivers=str(row["top_drivers"]),
-        aggregation=str(ranked.attrs.get("aggregation", s.aggregation.method)),
+        top_drivers=str(scores.top_drivers[parcel_id]),
+        aggregation=scores.aggregation,
     )

@@ -27,12 +27,12 @@ import shapely
 
 from landplan.criteria._common import geoms
 from landplan.errors import InputError
+from landplan.model import Study, ha
 
 if TYPE_CHECKING:
     from landplan.config import DemandSpec, RulePack
-    from landplan.pipeline import Layers
 
-__all__ = ["DemandParams", "demand_params", "parcel_capacity", "zone_demand"]
+__all__ = ["DemandParams", "demand_params", "parcel_capacity", "study_demand", "zone_demand"]
 
 _KEYS = (
     "share_needing_housing",
@@ -119,7 +119,7 @@ def zone_demand(
     area_ha = (
         pd.to_numeric(zones[area_ha_field], errors="coerce")
         if area_ha_field and area_ha_field in zones
-        else zones.geometry.area / 10_000
+        else ha(zones.geometry.area)
     )
     if workers_field and workers_field in zones:
         workers = pd.to_numeric(zones[workers_field], errors="coerce")
@@ -155,7 +155,7 @@ def zone_demand(
             "existing_units": existing_units,
             "units_needed": needed,
             "floor_area_m2": floor,
-            "land_needed_ha": floor / (params.buildable_share * params.floor_area_ratio) / 10_000,
+            "land_needed_ha": ha(floor / (params.buildable_share * params.floor_area_ratio)),
         },
         index=index,
     )
@@ -187,27 +187,40 @@ def parcel_capacity(
     return out
 
 
-def layers_demand(layers: Layers) -> tuple[pd.DataFrame, DemandParams]:
-    """Demand per zone for a loaded scenario (uses its zones, existing housing and rule pack)."""
-    s = layers.scenario
+def study_demand(study: Study, *, commute_m: float | None = None) -> tuple[pd.DataFrame, DemandParams]:
+    """Demand per zone of a loaded study (its zones, existing housing and rule pack).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study; it needs zones with worker counts or areas.
+    commute_m : float, optional
+        The commute reach, for counting existing housing that serves a zone.
+
+    Returns
+    -------
+    demand : pandas.DataFrame
+        One row per zone (see :func:`zone_demand`), with the zone's display ``name`` first.
+    params : DemandParams
+        The parameters used and their sources.
+    """
+    s = study.scenario
     zspec = s.layers.zones
-    if zspec is None or "zones" not in layers.frames:
+    zones = study.require_zones("demand")
+    if zspec is None:  # pragma: no cover - zones come from the spec
         msg = "demand needs a [layers.zones] table"
         raise InputError(msg)
-    params = demand_params(s.demand, layers.rules)
-    existing = layers.frames.get(s.demand.existing_housing_layer) if s.demand.existing_housing_layer else None
-    commute = None
-    if s.allocation is not None:
-        commute = s.allocation.max_commute_m or layers.rules.housing_value("max_commute_m")
+    params = demand_params(s.demand, study.rules)
+    existing = study.layer(s.demand.existing_housing_layer) if s.demand.existing_housing_layer else None
     table = zone_demand(
-        layers.frames["zones"],
+        zones,
         params,
         workers_field=zspec.workers_field,
         area_ha_field=zspec.area_ha_field,
         existing=existing,
         existing_units_field=s.demand.existing_units_field,
-        commute_m=commute,
+        commute_m=commute_m,
     )
     if zspec.name_field:
-        table.insert(0, "name", layers.frames["zones"][zspec.name_field].astype(str))
+        table.insert(0, "name", study.zone_names.reindex(zones.index).astype(str))
     return table, params

@@ -1,0 +1,79 @@
+"""Charts for reports and notebooks: value functions and rank stability.
+
+Every chart is drawn on an explicit Agg canvas (``matplotlib.figure.Figure`` +
+``FigureCanvasAgg``), so pyplot's state and a notebook's backend are left alone, and text from
+the data goes through :func:`~landplan.outputs.escape.mpl_text` (never parsed as mathtext).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landplan.config import AnyValueSpec, CategoricalValue, StepValue
+from landplan.outputs.escape import mpl_text
+from landplan.scoring.sensitivity import SensitivityResult
+from landplan.scoring.value import _x_range, from_spec
+
+__all__ = ["plot_rank_intervals", "plot_value_function"]
+
+
+def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", ax: object | None = None) -> object:
+    """Draw a value function as a small chart (matplotlib); returns the Figure.
+
+    Save it with ``fig.savefig("chart.png")`` or ``"chart.svg"``. Categorical functions are
+    drawn as bars.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    axes: Any
+    fig: Any
+    if ax is None:  # an explicit Agg canvas: pyplot state and the session's backend are left alone
+        fig = Figure(figsize=(3.6, 2.4), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.add_subplot()
+    else:
+        axes = ax
+        fig = axes.figure
+    if isinstance(spec, CategoricalValue):
+        axes.bar([mpl_text(k) for k in spec.values], list(spec.values.values()), color="#1a9641")
+        axes.tick_params(axis="x", labelrotation=30, labelsize=7)
+    else:
+        lo, hi = _x_range(spec)
+        x = pd.Series(np.linspace(lo, hi, 400))
+        y = from_spec(spec)(x)
+        axes.plot(x, y, color="#1a9641", drawstyle="steps-post" if isinstance(spec, StepValue) else "default")
+        axes.set_xlabel(mpl_text(unit) if unit else "raw value", fontsize=8)
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_ylabel("value (0..1)", fontsize=8)
+    axes.set_title(mpl_text(title) if title else spec.function, fontsize=9)
+    axes.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> Any:
+    """Chart of the 5-95 % rank interval and median rank of the base top parcels (matplotlib Figure)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n = n or result.top_k
+    top = result.parcels.sort_values("base_rank").head(n)
+    # an explicit Agg canvas: pyplot state and the session's backend are left alone
+    fig = Figure(figsize=(6, 0.25 * len(top) + 1.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    y = np.arange(len(top))[::-1]
+    ax.hlines(y, top["rank_p05"], top["rank_p95"], color="#888888", linewidth=3)
+    ax.plot(top["median_rank"], y, "o", color="#1a9641", label="median rank")
+    ax.plot(top["base_rank"], y, "|", color="#d7191c", markersize=12, label="scenario rank")
+    ax.set_yticks(y, [mpl_text(i) for i in top.index], fontsize=7)
+    ax.set_xlabel("rank (5-95 % interval over weight draws)")
+    ax.axvline(result.top_k + 0.5, color="#444444", linestyle=":", linewidth=1)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(f"Rank stability: {result.summary.get('runs', '')} runs, top {result.top_k}", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,126 @@
+"""The run manifest: a JSON-able record of inputs (with hashes), CRS, rules, weights and versions."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+import pyproj
+import shapely
+
+from landplan.io import crs_label
+from landplan.model import Allocation, Scores, Study
+
+__all__ = ["manifest", "sha256"]
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        The hex digest.
+    """
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = None) -> dict[str, Any]:
+    """A JSON-able record of the run: inputs with hashes, CRS, rule pack, weights, radii, versions.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores (the weights used, counts).
+    allocation : Allocation, optional
+        The allocation, recorded with its solver facts and parameters.
+
+    Returns
+    -------
+    dict
+        Keys ``scenario``, ``working_crs``, ``rule_pack``, ``weights``, ``aggregation``,
+        ``service_radius_m``, ``inputs``, ``parcels``, ``eligible``, ``repaired_geometries``,
+        ``versions`` and, with an allocation, ``allocation``.
+    """
+    s = study.scenario
+    source = Path(s.source)
+    info: dict[str, Any] = {
+        "scenario": {
+            "name": s.scenario.name,
+            "file": s.source,
+            "sha256": sha256(source) if source.is_file() else None,
+        },
+        "working_crs": crs_label(study.crs),
+        "rule_pack": {"name": study.rules.meta.name, "source": study.rules.path},
+        "weights": dict(scores.weights),
+        "aggregation": scores.aggregation,
+        "service_radius_m": dict(study.radius_m),
+        "inputs": _inputs(study),
+        "parcels": len(scores.score),
+        "eligible": int(scores.eligible.sum()),
+        "repaired_geometries": study.report.repaired,
+        "versions": _versions(),
+    }
+    if allocation is not None:
+        info["allocation"] = {
+            "summary": allocation.summary(timing=False),
+            "method": allocation.method,
+            "status": allocation.status,
+            "objective": allocation.objective,
+            "gap": allocation.gap,
+            "max_commute_m": allocation.info.get("max_commute_m"),
+            "parameters": allocation.info.get("params", {}),
+        }
+    return info
+
+
+def _inputs(study: Study) -> list[dict[str, Any]]:
+    s = study.scenario
+    inputs: list[dict[str, Any]] = []
+    for name in s.layers.names():
+        p = s.layer_path(name)
+        entry: dict[str, Any] = {"layer": name, "path": str(p)}
+        if isinstance(p, Path) and p.is_file():
+            entry["sha256"] = sha256(p)
+        entry["features"] = study.report.features.get(name)
+        inputs.append(entry)
+    for name in s.rasters:
+        p = s.raster_path(name)
+        inputs.append(
+            {"layer": f"raster {name}", "path": str(p), "sha256": sha256(p) if p.is_file() else None, "features": None}
+        )
+    return inputs
+
+
+def _versions() -> dict[str, str]:
+    import folium
+
+    from landplan import __version__
+
+    return {
+        "landplan": __version__,
+        "python": platform.python_version(),
+        "geopandas": gpd.__version__,
+        "shapely": shapely.__version__,
+        "pyproj": pyproj.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "folium": folium.__version__,
+    }

@@ -1,0 +1,202 @@
+"""Every file landplan can write, by key: one :class:`Product` (a file name and one function).
+
+``landplan run`` writes the products its scenario asks for into a folder; ``rank``, ``map``,
+``report`` and ``allocate`` write one or a few of the same products to the paths given. A new
+output is one function and one entry in :data:`PRODUCTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from landplan.config import Scenario
+from landplan.io import FORMATS, write_table
+from landplan.model import Result
+from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
+
+__all__ = ["PRODUCTS", "Product", "Render", "folder_targets", "write_product"]
+
+
+@dataclass
+class Render:
+    """What the writers of one run share: the result, options, and pages rendered once.
+
+    Attributes
+    ----------
+    result : Result
+        The computed run (study, scores, wide ranking, allocation, manifest).
+    top : int or None
+        Ranked tables: only the ``top`` best eligible parcels (None: every parcel).
+    pages : dict
+        Rendered pages kept for reuse (the offline map page is drawn once for map and report).
+    """
+
+    result: Result
+    top: int | None = None
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def map_page(self, *, offline: bool) -> str:
+        """The scenario's HTML map page, rendered once per mode.
+
+        Parameters
+        ----------
+        offline : bool
+            Inline every asset and draw no web tiles.
+
+        Returns
+        -------
+        str
+            The HTML page.
+        """
+        key = "offline" if offline else "online"
+        if key not in self.pages:
+            from landplan.outputs.webmap import map_html, scenario_map
+
+            r = self.result
+            out = r.study.scenario.output
+            m = scenario_map(
+                r.study,
+                r.scores,
+                ranked=r.ranked,
+                top=out.top,
+                allocation=r.allocation,
+                offline=offline,
+                classification=out.classification,
+            )
+            self.pages[key] = map_html(m, offline=offline)
+        return self.pages[key]
+
+
+Writer = Callable[[Render, Path], None]
+
+
+@dataclass(frozen=True)
+class Product:
+    """One output file: its default name and the function that writes it atomically."""
+
+    key: str
+    filename: str
+    write: Writer
+    needs_allocation: bool = False
+
+
+def _ranked(fmt: str) -> Writer:
+    def write(render: Render, path: Path) -> None:
+        r = render.result
+        table = r.ranked if render.top is None else r.ranked.loc[r.scores.top(render.top)]
+        write_table(table, path, format=fmt, overwrite=True)
+
+    return write
+
+
+def _allocation(key: str) -> Writer:
+    def write(render: Render, path: Path) -> None:
+        r = render.result
+        if r.allocation is None:  # pragma: no cover - refused when targets are planned
+            msg = f"{key}: the run has no allocation"
+            raise ValueError(msg)
+        write_allocation_file(r.allocation, r.study, key, path)
+
+    return write
+
+
+def _map(render: Render, path: Path) -> None:
+    from landplan.outputs.webmap import save_page
+
+    save_page(render.map_page(offline=render.result.study.scenario.output.offline), path)
+
+
+def _map_png(render: Render, path: Path) -> None:
+    from landplan.outputs.static_map import save_static_map
+
+    r = render.result
+    out = r.study.scenario.output
+    save_static_map(
+        r.study,
+        r.scores,
+        path,
+        ranked=r.ranked,
+        classification=out.classification,
+        top=out.top,
+        allocation=r.allocation,
+    )
+
+
+def _report(render: Render, path: Path) -> None:
+    from landplan.outputs.report import write_report
+    from landplan.scoring.sensitivity import monte_carlo
+
+    r = render.result
+    out = r.study.scenario.output
+    sensitivity = None
+    if out.sensitivity_runs and r.scores.eligible.any():
+        sensitivity = monte_carlo(
+            r.scores.values, r.scores.weights, eligible=r.scores.eligible, runs=out.sensitivity_runs, top_k=out.cards
+        )
+    write_report(
+        path,
+        r.study,
+        r.scores,
+        ranked=r.ranked,
+        allocation=r.allocation,
+        manifest=r.manifest,
+        sensitivity=sensitivity,
+        top=out.cards,
+        map_page=render.map_page(offline=True),
+    )
+
+
+#: every product by key
+PRODUCTS: dict[str, Product] = {
+    **{f"ranked_{fmt}": Product(f"ranked_{fmt}", f"ranked{suffix}", _ranked(fmt)) for fmt, suffix in FORMATS.items()},
+    **{key: Product(key, name, _allocation(key), needs_allocation=True) for key, name in ALLOCATION_FILES.items()},
+    "map": Product("map", "map.html", _map),
+    "map_png": Product("map_png", "map.png", _map_png),
+    "report": Product("report", "report.html", _report),
+}
+
+
+def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map: bool) -> dict[str, Path]:
+    """The products ``landplan run`` writes into ``out_dir`` for a scenario, by key.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario (its ``[output]`` and ``[allocation]`` tables).
+    out_dir : pathlib.Path
+        The output folder.
+    formats : list of str
+        Formats of the ranked list.
+    write_map : bool
+        Whether to draw the HTML map.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Product key -> file (the manifest is not a product: the pipeline writes it last).
+    """
+    keys = [f"ranked_{fmt}" for fmt in formats]
+    if s.allocation is not None:
+        keys += list(ALLOCATION_FILES)
+    if write_map:
+        keys.append("map")
+    if s.output.report:
+        keys.append("report")
+    return {key: out_dir / PRODUCTS[key].filename for key in keys}
+
+
+def write_product(render: Render, key: str, path: Path) -> None:
+    """Write one product to ``path`` (atomically; the caller has checked the path).
+
+    Parameters
+    ----------
+    render : Render
+        The run's shared writer state.
+    key : str
+        A key of :data:`PRODUCTS`.
+    path : pathlib.Path
+        Target file.
+    """
+    PRODUCTS[key].write(render, path)

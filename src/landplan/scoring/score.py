@@ -1,0 +1,147 @@
+"""Scoring a loaded study: criteria -> values -> constraints -> aggregation -> ranks.
+
+:func:`score` returns :class:`~landplan.model.Scores`; explanations, maps, reports and the
+allocation read it and never recompute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from landplan.constraints import combine, constraint_reasons
+from landplan.criteria.measure import measure
+from landplan.errors import InputError
+from landplan.model import Scores, Study
+from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_weights, rank_eligible
+from landplan.scoring.value import apply_value
+from landplan.scoring.weights import scenario_weights
+
+__all__ = ["check_weights", "score"]
+
+
+def _noop(_frac: float, _msg: str) -> None:
+    return None
+
+
+def check_weights(weights: Mapping[str, float], names: list[str]) -> None:
+    """Refuse weights that do not name every criterion exactly.
+
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        Weight per criterion name.
+    names : list of str
+        The scenario's criterion names.
+
+    Raises
+    ------
+    InputError
+        For unknown or missing criterion names.
+    """
+    if unknown := sorted(set(weights) - set(names)):
+        msg = f"weights for unknown criteria {unknown}; criteria are {names}"
+        raise InputError(msg)
+    if missing := [n for n in names if n not in weights]:
+        msg = f"weights must be given for every criterion; missing {missing}"
+        raise InputError(msg)
+
+
+def score(
+    study: Study,
+    *,
+    weights: Mapping[str, float] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Scores:
+    """Score and rank every parcel of a study.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`landplan.load_study` (load once, score as often as needed).
+    weights : Mapping[str, float], optional
+        Weights by criterion name instead of the scenario's (normalised; zero or negative
+        weights are refused). Handy to compare rankings.
+    progress : callable, optional
+        ``f(fraction, message)``.
+
+    Returns
+    -------
+    Scores
+        Raw values, 0..1 values, contributions (consistent with the aggregation, see
+        :func:`landplan.scoring.aggregate.aggregate`), one reason column per constraint, the
+        score, eligibility, ranks, top drivers and the weights used.
+
+    Raises
+    ------
+    InputError
+        For unknown or missing criterion names or non-positive weights.
+    """
+    progress = progress or _noop
+    s = study.scenario
+    names = [c.name for c in s.criteria]
+    weighting, consistency = "given", None
+    if weights is not None:
+        check_weights(weights, names)
+    else:
+        made = scenario_weights(s)
+        weights, weighting = made.weights, made.method
+        if made.ahp is not None:
+            a = made.ahp
+            consistency = {"lambda_max": a.lambda_max, "ci": a.ci, "ri": a.ri, "cr": a.cr, "max_cr": a.max_cr}
+    w = normalise_weights(weights)
+    index = study.parcels.index
+    raw: dict[str, pd.Series] = {}
+    values: dict[str, pd.Series] = {}
+    for i, c in enumerate(s.criteria):
+        progress(i / (len(names) + 1), f"criterion {c.name}")
+        raw[c.name] = measure(c, study)
+        values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
+    progress(len(names) / (len(names) + 1), "constraints")
+    value_frame = pd.DataFrame(values, index=index)
+    reasons = _with_missing_values(constraint_reasons(study), value_frame)
+    status = combine(reasons, index)
+    method = s.aggregation.method
+    weight_map = {str(k): float(v) for k, v in w.items()}
+    total, contrib = aggregate(value_frame, weight_map, method=method, reference=status["eligible"])
+    rank = rank_eligible(total, status["eligible"])
+    labels = {c.name: c.title for c in s.criteria}
+    drivers = explain_drivers(contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product")
+    progress(1.0, "scored")
+    return Scores(
+        raw=pd.DataFrame(raw, index=index),
+        values=value_frame,
+        contributions=contrib,
+        reasons=reasons,
+        score=total.rename("score"),
+        eligible=status["eligible"].rename("eligible"),
+        excluded_by=status["excluded_by"].rename("excluded_by"),
+        rank=rank.rename("rank"),
+        top_drivers=drivers.rename("top_drivers"),
+        weights=weight_map,
+        aggregation=method,
+        order=_output_order(rank),
+        weighting=weighting,
+        consistency=consistency,
+    )
+
+
+def _with_missing_values(reasons: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Add a ``missing_<criterion>`` reason where a criterion has no value."""
+    missing = values.isna()
+    if not missing.to_numpy().any():
+        return reasons
+    miss = pd.DataFrame(
+        {f"missing_{c}": np.where(missing[c], f"no value for {c}", "") for c in values.columns}, index=values.index
+    )
+    return pd.concat([reasons, miss], axis=1)
+
+
+def _output_order(rank: pd.Series) -> pd.Index:
+    """Eligible parcels by rank, then excluded ones by parcel id (stable and deterministic)."""
+    key = rank.to_numpy(dtype="float64", na_value=np.inf)
+    ids = rank.index.to_numpy()
+    order = np.lexsort((ids.astype(str) if ids.dtype == object else ids, key))
+    return rank.index[order]
