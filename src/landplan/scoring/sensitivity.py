@@ -128,16 +128,7 @@ def monte_carlo(
     base_rank = _ranks((x @ w.to_numpy())[:, None])[:, 0]
     base_top = base_rank <= k
 
-    in_top = np.zeros(n)
-    rank_samples = np.empty((n, runs), dtype=np.int32)
-    overlap = np.empty(runs)
-    block = max(1, _BLOCK_CELLS // max(n, 1))
-    for start in range(0, runs, block):  # blocks of runs, vectorised inside
-        r = _ranks(x @ draws[start : start + block].T)
-        rank_samples[:, start : start + block] = r
-        top = r <= k
-        in_top += top.sum(axis=1)
-        overlap[start : start + block] = (top & base_top[:, None]).sum(axis=0) / k
+    rank_samples, in_top, overlap = _sample_ranks(x, draws, base_top, k=k)
     q05, q50, q95 = np.percentile(rank_samples, [5, 50, 95], axis=1, method="nearest")
     table = pd.DataFrame(
         {
@@ -160,6 +151,34 @@ def monte_carlo(
         "share_of_top_k_robust_90": float((table.loc[table["base_rank"] <= k, "p_top_k"] >= 0.9).mean()),
     }
     return SensitivityResult(parcels=table, summary=summary, top_k=k, runs=pd.DataFrame(draws, columns=w.index))
+
+
+def _sample_ranks(
+    x: np.ndarray, draws: np.ndarray, base_top: np.ndarray, *, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks of every parcel under every drawn weight vector, in blocks of bounded memory.
+
+    Returns
+    -------
+    rank_samples : numpy.ndarray
+        Parcels x runs ranks.
+    in_top : numpy.ndarray
+        Per parcel, the number of runs that put it in the top ``k``.
+    overlap : numpy.ndarray
+        Per run, the share of the base top ``k`` still in the top ``k``.
+    """
+    n, runs = x.shape[0], draws.shape[0]
+    in_top = np.zeros(n)
+    rank_samples = np.empty((n, runs), dtype=np.int32)
+    overlap = np.empty(runs)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, runs, block):  # blocks of runs, vectorised inside
+        r = _ranks(x @ draws[start : start + block].T)
+        rank_samples[:, start : start + block] = r
+        top = r <= k
+        in_top += top.sum(axis=1)
+        overlap[start : start + block] = (top & base_top[:, None]).sum(axis=0) / k
+    return rank_samples, in_top, overlap
 
 
 def one_at_a_time(
