@@ -15,12 +15,17 @@ __all__ = [
     "CLASSIFICATIONS",
     "FORMATS",
     "SOLVERS",
+    "ClassificationOpt",
+    "FormatOpt",
     "OverwriteOpt",
     "ScenarioArg",
+    "SolverOpt",
     "at_least",
     "between",
     "existing_file",
     "one_of",
+    "output_option",
+    "top_option",
 ]
 
 #: Choices of the options, from the scenario model's ``Literal`` types.
