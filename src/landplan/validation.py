@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 import geopandas as gpd
 import shapely
@@ -188,8 +189,33 @@ def check_layer(
     if gdf.empty:
         add("error", "the layer is empty", fix="check the file, the layer name and any `where` filter")
         return gdf, found, 0
+    _column_findings(gdf, [c for c in (id_field, *required) if c is not None], add=add)
+    if id_field is not None and id_field in gdf.columns:
+        _id_findings(gdf[id_field], id_field, add=add)
+    out, geom = _missing_geometries(gdf, id_field=id_field, drop=drop_null_geometries, add=add)
+    present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    if geometry != "any" and present.any():
+        add_type_findings(geom, present, out, geometry=geometry, id_field=id_field, add=add)
+    nonfinite = _nonfinite_findings(geom, present, out, id_field=id_field, add=add)
+    n_repaired = 0
+    if geometry in {"polygon", "polygon_or_point", "any"}:
+        # features with NaN/inf coordinates are errors already: not "repaired"
+        repaired_geom, repaired = repair_geometries(np.where(nonfinite, np.array(None, dtype=object), geom))
+        repaired_geom[nonfinite] = geom[nonfinite]
+        if repaired.any():
+            n = n_repaired = int(repaired.sum())
+            _repair_findings(repaired_geom, repaired, out, id_field=id_field, add=add)
+            warnings.warn(
+                f"{name}: {n} invalid geometries repaired with make_valid", GeometryRepairedWarning, stacklevel=2
+            )
+            out = out.set_geometry(gpd.GeoSeries(repaired_geom, index=out.index, crs=out.crs))
+    return out, found, n_repaired
+
+
+def _column_findings(gdf: gpd.GeoDataFrame, wanted: Sequence[str], *, add: Callable[..., None]) -> None:
+    """Report each column of ``wanted`` that the layer lacks, listing the columns it has."""
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    for col in [c for c in (id_field, *required) if c is not None]:
+    for col in wanted:
         if col not in gdf.columns:
             add(
                 "error",
@@ -197,45 +223,61 @@ def check_layer(
                 fld=col,
                 fix="fix the field name in the scenario",
             )
-    if id_field is not None and id_field in gdf.columns:
-        ids = gdf[id_field]
-        if ids.isna().any():
-            add("error", f"{int(ids.isna().sum())} features have no id", fld=id_field, fix="give every feature an id")
-        text = ids.astype("string")
-        blank = ids.notna() & text.str.strip().eq("").fillna(False)
-        if blank.any():
-            rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:5])
-            add(
-                "error",
-                f"{int(blank.sum())} features have a blank id ({', '.join(map(repr, ids[blank].unique()[:3]))}; "
-                f"feature rows {rows}, counting from 0)",
-                fld=id_field,
-                fix="give every feature a non-blank id",
-            )
-        dupes = ids[ids.duplicated(keep=False) & ids.notna()]
-        if len(dupes):
-            values = sorted(dupes.astype(str).unique())
-            add("error", f"{len(values)} duplicated ids: {_examples(values)}", fld=id_field, fix="make ids unique")
 
+
+def _id_findings(ids: pd.Series, id_field: str, *, add: Callable[..., None]) -> None:
+    """Report null, blank and duplicated ids."""
+    if ids.isna().any():
+        add("error", f"{int(ids.isna().sum())} features have no id", fld=id_field, fix="give every feature an id")
+    text = ids.astype("string")
+    blank = ids.notna() & text.str.strip().eq("").fillna(False)
+    if blank.any():
+        rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:5])
+        add(
+            "error",
+            f"{int(blank.sum())} features have a blank id ({', '.join(map(repr, ids[blank].unique()[:3]))}; "
+            f"feature rows {rows}, counting from 0)",
+            fld=id_field,
+            fix="give every feature a non-blank id",
+        )
+    dupes = ids[ids.duplicated(keep=False) & ids.notna()]
+    if len(dupes):
+        values = sorted(dupes.astype(str).unique())
+        add("error", f"{len(values)} duplicated ids: {_examples(values)}", fld=id_field, fix="make ids unique")
+
+
+def _missing_geometries(
+    gdf: gpd.GeoDataFrame, *, id_field: str | None, drop: bool, add: Callable[..., None]
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Report null/empty geometries: dropped with a warning when ``drop``, else an error.
+
+    Returns
+    -------
+    layer : geopandas.GeoDataFrame
+        ``gdf``, without the null/empty features when ``drop``.
+    geometry : numpy.ndarray
+        The geometries of ``layer``.
+    """
     geom = np.asarray(gdf.geometry.array, dtype=object)
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
-    out = gdf
-    if missing.any():
-        label = label_rows(gdf, missing, id_field)
-        if drop_null_geometries:
-            add("warning", f"{int(missing.sum())} features with null/empty geometry dropped ({label})")
-            out = gdf.loc[~missing]
-            geom = geom[~missing]
-        else:
-            add(
-                "error",
-                f"{int(missing.sum())} features with null or empty geometry ({label})",
-                fix="remove them or draw them",
-            )
-    n_repaired = 0
-    present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    if geometry != "any" and present.any():
-        add_type_findings(geom, present, out, geometry=geometry, id_field=id_field, add=add)
+    if not missing.any():
+        return gdf, geom
+    label = label_rows(gdf, missing, id_field)
+    if drop:
+        add("warning", f"{int(missing.sum())} features with null/empty geometry dropped ({label})")
+        return gdf.loc[~missing], geom[~missing]
+    add(
+        "error",
+        f"{int(missing.sum())} features with null or empty geometry ({label})",
+        fix="remove them or draw them",
+    )
+    return gdf, geom
+
+
+def _nonfinite_findings(
+    geom: np.ndarray, present: np.ndarray, gdf: gpd.GeoDataFrame, *, id_field: str | None, add: Callable[..., None]
+) -> np.ndarray:
+    """Report features with NaN or infinite coordinates; returns their mask."""
     nonfinite = np.zeros(len(geom), dtype=bool)
     if present.any():
         coords, which = shapely.get_coordinates(geom[present], return_index=True)
@@ -244,29 +286,30 @@ def check_layer(
             add(
                 "error",
                 f"{int(nonfinite.sum())} features have NaN or infinite coordinates "
-                f"({label_rows(out, nonfinite, id_field)})",
+                f"({label_rows(gdf, nonfinite, id_field)})",
                 fix="fix or remove their coordinates",
             )
-    if geometry in {"polygon", "polygon_or_point", "any"}:
-        # features with NaN/inf coordinates are errors already: not "repaired"
-        repaired_geom, repaired = repair_geometries(np.where(nonfinite, np.array(None, dtype=object), geom))
-        repaired_geom[nonfinite] = geom[nonfinite]
-        if repaired.any():
-            n = n_repaired = int(repaired.sum())
-            still_bad = shapely.is_empty(repaired_geom[repaired]).sum()
-            add(
-                "warning",
-                f"{n} invalid polygons repaired with shapely.make_valid(method='structure') "
-                f"({label_rows(out, repaired, id_field)})",
-                fix="fix them at the source to silence this",
-            )
-            warnings.warn(
-                f"{name}: {n} invalid geometries repaired with make_valid", GeometryRepairedWarning, stacklevel=2
-            )
-            if still_bad:
-                add("error", f"{int(still_bad)} invalid polygons are empty after repair", fix="redraw them")
-            out = out.set_geometry(gpd.GeoSeries(repaired_geom, index=out.index, crs=out.crs))
-    return out, found, n_repaired
+    return nonfinite
+
+
+def _repair_findings(
+    repaired_geom: np.ndarray,
+    repaired: np.ndarray,
+    gdf: gpd.GeoDataFrame,
+    *,
+    id_field: str | None,
+    add: Callable[..., None],
+) -> None:
+    """Report the repaired polygons, and those that the repair left empty."""
+    still_bad = shapely.is_empty(repaired_geom[repaired]).sum()
+    add(
+        "warning",
+        f"{int(repaired.sum())} invalid polygons repaired with shapely.make_valid(method='structure') "
+        f"({label_rows(gdf, repaired, id_field)})",
+        fix="fix them at the source to silence this",
+    )
+    if still_bad:
+        add("error", f"{int(still_bad)} invalid polygons are empty after repair", fix="redraw them")
 
 
 def add_type_findings(

@@ -5,6 +5,8 @@
 - :func:`monte_carlo`: weights drawn from a Dirichlet distribution centred on the
   scenario's weights (seeded); per parcel the probability of being in the top K, the
   median rank and the 5-95 % rank interval; and how stable the top K is.
+- :func:`weight_sensitivity`: both, on the :class:`~landplan.model.Scores` of a scenario
+  (``landplan sensitivity``).
 
 Everything is one matrix product ``values @ weights`` for all runs and one ``argsort``
 per block of runs: 1,000 runs over 10,000 parcels take a second or two.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,10 @@ from landplan._numbers import check_number
 from landplan.errors import InputError
 from landplan.scoring.aggregate import normalise_weights
 
-__all__ = ["SensitivityResult", "monte_carlo", "one_at_a_time"]
+if TYPE_CHECKING:
+    from landplan.model import Scores
+
+__all__ = ["SensitivityResult", "WeightSensitivity", "monte_carlo", "one_at_a_time", "weight_sensitivity"]
 
 _BLOCK_CELLS = 20_000_000  # parcels x runs per block (bounded memory)
 
@@ -128,16 +133,7 @@ def monte_carlo(
     base_rank = _ranks((x @ w.to_numpy())[:, None])[:, 0]
     base_top = base_rank <= k
 
-    in_top = np.zeros(n)
-    rank_samples = np.empty((n, runs), dtype=np.int32)
-    overlap = np.empty(runs)
-    block = max(1, _BLOCK_CELLS // max(n, 1))
-    for start in range(0, runs, block):  # blocks of runs, vectorised inside
-        r = _ranks(x @ draws[start : start + block].T)
-        rank_samples[:, start : start + block] = r
-        top = r <= k
-        in_top += top.sum(axis=1)
-        overlap[start : start + block] = (top & base_top[:, None]).sum(axis=0) / k
+    rank_samples, in_top, overlap = _sample_ranks(x, draws, base_top, k=k)
     q05, q50, q95 = np.percentile(rank_samples, [5, 50, 95], axis=1, method="nearest")
     table = pd.DataFrame(
         {
@@ -160,6 +156,34 @@ def monte_carlo(
         "share_of_top_k_robust_90": float((table.loc[table["base_rank"] <= k, "p_top_k"] >= 0.9).mean()),
     }
     return SensitivityResult(parcels=table, summary=summary, top_k=k, runs=pd.DataFrame(draws, columns=w.index))
+
+
+def _sample_ranks(
+    x: np.ndarray, draws: np.ndarray, base_top: np.ndarray, *, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks of every parcel under every drawn weight vector, in blocks of bounded memory.
+
+    Returns
+    -------
+    rank_samples : numpy.ndarray
+        Parcels x runs ranks.
+    in_top : numpy.ndarray
+        Per parcel, the number of runs that put it in the top ``k``.
+    overlap : numpy.ndarray
+        Per run, the share of the base top ``k`` still in the top ``k``.
+    """
+    n, runs = x.shape[0], draws.shape[0]
+    in_top = np.zeros(n)
+    rank_samples = np.empty((n, runs), dtype=np.int32)
+    overlap = np.empty(runs)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, runs, block):  # blocks of runs, vectorised inside
+        r = _ranks(x @ draws[start : start + block].T)
+        rank_samples[:, start : start + block] = r
+        top = r <= k
+        in_top += top.sum(axis=1)
+        overlap[start : start + block] = (top & base_top[:, None]).sum(axis=0) / k
+    return rank_samples, in_top, overlap
 
 
 def one_at_a_time(
@@ -214,3 +238,69 @@ def one_at_a_time(
             }
         )
     return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class WeightSensitivity:
+    """Both analyses of one scenario's ranking.
+
+    Attributes
+    ----------
+    one_at_a_time : pandas.DataFrame
+        The table of :func:`one_at_a_time`.
+    monte_carlo : SensitivityResult
+        The result of :func:`monte_carlo`.
+    """
+
+    one_at_a_time: pd.DataFrame
+    monte_carlo: SensitivityResult
+
+
+def weight_sensitivity(
+    scores: Scores,
+    *,
+    source: str = "",
+    runs: int = 1000,
+    seed: int = 0,
+    top_k: int = 20,
+    concentration: float = 50.0,
+    delta: float = 0.2,
+) -> WeightSensitivity:
+    """One-at-a-time and Monte-Carlo sensitivity of a scenario's ranking to its weights.
+
+    Parameters
+    ----------
+    scores : Scores
+        The scenario's scores (values, weights and eligibility are used).
+    source : str, optional
+        The scenario file, to name in messages.
+    runs : int, default 1000
+        Monte-Carlo weight draws.
+    seed : int, default 0
+        Random seed of the draws.
+    top_k : int, default 20
+        Size of the top list whose stability is measured.
+    concentration : float, default 50.0
+        Dirichlet concentration of the draws (see :func:`monte_carlo`).
+    delta : float, default 0.2
+        Relative change of each weight in the one-at-a-time analysis (0.2 = 20 %).
+
+    Returns
+    -------
+    WeightSensitivity
+
+    Raises
+    ------
+    InputError
+        If no parcel is eligible (there is no ranking to test), or an option is out of range.
+    """
+    if not scores.eligible.any():
+        msg = (
+            f"{source}: no eligible parcel, so no ranking to test; "
+            "relax the constraints ([[constraints]] in the scenario; see landplan explain)"
+        )
+        raise InputError(msg)
+    values, w, eligible = scores.values, scores.weights, scores.eligible
+    oat = one_at_a_time(values, w, eligible=eligible, delta=delta, top_k=top_k)
+    mc = monte_carlo(values, w, eligible=eligible, runs=runs, seed=seed, top_k=top_k, concentration=concentration)
+    return WeightSensitivity(one_at_a_time=oat, monte_carlo=mc)

@@ -119,6 +119,45 @@ def ahp(
     if max_cr is not None:
         max_cr = check_number(max_cr, "AHP max_cr", gt=0)
     n = len(names)
+    a = _check_matrix(matrix, names)
+    constants = _ahp_constants()
+    limit = float(constants["consistency"]["max_cr"]) if max_cr is None else max_cr
+    values, vectors = np.linalg.eig(a)
+    k = int(np.argmax(values.real))
+    lam = float(values[k].real)
+    w = np.abs(vectors[:, k].real)
+    w = w / w.sum()
+    ri_table = constants["random_index"]["values"]
+    ri = float(ri_table[n - 1]) if n <= len(ri_table) else float(ri_table[-1])
+    ci = max((lam - n) / (n - 1), 0.0) if n > 1 else 0.0
+    cr = ci / ri if ri > 0 else 0.0
+    # most inconsistent judgement: largest ratio between the judgement and the weights' ratio
+    implied = w[:, None] / w[None, :]
+    dev = np.maximum(a / implied, implied / a)
+    np.fill_diagonal(dev, 0)
+    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.triu(dev))), dev.shape))
+    return AHPResult(
+        weights=pd.Series(w, index=list(names), name="weight"),
+        lambda_max=lam,
+        ci=ci,
+        ri=ri,
+        cr=cr,
+        max_cr=limit,
+        worst_pair=(names[i], names[j]),
+        worst_judgement=float(a[i, j]),
+        worst_implied=float(implied[i, j]),
+    )
+
+
+def _check_matrix(matrix: Sequence[Sequence[float]] | np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The matrix as floats, once it is square, positive, on Saaty's scale and reciprocal.
+
+    Raises
+    ------
+    InputError
+        Naming the first problem (and the judgement at fault).
+    """
+    n = len(names)
     try:
         a = np.asarray(matrix, dtype="float64")
     except (TypeError, ValueError):  # ragged rows or non-numbers
@@ -149,33 +188,7 @@ def ahp(
             f"{names[j]!r} vs {names[i]!r} = {a[j, i]:g} (should be {1 / a[i, j]:g})"
         )
         raise InputError(msg)
-    constants = _ahp_constants()
-    limit = float(constants["consistency"]["max_cr"]) if max_cr is None else max_cr
-    values, vectors = np.linalg.eig(a)
-    k = int(np.argmax(values.real))
-    lam = float(values[k].real)
-    w = np.abs(vectors[:, k].real)
-    w = w / w.sum()
-    ri_table = constants["random_index"]["values"]
-    ri = float(ri_table[n - 1]) if n <= len(ri_table) else float(ri_table[-1])
-    ci = max((lam - n) / (n - 1), 0.0) if n > 1 else 0.0
-    cr = ci / ri if ri > 0 else 0.0
-    # most inconsistent judgement: largest ratio between the judgement and the weights' ratio
-    implied = w[:, None] / w[None, :]
-    dev = np.maximum(a / implied, implied / a)
-    np.fill_diagonal(dev, 0)
-    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.triu(dev))), dev.shape))
-    return AHPResult(
-        weights=pd.Series(w, index=list(names), name="weight"),
-        lambda_max=lam,
-        ci=ci,
-        ri=ri,
-        cr=cr,
-        max_cr=limit,
-        worst_pair=(names[i], names[j]),
-        worst_judgement=float(a[i, j]),
-        worst_implied=float(implied[i, j]),
-    )
+    return a
 
 
 def rank_order_centroid(order: Sequence[str]) -> pd.Series:

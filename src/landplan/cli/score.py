@@ -1,0 +1,196 @@
+"""Commands that score a scenario and write or print its products: rank, map, report, explain, run, demo.
+
+``rank``, ``map`` and ``report`` make one :func:`landplan.pipeline.produce` call (``rank`` to
+stdout one :func:`~landplan.pipeline.compute`), ``run`` and ``demo`` one
+:func:`landplan.pipeline.run`, ``explain`` one ``compute``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from landplan.cli.app import handle_errors, progress_bar
+from landplan.cli.options import (
+    ClassificationOpt,
+    FormatOpt,
+    OverwriteOpt,
+    ScenarioArg,
+    at_least,
+    output_option,
+    top_option,
+)
+
+__all__ = ["demo", "explain", "map_", "print_top", "rank", "report", "run"]
+
+
+@handle_errors
+def rank(
+    scenario: ScenarioArg,
+    output: Annotated[Path | None, output_option("FILE", "Output file (CSV to stdout if omitted).")] = None,
+    top: Annotated[int | None, top_option("Only the N best eligible parcels.")] = None,
+    fmt: FormatOpt = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score SCENARIO and write the ranked parcel list."""
+    from landplan.io import output_format, table_for_csv, write_csv
+    from landplan.pipeline import compute, produce
+
+    if output is None and fmt not in (None, "csv"):
+        raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
+    with progress_bar() as progress:
+        if output is not None:
+            key = f"ranked_{output_format(output, fmt)}"
+            result = produce(scenario, {key: output}, overwrite=overwrite, top=top, allocate=False, progress=progress)
+            n = len(result.scores.top(top)) if top else len(result.ranked)
+            typer.echo(f"wrote {n} parcels to {output}", err=True)
+            return
+        result = compute(scenario, allocate=False, progress=progress)
+    ranked = result.ranked
+    selection = ranked.loc[result.scores.top(top)] if top else ranked
+    if top is not None and sys.stdout.isatty():
+        print_top(ranked, top)
+    else:
+        write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
+
+
+def print_top(ranked: Any, n: int) -> None:
+    """Print the ``n`` best eligible parcels of the wide ranking as a table on the terminal.
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        The wide ranking (:func:`landplan.outputs.tables.ranked_table`).
+    n : int
+        How many parcels.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    top = ranked[ranked["rank"].notna()].head(n)
+    table = Table(title=f"Top {len(top)} parcels", show_lines=False)
+    for col in ("rank", "parcel", "score", "area (ha)", "top drivers"):
+        table.add_column(col, justify="right" if col in {"rank", "score", "area (ha)"} else "left")
+    for pid, row in top.iterrows():
+        table.add_row(
+            str(row["rank"]),
+            escape(str(pid)),  # data text is never rich markup
+            f"{row['score']:.3f}",
+            f"{row['area_m2'] / 10_000:.2f}",
+            escape(str(row["top_drivers"])),
+        )
+    Console().print(table)
+
+
+@handle_errors
+def map_(  # noqa: PLR0917 - typer maps options to parameters
+    scenario: ScenarioArg,
+    output: Annotated[Path, output_option("FILE", "HTML file (or PNG with --png) to write.")],
+    top: Annotated[int, top_option("Label the N best parcels.")] = 20,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="One self-contained HTML file, no network request.")
+    ] = False,
+    png: Annotated[bool, typer.Option("--png", help="A static PNG map for reports (matplotlib).")] = False,
+    classification: ClassificationOpt = None,
+    no_allocation: Annotated[bool, typer.Option("--no-allocation", help="Do not draw the allocation.")] = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
+    from landplan.config import load_scenario
+    from landplan.pipeline import produce
+
+    s = load_scenario(scenario)
+    s = _with_output(s, top=top, offline=offline or s.output.offline, classification=classification)
+    allocate = False if no_allocation else None
+    with progress_bar() as progress:
+        produce(s, {"map_png" if png else "map": output}, overwrite=overwrite, allocate=allocate, progress=progress)
+    typer.echo(f"wrote map to {output}", err=True)
+
+
+@handle_errors
+def report(
+    scenario: ScenarioArg,
+    output: Annotated[Path, output_option("FILE", "HTML report to write.")],
+    top: Annotated[int, top_option("Parcels with score cards.")] = 10,
+    sensitivity_runs: Annotated[
+        int,
+        typer.Option(
+            "--sensitivity-runs",
+            metavar="N",
+            callback=at_least(0),
+            help="Monte-Carlo runs for the sensitivity chart (0: none).",
+        ),
+    ] = 500,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
+    from landplan.config import load_scenario
+    from landplan.pipeline import produce
+
+    s = _with_output(load_scenario(scenario), cards=top, sensitivity_runs=sensitivity_runs)
+    with progress_bar() as progress:
+        produce(s, {"report": output}, overwrite=overwrite, progress=progress)
+    typer.echo(f"wrote report to {output}", err=True)
+
+
+@handle_errors
+def explain(
+    scenario: ScenarioArg,
+    parcel_id: Annotated[str, typer.Argument(help="Parcel id.", metavar="PARCEL_ID", show_default=False)],
+) -> None:
+    """Print the score card of one parcel: criteria, weights, contributions and constraints."""
+    from landplan.outputs.scorecard import explain as make_card
+    from landplan.pipeline import compute
+
+    result = compute(scenario, allocate=False)
+    typer.echo(make_card(result.study, result.scores, parcel_id).to_text())
+
+
+@handle_errors
+def run(
+    scenario: ScenarioArg,
+    output: Annotated[Path, output_option("DIR", "Output folder.")],
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
+    _run_and_report(scenario, output, overwrite)
+
+
+@handle_errors
+def demo(
+    output: Annotated[Path, output_option("DIR", "Output folder.")] = Path("landplan-demo"),
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Score the bundled Hanoi demo and write the ranked list and map into a folder."""
+    from landplan import datasets
+
+    scenario = datasets.demo_scenario()
+    typer.echo(f"scenario: {scenario}")
+    _run_and_report(scenario, output, overwrite)
+    typer.echo(f"open {output / 'map.html'} in a browser to explore the result")
+
+
+def _with_output(s: Any, **changes: Any) -> Any:
+    """The scenario with its ``[output]`` settings changed by command-line options (None: keep)."""
+    given = {k: v for k, v in changes.items() if v is not None}
+    return s.model_copy(update={"output": s.output.model_copy(update=given)})
+
+
+def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
+    from landplan.pipeline import run as run_pipeline
+
+    with progress_bar() as progress:
+        result = run_pipeline(scenario, out_dir=out_dir, overwrite=overwrite, progress=progress)
+    sc = result.scores
+    typer.echo(
+        f"scored {len(sc.score)} parcels, {int(sc.eligible.sum())} eligible; "
+        f"working CRS {result.manifest['working_crs']}"
+    )
+    if result.allocation is not None:
+        typer.echo(f"allocation: {result.allocation.summary()}")
+    for key, path in result.outputs.items():
+        typer.echo(f"  {key:<20} {path}")
