@@ -9,6 +9,7 @@ import pytest
 from conftest import SCENARIO_TOML
 from landplan.config import load_rule_pack, load_scenario
 from landplan.errors import ConfigError, RulePackError
+from landplan.scoring.weights import scenario_weights
 
 
 def write(tmp_path, text, name="s.toml"):
@@ -20,7 +21,7 @@ def write(tmp_path, text, name="s.toml"):
 def test_loads_the_grid_scenario(scenario_dir):
     s = load_scenario(scenario_dir / "scenario.toml")
     assert [c.name for c in s.criteria] == ["zone_distance", "schools", "price"]
-    assert s.weights == {"zone_distance": 0.5, "schools": 0.25, "price": 0.25}
+    assert scenario_weights(s).weights == {"zone_distance": 0.5, "schools": 0.25, "price": 0.25}
     assert s.layer_path("parcels") == (scenario_dir / "parcels.gpkg").resolve()
     assert s.layers.names() == ["parcels", "zones", "facilities", "water"]
     with pytest.raises(Exception, match="frozen"):

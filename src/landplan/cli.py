@@ -422,20 +422,20 @@ def rank(
 ) -> None:
     """Score SCENARIO and write the ranked parcel list."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path, table_for_csv, write_csv, write_table
+    from landplan.io import check_output_path, scenario_inputs, table_for_csv, write_csv, write_table
     from landplan.pipeline import load_layers, score
 
     if output is None and fmt not in (None, "csv"):
         raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
     s = load_scenario(scenario)
     if output is not None:
-        check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+        check_output_path(output, inputs=scenario_inputs(s), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
         layers = load_layers(s, progress=lambda f, m: progress(0.5 * f, m))
         ranked = score(layers, progress=lambda f, m: progress(0.5 + 0.5 * f, m))
     selection = ranked[ranked["rank"].notna() & (ranked["rank"] <= top)] if top else ranked
     if output is not None:
-        path = write_table(selection, output, format=fmt, overwrite=overwrite, inputs=s.input_paths())
+        path = write_table(selection, output, format=fmt, overwrite=overwrite, inputs=scenario_inputs(s))
         typer.echo(f"wrote {len(selection)} parcels to {path}", err=True)
     elif top is not None and sys.stdout.isatty():
         _print_top(ranked, top)
@@ -471,12 +471,12 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
 ) -> None:
     """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path
+    from landplan.io import check_output_path, scenario_inputs
     from landplan.pipeline import load_layers, score
 
     s = load_scenario(scenario)
     scheme = classification or s.output.classification
-    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    check_output_path(output, inputs=scenario_inputs(s), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
         layers = load_layers(s, progress=lambda f, m: progress(0.4 * f, m))
         ranked = score(layers, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
@@ -523,12 +523,12 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path
+    from landplan.io import check_output_path, scenario_inputs
     from landplan.pipeline import load_layers, score
     from landplan.report import write_report
 
     s = load_scenario(scenario)
-    check_output_path(output, inputs=s.input_paths(), overwrite=overwrite)
+    check_output_path(output, inputs=scenario_inputs(s), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
         layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
         ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.2 * f, m))
@@ -631,7 +631,7 @@ def allocate(
     from landplan.allocation import allocate as run_allocation
     from landplan.config import AllocationSpec, load_scenario
     from landplan.errors import ConfigError
-    from landplan.io import check_output_path
+    from landplan.io import check_output_path, scenario_inputs
     from landplan.pipeline import ALLOCATION_FILES, load_layers, score, write_allocation_file
 
     s = load_scenario(scenario)
@@ -644,7 +644,7 @@ def allocate(
     names = ALLOCATION_FILES
     if output is not None:
         for name in names.values():
-            check_output_path(output / name, inputs=s.input_paths(), overwrite=overwrite)
+            check_output_path(output / name, inputs=scenario_inputs(s), overwrite=overwrite)
     with _progress(_show_progress()) as progress:
         layers = load_layers(s, progress=lambda f, m: progress(0.3 * f, m))
         ranked = score(layers, progress=lambda f, m: progress(0.3 + 0.3 * f, m))
@@ -656,7 +656,7 @@ def allocate(
     typer.echo(table.to_string(float_format=lambda v: f"{v:,.1f}"))
     if output is not None:
         for key, name in names.items():
-            write_allocation_file(result, layers, key, output / name, overwrite=overwrite, inputs=s.input_paths())
+            write_allocation_file(result, layers, key, output / name, overwrite=overwrite, inputs=scenario_inputs(s))
         typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)
 
 
@@ -749,7 +749,7 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     """How stable is the ranking when the weights move? One-at-a-time and Monte-Carlo analysis."""
     from landplan.config import load_scenario
     from landplan.errors import InputError
-    from landplan.io import atomic_path, check_output_path, write_csv
+    from landplan.io import atomic_path, check_output_path, scenario_inputs, write_csv
     from landplan.pipeline import load_layers, score
     from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
 
@@ -758,7 +758,7 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
     if output is not None:
         targets = {n: output / n for n in ("sensitivity_parcels.csv", "sensitivity_oat.csv", "sensitivity.png")}
         for path in targets.values():
-            check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
+            check_output_path(path, inputs=scenario_inputs(s), overwrite=overwrite)
     layers = load_layers(s)
     ranked = score(layers)
     if not ranked["eligible"].any():

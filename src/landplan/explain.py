@@ -17,6 +17,7 @@ from landplan.config import (
     RasterConstraint,
 )
 from landplan.errors import InputError
+from landplan.scoring.weights import scenario_weights
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -119,7 +120,7 @@ def explain(layers: Layers, ranked: gpd.GeoDataFrame, parcel_id: object) -> Scor
         parcel_id = matches[0]
     row = ranked.loc[parcel_id]
     s = layers.scenario
-    weights = ranked.attrs.get("weights") or s.weights
+    weights = ranked.attrs.get("weights") or scenario_weights(s).weights
     crit = pd.DataFrame(
         [
             {

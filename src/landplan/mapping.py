@@ -616,23 +616,23 @@ def scenario_map(
         "road": "R",
     }
     for i, c in enumerate(s.criteria):
-        if c.layer is None or c.layer == "zones":
+        layer, select = getattr(c, "layer", None), getattr(c, "select", {})
+        if layer is None or layer == "zones":
             continue
-        key = (c.layer, repr(sorted(c.select.items())))
+        key = (layer, repr(sorted(select.items())))
         if key in seen:
             continue
         seen.add(key)
         from landplan.pipeline import _select
 
-        values = [str(v) for val in c.select.values() for v in (val if isinstance(val, list) else [val])]
-        title = c.layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
+        values = [str(v) for val in select.values() for v in (val if isinstance(val, list) else [val])]
+        title = layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
         letter = next((v for k, v in letters.items() if k in title.lower()), title[:1].upper())
-        radius = (
-            c.radius_m if c.radius_m is not None else (layers.rules.radius_m(c.radius_rule) if c.radius_rule else None)
-        )
-        spec = dict(s.layers.items())[c.layer]
+        radius_m, radius_rule = getattr(c, "radius_m", None), getattr(c, "radius_rule", None)
+        radius = radius_m if radius_m is not None else (layers.rules.radius_m(radius_rule) if radius_rule else None)
+        spec = dict(s.layers.items())[layer]
         for fg in _facility_layer(
-            _select(layers.frames[c.layer], c),
+            _select(layers.frames[layer], c),
             name=title,
             color=_FACILITY_COLORS[i % len(_FACILITY_COLORS)],
             letter=letter,

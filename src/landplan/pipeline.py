@@ -55,6 +55,7 @@ from landplan.io import (
     check_output_path,
     crs_label,
     read_layer,
+    scenario_inputs,
     spreadsheet_safe,
     write_csv,
     write_table,
@@ -132,8 +133,9 @@ def _required_columns(s: Scenario) -> dict[str, list[str]]:
     for c in s.criteria:
         if c.kind == "attribute" and c.field:
             req["parcels"].append(c.field)
-        if c.layer is not None:
-            req[c.layer].extend(c.select)
+        layer = getattr(c, "layer", None)
+        if layer is not None:
+            req[layer].extend(getattr(c, "select", {}))
     for k in s.constraints:
         if isinstance(k, AttributeConstraint):
             req["parcels"].append(k.field)
@@ -270,17 +272,18 @@ def _needs_hazard(s: Scenario) -> bool:
 
 def _check_selections(s: Scenario, frames: dict[str, gpd.GeoDataFrame], report: ValidationReport) -> None:
     for i, c in enumerate(s.criteria):
-        if c.layer is None or c.layer not in frames or not c.select:
+        layer, select = getattr(c, "layer", None), getattr(c, "select", None)
+        if layer is None or layer not in frames or not select:
             continue
-        gdf = frames[c.layer]
-        if any(col not in gdf.columns for col in c.select):
+        gdf = frames[layer]
+        if any(col not in gdf.columns for col in select):
             continue  # reported as a missing column already
         if _select(gdf, c).empty:
             report.findings.append(
                 Finding(
                     "error",
-                    c.layer,
-                    f"criteria[{i}] ({c.name}): select={c.select} matches no feature",
+                    layer,
+                    f"criteria[{i}] ({c.name}): select={select} matches no feature",
                     fix="check the values in `select` against the layer",
                 )
             )
@@ -424,7 +427,7 @@ def load_layers(scenario: Scenario | str | os.PathLike[str], *, progress: Progre
 
 def _select(gdf: gpd.GeoDataFrame, c: CriterionSpec) -> gpd.GeoDataFrame:
     mask = np.ones(len(gdf), dtype=bool)
-    for col, val in c.select.items():
+    for col, val in getattr(c, "select", {}).items():
         values = val if isinstance(val, list) else [val]
         mask &= gdf[col].isin(values).to_numpy()
     return gdf.loc[mask]
@@ -667,7 +670,7 @@ def manifest(layers: Layers, ranked: gpd.GeoDataFrame) -> dict[str, Any]:
         },
         "working_crs": crs_label(layers.crs),
         "rule_pack": {"name": layers.rules.meta.name, "source": layers.rules.path},
-        "weights": ranked.attrs.get("weights", s.weights),
+        "weights": ranked.attrs.get("weights", scenario_weights(s).weights),
         "inputs": inputs,
         "parcels": len(ranked),
         "eligible": int(ranked["eligible"].sum()),
@@ -745,7 +748,7 @@ def run(
     if out_dir is None:
         return _compute(s, progress=progress or _noop)
     targets = plan_outputs(s, out_dir, formats=formats, write_map=write_map)
-    inputs = s.input_paths()
+    inputs = scenario_inputs(s)
     for path in targets.values():  # refuse before doing any work
         check_output_path(path, inputs=inputs, overwrite=overwrite)
     with output_folder(out_dir) as folder:
