@@ -48,6 +48,11 @@ class RulePack(_Frozen):
     def housing_value(self, key: str) -> float:
         """A housing parameter (persons per unit, floor area per unit, ...).
 
+        Parameters
+        ----------
+        key
+            Name in the pack's ``[housing]`` table, e.g. ``"persons_per_unit"``.
+
         Raises
         ------
         RulePackError
@@ -61,6 +66,11 @@ class RulePack(_Frozen):
 
     def isolation_m(self, hazard_class: str) -> float:
         """Isolation distance in metres for a hazard class.
+
+        Parameters
+        ----------
+        hazard_class
+            Hazard class of a zone, a key of ``[isolation_distance_m]``.
 
         Raises
         ------
@@ -79,6 +89,11 @@ class RulePack(_Frozen):
 
     def radius_m(self, service: str) -> float:
         """Service radius in metres for a service name.
+
+        Parameters
+        ----------
+        service
+            Service name, a key of ``[service_radius_m]``.
 
         Raises
         ------

@@ -79,6 +79,13 @@ def compact_ranges(numbers: Sequence[int], *, limit: int = 8) -> str:
     """Plain, compact text for sorted integers: ``[3, 5, 6, 7, 9]`` -> ``"3, 5-7, 9"``.
 
     At most ``limit`` ranges are shown, then ``"... (N in all)"``.
+
+    Parameters
+    ----------
+    numbers
+        Integers in any order (repeats are ignored).
+    limit
+        Most ranges shown.
     """
     values = sorted({int(n) for n in numbers})
     if not values:

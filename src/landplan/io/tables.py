@@ -136,7 +136,13 @@ def write_csv(frame: pd.DataFrame, target: Any, *, index: bool = True) -> None:
 
 
 def table_for_csv(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return ``gdf`` as a plain table: geometry replaced by WGS84 centroid lon/lat columns."""
+    """Return ``gdf`` as a plain table: geometry replaced by WGS84 centroid lon/lat columns.
+
+    Parameters
+    ----------
+    gdf
+        The layer to flatten; its CRS places the centroids.
+    """
     if gdf.crs is not None and len(gdf):
         centroids = gdf.geometry.centroid.to_crs(4326) if not gdf.crs.is_geographic else gdf.geometry.centroid
         lon = np.round(centroids.x.to_numpy(), 7)
@@ -164,6 +170,21 @@ def write_table(
     (RFC 7946); GeoPackage and GeoParquet keep the working CRS. The index is written as
     a column. Text is UTF-8.
 
+    Parameters
+    ----------
+    gdf
+        The table to write (its index becomes a column).
+    path
+        Output file; its suffix sets the format unless ``format`` is given.
+    format
+        One of :data:`FORMATS` (``"csv"``, ``"gpkg"``, ``"geojson"``, ``"parquet"``).
+    overwrite
+        Allow replacing an existing file.
+    inputs
+        Files the run reads; none of them may be written.
+    layer
+        Layer name inside a GeoPackage.
+
     Returns
     -------
     pathlib.Path
@@ -190,7 +211,13 @@ def write_table(
 
 
 def crs_label(crs: CRS | None) -> str:
-    """Short human label of a CRS (``EPSG:32648 WGS 84 / UTM zone 48N``)."""
+    """Short human label of a CRS (``EPSG:32648 WGS 84 / UTM zone 48N``).
+
+    Parameters
+    ----------
+    crs
+        The CRS, or ``None``.
+    """
     if crs is None:
         return "none"
     code = crs.to_epsg()

@@ -43,6 +43,15 @@ def check_output_path(
     a device or a folder at ``path`` is refused even with ``overwrite`` (landplan never
     replaces a link with a file nor writes through it), and so is a path under a file.
 
+    Parameters
+    ----------
+    path
+        The output file to be written.
+    inputs
+        Files the run reads; none of them may be written.
+    overwrite
+        Allow replacing an existing regular file.
+
     Raises
     ------
     OutputExistsError
@@ -81,6 +90,11 @@ def clean_stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
     Only files named like landplan's own temporary files (``.ranked.ab12cd34.part.gpkg``
     and their ``-journal``/``-wal``/``-shm``) are removed; nothing else is touched.
 
+    Parameters
+    ----------
+    folder
+        The output folder to clean (nothing happens when it does not exist).
+
     Returns
     -------
     list of pathlib.Path
@@ -106,6 +120,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     A failure or interruption inside the block removes the temporary file (and the
     SQLite ``-journal``/``-wal``/``-shm`` files a GeoPackage writer may leave) and leaves
     ``path`` untouched.
+
+    Parameters
+    ----------
+    path
+        The final output file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +148,13 @@ class OutputFolder:
         self.stage = stage
 
     def path(self, name: str) -> Path:
-        """Where to write the output ``name`` now (inside the staging folder)."""
+        """Where to write the output ``name`` now (inside the staging folder).
+
+        Parameters
+        ----------
+        name
+            File name of the output inside the folder.
+        """
         return self.stage / name
 
 
@@ -160,6 +185,11 @@ def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
     complete new set or the old files. On error or interruption the staging folder is
     deleted. Stale staging folders and temporary files of earlier interrupted runs are
     removed when the lock is taken.
+
+    Parameters
+    ----------
+    folder
+        The output folder (created when missing).
     """
     import shutil
     import signal
