@@ -9,6 +9,7 @@ import pytest
 from conftest import SCENARIO_TOML
 from landplan.config import load_rule_pack, load_scenario
 from landplan.errors import ConfigError, RulePackError
+from landplan.scoring.weights import scenario_weights
 
 
 def write(tmp_path, text, name="s.toml"):
@@ -20,7 +21,7 @@ def write(tmp_path, text, name="s.toml"):
 def test_loads_the_grid_scenario(scenario_dir):
     s = load_scenario(scenario_dir / "scenario.toml")
     assert [c.name for c in s.criteria] == ["zone_distance", "schools", "price"]
-    assert s.weights == {"zone_distance": 0.5, "schools": 0.25, "price": 0.25}
+    assert scenario_weights(s).weights == {"zone_distance": 0.5, "schools": 0.25, "price": 0.25}
     assert s.layer_path("parcels") == (scenario_dir / "parcels.gpkg").resolve()
     assert s.layers.names() == ["parcels", "zones", "facilities", "water"]
     with pytest.raises(Exception, match="frozen"):
@@ -40,6 +41,18 @@ def test_loads_the_grid_scenario(scenario_dir):
         ("radius_m = 100", "", "criteria[1]: a 'count' criterion needs exactly one of"),
         ('kind = "isolation"', 'kind = "isolate"', "constraints[0]"),
         ('path = "parcels.gpkg"\n', "", "layers.parcels.path: required key is missing"),
+        # kind-specific keys: named with the kind that needs (or does not know) them
+        ('layer = "zones"\nweight', "weight", "criteria[0].layer: a 'distance' criterion needs `layer`"),
+        ('field = "price"\n', "", "criteria[2].field: an 'attribute' criterion needs `field` (a parcel column)"),
+        (
+            "radius_m = 100",
+            "radius_m = 100\ndecay = 'gaussian'",
+            "`decay` is not a key of a 'count'",
+        ),
+        ('field = "price"\n', 'field = "price"\nradius_m = 5\n', "criteria[2].radius_m: `radius_m` is not a key of an"),
+        ('kind = "distance"', 'kind = "distant"', "criteria[0].kind: Input should be 'distance', 'count',"),
+        ('kind = "distance"\n', "", "criteria[0].kind: required key is missing"),
+        ('kind = "isolation"', 'kind = "isolate"', "constraints[0].kind: Input should be 'isolation', 'min_area',"),
     ],
 )
 def test_mistakes_name_file_and_field(tmp_path, old, new, expected):
@@ -122,3 +135,45 @@ def test_non_utf8_scenario_names_the_file(tmp_path):
     p.write_bytes(SCENARIO_TOML.replace("grid test", "Th\xe2ng Long").encode("cp1258"))
     with pytest.raises(ConfigError, match=r"s.toml: not UTF-8 text .*save the file as UTF-8"):
         load_scenario(p)
+
+
+def test_each_criterion_kind_is_its_own_class_with_only_its_keys(scenario_dir):
+    from landplan.config import AttributeCriterion, CountCriterion, DistanceCriterion
+
+    s = load_scenario(scenario_dir / "scenario.toml")
+    assert [type(c) for c in s.criteria] == [DistanceCriterion, CountCriterion, AttributeCriterion]
+    assert not hasattr(s.criteria[2], "layer")
+    assert s.criteria[0].unit_label == "m" and s.criteria[1].unit_label == "features" and s.criteria[2].unit_label == ""
+
+
+def test_specs_say_what_they_measure_and_which_columns_they_need(scenario_dir):
+    s = load_scenario(scenario_dir / "scenario.toml")
+    assert [c.describe() for c in s.criteria] == [
+        "distance to the nearest feature of zones",
+        "number of features of facilities (kind = school) within 100 m",
+        "the parcel's 'price' attribute",
+    ]
+    assert [c.required_columns() for c in s.criteria] == [
+        {"zones": []},
+        {"facilities": ["kind"]},
+        {"parcels": ["price"]},
+    ]
+    assert [k.describe() for k in s.constraints] == [
+        "outside the isolation distance of every zone in 'zones' (by hazard class)",
+        "landuse not in ['rice_protected', 'public']",
+        "overlap with lake at most 0% of area",
+    ]
+    assert [k.required_columns() for k in s.constraints] == [{}, {"parcels": ["landuse"]}, {}]
+
+
+def test_scenario_required_columns_merge_criteria_constraints_and_zone_fields(scenario_dir):
+    s = load_scenario(scenario_dir / "scenario.toml")
+    zones = s.layers.zones
+    assert zones is not None
+    zone_fields = [f for f in (zones.hazard_field, zones.workers_field, zones.area_ha_field, zones.name_field) if f]
+    assert s.required_columns() == {
+        "parcels": ["price", "landuse"],
+        "zones": zone_fields,
+        "facilities": ["kind", "name"],
+        "water": [],
+    }

@@ -31,7 +31,7 @@ from landplan.scoring import (
     weighted_product,
 )
 from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
-from landplan.scoring.weights import InconsistentJudgementsWarning
+from landplan.scoring.weights import InconsistentJudgementsWarning, scenario_weights
 
 finite = st.floats(-1e5, 1e5, allow_nan=False)
 
@@ -190,7 +190,7 @@ def _ahp_scenario(scenario_dir, matrix, extra=""):
 def test_scenario_with_ahp_weights_and_fractions(scenario_dir):
     path = _ahp_scenario(scenario_dir, '[[1, 2, 2], ["1/2", 1, 1], ["1/2", 1, 1]]')
     s = load_scenario(path)
-    assert s.weights == pytest.approx({"zone_distance": 0.5, "schools": 0.25, "price": 0.25})
+    assert scenario_weights(s).weights == pytest.approx({"zone_distance": 0.5, "schools": 0.25, "price": 0.25})
     ranked = landplan.score(path)
     # same weights as the direct 2:1:1 scenario -> same scores as in test_pipeline
     assert ranked.loc["P4", "score"] == pytest.approx(0.8)
@@ -199,17 +199,17 @@ def test_scenario_with_ahp_weights_and_fractions(scenario_dir):
 def test_inconsistent_ahp_scenario_is_an_error_or_a_warning(scenario_dir):
     path = _ahp_scenario(scenario_dir, '[[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]')
     with pytest.raises(InputError, match=r"CR = .* is at or above 0.10; the most inconsistent comparison is"):
-        load_scenario(path).weights  # noqa: B018
+        scenario_weights(load_scenario(path))
     path.write_text(path.read_text() + 'on_inconsistent = "warn"\n')
     with pytest.warns(InconsistentJudgementsWarning):
-        assert sum(load_scenario(path).weights.values()) == pytest.approx(1)
+        assert sum(scenario_weights(load_scenario(path)).weights.values()) == pytest.approx(1)
 
 
 def test_rank_weighting_in_scenario(scenario_dir):
     text = (scenario_dir / "scenario.toml").read_text().replace("weight = 2\n", "").replace("weight = 1\n", "")
     text += '\n[weighting]\nmethod = "rank_sum"\norder = ["schools", "zone_distance", "price"]\n'
     (scenario_dir / "scenario.toml").write_text(text)
-    assert load_scenario(scenario_dir / "scenario.toml").weights == pytest.approx(
+    assert scenario_weights(load_scenario(scenario_dir / "scenario.toml")).weights == pytest.approx(
         {"zone_distance": 1 / 3, "schools": 0.5, "price": 1 / 6}
     )
 

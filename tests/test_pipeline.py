@@ -130,10 +130,11 @@ def test_run_checks_every_output_path_before_reading_any_layer(scenario_dir, tmp
 
 def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir):
     from landplan.config import load_scenario
+    from landplan.io import scenario_inputs
 
     (scenario_dir / "parcels.csv").write_text("an earlier output, not read by the run")
     (scenario_dir / "parcels.gpkg-wal").write_bytes(b"")
-    names = {p.name for p in load_scenario(scenario_dir / "scenario.toml").input_paths()}
+    names = {p.name for p in scenario_inputs(load_scenario(scenario_dir / "scenario.toml"))}
     assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
     assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
     assert "parcels.csv" not in names

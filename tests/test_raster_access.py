@@ -17,6 +17,7 @@ import landplan
 from conftest import CRS, X0, Y0, box, pt
 from landplan.criteria import gravity_access, raster_stat, read_raster, zone_land_access
 from landplan.errors import CRSError, InputError, LayerReadError
+from landplan.io import scenario_inputs
 
 NODATA = -9999.0
 
@@ -137,7 +138,7 @@ def test_raster_criterion_and_constraint_in_a_scenario(scenario_dir, grid_raster
     assert ranked.loc["P4", "excluded_by"] == "deep water: 100 % of area (max 50%)"
     assert ranked.loc["P1", "excluded_by"] == "deep water: 100 % of area (max 50%)"
     assert ranked["rank"].dropna().index.tolist() == ["P7"]
-    assert grid_raster in landplan.load_scenario(scenario_dir / "scenario.toml").input_paths()
+    assert grid_raster in scenario_inputs(landplan.load_scenario(scenario_dir / "scenario.toml"))
 
 
 # ------------------------------------------------------------------ access

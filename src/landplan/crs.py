@@ -5,7 +5,9 @@ landplan measures in one projected working CRS, in metres, per run: the scenario
 stray parcel cannot move it). :func:`placement_problems` names the features that cannot
 be trusted to be where they claim: non-finite or impossible coordinates, features at
 (0, 0), features far from the rest of their layer (:data:`OUTLIER_MIN_KM`,
-:data:`OUTLIER_FACTOR`) and features outside the working CRS's area of use.
+:data:`OUTLIER_FACTOR`) and features outside the working CRS's area of use. When a layer
+is read, :func:`_declare_crs` settles its CRS (the file's or the scenario's declaration) and
+:func:`_check_geographic_range` checks the coordinates fit it (naming swapped rows).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shapely
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
-from landplan.errors import CRSError
+from landplan.errors import CRSError, LayerReadError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -258,3 +260,161 @@ def to_working_crs(gdf: gpd.GeoDataFrame, crs: pyproj.CRS, *, name: str = "layer
         return gdf
     logger.debug("reprojecting %s from %s to %s", name, gdf.crs.to_string(), crs.to_string())
     return gdf.to_crs(crs)
+
+
+# --------------------------------------------------------------------------- declared CRS of a layer read
+
+
+def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFrame:
+    """Set the declared CRS; a declaration overrides the file's CRS only when the coordinates contradict it."""
+    if crs is not None:
+        try:
+            declared = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError as exc:
+            msg = f"{label}: declared `crs = {crs!r}` is not a CRS pyproj understands ({exc}); use e.g. 'EPSG:4326'"
+            raise CRSError(msg) from exc
+        if gdf.crs is None:
+            gdf = gdf.set_crs(declared)
+        elif not gdf.crs.equals(declared):
+            if _coordinates_contradict(gdf, gdf.crs) is None:
+                msg = (
+                    f"{label}: the file says its CRS is {_short(gdf.crs)} but {_short(declared)} "
+                    "was declared (`crs`), and the coordinates fit the file's CRS; remove `crs` from this "
+                    "layer (landplan reprojects by itself)"
+                )
+                raise CRSError(msg)
+            # e.g. a GeoJSON without a crs member is WGS 84 by RFC 7946, whatever its numbers say
+            logger.info("%s: the declared crs %s replaces the file's %s", label, _short(declared), _short(gdf.crs))
+            gdf = gdf.set_crs(declared, allow_override=True)
+    if gdf.crs is None:
+        msg = (
+            f"{label}: the layer has no CRS; declare it: add a .prj next to a shapefile, or set "
+            '`crs = "EPSG:4326"` (or the right code) for this layer in the scenario, or pass crs= '
+            "to read_layer"
+        )
+        raise CRSError(msg)
+    if gdf.crs.is_geographic and len(gdf.crs.axis_info) > 2:
+        # a 3-D geographic CRS such as EPSG:4979: keep its 2-D form, we drop heights anyway
+        gdf = gdf.set_crs(gdf.crs.to_2d(), allow_override=True)
+    return gdf
+
+
+def _short(crs: pyproj.CRS) -> str:
+    """``EPSG:32648`` when the CRS has a code, else its name (never a page of WKT)."""
+    code = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{code}" if code else crs.name
+
+
+def _centres(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b = shapely.bounds(np.asarray(gdf.geometry.array, dtype=object))
+    with np.errstate(invalid="ignore", over="ignore"):
+        x, y = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    return x, y, np.isfinite(x) & np.isfinite(y)
+
+
+def _coordinates_contradict(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> str | None:
+    """Why the layer's coordinates cannot be in ``crs`` (None when they can).
+
+    Geographic: most coordinates beyond +-360 (metres in a degree CRS). Projected: every
+    coordinate within +-180/+-90 (degrees in a metre CRS), or the median centre outside
+    the CRS's area of use (widened by 1 degree).
+    """
+    x, y, ok = _centres(gdf)
+    if not ok.any():
+        return None
+    x, y = x[ok], y[ok]
+    if crs.is_geographic:
+        big = (np.abs(x) > 360) | (np.abs(y) > 360)
+        if big.mean() > 0.5:
+            return f"its coordinates (e.g. x {x[big][0]:.0f}, y {y[big][0]:.0f}) are far beyond degrees: metres?"
+        return None
+    if (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all():
+        return (
+            f"its coordinates (e.g. x {x[0]:.4f}, y {y[0]:.4f}) look like longitude/latitude degrees, "
+            f"not {crs.axis_info[0].unit_name}s"
+        )
+    aou = crs.area_of_use
+    if aou is None:
+        return None
+    lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        float(np.median(x)), float(np.median(y)), errcheck=False
+    )
+    if aou.west <= aou.east:
+        in_lon = aou.west - 1 <= lon <= aou.east + 1
+    else:  # crosses the antimeridian
+        in_lon = lon >= aou.west - 1 or lon <= aou.east + 1
+    inside = bool(np.isfinite(lon) and np.isfinite(lat) and in_lon and aou.south - 1 <= lat <= aou.north + 1)
+    if not inside:
+        return (
+            f"its median centre falls at lon {lon:.2f}, lat {lat:.2f}, outside the area of use of "
+            f"{_short(crs)} ({aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N)"
+        )
+    return None
+
+
+def _rows_text(gdf: gpd.GeoDataFrame, mask: np.ndarray) -> str:
+    rows = np.flatnonzero(mask)
+    if gdf.attrs.get("lon_lat") is not None:  # a CSV: name the lines of the file (header is line 1)
+        shown, what = [int(r) + 2 for r in rows[:5]], "lines"
+    else:
+        shown, what = [int(r) for r in rows[:5]], "features (counting from 0)"
+    return f"{what} {', '.join(map(str, shown))}" + (", ..." if len(rows) > 5 else "")
+
+
+def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str) -> None:
+    """Check the coordinates fit the layer's CRS; name swapped rows; say which key fixes it.
+
+    Raises
+    ------
+    CRSError
+        When the coordinates contradict the CRS, with the scenario key that fixes it (``crs``).
+    LayerReadError
+        When some rows are out of range (named; swapped ones are told apart) or every row is
+        swapped (``lon_field``/``lat_field`` for a CSV).
+    """
+    if gdf.crs is None or gdf.empty:
+        return
+    lon_lat = gdf.attrs.get("lon_lat")
+    crs_text = _short(gdf.crs)
+    problem = _coordinates_contradict(gdf, gdf.crs)
+    if problem is not None:
+        if gdf.crs.is_geographic:
+            why = (
+                "a CSV's lon/lat default to EPSG:4326"
+                if lon_lat
+                else "a GeoJSON without a crs member is WGS 84 by RFC 7946"
+                if str(gdf.attrs.get("source", label)).lower().endswith((".geojson", ".json"))
+                else "that is the CRS the file declares"
+            )
+            fix = f'set `crs = "EPSG:..."` for this layer to the CRS the numbers are in (e.g. "EPSG:32648"); {why}'
+        else:
+            fix = 'set `crs = "EPSG:4326"` for this layer if the numbers are longitude/latitude, or its real CRS'
+        msg = f"{label}: the layer is read as {crs_text} but {problem}; {fix}"
+        raise CRSError(msg)
+    if not gdf.crs.is_geographic:
+        return
+    x, y, _ = _centres(gdf)
+    with np.errstate(invalid="ignore"):
+        bad = (np.abs(x) > 180) | (np.abs(y) > 90)
+        swapped = bad & (np.abs(y) <= 180) & (np.abs(x) <= 90)
+    if not bad.any():
+        return
+    if swapped.all():
+        if lon_lat:
+            lon, lat = lon_lat
+            fix = f'the columns are the other way round: set `lon_field = "{lat}"` and `lat_field = "{lon}"`'
+        else:
+            fix = "the axis order is swapped in every feature: write the file with x = longitude, y = latitude"
+        msg = f"{label}: every feature has a latitude beyond 90 degrees in {crs_text}; {fix}"
+    elif swapped.any() and swapped.sum() == bad.sum():
+        msg = (
+            f"{label}: {int(swapped.sum())} features have coordinates out of range for {crs_text} "
+            f"({_rows_text(gdf, swapped)}, of {len(gdf)}): longitude and latitude look swapped in those rows "
+            "only; swap the two values in those rows (the other rows are right)"
+        )
+    else:
+        msg = (
+            f"{label}: {int(bad.sum())} features have coordinates out of range for {crs_text} "
+            f"({_rows_text(gdf, bad)}); fix those coordinates"
+        )
+    raise LayerReadError(msg)

@@ -211,7 +211,7 @@ def _check_layers(
     progress: Progress,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Check each read layer for its role and reproject it to the working CRS."""
-    required = _required_columns(s)
+    required = s.required_columns()
     frames: dict[str, gpd.GeoDataFrame] = {}
     items = s.layers.items()
     for i, (name, spec) in enumerate(items):
@@ -260,27 +260,6 @@ def _placement_findings(
             )
         )
     return out
-
-
-def _required_columns(s: Scenario) -> dict[str, list[str]]:
-    req: dict[str, list[str]] = {name: [] for name in s.layers.names()}
-    for c in s.criteria:
-        if c.kind == "attribute" and c.field:
-            req["parcels"].append(c.field)
-        if c.layer is not None:
-            req[c.layer].extend(c.select)
-    for k in s.constraints:
-        if k.kind == "attribute":
-            req["parcels"].append(k.field)
-    z = s.layers.zones
-    if z is not None:
-        req["zones"].extend(
-            f for f in (z.hazard_field, z.workers_field, z.area_ha_field, z.name_field) if f is not None
-        )
-    for name, spec in s.layers.items():
-        if spec.name_field and name != "zones":
-            req[name].append(spec.name_field)
-    return {k: list(dict.fromkeys(v)) for k, v in req.items()}
 
 
 def _needs_hazard(s: Scenario) -> bool:

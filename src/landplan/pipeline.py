@@ -15,7 +15,7 @@ from pathlib import Path
 
 from landplan.allocation import allocate as allocate_demand
 from landplan.config import AllocationSpec, Scenario
-from landplan.io import check_output_path, output_folder
+from landplan.io import check_output_path, output_folder, scenario_inputs
 from landplan.load import as_scenario, load_study
 from landplan.model import Result
 from landplan.outputs.manifest import manifest, sha256
@@ -192,6 +192,6 @@ def run(
 
 
 def _check_targets(s: Scenario, paths: Iterable[Path], *, overwrite: bool) -> None:
-    inputs = s.input_paths()
+    inputs = scenario_inputs(s)
     for path in paths:
         check_output_path(path, inputs=inputs, overwrite=overwrite)

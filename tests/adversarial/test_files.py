@@ -168,9 +168,9 @@ def test_rank_output_under_a_regular_file(scenario_dir, tmp_path):
 
 
 def _with_rule_pack(scenario_dir: Path, name: str) -> Path:
-    from landplan import config
+    import landplan
 
-    pack = Path(config.__file__).parent / "rules" / "vn.toml"
+    pack = Path(landplan.__file__).parent / "rules" / "vn.toml"
     (scenario_dir / name).parent.mkdir(parents=True, exist_ok=True)
     (scenario_dir / name).write_text(pack.read_text(encoding="utf-8"), encoding="utf-8")
     text = (scenario_dir / "scenario.toml").read_text(encoding="utf-8")

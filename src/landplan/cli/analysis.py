@@ -110,14 +110,14 @@ def sensitivity(  # noqa: PLR0917 - typer maps options to parameters
 ) -> None:
     """How stable is the ranking when the weights move? One-at-a-time and Monte-Carlo analysis."""
     from landplan.config import load_scenario
-    from landplan.io import check_output_path
+    from landplan.io import check_output_path, scenario_inputs
     from landplan.pipeline import compute
     from landplan.scoring.sensitivity import weight_sensitivity
 
     s = load_scenario(scenario)
     targets = {name: output / name for name in SENSITIVITY_FILES} if output is not None else {}
     for path in targets.values():
-        check_output_path(path, inputs=s.input_paths(), overwrite=overwrite)
+        check_output_path(path, inputs=scenario_inputs(s), overwrite=overwrite)
     scores = compute(s, allocate=False).scores
     result = weight_sensitivity(
         scores, source=str(scenario), runs=runs, seed=seed, top_k=top, concentration=concentration, delta=delta

@@ -72,7 +72,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 11px; }
 <h2>Criteria, weights and value functions</h2>
 <table><tr><th>criterion</th><th>kind</th><th>layer / field</th><th>unit</th><th>weight</th></tr>
 {% for c in s.criteria %}<tr><td>{{ c.title }}</td><td>{{ c.kind }}</td>
-<td>{{ c.layer or c.field or c.raster or '' }}</td>
+<td>{{ c.layer|default(none) or c.field|default(none) or c.raster|default(none) or '' }}</td>
 <td>{{ c.unit_label }}</td><td class="num">{{ '%.3f' % scores.weights[c.name] }}</td></tr>{% endfor %}</table>
 <p class="muted">Weights as used by the scoring (normalised to sum 1).</p>
 {% if ahp %}<p>AHP: λmax = {{ '%.4f' % ahp.lambda_max }}, CI = {{ '%.4f' % ahp.ci }},

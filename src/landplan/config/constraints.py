@@ -1,0 +1,145 @@
+"""Constraint specs: which parcels are excluded, one class per ``kind`` (a discriminated union).
+
+Each spec is data: it knows the columns it needs (:meth:`required_columns`) and how to say
+what it requires in words (:meth:`describe`); evaluating it on layers is
+:mod:`landplan.constraints`' job.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from landplan.config._base import _Frozen
+
+__all__ = [
+    "AttributeConstraint",
+    "ConstraintSpec",
+    "ExclusionLayerConstraint",
+    "IsolationConstraint",
+    "MinAreaConstraint",
+    "RasterConstraint",
+]
+
+
+class _ConstraintBase(_Frozen):
+    def required_columns(self) -> dict[str, list[str]]:
+        """Columns this constraint reads, by layer name (none by default)."""
+        return {}
+
+    def describe(self) -> str:  # pragma: no cover - every kind overrides it
+        """One line saying what the constraint requires."""
+        raise NotImplementedError
+
+
+class IsolationConstraint(_ConstraintBase):
+    """Exclude parcels inside a zone or within its isolation distance (by hazard class)."""
+
+    kind: Literal["isolation"]
+    layer: str = "zones"
+
+    def describe(self) -> str:
+        """One line saying what the constraint requires."""
+        return f"outside the isolation distance of every zone in {self.layer!r} (by hazard class)"
+
+
+class MinAreaConstraint(_ConstraintBase):
+    """Exclude parcels smaller than ``min_area_m2``."""
+
+    kind: Literal["min_area"]
+    min_area_m2: float = Field(gt=0)
+    source: str = ""
+
+    def describe(self) -> str:
+        """One line saying what the constraint requires."""
+        return f"area at least {self.min_area_m2:g} m2" + (f" ({self.source})" if self.source else "")
+
+
+class AttributeConstraint(_ConstraintBase):
+    """Exclude parcels by a column: values in ``not_in``, or outside ``in``, or failing min/max."""
+
+    kind: Literal["attribute"]
+    field: str
+    not_in: list[str | int | float] | None = None
+    in_: list[str | int | float] | None = Field(default=None, alias="in")
+    min: float | None = None
+    max: float | None = None
+    label: str = ""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _check(self) -> AttributeConstraint:
+        if all(v is None for v in (self.not_in, self.in_, self.min, self.max)):
+            msg = "an attribute constraint needs one of `not_in`, `in`, `min`, `max`"
+            raise ValueError(msg)
+        return self
+
+    def required_columns(self) -> dict[str, list[str]]:
+        """Columns this constraint reads: its parcel ``field``."""
+        return {"parcels": [self.field]}
+
+    def describe(self) -> str:
+        """One line saying what the constraint requires."""
+        parts = []
+        if self.not_in is not None:
+            parts.append(f"{self.field} not in {self.not_in}")
+        if self.in_ is not None:
+            parts.append(f"{self.field} in {self.in_}")
+        if self.min is not None:
+            parts.append(f"{self.field} >= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"{self.field} <= {self.max:g}")
+        return " and ".join(parts)
+
+
+class ExclusionLayerConstraint(_ConstraintBase):
+    """Exclude parcels that overlap (or come within ``buffer_m`` of) a layer's features."""
+
+    kind: Literal["exclusion_layer"]
+    layer: str
+    buffer_m: float = Field(default=0.0, ge=0)
+    max_overlap_share: float = Field(default=0.0, ge=0, lt=1)
+    label: str = ""
+
+    def describe(self) -> str:
+        """One line saying what the constraint requires."""
+        buf = f" (+{self.buffer_m:g} m)" if self.buffer_m else ""
+        return f"overlap with {self.label or self.layer}{buf} at most {self.max_overlap_share:.0%} of area"
+
+
+class RasterConstraint(_ConstraintBase):
+    """Exclude parcels by a raster statistic, e.g. share of area with flood depth > 0.5 m above 0.2."""
+
+    kind: Literal["raster"]
+    raster: str
+    stat: Literal["mean", "min", "max", "share_above"] = "mean"
+    threshold: float | None = None
+    max: float | None = None
+    min: float | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> RasterConstraint:
+        if self.max is None and self.min is None:
+            msg = "a raster constraint needs `max` or `min`"
+            raise ValueError(msg)
+        if (self.stat == "share_above") != (self.threshold is not None):
+            msg = "`threshold` is needed with stat = 'share_above' and only then"
+            raise ValueError(msg)
+        return self
+
+    def describe(self) -> str:
+        """One line saying what the constraint requires."""
+        stat = self.stat + (f" > {self.threshold:g}" if self.threshold is not None else "")
+        low = f">= {self.min:g}" if self.min is not None else ""
+        high = f"<= {self.max:g}" if self.max is not None else ""
+        bounds = " and ".join(b for b in (low, high) if b)
+        return f"{self.label or self.raster}: {stat} {bounds}"
+
+
+ConstraintSpec = Annotated[
+    IsolationConstraint | MinAreaConstraint | AttributeConstraint | ExclusionLayerConstraint | RasterConstraint,
+    Field(discriminator="kind"),
+]

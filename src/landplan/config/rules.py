@@ -1,0 +1,183 @@
+"""Rule packs: numbers from norms (isolation distances, service radii, housing), with citations."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import pydantic
+from pydantic import Field
+
+from landplan.config._base import _Frozen
+from landplan.config._errors import _format_errors
+from landplan.errors import RulePackError
+
+__all__ = ["RulePack", "RulePackMeta", "RuleValue", "is_builtin_pack", "load_rule_pack", "rule_pack_file"]
+
+
+class RuleValue(_Frozen):
+    """One number from a regulation or source, with its citation."""
+
+    value: float = Field(ge=0)
+    source: str = Field(min_length=1)
+    url: str | None = None
+    verified: bool
+    note: str = ""
+
+
+class RulePackMeta(_Frozen):
+    """Who the rule pack is for and when it was compiled."""
+
+    name: str
+    title: str
+    country: str = ""
+    compiled: str = ""
+    note: str = ""
+
+
+class RulePack(_Frozen):
+    """Numbers from norms: isolation distances by hazard class and service radii."""
+
+    meta: RulePackMeta
+    isolation_distance_m: dict[str, RuleValue] = Field(default_factory=dict)
+    service_radius_m: dict[str, RuleValue] = Field(default_factory=dict)
+    housing: dict[str, RuleValue] = Field(default_factory=dict)
+    path: str = ""
+
+    def housing_value(self, key: str) -> float:
+        """A housing parameter (persons per unit, floor area per unit, ...).
+
+        Parameters
+        ----------
+        key
+            Name in the pack's ``[housing]`` table, e.g. ``"persons_per_unit"``.
+
+        Raises
+        ------
+        RulePackError
+            If the pack lacks it.
+        """
+        try:
+            return self.housing[key].value
+        except KeyError:
+            msg = f"rule pack {self.meta.name!r} has no housing value {key!r}; set it in the scenario or the pack"
+            raise RulePackError(msg) from None
+
+    def isolation_m(self, hazard_class: str) -> float:
+        """Isolation distance in metres for a hazard class.
+
+        Parameters
+        ----------
+        hazard_class
+            Hazard class of a zone, a key of ``[isolation_distance_m]``.
+
+        Raises
+        ------
+        RulePackError
+            If the class is not in the pack.
+        """
+        try:
+            return self.isolation_distance_m[hazard_class].value
+        except KeyError:
+            known = sorted(self.isolation_distance_m)
+            msg = (
+                f"rule pack {self.meta.name!r} has no isolation distance for hazard class "
+                f"{hazard_class!r}; known classes: {known}"
+            )
+            raise RulePackError(msg) from None
+
+    def radius_m(self, service: str) -> float:
+        """Service radius in metres for a service name.
+
+        Parameters
+        ----------
+        service
+            Service name, a key of ``[service_radius_m]``.
+
+        Raises
+        ------
+        RulePackError
+            If the service is not in the pack.
+        """
+        try:
+            return self.service_radius_m[service].value
+        except KeyError:
+            known = sorted(self.service_radius_m)
+            msg = f"rule pack {self.meta.name!r} has no service radius for {service!r}; known: {known}"
+            raise RulePackError(msg) from None
+
+
+def is_builtin_pack(name_or_path: str | Path) -> bool:
+    """Whether a rule-pack reference names a built-in pack (no path separator, no ``.toml``).
+
+    Parameters
+    ----------
+    name_or_path
+        The scenario's ``rule_pack`` value.
+    """
+    text = str(name_or_path)
+    return "/" not in text and "\\" not in text and not text.endswith(".toml")
+
+
+def rule_pack_file(name_or_path: str | Path, *, base: Path) -> Path | None:
+    """The rule pack's file, or ``None`` for a built-in pack (path arithmetic only).
+
+    Parameters
+    ----------
+    name_or_path
+        The scenario's ``rule_pack`` value.
+    base
+        Directory relative paths are resolved against (the scenario's folder).
+    """
+    if is_builtin_pack(name_or_path):
+        return None
+    path = Path(name_or_path)
+    return (path if path.is_absolute() else base / path).resolve()
+
+
+def load_rule_pack(name_or_path: str | Path, *, base: Path | None = None) -> RulePack:
+    """Load a rule pack: a built-in name (``"vn"``) or a TOML file path.
+
+    Parameters
+    ----------
+    name_or_path
+        Built-in pack name or path to a TOML rule pack.
+    base
+        Directory relative paths are resolved against (the scenario's folder).
+
+    Raises
+    ------
+    RulePackError
+        If the pack is unknown, unreadable or malformed.
+    """
+    text_path = str(name_or_path)
+    builtin = resources.files("landplan") / "rules" / f"{text_path}.toml"
+    if is_builtin_pack(text_path):
+        if not builtin.is_file():
+            available = sorted(
+                p.name.removesuffix(".toml")
+                for p in (resources.files("landplan") / "rules").iterdir()
+                if p.name.endswith(".toml")
+            )
+            msg = f"unknown rule pack {text_path!r}; built-in packs: {available}, or give a path to a .toml file"
+            raise RulePackError(msg)
+        label, raw = f"built-in rule pack {text_path!r}", builtin.read_text(encoding="utf-8")
+    else:
+        path = Path(text_path)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        if not path.is_file():
+            msg = f"rule pack file {path} not found"
+            raise RulePackError(msg)
+        label, raw = str(path), path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{label}: not valid TOML ({exc})"
+        raise RulePackError(msg) from exc
+    try:
+        return RulePack.model_validate({**data, "path": label})
+    except pydantic.ValidationError as exc:
+        msg = f"{label}: {_format_errors(exc)}"
+        raise RulePackError(msg) from exc

@@ -1,0 +1,134 @@
+"""Scenario settings tables: weighting, aggregation, demand, allocation, outputs and the scenario header."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from landplan.config._base import _Frozen
+
+__all__ = ["AggregationSpec", "AllocationSpec", "DemandSpec", "OutputSpec", "ScenarioMeta", "WeightingSpec"]
+
+
+def _parse_judgement(value: float | str) -> float:
+    if isinstance(value, str):
+        text = value.strip()
+        if "/" in text:
+            num, _, den = text.partition("/")
+            return float(num) / float(den)
+        return float(text)
+    return float(value)
+
+
+class WeightingSpec(_Frozen):
+    """How weights are set: direct (per criterion), AHP pairwise matrix, or from a rank order."""
+
+    method: Literal["direct", "ahp", "rank_order_centroid", "rank_sum"] = "direct"
+    criteria: list[str] | None = Field(default=None, description="AHP: criterion names in matrix order")
+    matrix: list[list[float]] | None = Field(default=None, description="AHP: Saaty 1-9 judgements; '1/3' allowed")
+    order: list[str] | None = Field(default=None, description="rank methods: most important first")
+    max_cr: float | None = Field(default=None, gt=0, description="AHP consistency-ratio limit (rule data default)")
+    on_inconsistent: Literal["error", "warn"] = "error"
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _fractions(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            try:
+                return [[_parse_judgement(v) for v in row] if isinstance(row, list) else row for row in value]
+            except (ValueError, ZeroDivisionError) as exc:
+                msg = f"matrix entries must be numbers or fractions like '1/3' ({exc})"
+                raise ValueError(msg) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> WeightingSpec:
+        if self.method == "ahp" and (self.criteria is None or self.matrix is None):
+            msg = "AHP weighting needs `criteria` and `matrix`"
+            raise ValueError(msg)
+        if self.method.startswith("rank_") and not self.order:
+            msg = f"{self.method} weighting needs `order` (criterion names, most important first)"
+            raise ValueError(msg)
+        return self
+
+
+class AggregationSpec(_Frozen):
+    """How 0..1 values and weights combine into a score."""
+
+    method: Literal["weighted_sum", "weighted_product", "topsis"] = "weighted_sum"
+
+
+class DemandSpec(_Frozen):
+    """Worker housing demand per zone; unset numbers come from the rule pack's [housing] table."""
+
+    share_needing_housing: float | None = Field(default=None, ge=0, le=1)
+    share_already_housed: float | None = Field(default=None, ge=0, le=1)
+    persons_per_unit: float | None = Field(default=None, gt=0)
+    gfa_per_unit_m2: float | None = Field(default=None, gt=0)
+    buildable_share: float | None = Field(default=None, gt=0, le=1)
+    floor_area_ratio: float | None = Field(default=None, gt=0)
+    workers_per_ha: float | None = Field(default=None, gt=0)
+    existing_housing_layer: str | None = Field(default=None, description="layer with existing worker housing")
+    existing_units_field: str = "units"
+    capacity_field: str | None = Field(default=None, description="parcel column with capacity in units")
+
+
+class AllocationSpec(_Frozen):
+    """Capacity-aware assignment of zone demand to parcels."""
+
+    max_commute_m: float | None = Field(default=None, gt=0)
+    commute_weight: float = Field(default=0.5, ge=0)
+    suitability_weight: float = Field(default=0.5, ge=0)
+    unmet_penalty: float = Field(default=10.0, gt=0, description="cost per unmet unit (>> per-unit costs of 0..1)")
+    land_budget_ha: float | None = Field(default=None, gt=0)
+    min_site_ha: float | None = Field(default=None, gt=0)
+    max_sites: int | None = Field(default=None, ge=1)
+    must_use: list[str] = Field(default_factory=list)
+    must_not_use: list[str] = Field(default_factory=list)
+    max_unmet_share: float | None = Field(default=None, ge=0, le=1, description="fairness: per-zone cap on unmet share")
+    solver: Literal["milp", "greedy", "auto"] = "auto"
+    time_limit_s: float = Field(default=60.0, gt=0)
+    mip_gap: float = Field(default=0.01, ge=0, lt=1)
+    auto_greedy_above: int = Field(default=200_000, ge=1, description="auto: greedy above this many parcel-zone pairs")
+
+    @model_validator(mode="after")
+    def _check(self) -> AllocationSpec:
+        if both := sorted(set(self.must_use) & set(self.must_not_use)):
+            msg = f"parcels {both} are in both must_use and must_not_use; remove them from one list"
+            raise ValueError(msg)
+        if self.commute_weight + self.suitability_weight <= 0:
+            msg = "commute_weight + suitability_weight must be > 0"
+            raise ValueError(msg)
+        return self
+
+
+class OutputSpec(_Frozen):
+    """What `landplan run`/`demo` writes."""
+
+    formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = ["csv", "gpkg"]  # noqa: RUF012 - pydantic copies field defaults
+    map: bool = True
+    top: int = Field(default=20, ge=1)
+    classification: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
+    offline: bool = Field(default=False, description="self-contained map with no network request (no web tiles)")
+    tile_url: str | None = Field(
+        default=None,
+        description="local tile server URL template for offline maps, e.g. http://gis.local/{z}/{x}/{y}.png",
+    )
+    report: bool = True
+    cards: int = Field(default=10, ge=1, description="parcels with a score card in the report")
+    sensitivity_runs: int = Field(default=500, ge=0, description="Monte-Carlo weight draws charted in the report")
+
+
+class ScenarioMeta(_Frozen):
+    """Name, description and global settings."""
+
+    name: str
+    description: str = ""
+    crs: str | None = Field(default=None, description="working CRS in metres; estimated UTM when unset")
+    rule_pack: str = "vn"
+    top_drivers: int = Field(default=2, ge=1)
+    misplaced_features: Literal["error", "warning"] = Field(
+        default="error",
+        description="features at (0, 0), far from the rest of their layer or outside the working CRS",
+    )
