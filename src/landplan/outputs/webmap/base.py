@@ -148,13 +148,36 @@ def checked_tile_url(url: str | None) -> str | None:
     raise InputError(msg)
 
 
+def _walk(root: Any) -> list[Any]:
+    """Every element of a tree once, depth first over element-valued attributes, then children."""
+    from branca.element import Element
+
+    seen: set[int] = set()
+    stack, order = [root], []
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        order.append(element)
+        nested = [v for k, v in vars(element).items() if k != "_parent" and isinstance(v, Element)]
+        nested += list(getattr(element, "_children", {}).values())
+        stack.extend(reversed(nested))
+    return order
+
+
+_NUMBERED = re.compile(r"\d{5}")  # a folium uuid4 id is 32 hex digits, never 5
+
+
 def number_elements(root: Any) -> int:
     """Give every element of a folium/branca tree a deterministic id, in a fixed walk order.
 
     folium names each element's JavaScript variable ``<name>_<id>`` with a random ``uuid4`` id;
     this replaces each id by a counter (``"00000"``, ``"00001"``, ...) in depth-first order over
-    children and element-valued attributes (tooltips, popups, a mini map's tile layer), so the
-    same map renders to the same bytes. Idempotent: numbering a tree twice gives the same ids.
+    element-valued attributes (tooltips, popups, a mini map's tile layer) and children, so the
+    same map renders to the same bytes. Elements already numbered keep their number (folium keys
+    what it adds while rendering by those names, so renumbering would duplicate it); elements
+    added since are numbered after them.
 
     Parameters
     ----------
@@ -164,28 +187,21 @@ def number_elements(root: Any) -> int:
     Returns
     -------
     int
-        Number of elements numbered.
+        Number of elements newly numbered.
     """
-    from branca.element import Element
-
-    seen: set[int] = set()
-    stack = [root]
-    count = 0
-    while stack:
-        element = stack.pop()
-        if id(element) in seen:
-            continue
-        seen.add(id(element))
-        element._id = f"{count:05d}"
-        count += 1
-        nested = [v for k, v in vars(element).items() if k != "_parent" and isinstance(v, Element)]
-        nested += list(getattr(element, "_children", {}).values())
-        stack.extend(reversed(nested))
-    return count
+    elements = _walk(root)
+    taken = [int(e._id) for e in elements if _NUMBERED.fullmatch(str(e._id))]
+    fresh = [e for e in elements if not _NUMBERED.fullmatch(str(e._id))]
+    start = max(taken, default=-1) + 1
+    for i, element in enumerate(fresh):
+        element._id = f"{start + i:05d}"
+    return len(fresh)
 
 
 def map_html(m: folium.Map, *, offline: bool = False) -> str:
     """The map rendered as one HTML page (assets inlined when ``offline``), identical across runs.
+
+    The map is left as it was: rendering it again gives the same page.
 
     Parameters
     ----------
@@ -209,7 +225,14 @@ def map_html(m: folium.Map, *, offline: bool = False) -> str:
     root = m.get_root()
     check_inert(root)
     number_elements(root)
-    text = str(root.render())
+    # folium adds elements (each layer's "addTo" line) while rendering; keep the tree as it was,
+    # so rendering the same map again gives the same page
+    children = [(e, e._children.copy()) for e in _walk(root) if hasattr(e, "_children")]
+    try:
+        text = str(root.render())
+    finally:
+        for element, kept in children:
+            element._children = kept
     return inline_assets(text) if offline else text
 
 
