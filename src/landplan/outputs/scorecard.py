@@ -38,6 +38,12 @@ def describe_constraint(k: ConstraintSpec, study: Study) -> str:
     str
         The rule in words.
     """
+    # TODO(issue 10, P1): once main has config/ as a package, every constraint spec has its own
+    # ``describe()`` (branch p-config); this becomes a thin wrapper and the isinstance chain goes:
+    #     text = k.describe()
+    #     if isinstance(k, IsolationConstraint):  # only the study knows its rule pack
+    #         text = text.removesuffix(")") + f", rule pack {study.rules.meta.name!r})"
+    #     return text
     if isinstance(k, IsolationConstraint):
         return (
             f"outside the isolation distance of every zone in {k.layer!r} "
