@@ -21,7 +21,20 @@ __all__ = ["allocation_layer", "allocation_text"]
 
 
 def allocation_text(allocation: Allocation, study: Study) -> pd.Series:
-    """``"<zone name>: <n> units"`` for every reserved parcel (the score cards' "Reserved for")."""
+    """``"<zone name>: <n> units"`` for every reserved parcel (the score cards' "Reserved for").
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation.
+    study : Study
+        The loaded study (zone display names from ``study.zone_names``).
+
+    Returns
+    -------
+    pandas.Series
+        Text by parcel id.
+    """
     return (
         allocation.parcels["zone"].map(study.zone_names.astype(str))
         + ": "

@@ -42,17 +42,55 @@ class MapSizeWarning(UserWarning):
 
 
 def esc(values: pd.Series | pd.Index) -> np.ndarray:
-    """Text of a Series for the page (missing values as empty strings): the escaping choke point."""
+    """Text of a Series for the page (missing values as empty strings): the escaping choke point.
+
+    Parameters
+    ----------
+    values : pandas.Series or pandas.Index
+        Any values.
+
+    Returns
+    -------
+    numpy.ndarray
+        :func:`~landplan.outputs.escape.html_text` of each value, as an object array.
+    """
     return html_array(values)
 
 
 def fmt(values: Any, spec: str) -> np.ndarray:
-    """Numbers formatted with a printf ``spec`` (``"%.0f"``), as an object array of strings."""
+    """Numbers formatted with a printf ``spec`` (``"%.0f"``), as an object array of strings.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers.
+    spec : str
+        A printf format for one float.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of strings.
+    """
     return np.char.mod(spec, np.asarray(values, dtype="float64")).astype(object)
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0, precision_deg: float = 1e-6) -> gpd.GeoDataFrame:
-    """``gdf`` in EPSG:4326, simplified by ``tolerance_m`` (metres) and snapped to ``precision_deg``."""
+    """``gdf`` in EPSG:4326, simplified and snapped to a grid.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer.
+    tolerance_m : float, default 0.0
+        Simplification tolerance in metres (applied in a projected CRS only; 0 keeps every vertex).
+    precision_deg : float, default 1e-6
+        Coordinate grid in degrees (1e-6 is about 0.1 m).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     g = gdf
     if tolerance_m > 0 and g.crs is not None and not g.crs.is_geographic:
         g = g.set_geometry(g.geometry.simplify(tolerance_m, preserve_topology=True))
@@ -61,7 +99,19 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 0.0, precision_deg: 
 
 
 def new_map(bounds_wgs84: np.ndarray, *, n_parcels: int) -> folium.Map:
-    """An empty map fitted to ``(minx, miny, maxx, maxy)`` in degrees; canvas paths for large maps."""
+    """An empty map fitted to a bounding box; canvas paths for large maps.
+
+    Parameters
+    ----------
+    bounds_wgs84 : numpy.ndarray
+        ``(minx, miny, maxx, maxy)`` in degrees.
+    n_parcels : int
+        Number of parcels to be drawn (above :data:`CANVAS_ABOVE`, paths go on a canvas).
+
+    Returns
+    -------
+    folium.Map
+    """
     import folium
 
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=n_parcels > CANVAS_ABOVE)
@@ -103,7 +153,15 @@ def add_base_layers(m: folium.Map, *, tiles: str | None, offline: bool, tile_url
 
 
 def add_controls(m: folium.Map, *, web_tiles: bool) -> None:
-    """Full screen, mini map (blank without ``web_tiles``), measuring tool and the layer control."""
+    """Full screen, mini map, measuring tool and the layer control.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    web_tiles : bool
+        The mini map shows OpenStreetMap (else a blank tile; no request is made).
+    """
     import folium
     import folium.plugins
 

@@ -29,7 +29,21 @@ _CARD_HEAD = (
 
 
 def legend(title: str, labels: list[str], colors: list[str]) -> Any:
-    """A legend control naming each class (HTML, no external assets; every text escaped)."""
+    """A legend control naming each class (HTML, no external assets; every text escaped).
+
+    Parameters
+    ----------
+    title : str
+        Legend title.
+    labels : list of str
+        One label per class.
+    colors : list of str
+        One colour per class.
+
+    Returns
+    -------
+    branca.element.MacroElement
+    """
     from branca.element import MacroElement, Template
 
     class Legend(MacroElement):
