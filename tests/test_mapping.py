@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import landplan
 from landplan.cli import app
-from landplan.outputs.webmap import MapSizeWarning, classify, map_html, parcel_map, save_map, scenario_map
+from landplan.outputs.style import classify
+from landplan.outputs.webmap import MapSizeWarning, map_html, parcel_map, save_map, scenario_map
 
 XSS = "<img src=x onerror=alert(1)>"
 EXTERNAL = re.compile(r'<(script|img|iframe)[^>]+src="https?://|<link[^>]+href="https?://')

@@ -7,14 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from landplan.config import (
-    AttributeConstraint,
-    ConstraintSpec,
-    ExclusionLayerConstraint,
-    IsolationConstraint,
-    MinAreaConstraint,
-    RasterConstraint,
-)
+from landplan.config import ConstraintSpec, IsolationConstraint
 from landplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,33 +31,10 @@ def describe_constraint(k: ConstraintSpec, study: Study) -> str:
     str
         The rule in words.
     """
-    if isinstance(k, IsolationConstraint):
-        return (
-            f"outside the isolation distance of every zone in {k.layer!r} "
-            f"(by hazard class, rule pack {study.rules.meta.name!r})"
-        )
-    if isinstance(k, MinAreaConstraint):
-        return f"area at least {k.min_area_m2:g} m2" + (f" ({k.source})" if k.source else "")
-    if isinstance(k, AttributeConstraint):
-        parts = []
-        if k.not_in is not None:
-            parts.append(f"{k.field} not in {k.not_in}")
-        if k.in_ is not None:
-            parts.append(f"{k.field} in {k.in_}")
-        if k.min is not None:
-            parts.append(f"{k.field} >= {k.min:g}")
-        if k.max is not None:
-            parts.append(f"{k.field} <= {k.max:g}")
-        return " and ".join(parts)
-    if isinstance(k, ExclusionLayerConstraint):
-        buf = f" (+{k.buffer_m:g} m)" if k.buffer_m else ""
-        return f"overlap with {k.label or k.layer}{buf} at most {k.max_overlap_share:.0%} of area"
-    assert isinstance(k, RasterConstraint)
-    stat = k.stat + (f" > {k.threshold:g}" if k.threshold is not None else "")
-    bounds = " and ".join(
-        b for b in (f">= {k.min:g}" if k.min is not None else "", f"<= {k.max:g}" if k.max is not None else "") if b
-    )
-    return f"{k.label or k.raster}: {stat} {bounds}"
+    text = k.describe()
+    if isinstance(k, IsolationConstraint):  # only the study knows its rule pack
+        text = text.removesuffix(")") + f", rule pack {study.rules.meta.name!r})"
+    return text
 
 
 @dataclass(frozen=True)

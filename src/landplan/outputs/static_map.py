@@ -24,6 +24,76 @@ if TYPE_CHECKING:
 __all__ = ["save_static_map", "static_map"]
 
 
+def _draw_parcels(ax: Any, ranked: gpd.GeoDataFrame, classification: str, k: int) -> list[Any]:
+    """Parcels in their score classes (excluded grey); the legend handles of the classes."""
+    from matplotlib.patches import Patch
+
+    from landplan.outputs.style import EXCLUDED_COLOR, score_classes
+
+    classes = score_classes(
+        ranked["score"].to_numpy(dtype="float64"), ranked["eligible"].to_numpy(dtype=bool), scheme=classification, k=k
+    )
+    ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#555555")
+    handles = [
+        Patch(facecolor=c, edgecolor="#555555", label=f"score {label}")
+        for label, c in zip(classes.labels, classes.palette, strict=True)
+    ]
+    return [*handles, Patch(facecolor=EXCLUDED_COLOR, edgecolor="#555555", label="excluded")]
+
+
+def _draw_zones(ax: Any, zones: gpd.GeoDataFrame) -> Any:
+    """Zones and their dashed isolation buffers; their legend handle."""
+    from matplotlib.patches import Patch
+
+    zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.45, edgecolor="#5e3c99", linewidth=0.8)
+    if "isolation_m" in zones:
+        zones.geometry.buffer(zones["isolation_m"].to_numpy()).boundary.plot(
+            ax=ax, color="#5e3c99", linewidth=0.5, linestyle="--"
+        )
+    return Patch(facecolor="#5e3c99", alpha=0.45, label="industrial zone (dashed: isolation buffer)")
+
+
+def _draw_ranks(ax: Any, best: gpd.GeoDataFrame) -> None:
+    """Rank badges on the best parcels (``best``: rows of the ranking, best first)."""
+    pts = best.geometry.representative_point()
+    for (x, y), r in zip(np.column_stack([pts.x, pts.y]), best["rank"].astype(int), strict=True):  # top N only
+        ax.annotate(
+            str(r),
+            (x, y),
+            fontsize=6,
+            ha="center",
+            va="center",
+            color="#ffffff",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "#1a9641", "ec": "none"},
+        )
+
+
+def _draw_furniture(ax: Any, handles: list[Any], classification: str) -> None:
+    """Legend, scale bar and north arrow."""
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=7,
+        framealpha=0.9,
+        title=f"{classification.replace('_', ' ')} classes",
+        title_fontsize=7,
+    )
+    ax.add_artist(ScaleBar(1.0, units="m", location="lower right", box_alpha=0.8))
+    ax.annotate(
+        "N",
+        xy=(0.96, 0.95),
+        xytext=(0.96, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+    )
+
+
 def static_map(
     study: Study,
     scores: Scores,
@@ -50,7 +120,7 @@ def static_map(
     k : int, default 5
         Number of classes.
     top : int, default 20
-        Best parcels labelled with their rank.
+        Best parcels labelled with their rank (``scores.top(top)``).
     allocation : Allocation, optional
         Reserved parcels are outlined in black.
     title : str, optional
@@ -64,73 +134,22 @@ def static_map(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
-    from matplotlib_scalebar.scalebar import ScaleBar
 
     from landplan.outputs.escape import mpl_text
-    from landplan.outputs.style import EXCLUDED_COLOR, class_palette, classify
     from landplan.outputs.tables import ranked_table
 
     ranked = ranked if ranked is not None else ranked_table(study, scores)
-
     fig = Figure(figsize=(10, 8.5), dpi=150)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    eligible = ranked["eligible"].to_numpy(dtype=bool)
-    bins = classify(ranked.loc[eligible, "score"], scheme=classification, k=k)
-    palette = class_palette(len(bins))
-    values = ranked["score"].to_numpy(dtype="float64")
-    cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
-    colors = np.where(eligible, np.array(palette, dtype=object)[cls], EXCLUDED_COLOR)
-    ranked.plot(ax=ax, color=list(colors), linewidth=0.1, edgecolor="#555555")
-    handles = []
-    lows = np.concatenate([[np.nanmin(values[eligible]) if eligible.any() else 0.0], bins[:-1]])
-    for lo, hi, c in zip(lows, bins, palette, strict=True):
-        handles.append(Patch(facecolor=c, edgecolor="#555555", label=f"score {lo:.2f} – {hi:.2f}"))
-    handles.append(Patch(facecolor=EXCLUDED_COLOR, edgecolor="#555555", label="excluded"))
-    zones = study.zones
-    if zones is not None:
-        zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.45, edgecolor="#5e3c99", linewidth=0.8)
-        if "isolation_m" in zones:
-            zones.geometry.buffer(zones["isolation_m"].to_numpy()).boundary.plot(
-                ax=ax, color="#5e3c99", linewidth=0.5, linestyle="--"
-            )
-        handles.append(Patch(facecolor="#5e3c99", alpha=0.45, label="industrial zone (dashed: isolation buffer)"))
+    handles = _draw_parcels(ax, ranked, classification, k)
+    if study.zones is not None:
+        handles.append(_draw_zones(ax, study.zones))
     if allocation is not None and len(allocation.parcels):
-        sel = ranked.loc[allocation.parcels.index]
-        sel.boundary.plot(ax=ax, color="#000000", linewidth=0.9)
+        ranked.loc[allocation.parcels.index].boundary.plot(ax=ax, color="#000000", linewidth=0.9)
         handles.append(Patch(facecolor="none", edgecolor="#000000", label="reserved by the allocation"))
-    best = ranked.loc[scores.top(top)]
-    pts = best.geometry.representative_point()
-    for (x, y), r in zip(np.column_stack([pts.x, pts.y]), best["rank"].astype(int), strict=True):  # top N only
-        ax.annotate(
-            str(r),
-            (x, y),
-            fontsize=6,
-            ha="center",
-            va="center",
-            color="#ffffff",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "#1a9641", "ec": "none"},
-        )
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        fontsize=7,
-        framealpha=0.9,
-        title=f"{classification.replace('_', ' ')} classes",
-        title_fontsize=7,
-    )
-    ax.add_artist(ScaleBar(1.0, units="m", location="lower right", box_alpha=0.8))
-    ax.annotate(
-        "N",
-        xy=(0.96, 0.95),
-        xytext=(0.96, 0.86),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
-    )
+    _draw_ranks(ax, ranked.loc[scores.top(top)])
+    _draw_furniture(ax, handles, classification)
     ax.set_title(mpl_text(title or study.scenario.scenario.name), fontsize=11)
     ax.set_axis_off()
     crs = ranked.crs.to_epsg() if ranked.crs is not None else None

@@ -7,6 +7,7 @@ classes from here, so a parcel has the same class colour wherever it is shown.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,9 +17,11 @@ __all__ = [
     "FACILITY_COLORS",
     "PALETTES",
     "ZONE_COLORS",
+    "ScoreClasses",
     "class_palette",
     "classify",
     "fmt_number",
+    "score_classes",
 ]
 
 #: colour of excluded parcels
@@ -97,3 +100,63 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.
     bins = np.asarray(bins, dtype="float64")
     bins[-1] = max(bins[-1], float(v.max()))
     return bins
+
+
+@dataclass(frozen=True)
+class ScoreClasses:
+    """Score classes of a set of parcels, as every map draws them.
+
+    Attributes
+    ----------
+    bins : numpy.ndarray
+        Class upper bounds (from :func:`classify` over the eligible parcels).
+    palette : list of str
+        One colour per class, worst to best.
+    colors : numpy.ndarray
+        Each parcel's colour (object array): its class colour, or :data:`EXCLUDED_COLOR`.
+    labels : list of str
+        One label per class, ``"0.12 – 0.34"`` (lowest eligible value to upper bound).
+    """
+
+    bins: np.ndarray
+    palette: list[str]
+    colors: np.ndarray
+    labels: list[str]
+
+
+def score_classes(values: np.ndarray, eligible: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> ScoreClasses:
+    """Classify scores of the eligible parcels and colour every parcel (the one definition).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Scores, one per parcel.
+    eligible : numpy.ndarray
+        Boolean mask of eligible parcels; the others are coloured :data:`EXCLUDED_COLOR`.
+    scheme : str, default "quantiles"
+        ``quantiles``, ``natural_breaks`` or ``equal_interval`` (see :func:`classify`).
+    k : int, default 5
+        Number of classes.
+
+    Returns
+    -------
+    ScoreClasses
+        Bounds, palette, per-parcel colours and class labels.
+
+    Examples
+    --------
+    >>> c = score_classes(np.array([0.1, 0.2, 0.3, 0.4, 0.9]), np.array([True, True, True, True, False]), k=2)
+    >>> c.labels
+    ['0.10 – 0.25', '0.25 – 0.40']
+    >>> list(c.colors)
+    ['#d7191c', '#d7191c', '#fdae61', '#fdae61', '#9e9e9e']
+    """
+    values = np.asarray(values, dtype="float64")
+    eligible = np.asarray(eligible, dtype=bool)
+    bins = classify(pd.Series(values[eligible]), scheme=scheme, k=k)
+    palette = class_palette(len(bins))
+    cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
+    colors = np.where(eligible, np.array(palette, dtype=object)[cls], EXCLUDED_COLOR)
+    lows = np.concatenate([[np.nanmin(values[eligible]) if eligible.any() else 0.0], bins[:-1]])
+    labels = [f"{lo:.2f} – {hi:.2f}" for lo, hi in zip(lows, bins, strict=True)]
+    return ScoreClasses(bins=bins, palette=palette, colors=colors, labels=labels)

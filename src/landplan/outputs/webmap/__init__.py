@@ -1,0 +1,124 @@
+"""Interactive folium maps of the ranked parcels, zones, facilities and allocation.
+
+One module per layer builder: :mod:`~landplan.outputs.webmap.parcels` (:func:`parcel_map`: score
+classes with a legend naming them, excluded parcels grey with their reason, score-card popups,
+tooltips, the top N labelled with their rank, a search box for parcel ids),
+:mod:`~landplan.outputs.webmap.zones` (industrial zones with their isolation buffers and demand
+figures), :mod:`~landplan.outputs.webmap.facilities` (clustered markers, a distinct symbol per
+type, service-radius circles), :mod:`~landplan.outputs.webmap.allocation`, and
+:mod:`~landplan.outputs.webmap.base` (the map, base layers, controls, rendering and saving).
+:func:`scenario_map` composes them. ``offline=True`` inlines every asset so the HTML file makes
+no network request. The same map renders to the same bytes on every run (see :func:`map_html`).
+
+Data text never reaches a template engine or the page as markup. folium compiles each element's
+rendered output again as a Jinja2 template, so every text taken from the data (ids, attribute
+values, layer keys, ``select`` values, zone and facility names, criterion labels and units, the
+scenario name) passes through the choke point of :mod:`landplan.outputs.escape` on its way in:
+:func:`~landplan.outputs.escape.html_text` for HTML (escaped, with ``{`` ``}`` ``%`` as entities) and
+:func:`~landplan.outputs.escape.js_literal` for JavaScript source. :func:`map_html` then checks the whole
+element tree with :func:`~landplan.outputs.escape.check_inert` and refuses to render if any template
+opener (``{{``, ``{%``, ``{#``) is present outside folium's own templates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from landplan.outputs.tables import ranked_table
+from landplan.outputs.webmap.allocation import allocation_layer, allocation_text
+from landplan.outputs.webmap.base import (
+    MapSizeWarning,
+    add_base_layers,
+    add_controls,
+    checked_tile_url,
+    map_html,
+    new_map,
+    save_map,
+    save_page,
+)
+from landplan.outputs.webmap.facilities import facility_layers
+from landplan.outputs.webmap.parcels import parcel_map
+from landplan.outputs.webmap.zones import zone_layer
+
+if TYPE_CHECKING:
+    import folium
+
+    import geopandas as gpd
+
+    from landplan.model import Allocation, Scores, Study
+
+__all__ = ["MapSizeWarning", "map_html", "parcel_map", "save_map", "save_page", "scenario_map"]
+
+
+def scenario_map(
+    study: Study,
+    scores: Scores,
+    *,
+    ranked: gpd.GeoDataFrame | None = None,
+    top: int = 20,
+    tiles: str | None = "OpenStreetMap",
+    allocation: Allocation | None = None,
+    offline: bool = False,
+    classification: str = "quantiles",
+    simplify_m: float = 1.0,
+    tile_url: str | None = None,
+) -> folium.Map:
+    """Full map of a scored scenario.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (zones, facility layers, resolved service radii).
+    scores : Scores
+        Its scores.
+    ranked : geopandas.GeoDataFrame, optional
+        The wide ranking of ``scores`` when already made
+        (:func:`landplan.outputs.tables.ranked_table`); made here otherwise.
+    top : int, default 20
+        Number of best parcels labelled with their rank (``scores.top(top)``).
+    tiles : str or None, default "OpenStreetMap"
+        ``"OpenStreetMap"`` to offer OpenStreetMap, a light basemap and satellite imagery, or None
+        for the "no tiles" base only (always the case offline).
+    allocation : Allocation, optional
+        An allocation to draw: parcels coloured by zone, lines to their zone, demand on zones.
+    offline : bool, default False
+        Draw no web tiles (save with :func:`save_map` ``offline=True`` to inline the assets).
+    classification : str, default "quantiles"
+        Score classes: ``quantiles``, ``natural_breaks`` or ``equal_interval``.
+    simplify_m : float, default 1.0
+        Simplification tolerance for parcel outlines, metres.
+    tile_url : str, optional
+        A tile URL template of a local tile server (``http://gis.local/{z}/{x}/{y}.png``), offered
+        as a base layer also offline.
+
+    Returns
+    -------
+    folium.Map
+    """
+    s = study.scenario
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
+    m = new_map(ranked.to_crs(4326).total_bounds, n_parcels=len(ranked))
+    add_base_layers(m, tiles=tiles, offline=offline, tile_url=checked_tile_url(tile_url or s.output.tile_url))
+    shown = ranked
+    if allocation is not None:
+        shown = ranked.assign(allocated_to=allocation_text(allocation, study).reindex(ranked.index).fillna(""))
+    parcel_map(
+        shown,
+        m=m,
+        classification=classification,
+        criteria_labels={c.name: c.title for c in s.criteria},
+        criteria_units={c.name: c.unit_label for c in s.criteria},
+        criteria=scores.criteria,
+        weights=scores.weights,
+        top=top,
+        simplify_m=simplify_m,
+        scores=scores,
+    )
+    if study.zones is not None:
+        zone_layer(study, study.zones, allocation).add_to(m)
+    for group in facility_layers(study):
+        group.add_to(m)
+    if allocation is not None:
+        allocation_layer(allocation, study).add_to(m)
+    add_controls(m, web_tiles=bool(tiles) and not offline)
+    return m

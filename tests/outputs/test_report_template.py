@@ -1,0 +1,40 @@
+"""The report template is a file of the package, read with importlib.resources, escaped on output."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.resources import files
+from pathlib import Path
+
+import landplan
+from landplan.outputs import report
+from landplan.outputs.report import TEMPLATE, render_report, template_source
+
+
+def test_the_template_is_a_package_file() -> None:
+    resource = files("landplan.outputs").joinpath("templates", TEMPLATE)
+    assert resource.is_file()
+    text = resource.read_text(encoding="utf-8")
+    assert text == template_source()
+    assert text.startswith("<!DOCTYPE html>")
+    assert "{{ s.scenario.name }}" in text
+    # the module holds no second copy of the page
+    assert "<!DOCTYPE" not in inspect.getsource(report)
+
+
+def test_the_report_is_rendered_from_the_file(scenario_dir: Path) -> None:
+    r = landplan.compute(scenario_dir / "scenario.toml")
+    html = render_report(r.study, r.scores, ranked=r.ranked, interactive_map=False)
+    # fixed text of the template file, and the scenario's name printed through it
+    assert "<h2>Criteria, weights and value functions</h2>" in html
+    assert "<title>landplan report: grid test</title>" in html
+    assert "Top 2 parcels" in render_report(r.study, r.scores, ranked=r.ranked, top=2, interactive_map=False)
+
+
+def test_data_text_is_escaped_by_finalize(scenario_dir: Path) -> None:
+    toml = scenario_dir / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"grid test"', '"{{ 7*7 }} <b>x</b>"'), encoding="utf-8")
+    r = landplan.compute(toml)
+    html = render_report(r.study, r.scores, ranked=r.ranked, interactive_map=False)
+    assert "<h1>&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;x&lt;/b&gt;</h1>" in html
+    assert "49" not in html.split("<h1>")[1].split("</h1>")[0]
