@@ -184,7 +184,7 @@ def test_verbosity_options_before_or_after_the_command(runner, scenario, where):
 
     r = runner.invoke(app, argv("-v"))
     assert r.exit_code == 0
-    assert "INFO landplan.pipeline: working CRS" in r.stderr
+    assert "INFO landplan.load: working CRS" in r.stderr
     r = runner.invoke(app, argv("-vv"))
     assert "DEBUG " in r.stderr
     r = runner.invoke(app, argv("-q"))
