@@ -45,8 +45,10 @@ def scored(n: int) -> pd.DataFrame:
         r[f"{c}_raw"] = rng.uniform(0, 5000, n)
         r[f"{c}_value"] = rng.uniform(0, 1, n)
         r[f"{c}_contrib"] = r[f"{c}_value"] / 3
-    r.attrs["weights"] = {"distance": 1 / 3, "bus": 1 / 3, "school": 1 / 3}
     return r
+
+
+WEIGHTS = {"distance": 1 / 3, "bus": 1 / 3, "school": 1 / 3}
 
 
 def load_seconds(path: Path) -> float | None:
@@ -78,7 +80,7 @@ def main() -> None:
         for n in args.sizes:
             r = scored(n)
             t = time.perf_counter()
-            m = parcel_map(r, tiles=None, top=20)
+            m = parcel_map(r, tiles=None, top=20, weights=WEIGHTS)
             path = Path(tmp) / f"map_{n}.html"
             size = save_map(m, path, offline=True, warn_bytes=10**12)
             render = time.perf_counter() - t

@@ -19,6 +19,10 @@ import pytest
 import geopandas as gpd
 import shapely
 
+import landplan
+from landplan.model import Scores, Study
+from landplan.outputs.tables import ranked_table
+
 X0, Y0 = 580_000.0, 2_330_000.0
 CRS = "EPSG:32648"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "hanoi"
@@ -32,6 +36,17 @@ def box(x: float, y: float, w: float = 100.0, h: float = 100.0) -> shapely.Polyg
 def pt(x: float, y: float) -> shapely.Point:
     """A point relative to the grid origin."""
     return shapely.Point(X0 + x, Y0 + y)
+
+
+def scored(scenario: Study | str | Path, **kw: object) -> tuple[Study, Scores]:
+    """Load a scenario (or take a loaded study) and score it; ``kw`` goes to :func:`landplan.score`."""
+    study = scenario if isinstance(scenario, Study) else landplan.load_study(scenario)
+    return study, landplan.score(study, **kw)  # type: ignore[arg-type]
+
+
+def rank(scenario: Study | str | Path, **kw: object) -> gpd.GeoDataFrame:
+    """The wide ranked table of a scenario or study (``<name>_raw/_value/_contrib`` columns)."""
+    return ranked_table(*scored(scenario, **kw))
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import geopandas as gpd
 import landplan
 from conftest import CRS, box, pt
 from landplan.allocation import AllocationInfeasibleError, AllocationProblem, allocate
+from landplan.allocation.demand import demand_params, parcel_capacity, zone_demand
 from landplan.cli import app
 from landplan.config import AllocationSpec, DemandSpec, load_rule_pack
-from landplan.demand import demand_params, parcel_capacity, zone_demand
 from landplan.errors import ConfigError
 
 PACK = load_rule_pack("vn")
@@ -214,9 +214,9 @@ def alloc_scenario(scenario_dir):
 def test_scenario_allocation(alloc_scenario):
     # zone Z1 has 1,000 workers -> 1,000 units; each 1 ha parcel holds 10,000 x 0.5 x 2 / 100 = 100 units;
     # eligible parcels P1, P4, P7 -> 300 units, 700 unmet
-    layers = landplan.load_layers(alloc_scenario)
-    ranked = landplan.score(layers)
-    a = allocate(layers, ranked)
+    study = landplan.load_study(alloc_scenario)
+    scores = landplan.score(study)
+    a = allocate(study, scores)
     assert sorted(a.parcels.index) == ["P1", "P4", "P7"]
     assert a.parcels["units"].sum() == 300
     z = a.zones.loc["Z1"]
@@ -228,10 +228,10 @@ def test_scenario_allocation(alloc_scenario):
 
 
 def test_allocation_is_deterministic(alloc_scenario):
-    layers = landplan.load_layers(alloc_scenario)
-    ranked = landplan.score(layers)
+    study = landplan.load_study(alloc_scenario)
+    scores = landplan.score(study)
     spec = AllocationSpec(max_commute_m=1000, max_sites=2)
-    a1, a2 = allocate(layers, ranked, spec=spec), allocate(layers, ranked, spec=spec)
+    a1, a2 = allocate(study, scores, spec=spec), allocate(study, scores, spec=spec)
     pd.testing.assert_frame_equal(a1.parcels, a2.parcels)
     pd.testing.assert_frame_equal(a1.zones, a2.zones)
     # with two sites the best-scored parcels win (same commute): P4 (0.8) and P1 (0.77)
@@ -249,10 +249,10 @@ def test_allocation_is_deterministic(alloc_scenario):
     ],
 )
 def test_infeasible_settings_say_what_to_relax(alloc_scenario, update, message):
-    layers = landplan.load_layers(alloc_scenario)
-    ranked = landplan.score(layers)
+    study = landplan.load_study(alloc_scenario)
+    scores = landplan.score(study)
     with pytest.raises(AllocationInfeasibleError, match=message):
-        allocate(layers, ranked, spec=AllocationSpec(max_commute_m=1000, **update))
+        allocate(study, scores, spec=AllocationSpec(max_commute_m=1000, **update))
 
 
 def test_contradictory_lists_are_a_config_error(alloc_scenario):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -28,8 +29,9 @@ def unjs(text: str) -> str:
 
 @pytest.fixture
 def scored(scenario_dir):
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    return layers, landplan.score(layers)
+    study = landplan.load_study(scenario_dir / "scenario.toml")
+    scores = landplan.score(study)
+    return study, scores, landplan.ranked_table(study, scores)
 
 
 def test_classification_schemes():
@@ -43,8 +45,8 @@ def test_classification_schemes():
 
 
 def test_offline_map_makes_no_external_reference(scored):
-    layers, ranked = scored
-    html = map_html(scenario_map(ranked, layers, offline=True), offline=True)
+    study, scores, ranked = scored
+    html = map_html(scenario_map(study, scores, offline=True), offline=True)
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html and "tile.openstreetmap" not in html
     assert "L.Control.Fullscreen" in html or "fullscreen" in html.lower()
@@ -53,14 +55,14 @@ def test_offline_map_makes_no_external_reference(scored):
 
 
 def test_online_map_has_base_layers_and_osm_credit(scored):
-    layers, ranked = scored
-    html = unjs(map_html(scenario_map(ranked, layers)))
+    study, scores, ranked = scored
+    html = unjs(map_html(scenario_map(study, scores)))
     assert "OpenStreetMap</a> contributors" in html
     assert "World_Imagery" in html and "Light (Esri gray)" in html and "No tiles" in html
 
 
 def test_legend_names_the_classes_and_excluded(scored):
-    _layers, ranked = scored
+    _study, _scores, ranked = scored
     html = map_html(parcel_map(ranked, classification="equal_interval", k=3))
     assert "score (equal interval)" in html
     assert "excluded (see popup)" in html
@@ -68,7 +70,7 @@ def test_legend_names_the_classes_and_excluded(scored):
 
 
 def test_data_text_is_escaped(scored):
-    _layers, ranked = scored
+    _study, _scores, ranked = scored
     tricky = ranked.rename(index={"P4": XSS})
     html = unjs(map_html(parcel_map(tricky)))
     assert XSS not in html
@@ -76,14 +78,14 @@ def test_data_text_is_escaped(scored):
 
 
 def test_score_card_in_popup(scored):
-    layers, ranked = scored
-    html = unjs(map_html(scenario_map(ranked, layers)))
+    study, scores, ranked = scored
+    html = unjs(map_html(scenario_map(study, scores)))
     assert "Parcel P4</b><br>Score <b>0.800</b>, rank 1" in html
     assert "Excluded: landuse = public not allowed" in html
 
 
 def test_size_warning(scored, tmp_path):
-    _layers, ranked = scored
+    _study, _scores, ranked = scored
     with pytest.warns(MapSizeWarning, match="MB and may load slowly"):
         save_map(parcel_map(ranked), tmp_path / "m.html", warn_bytes=1000)
     assert (tmp_path / "m.html").stat().st_size > 1000
@@ -121,9 +123,9 @@ def test_map_png_and_report_commands(scenario_dir, tmp_path):
 
 
 def test_offline_map_can_use_a_local_tile_server(scored):
-    layers, ranked = scored
+    study, scores, ranked = scored
     html = map_html(
-        scenario_map(ranked, layers, offline=True, tile_url="http://127.0.0.1:8080/{z}/{x}/{y}.png"), offline=True
+        scenario_map(study, scores, offline=True, tile_url="http://127.0.0.1:8080/{z}/{x}/{y}.png"), offline=True
     )
     assert "Local tiles" in html and "http://127.0.0.1:8080/{z}/{x}/{y}.png" in html
     assert "tile.openstreetmap" not in html
@@ -147,23 +149,21 @@ def test_run_writes_the_report_when_validation_warns(scenario_dir, tmp_path):
 
 
 def test_report_shows_the_weights_the_scoring_used(scored):
-    """The criteria table prints ranked.attrs["weights"], not weights recomputed from the scenario."""
+    """The criteria table prints the weights of the Scores, not weights recomputed from the scenario."""
     from landplan.outputs.report import render_report
 
-    layers, ranked = scored
-    used = ranked.copy()
-    used.attrs = {**ranked.attrs, "weights": {"zone_distance": 0.125, "schools": 0.25, "price": 0.625}}
-    html = render_report(layers, used, interactive_map=False)
+    study, scores, ranked = scored
+    used = dataclasses.replace(scores, weights={"zone_distance": 0.125, "schools": 0.25, "price": 0.625})
+    html = render_report(study, used, interactive_map=False)
     rows = dict(re.findall(r"<tr><td>([^<]+)</td><td>[a-z]+</td>.*?<td class=\"num\">([0-9.]+)</td></tr>", html, re.S))
     assert rows == {"zone distance": "0.125", "schools": "0.250", "price": "0.625"}
 
 
 def test_parcel_column_ending_in_raw_is_not_a_criterion(scored):
     """A parcel attribute ``survey_raw`` is carried along but never drawn as a criterion."""
-    layers, ranked = scored
+    study, scores, ranked = scored
     with_survey = ranked.assign(survey_raw=["a", "b", "c", "d", "e", "f", "g", "h", "i"])
-    with_survey.attrs = ranked.attrs
-    html = unjs(map_html(scenario_map(with_survey, layers)))
+    html = unjs(map_html(scenario_map(study, scores, ranked=with_survey)))
     card = re.search(r"Parcel P4</b>.*?</table>", html, re.S)
     assert card is not None
     assert re.findall(r"<tr><td>([^<]+)</td>", card.group(0)) == [
@@ -182,12 +182,12 @@ def test_charts_leave_the_session_backend_and_pyplot_alone(scored):
     from landplan.outputs.report import render_report
     from landplan.outputs.static_map import static_map
 
-    layers, ranked = scored
+    study, scores, ranked = scored
     before = matplotlib.get_backend()
     try:
         plt.switch_backend("pdf")
-        fig = static_map(ranked, layers)
-        render_report(layers, ranked, interactive_map=False)
+        fig = static_map(study, scores)
+        render_report(study, scores, interactive_map=False)
         assert matplotlib.get_backend() == "pdf"
         assert plt.get_fignums() == []
         assert type(fig.canvas).__name__ == "FigureCanvasAgg"
@@ -205,8 +205,8 @@ def test_dollar_signs_in_text_are_drawn_literally(scenario_dir, tmp_path, name):
     r = CliRunner().invoke(app, ["map", str(scenario_dir / "scenario.toml"), "-o", str(tmp_path / "m.png"), "--png"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    study = landplan.load_study(scenario_dir / "scenario.toml")
     from landplan.outputs.static_map import static_map
 
-    fig = static_map(landplan.score(layers), layers)
+    fig = static_map(study, landplan.score(study))
     assert fig.axes[0].get_title().replace("\\$", "$") == name

@@ -12,10 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import landplan
-from conftest import SCENARIO_TOML
+from conftest import SCENARIO_TOML, rank, scored
 from landplan.config import load_scenario
 from landplan.errors import ConfigError, InputError
+from landplan.outputs.charts import plot_rank_intervals, plot_value_function
 from landplan.outputs.scorecard import explain
+from landplan.outputs.tables import ranked_table
 from landplan.scoring import (
     ahp,
     categorical,
@@ -23,14 +25,13 @@ from landplan.scoring import (
     fuzzy_small,
     gaussian,
     logistic,
-    plot_value_function,
     power,
     rank_order_centroid,
     rank_sum,
     topsis,
     weighted_product,
 )
-from landplan.scoring.sensitivity import monte_carlo, one_at_a_time, plot_rank_intervals
+from landplan.scoring.sensitivity import monte_carlo, one_at_a_time
 from landplan.scoring.weights import InconsistentJudgementsWarning, scenario_weights
 
 finite = st.floats(-1e5, 1e5, allow_nan=False)
@@ -191,7 +192,7 @@ def test_scenario_with_ahp_weights_and_fractions(scenario_dir):
     path = _ahp_scenario(scenario_dir, '[[1, 2, 2], ["1/2", 1, 1], ["1/2", 1, 1]]')
     s = load_scenario(path)
     assert scenario_weights(s).weights == pytest.approx({"zone_distance": 0.5, "schools": 0.25, "price": 0.25})
-    ranked = landplan.score(path)
+    ranked = rank(path)
     # same weights as the direct 2:1:1 scenario -> same scores as in test_pipeline
     assert ranked.loc["P4", "score"] == pytest.approx(0.8)
 
@@ -243,9 +244,10 @@ def test_scenario_aggregation_methods_rank_only_eligible(scenario_dir):
     results = {}
     for method in ("weighted_product", "topsis"):
         (scenario_dir / "scenario.toml").write_text(base + f'\n[aggregation]\nmethod = "{method}"\n')
-        ranked = landplan.score(scenario_dir / "scenario.toml")
+        study, scores = scored(scenario_dir / "scenario.toml")
+        ranked = ranked_table(study, scores)
         assert set(ranked["rank"].dropna().index) == {"P1", "P4", "P7"}
-        assert ranked.attrs["aggregation"] == method
+        assert scores.aggregation == method
         results[method] = ranked
     product = results["weighted_product"]["score"]
     # values (zone, schools, price) with weights .5/.25/.25: P4 (.85, 1, .5), P1 (.85, .5, .875), P7 (.85, .5, .125)
@@ -321,9 +323,8 @@ def test_rank_interval_chart(random_values, tmp_path):
 
 
 def test_score_card_of_a_ranked_and_an_excluded_parcel(scenario_dir):
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    ranked = landplan.score(layers)
-    card = explain(layers, ranked, "P4")
+    study, scores = scored(scenario_dir / "scenario.toml")
+    card = explain(study, scores, "P4")
     assert card.rank == 1 and card.score == pytest.approx(0.8)
     row = card.criteria.set_index("criterion").loc["zone_distance"]
     assert row["raw"] == 150 and row["unit"] == "m" and row["value"] == pytest.approx(0.85)
@@ -331,13 +332,13 @@ def test_score_card_of_a_ranked_and_an_excluded_parcel(scenario_dir):
     assert card.constraints["passed"].all()
     text = card.to_text()
     assert "Parcel P4: score 0.800" in text and "rank 1" in text and "[pass]" in text
-    bad = explain(layers, ranked, "P0")
+    bad = explain(study, scores, "P0")
     assert bad.rank is None and not bad.eligible
     failed = bad.constraints[~bad.constraints["passed"]]
     assert failed["kind"].tolist() == ["isolation"]
     assert "[FAIL]" in bad.to_text() and "50 m away" in bad.to_text()
     with pytest.raises(InputError, match="no parcel with id 'P99'"):
-        explain(layers, ranked, "P99")
+        explain(study, scores, "P99")
 
 
 def test_categorical_land_use_criterion_in_a_scenario(scenario_dir):
@@ -347,7 +348,7 @@ def test_categorical_land_use_criterion_in_a_scenario(scenario_dir):
         'value = { function = "categorical", values = { vacant = 1.0, residential = 0.4 }, default = 0.0 }\n'
     )
     (scenario_dir / "scenario.toml").write_text(text)
-    ranked = landplan.score(scenario_dir / "scenario.toml")
+    ranked = rank(scenario_dir / "scenario.toml")
     assert ranked.loc["P4", "use_raw"] == "residential" and ranked.loc["P4", "use_value"] == 0.4
     assert ranked.loc["P1", "use_value"] == 1.0
     # weights 2:1:1:1 -> P4 = (2*.85 + 1 + .5 + .4) / 5
@@ -380,7 +381,7 @@ def test_scenario_contributions_follow_the_aggregation(scenario_dir):
     base = (scenario_dir / "scenario.toml").read_text()
     for method in ("weighted_sum", "weighted_product", "topsis"):
         (scenario_dir / "scenario.toml").write_text(base + f'\n[aggregation]\nmethod = "{method}"\n')
-        ranked = landplan.score(scenario_dir / "scenario.toml")
+        ranked = rank(scenario_dir / "scenario.toml")
         ok = ranked[ranked["eligible"]]
         contrib = ok[["zone_distance_contrib", "schools_contrib", "price_contrib"]].sum(axis=1)
         if method == "weighted_product":

@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 import landplan
+from conftest import rank
 from landplan.errors import InputError
 
 
 @pytest.fixture
 def ranked(scenario_dir):
-    return landplan.score(scenario_dir / "scenario.toml")
+    return rank(scenario_dir / "scenario.toml")
 
 
 def test_scores_and_ranks_match_hand_computation(ranked):
@@ -59,13 +60,13 @@ def test_exclusion_reasons_are_recorded(ranked):
 
 
 def test_changing_weights_changes_ranking(scenario_dir):
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    price_heavy = landplan.score(layers, weights={"zone_distance": 1, "schools": 1, "price": 10})
-    assert price_heavy["rank"].dropna().to_dict() == {"P1": 1, "P4": 2, "P7": 3}
+    study = landplan.load_study(scenario_dir / "scenario.toml")
+    price_heavy = landplan.score(study, weights={"zone_distance": 1, "schools": 1, "price": 10})
+    assert price_heavy.rank.dropna().to_dict() == {"P1": 1, "P4": 2, "P7": 3}
     with pytest.raises(InputError, match="positive"):
-        landplan.score(layers, weights={"zone_distance": 1, "schools": 0, "price": 1})
+        landplan.score(study, weights={"zone_distance": 1, "schools": 0, "price": 1})
     with pytest.raises(InputError, match="unknown criteria"):
-        landplan.score(layers, weights={"zone_distance": 1, "schools": 1, "price": 1, "nope": 1})
+        landplan.score(study, weights={"zone_distance": 1, "schools": 1, "price": 1, "nope": 1})
 
 
 def test_run_writes_outputs_atomically_and_deterministically(scenario_dir, tmp_path):

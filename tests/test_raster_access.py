@@ -14,7 +14,7 @@ import rasterio
 from rasterio.transform import from_bounds
 
 import landplan
-from conftest import CRS, X0, Y0, box, pt
+from conftest import CRS, X0, Y0, box, pt, rank
 from landplan.criteria import gravity_access, raster_stat, read_raster, zone_land_access
 from landplan.errors import CRSError, InputError, LayerReadError
 from landplan.io import scenario_inputs
@@ -132,7 +132,7 @@ def test_raster_criterion_and_constraint_in_a_scenario(scenario_dir, grid_raster
         'label = "deep water"\n'
     )
     (scenario_dir / "scenario.toml").write_text(text)
-    ranked = landplan.score(scenario_dir / "scenario.toml")
+    ranked = rank(scenario_dir / "scenario.toml")
     assert ranked.loc["P7", "depth_raw"] == 2 and ranked.loc["P7", "depth_value"] == pytest.approx(0.8)
     # P4 (depth 5) and P1 (depth 8) are deeper than 4.5 on all their area -> excluded
     assert ranked.loc["P4", "excluded_by"] == "deep water: 100 % of area (max 50%)"
@@ -201,6 +201,6 @@ def test_access_criterion_in_a_scenario(scenario_dir):
         'weight = 1\nvalue = { function = "linear", lower = 0, upper = 1000 }\n'
     )
     (scenario_dir / "scenario.toml").write_text(text)
-    ranked = landplan.score(scenario_dir / "scenario.toml")
+    ranked = rank(scenario_dir / "scenario.toml")
     # one zone of 1,000 workers; P1 is 150 m away
     assert ranked.loc["P1", "jobs_raw"] == pytest.approx(1000 * math.exp(-0.15))

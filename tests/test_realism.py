@@ -15,7 +15,7 @@ import pyogrio
 import shapely
 
 import landplan
-from conftest import SHARED
+from conftest import SHARED, rank, scored
 
 pytestmark = [
     pytest.mark.slow,
@@ -83,15 +83,15 @@ def result(tmp_path_factory):
     )
     path = d / "hanoi_wards.toml"
     path.write_text(toml, encoding="utf-8")
-    layers = landplan.load_layers(path)
-    return layers, landplan.score(layers)
+    study = landplan.load_study(path)
+    return scored(study)[0], rank(study)
 
 
 def test_all_wards_scored_in_utm_48n_without_z(result):
-    layers, ranked = result
+    study, ranked = result
     assert len(ranked) == 577 and ranked.index.is_unique
-    assert layers.crs.to_epsg() == 32648
-    assert not layers.parcels.has_z.any()
+    assert study.crs.to_epsg() == 32648
+    assert not study.parcels.has_z.any()
     assert ranked["score"].between(0, 1).all()
 
 
@@ -103,9 +103,9 @@ def test_ward_names_survive_unchanged(result):
 
 
 def test_wards_containing_a_zone_are_excluded(result):
-    layers, ranked = result
-    points = layers.frames["zones"].geometry.centroid  # footprint discs are centred on the real points
-    wards = layers.parcels.geometry
+    study, ranked = result
+    points = study.layer("zones").geometry.centroid  # footprint discs are centred on the real points
+    wards = study.parcels.geometry
     tree = shapely.STRtree(wards.to_numpy())
     _, hit = tree.query(points.to_numpy(), predicate="within")
     containing = wards.index[np.unique(hit)]
@@ -115,13 +115,13 @@ def test_wards_containing_a_zone_are_excluded(result):
 
 
 def test_criteria_match_brute_force_on_sample_wards(result):
-    layers, ranked = result
+    study, ranked = result
     sample = ranked.index[:: 577 // 12][:12]
-    zones = layers.frames["zones"].geometry.to_numpy()
-    bus = shapely.union_all(shapely.buffer(layers.frames["bus_stops"].geometry.to_numpy(), 500, quad_segs=64))
-    health = shapely.union_all(shapely.buffer(layers.frames["health"].geometry.to_numpy(), 1000, quad_segs=64))
+    zones = study.layer("zones").geometry.to_numpy()
+    bus = shapely.union_all(shapely.buffer(study.layer("bus_stops").geometry.to_numpy(), 500, quad_segs=64))
+    health = shapely.union_all(shapely.buffer(study.layer("health").geometry.to_numpy(), 1000, quad_segs=64))
     for pid in sample:
-        g = layers.parcels.geometry[pid]
+        g = study.parcels.geometry[pid]
         assert ranked.loc[pid, "zone_distance_raw"] == min(shapely.distance(g, z) for z in zones)
         assert ranked.loc[pid, "bus_raw"] == pytest.approx(shapely.intersection(g, bus).area / g.area, abs=0.005)
         assert ranked.loc[pid, "health_raw"] == pytest.approx(shapely.intersection(g, health).area / g.area, abs=0.005)
@@ -137,7 +137,7 @@ def test_core_wards_have_better_transit_than_ba_vi(result):
 
 
 def test_derived_zone_footprints_have_the_published_area(result):
-    layers, _ = result
-    zones = layers.frames["zones"]
+    study, _ = result
+    zones = study.layer("zones")
     np.testing.assert_allclose(zones.geometry.area / 10_000, zones["acreage"].astype(float), rtol=1e-9)
     assert isinstance(zones, gpd.GeoDataFrame) and (zones["footprint"].str.startswith("derived")).all()

@@ -62,7 +62,7 @@ def test_scenario_validation_lists_problems_of_all_layers(scenario_dir):
     assert "hazard classes ['VII'] are not in rule pack 'vn'" in messages
     assert str(scenario_dir / "parcels.gpkg") in messages
     with pytest.raises(ValidationError, match="1 of 3 problems"):
-        landplan.load_layers(scenario_dir / "scenario.toml")
+        landplan.load_study(scenario_dir / "scenario.toml")
 
 
 def test_point_zones_get_disc_footprints(scenario_dir):
@@ -78,8 +78,8 @@ def test_point_zones_get_disc_footprints(scenario_dir):
         .replace('workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
     )
     (scenario_dir / "scenario.toml").write_text(text)
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    z = layers.frames["zones"]
+    study = landplan.load_study(scenario_dir / "scenario.toml")
+    z = study.layer("zones")
     assert z.geometry.iloc[0].area == pytest.approx(31_415.9, rel=1e-3)  # 3.14 ha disc, radius 100 m
     assert z["footprint"].iloc[0].startswith("derived")
     assert z["isolation_m"].iloc[0] == 100
@@ -95,20 +95,20 @@ def test_point_zones_without_area_are_reported(scenario_dir):
 
 
 def test_reprojection_happens_once_to_the_working_crs(scenario_dir):
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    assert all(f.crs.equals(CRS) for f in layers.frames.values())
+    study = landplan.load_study(scenario_dir / "scenario.toml")
+    assert all(f.crs.equals(CRS) for f in [study.parcels, study.zones, *study.features.values()])
     # facilities were stored in EPSG:4326: they come back in metres near their true place
-    fac = layers.frames["facilities"].set_index("fac_id")
+    fac = study.layer("facilities").set_index("fac_id")
     assert fac.geometry["F1"].distance(pt(50, 50)) < 0.01
-    assert list(layers.parcels.index) == [f"P{i}" for i in range(9)]
-    assert isinstance(layers.parcels.index, pd.Index) and layers.parcels.index.name == "parcel_id"
+    assert list(study.parcels.index) == [f"P{i}" for i in range(9)]
+    assert isinstance(study.parcels.index, pd.Index) and study.parcels.index.name == "parcel_id"
 
 
 def test_estimated_utm_when_no_crs_given(scenario_dir):
     text = (scenario_dir / "scenario.toml").read_text().replace('crs = "EPSG:32648"\n', "")
     (scenario_dir / "scenario.toml").write_text(text)
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    assert layers.crs.to_epsg() == 32648
+    study = landplan.load_study(scenario_dir / "scenario.toml")
+    assert study.crs.to_epsg() == 32648
 
 
 def test_geographic_scenario_crs_is_refused(scenario_dir):
@@ -124,9 +124,9 @@ def test_repaired_geometries_are_counted_in_report(scenario_dir):
     parcels.loc[4, "geometry"] = shapely.affinity.translate(bowtie, 580_100, 2_330_100)
     parcels.to_file(scenario_dir / "parcels.gpkg", layer="parcels")
     with pytest.warns(GeometryRepairedWarning):
-        layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    assert layers.report.repaired == {"parcels": 1}
-    assert layers.parcels.geometry["P4"].is_valid
+        study = landplan.load_study(scenario_dir / "scenario.toml")
+    assert study.report.repaired == {"parcels": 1}
+    assert study.parcels.geometry["P4"].is_valid
     assert box(0, 0).is_valid
 
 

@@ -27,8 +27,9 @@ import geopandas as gpd
 
 import landplan
 from adversarial.helpers import run_cli, tree_hashes
-from conftest import CRS, box, pt
+from conftest import CRS, box, pt, rank, scored
 from landplan.outputs.escape import TemplateSyntaxInData, check_inert, html_text, js_literal, mpl_text
+from landplan.outputs.tables import ranked_table
 from landplan.outputs.webmap import map_html, parcel_map, scenario_map
 
 JINJA = [
@@ -212,8 +213,7 @@ def test_check_inert_refuses_template_syntax_from_data(scenario_dir):
     """The structural backstop: template syntax anywhere in a map's element data stops rendering."""
     import folium
 
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
-    m = parcel_map(landplan.score(layers), tiles=None)
+    m = parcel_map(rank(scenario_dir / "scenario.toml"), tiles=None)
     check_inert(m.get_root())  # a clean map passes
     folium.FeatureGroup(name="{{7*7}}").add_to(m)  # a data path that forgot the choke point
     with pytest.raises(TemplateSyntaxInData, match="7\\*7"):
@@ -222,9 +222,9 @@ def test_check_inert_refuses_template_syntax_from_data(scenario_dir):
 
 @pytest.mark.parametrize("url", ["http://t/{{7*7}}/{z}.png", "http://t/{%x%}/{z}", "http://t/{z}{"])
 def test_tile_url_with_template_syntax_is_refused(scenario_dir, url):
-    layers = landplan.load_layers(scenario_dir / "scenario.toml")
+    study = landplan.load_study(scenario_dir / "scenario.toml")
     with pytest.raises(landplan.errors.InputError, match="tile_url"):
-        scenario_map(landplan.score(layers), layers, tile_url=url)
+        scenario_map(*scored(study), tile_url=url)
 
 
 # --------------------------------------------------------------------------- rendered HTML, no browser
@@ -288,15 +288,18 @@ def test_report_shows_the_payload_as_text(hostile):
 )
 def test_any_zone_name_and_parcel_id_render_inert(scenario_dir, zone, pid):
     """Invariant: whatever the text, the map renders, holds no template opener from data, and shows it."""
-    layers = _layers(scenario_dir)
-    zones = layers.frames["zones"].assign(name=[zone])
-    frames = {**layers.frames, "zones": zones}
-    ranked = _ranked(scenario_dir)
-    if pid not in ranked.index:
-        ranked = ranked.rename(index={"P4": pid})
     import dataclasses
 
-    html = map_html(scenario_map(ranked, dataclasses.replace(layers, frames=frames), tiles=None))
+    from landplan.zones import zone_names
+
+    study, scores = _scored(scenario_dir)
+    zones = study.layer("zones").assign(name=[zone])
+    study = dataclasses.replace(study, zones=zones, zone_names=zone_names(zones, study.scenario.layers.zones))
+    ranked = ranked_table(study, scores)
+    if pid not in ranked.index:
+        ranked = ranked.rename(index={"P4": pid})
+
+    html = map_html(scenario_map(study, scores, ranked=ranked, tiles=None))
     assert not re.search(r"\{\{|\{%|\{#", html)
     assert html_text(zone) in html_unescape_js(html)
     assert html_text(pid) in html_unescape_js(html)
@@ -319,16 +322,10 @@ def html_unescape_js(text: str) -> str:
 _CACHE: dict[str, object] = {}
 
 
-def _layers(scenario_dir: Path):
-    if "layers" not in _CACHE:
-        _CACHE["layers"] = landplan.load_layers(scenario_dir / "scenario.toml")
-    return _CACHE["layers"]
-
-
-def _ranked(scenario_dir: Path):
-    if "ranked" not in _CACHE:
-        _CACHE["ranked"] = landplan.score(_layers(scenario_dir))
-    return _CACHE["ranked"]
+def _scored(scenario_dir: Path):
+    if "scored" not in _CACHE:
+        _CACHE["scored"] = scored(scenario_dir / "scenario.toml")
+    return _CACHE["scored"]
 
 
 # --------------------------------------------------------------------------- real browser
@@ -422,6 +419,6 @@ def test_terminal_table_prints_rich_markup_literally(scenario_dir, capsys, monke
 
     monkeypatch.setenv("COLUMNS", "200")  # no wrapping inside the id
 
-    ranked = _ranked(scenario_dir).rename(index={"P4": pid})
+    ranked = ranked_table(*_scored(scenario_dir)).rename(index={"P4": pid})
     _print_top(ranked, 3)
     assert pid in capsys.readouterr().out
