@@ -18,6 +18,7 @@ import shapely
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 from landplan.errors import InputError
+from landplan.model import ha
 
 __all__ = ["decay_function", "gravity_access", "zone_land_access"]
 
@@ -129,7 +130,7 @@ def zone_land_access(
         left, area = left[order], area[order]
         out["nearest_eligible_m"] = nearest
         out["eligible_parcels_within"] = np.bincount(left, minlength=len(zg))
-        out["eligible_ha_within"] = np.bincount(left, weights=area, minlength=len(zg)) / 10_000
+        out["eligible_ha_within"] = ha(np.bincount(left, weights=area, minlength=len(zg)))
     if workers is not None:
         w = pd.to_numeric(workers.reindex(zones.index), errors="coerce")
         out["workers"] = w
