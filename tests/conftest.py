@@ -13,8 +13,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import strategies as st
 
 import geopandas as gpd
 import shapely
@@ -165,3 +167,51 @@ SCENARIO_TOML = textwrap.dedent(
     label = "lake"
     """
 )
+
+
+@pytest.fixture
+def alloc_scenario(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text()
+    text += (
+        "\n[demand]\nshare_needing_housing = 1.0\nshare_already_housed = 0.0\npersons_per_unit = 1.0\n"
+        "gfa_per_unit_m2 = 100.0\nbuildable_share = 0.5\nfloor_area_ratio = 2.0\n"
+        "\n[allocation]\nmax_commute_m = 1000\n"
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    return scenario_dir / "scenario.toml"
+
+
+def feats(*geoms) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=list(geoms), crs=CRS)
+
+
+coords = st.floats(-500, 1500, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def layers(draw):
+    n_parcels = draw(st.integers(1, 12))
+    parcels = []
+    for _ in range(n_parcels):
+        x, y = draw(coords), draw(coords)
+        w, h = draw(st.floats(5, 400)), draw(st.floats(5, 400))
+        parcels.append(shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h))
+    n_feats = draw(st.integers(1, 15))
+    fs = []
+    for _ in range(n_feats):
+        x, y = draw(coords), draw(coords)
+        if draw(st.booleans()):
+            fs.append(shapely.Point(X0 + x, Y0 + y))
+        else:
+            dx, dy = draw(st.floats(1, 800)), draw(st.floats(-800, 800))  # no zero-length (invalid) lines
+            fs.append(shapely.LineString([(X0 + x, Y0 + y), (X0 + x + dx, Y0 + y + dy)]))
+    radius = draw(st.floats(1, 800))
+    p = gpd.GeoDataFrame(geometry=parcels, crs=CRS, index=pd.Index([f"p{i}" for i in range(n_parcels)]))
+    return p, gpd.GeoDataFrame(geometry=fs, crs=CRS), radius
+
+
+@pytest.fixture
+def random_values():
+    rng = np.random.default_rng(3)
+    idx = pd.Index([f"p{i:04d}" for i in range(2000)])
+    return pd.DataFrame(rng.uniform(0, 1, (2000, 4)), index=idx, columns=list("abcd"))

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+import landplan
 from conftest import SCENARIO_TOML
 from landplan.config import load_rule_pack, load_scenario
 from landplan.errors import ConfigError, RulePackError
@@ -122,3 +123,20 @@ def test_non_utf8_scenario_names_the_file(tmp_path):
     p.write_bytes(SCENARIO_TOML.replace("grid test", "Th\xe2ng Long").encode("cp1258"))
     with pytest.raises(ConfigError, match=r"s.toml: not UTF-8 text .*save the file as UTF-8"):
         load_scenario(p)
+
+
+def test_contradictory_lists_are_a_config_error(alloc_scenario):
+    alloc_scenario.write_text(alloc_scenario.read_text() + 'must_use = ["P1"]\nmust_not_use = ["P1"]\n')
+    with pytest.raises(ConfigError, match=r"allocation: parcels \['P1'\] are in both must_use and must_not_use"):
+        landplan.load_scenario(alloc_scenario)
+
+
+def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir):
+    from landplan.config import load_scenario
+
+    (scenario_dir / "parcels.csv").write_text("an earlier output, not read by the run")
+    (scenario_dir / "parcels.gpkg-wal").write_bytes(b"")
+    names = {p.name for p in load_scenario(scenario_dir / "scenario.toml").input_paths()}
+    assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
+    assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
+    assert "parcels.csv" not in names

@@ -44,7 +44,7 @@ def test_classification_schemes():
 
 
 def test_offline_map_makes_no_external_reference(scored):
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     html = map_html(scenario_map(study, scores, offline=True), offline=True)
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html and "tile.openstreetmap" not in html
@@ -54,7 +54,7 @@ def test_offline_map_makes_no_external_reference(scored):
 
 
 def test_online_map_has_base_layers_and_osm_credit(scored):
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     html = unjs(map_html(scenario_map(study, scores)))
     assert "OpenStreetMap</a> contributors" in html
     assert "World_Imagery" in html and "Light (Esri gray)" in html and "No tiles" in html
@@ -77,7 +77,7 @@ def test_data_text_is_escaped(scored):
 
 
 def test_score_card_in_popup(scored):
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     html = unjs(map_html(scenario_map(study, scores)))
     assert "Parcel P4</b><br>Score <b>0.800</b>, rank 1" in html
     assert "Excluded: landuse = public not allowed" in html
@@ -122,7 +122,7 @@ def test_map_png_and_report_commands(scenario_dir, tmp_path):
 
 
 def test_offline_map_can_use_a_local_tile_server(scored):
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     html = map_html(
         scenario_map(study, scores, offline=True, tile_url="http://127.0.0.1:8080/{z}/{x}/{y}.png"), offline=True
     )
@@ -151,7 +151,7 @@ def test_report_shows_the_weights_the_scoring_used(scored):
     """The criteria table prints the weights of the Scores, not weights recomputed from the scenario."""
     from landplan.outputs.report import render_report
 
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     used = dataclasses.replace(scores, weights={"zone_distance": 0.125, "schools": 0.25, "price": 0.625})
     html = render_report(study, used, interactive_map=False)
     rows = dict(re.findall(r"<tr><td>([^<]+)</td><td>[a-z]+</td>.*?<td class=\"num\">([0-9.]+)</td></tr>", html, re.S))
@@ -181,7 +181,7 @@ def test_charts_leave_the_session_backend_and_pyplot_alone(scored):
     from landplan.outputs.report import render_report
     from landplan.outputs.static_map import static_map
 
-    study, scores, ranked = scored
+    study, scores, _ranked = scored
     before = matplotlib.get_backend()
     try:
         plt.switch_backend("pdf")

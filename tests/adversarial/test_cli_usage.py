@@ -138,7 +138,10 @@ def test_weights_on_a_non_utf8_file(tmp_path):
         ("\x00\x01binary", ["not valid TOML"]),
         ("weighting = 3\n", ["expected `criteria` and `matrix`", "not a table"]),
         ('criteria = ["a", "b"]\n', ["expected `criteria` and `matrix`", "matrix"]),
-        ('criteria = ["a", "b"]\nmatrix = [[1, 2], [0.5]]\n', ["AHP matrix must be a square table", "2 x 2", "rows of unequal length"]),
+        (
+            'criteria = ["a", "b"]\nmatrix = [[1, 2], [0.5]]\n',
+            ["AHP matrix must be a square table", "2 x 2", "rows of unequal length"],
+        ),
     ],
     ids=["not-toml", "binary", "weighting-not-a-table", "no-matrix", "ragged-matrix"],
 )
