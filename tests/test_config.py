@@ -140,3 +140,17 @@ def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir
     assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
     assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
     assert "parcels.csv" not in names
+
+
+def test_scenario_factory_writes_the_grid_scenario_and_its_variants(scenario_factory):
+    """The test fixture itself: TOML that reads back as the data it was given, overrides deep-merged."""
+    import tomllib
+
+    from conftest import SCENARIO
+
+    path = scenario_factory(scenario={"crs": None, "name": 'a "quoted" ü'}, aggregation={"method": "topsis"})
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["scenario"] == {"name": 'a "quoted" ü'}
+    assert data["aggregation"] == {"method": "topsis"}
+    assert data["criteria"] == SCENARIO["criteria"] and data["layers"] == SCENARIO["layers"]
+    assert load_scenario(scenario_factory()).criteria[1].value.thresholds == [2, 1]

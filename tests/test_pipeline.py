@@ -1,15 +1,4 @@
-"""End-to-end scoring of the hand-checkable grid scenario (see conftest for the layout).
-
-Expected values, by hand:
-- zone (x -150..-50) is 50 m from column x=0..100 -> P0, P3, P6 inside the 100 m
-  isolation distance of class IV; the other columns are 150 m and 250 m away.
-- schools at (50, 50) and (250, 250), radius 100 m: P1 1, P4 2, P7 1 school.
-- P2 is rice_protected, P8 public, P5 half covered by the lake -> excluded.
-- eligible P1, P4, P7; weights 2:1:1 ->
-  P1 = .5*.85 + .25*.5 + .25*.875 = 0.76875
-  P4 = .5*.85 + .25*1  + .25*.5   = 0.8
-  P7 = .5*.85 + .25*.5 + .25*.125 = 0.58125
-"""
+"""landplan.pipeline: compute, produce and run: outputs written atomically, deterministically, checked first."""
 
 from __future__ import annotations
 
