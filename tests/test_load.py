@@ -44,17 +44,13 @@ def test_reprojection_happens_once_to_the_working_crs(scenario_dir):
     assert isinstance(study.parcels.index, pd.Index) and study.parcels.index.name == "parcel_id"
 
 
-def test_estimated_utm_when_no_crs_given(scenario_dir):
-    text = (scenario_dir / "scenario.toml").read_text().replace('crs = "EPSG:32648"\n', "")
-    (scenario_dir / "scenario.toml").write_text(text)
-    study = landplan.load_study(scenario_dir / "scenario.toml")
+def test_estimated_utm_when_no_crs_given(scenario_factory):
+    study = landplan.load_study(scenario_factory(scenario={"crs": None}))
     assert study.crs.to_epsg() == 32648
 
 
-def test_geographic_scenario_crs_is_refused(scenario_dir):
-    text = (scenario_dir / "scenario.toml").read_text().replace('crs = "EPSG:32648"', 'crs = "EPSG:4326"')
-    (scenario_dir / "scenario.toml").write_text(text)
-    report = landplan.validate(scenario_dir / "scenario.toml")
+def test_geographic_scenario_crs_is_refused(scenario_factory):
+    report = landplan.validate(scenario_factory(scenario={"crs": "EPSG:4326"}))
     assert "is not projected" in report.to_text()
 
 

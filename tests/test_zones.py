@@ -12,20 +12,14 @@ from conftest import CRS, box, pt
 from landplan.validation import check_layer
 
 
-def test_point_zones_get_disc_footprints(scenario_dir):
+def test_point_zones_get_disc_footprints(scenario_dir, scenario_factory):
     zones = gpd.GeoDataFrame(
         {"zone_id": ["Z1"], "name": ["KCN"], "hazard": ["IV"], "workers": [5], "area_ha": [3.14159265]},
         geometry=[pt(-200, 150)],
         crs=CRS,
     )
     zones.to_file(scenario_dir / "zones.geojson")
-    text = (
-        (scenario_dir / "scenario.toml")
-        .read_text()
-        .replace('workers_field = "workers"', 'workers_field = "workers"\narea_ha_field = "area_ha"')
-    )
-    (scenario_dir / "scenario.toml").write_text(text)
-    study = landplan.load_study(scenario_dir / "scenario.toml")
+    study = landplan.load_study(scenario_factory(layers={"zones": {"area_ha_field": "area_ha"}}))
     z = study.layer("zones")
     assert z.geometry.iloc[0].area == pytest.approx(31_415.9, rel=1e-3)  # 3.14 ha disc, radius 100 m
     assert z["footprint"].iloc[0].startswith("derived")

@@ -22,12 +22,10 @@ from landplan.errors import InputError
 from landplan.outputs.tables import ranked_table
 
 
-def test_scenario_aggregation_methods_rank_only_eligible(scenario_dir):
-    base = (scenario_dir / "scenario.toml").read_text()
+def test_scenario_aggregation_methods_rank_only_eligible(scenario_factory):
     results = {}
     for method in ("weighted_product", "topsis"):
-        (scenario_dir / "scenario.toml").write_text(base + f'\n[aggregation]\nmethod = "{method}"\n')
-        study, scores = scored(scenario_dir / "scenario.toml")
+        study, scores = scored(scenario_factory(aggregation={"method": method}))
         ranked = ranked_table(study, scores)
         assert set(ranked["rank"].dropna().index) == {"P1", "P4", "P7"}
         assert scores.aggregation == method
@@ -61,11 +59,9 @@ def test_categorical_land_use_criterion_in_a_scenario(scenario_dir):
     assert ranked.loc["P4", "score"] == pytest.approx((2 * 0.85 + 1 + 0.5 + 0.4) / 5)
 
 
-def test_scenario_contributions_follow_the_aggregation(scenario_dir):
-    base = (scenario_dir / "scenario.toml").read_text()
+def test_scenario_contributions_follow_the_aggregation(scenario_factory):
     for method in ("weighted_sum", "weighted_product", "topsis"):
-        (scenario_dir / "scenario.toml").write_text(base + f'\n[aggregation]\nmethod = "{method}"\n')
-        ranked = rank(scenario_dir / "scenario.toml")
+        ranked = rank(scenario_factory(aggregation={"method": method}))
         ok = ranked[ranked["eligible"]]
         contrib = ok[["zone_distance_contrib", "schools_contrib", "price_contrib"]].sum(axis=1)
         if method == "weighted_product":

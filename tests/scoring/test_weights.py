@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import rank
+from conftest import SCENARIO, rank
 from landplan.config import load_scenario
 from landplan.errors import InputError
 from landplan.scoring import (
@@ -80,19 +80,17 @@ def test_rank_weights():
         rank_sum(["a", "a"])
 
 
-def _ahp_scenario(scenario_dir, matrix, extra=""):
-    text = (scenario_dir / "scenario.toml").read_text()
-    for w in ("weight = 2\n", "weight = 1\n"):
-        text = text.replace(w, "")
-    text += (
-        f'\n[weighting]\nmethod = "ahp"\ncriteria = ["zone_distance", "schools", "price"]\nmatrix = {matrix}\n{extra}'
-    )
-    (scenario_dir / "scenario.toml").write_text(text)
-    return scenario_dir / "scenario.toml"
+def _unweighted_criteria():
+    return [{k: v for k, v in c.items() if k != "weight"} for c in SCENARIO["criteria"]]
 
 
-def test_scenario_with_ahp_weights_and_fractions(scenario_dir):
-    path = _ahp_scenario(scenario_dir, '[[1, 2, 2], ["1/2", 1, 1], ["1/2", 1, 1]]')
+def _ahp_scenario(scenario_factory, matrix, **extra):
+    weighting = {"method": "ahp", "criteria": ["zone_distance", "schools", "price"], "matrix": matrix, **extra}
+    return scenario_factory(criteria=_unweighted_criteria(), weighting=weighting)
+
+
+def test_scenario_with_ahp_weights_and_fractions(scenario_factory):
+    path = _ahp_scenario(scenario_factory, [[1, 2, 2], ["1/2", 1, 1], ["1/2", 1, 1]])
     s = load_scenario(path)
     assert s.weights == pytest.approx({"zone_distance": 0.5, "schools": 0.25, "price": 0.25})
     ranked = rank(path)
@@ -100,19 +98,19 @@ def test_scenario_with_ahp_weights_and_fractions(scenario_dir):
     assert ranked.loc["P4", "score"] == pytest.approx(0.8)
 
 
-def test_inconsistent_ahp_scenario_is_an_error_or_a_warning(scenario_dir):
-    path = _ahp_scenario(scenario_dir, '[[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]')
+def test_inconsistent_ahp_scenario_is_an_error_or_a_warning(scenario_factory):
+    matrix = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]
+    path = _ahp_scenario(scenario_factory, matrix)
     with pytest.raises(InputError, match=r"CR = .* is at or above 0.10; the most inconsistent comparison is"):
         load_scenario(path).weights  # noqa: B018
-    path.write_text(path.read_text() + 'on_inconsistent = "warn"\n')
+    path = _ahp_scenario(scenario_factory, matrix, on_inconsistent="warn")
     with pytest.warns(InconsistentJudgementsWarning):
         assert sum(load_scenario(path).weights.values()) == pytest.approx(1)
 
 
-def test_rank_weighting_in_scenario(scenario_dir):
-    text = (scenario_dir / "scenario.toml").read_text().replace("weight = 2\n", "").replace("weight = 1\n", "")
-    text += '\n[weighting]\nmethod = "rank_sum"\norder = ["schools", "zone_distance", "price"]\n'
-    (scenario_dir / "scenario.toml").write_text(text)
-    assert load_scenario(scenario_dir / "scenario.toml").weights == pytest.approx(
+def test_rank_weighting_in_scenario(scenario_factory):
+    weighting = {"method": "rank_sum", "order": ["schools", "zone_distance", "price"]}
+    path = scenario_factory(criteria=_unweighted_criteria(), weighting=weighting)
+    assert load_scenario(path).weights == pytest.approx(
         {"zone_distance": 1 / 3, "schools": 0.5, "price": 1 / 6}
     )
