@@ -30,7 +30,7 @@ def quad_segs_for(radius_m: float, *, tol_m: float = SAGITTA_TOL_M) -> int:
     Examples
     --------
     >>> quad_segs_for(500.0)
-    277
+    278
     """
     r = check_number(radius_m, "radius_m", ge=0)
     tol = check_number(tol_m, "tol_m", gt=0)
