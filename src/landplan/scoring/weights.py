@@ -181,6 +181,11 @@ def ahp(
 def rank_order_centroid(order: Sequence[str]) -> pd.Series:
     """Rank-order-centroid weights: ``w_i = (1/n) * sum_{k=i..n} 1/k`` (most important first).
 
+    Parameters
+    ----------
+    order : sequence of str
+        Criterion names, most important first.
+
     Examples
     --------
     >>> rank_order_centroid(["a", "b", "c"]).round(4).tolist()
@@ -195,6 +200,11 @@ def rank_order_centroid(order: Sequence[str]) -> pd.Series:
 
 def rank_sum(order: Sequence[str]) -> pd.Series:
     """Rank-sum weights: ``w_i = (n - r_i + 1) / sum`` (most important first).
+
+    Parameters
+    ----------
+    order : sequence of str
+        Criterion names, most important first.
 
     Examples
     --------
@@ -233,6 +243,11 @@ class WeightsResult:
 def scenario_weights(scenario: Scenario) -> WeightsResult:
     """Weights of a scenario by its weighting method, in criterion order.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario (its criteria and ``[weighting]`` table).
+
     Raises
     ------
     InputError
@@ -266,5 +281,11 @@ def scenario_weights(scenario: Scenario) -> WeightsResult:
 
 
 def as_series(weights: Mapping[str, float]) -> pd.Series:
-    """Weights as a float Series."""
+    """Weights as a float Series.
+
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        Weights by criterion name.
+    """
     return pd.Series(dict(weights), dtype="float64")
