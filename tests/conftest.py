@@ -10,11 +10,17 @@ row by row from the south-west corner at (X0, Y0):
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
+import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import strategies as st
 
 import geopandas as gpd
 import shapely
@@ -165,3 +171,133 @@ SCENARIO_TOML = textwrap.dedent(
     label = "lake"
     """
 )
+
+
+@pytest.fixture
+def alloc_scenario(scenario_dir):
+    text = (scenario_dir / "scenario.toml").read_text()
+    text += (
+        "\n[demand]\nshare_needing_housing = 1.0\nshare_already_housed = 0.0\npersons_per_unit = 1.0\n"
+        "gfa_per_unit_m2 = 100.0\nbuildable_share = 0.5\nfloor_area_ratio = 2.0\n"
+        "\n[allocation]\nmax_commute_m = 1000\n"
+    )
+    (scenario_dir / "scenario.toml").write_text(text)
+    return scenario_dir / "scenario.toml"
+
+
+def feats(*geoms) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=list(geoms), crs=CRS)
+
+
+coords = st.floats(-500, 1500, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def layers(draw):
+    n_parcels = draw(st.integers(1, 12))
+    parcels = []
+    for _ in range(n_parcels):
+        x, y = draw(coords), draw(coords)
+        w, h = draw(st.floats(5, 400)), draw(st.floats(5, 400))
+        parcels.append(shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h))
+    n_feats = draw(st.integers(1, 15))
+    fs = []
+    for _ in range(n_feats):
+        x, y = draw(coords), draw(coords)
+        if draw(st.booleans()):
+            fs.append(shapely.Point(X0 + x, Y0 + y))
+        else:
+            dx, dy = draw(st.floats(1, 800)), draw(st.floats(-800, 800))  # no zero-length (invalid) lines
+            fs.append(shapely.LineString([(X0 + x, Y0 + y), (X0 + x + dx, Y0 + y + dy)]))
+    radius = draw(st.floats(1, 800))
+    p = gpd.GeoDataFrame(geometry=parcels, crs=CRS, index=pd.Index([f"p{i}" for i in range(n_parcels)]))
+    return p, gpd.GeoDataFrame(geometry=fs, crs=CRS), radius
+
+
+@pytest.fixture
+def random_values():
+    rng = np.random.default_rng(3)
+    idx = pd.Index([f"p{i:04d}" for i in range(2000)])
+    return pd.DataFrame(rng.uniform(0, 1, (2000, 4)), index=idx, columns=list("abcd"))
+
+
+SCENARIO: dict[str, object] = tomllib.loads(SCENARIO_TOML)
+"""The grid scenario as data (what :func:`scenario_factory` starts from)."""
+
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(k: str) -> str:
+    return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
+
+
+def _value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(i) for i in v) + "]"
+    if isinstance(v, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(i)}" for k, i in v.items()) + " }"
+    raise TypeError(f"no TOML for {v!r}")
+
+
+def _is_table_array(v: object) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(i, Mapping) for i in v)
+
+
+def _table(prefix: str, table: Mapping[str, object], out: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, Mapping) and not _is_table_array(v)}
+    if prefix and (scalars or not table):
+        out.append(f"\n[{prefix}]")
+    out.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
+    for k, v in table.items():
+        name = f"{prefix}.{_key(k)}" if prefix else _key(k)
+        if isinstance(v, Mapping):
+            _table(name, v, out)
+        elif _is_table_array(v):
+            for item in v:  # type: ignore[union-attr]
+                out.append(f"\n[[{name}]]")
+                out.extend(f"{_key(ik)} = {_value(iv)}" for ik, iv in item.items())
+
+
+def toml_text(data: Mapping[str, object]) -> str:
+    """TOML for a scenario as data (tables, arrays of tables, inline tables inside them)."""
+    out: list[str] = []
+    _table("", data, out)
+    return "\n".join(out).lstrip() + "\n"
+
+
+def deep_merge(base: Mapping[str, object], overrides: Mapping[str, object]) -> dict[str, object]:
+    """``base`` with ``overrides`` merged in table by table; a ``None`` value removes the key."""
+    out = dict(base)
+    for k, v in overrides.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = deep_merge(out[k], v)  # type: ignore[arg-type]
+        else:
+            out[k] = v
+    return out
+
+
+@pytest.fixture
+def scenario_factory(scenario_dir: Path) -> Callable[..., Path]:
+    """Write a variant of the grid scenario into ``scenario_dir`` and return its path.
+
+    ``scenario_factory(scenario={"crs": None}, output={"map": False})`` deep-merges the
+    overrides into :data:`SCENARIO` (``None`` removes a key; lists such as ``criteria`` are
+    replaced whole: extend ``SCENARIO["criteria"]`` to add one). ``name`` picks the file name
+    (default ``scenario.toml``, replacing the fixture's own).
+    """
+
+    def make(name: str = "scenario.toml", **overrides: object) -> Path:
+        path = scenario_dir / name
+        path.write_text(toml_text(deep_merge(SCENARIO, overrides)), encoding="utf-8")
+        return path
+
+    return make
+

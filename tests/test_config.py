@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+import landplan
 from conftest import SCENARIO_TOML
 from landplan.config import load_rule_pack, load_scenario
 from landplan.errors import ConfigError, RulePackError
@@ -177,3 +178,23 @@ def test_scenario_required_columns_merge_criteria_constraints_and_zone_fields(sc
         "facilities": ["kind", "name"],
         "water": [],
     }
+
+
+def test_contradictory_lists_are_a_config_error(alloc_scenario):
+    alloc_scenario.write_text(alloc_scenario.read_text() + 'must_use = ["P1"]\nmust_not_use = ["P1"]\n')
+    with pytest.raises(ConfigError, match=r"allocation: parcels \['P1'\] are in both must_use and must_not_use"):
+        landplan.load_scenario(alloc_scenario)
+
+
+def test_scenario_factory_writes_the_grid_scenario_and_its_variants(scenario_factory):
+    """The test fixture itself: TOML that reads back as the data it was given, overrides deep-merged."""
+    import tomllib
+
+    from conftest import SCENARIO
+
+    path = scenario_factory(scenario={"crs": None, "name": 'a "quoted" ü'}, aggregation={"method": "topsis"})
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["scenario"] == {"name": 'a "quoted" ü'}
+    assert data["aggregation"] == {"method": "topsis"}
+    assert data["criteria"] == SCENARIO["criteria"] and data["layers"] == SCENARIO["layers"]
+    assert load_scenario(scenario_factory()).criteria[1].value.thresholds == [2, 1]

@@ -1,15 +1,4 @@
-"""End-to-end scoring of the hand-checkable grid scenario (see conftest for the layout).
-
-Expected values, by hand:
-- zone (x -150..-50) is 50 m from column x=0..100 -> P0, P3, P6 inside the 100 m
-  isolation distance of class IV; the other columns are 150 m and 250 m away.
-- schools at (50, 50) and (250, 250), radius 100 m: P1 1, P4 2, P7 1 school.
-- P2 is rice_protected, P8 public, P5 half covered by the lake -> excluded.
-- eligible P1, P4, P7; weights 2:1:1 ->
-  P1 = .5*.85 + .25*.5 + .25*.875 = 0.76875
-  P4 = .5*.85 + .25*1  + .25*.5   = 0.8
-  P7 = .5*.85 + .25*.5 + .25*.125 = 0.58125
-"""
+"""landplan.pipeline: compute, produce and run: outputs written atomically, deterministically, checked first."""
 
 from __future__ import annotations
 
@@ -17,56 +6,17 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import geopandas as gpd
 
 import landplan
-from conftest import rank
-from landplan.errors import InputError
-
-
-@pytest.fixture
-def ranked(scenario_dir):
-    return rank(scenario_dir / "scenario.toml")
-
-
-def test_scores_and_ranks_match_hand_computation(ranked):
-    assert ranked.loc["P4", "score"] == pytest.approx(0.8)
-    assert ranked.loc["P1", "score"] == pytest.approx(0.76875)
-    assert ranked.loc["P7", "score"] == pytest.approx(0.58125)
-    assert ranked["rank"].dropna().to_dict() == {"P4": 1, "P1": 2, "P7": 3}
-    assert list(ranked.index[:3]) == ["P4", "P1", "P7"]
-    # excluded parcels follow, sorted by id
-    assert list(ranked.index[3:]) == ["P0", "P2", "P3", "P5", "P6", "P8"]
-
-
-def test_breakdown_columns_sum_to_score(ranked):
-    contrib = ranked[[c for c in ranked.columns if c.endswith("_contrib")]].sum(axis=1)
-    np.testing.assert_allclose(contrib.to_numpy(), ranked["score"].to_numpy())
-    assert ranked.loc["P4", "zone_distance_raw"] == pytest.approx(150.0)
-    assert ranked.loc["P4", "schools_raw"] == 2
-    assert ranked.loc["P4", "schools_value"] == 1.0
-    assert ranked.loc["P4", "top_drivers"].startswith("zone distance 0.42")
-
-
-def test_exclusion_reasons_are_recorded(ranked):
-    reasons = ranked["excluded_by"]
-    assert "within 100 m isolation distance of KCN Thăng Long (class IV) (50 m away)" == reasons["P0"]
-    assert reasons["P2"] == "landuse = rice_protected not allowed"
-    assert reasons["P8"] == "landuse = public not allowed"
-    assert reasons["P5"].startswith("overlaps lake: 50.0 %")
-    assert (reasons[["P1", "P4", "P7"]] == "").all()
-    assert ranked.loc[["P0", "P2", "P3", "P5", "P6", "P8"], "rank"].isna().all()
-    assert ranked["eligible"].sum() == 3
-
-
-def test_changing_weights_changes_ranking(scenario_dir):
-    study = landplan.load_study(scenario_dir / "scenario.toml")
-    price_heavy = landplan.score(study, weights={"zone_distance": 1, "schools": 1, "price": 10})
-    assert price_heavy.rank.dropna().to_dict() == {"P1": 1, "P4": 2, "P7": 3}
-    with pytest.raises(InputError, match="positive"):
-        landplan.score(study, weights={"zone_distance": 1, "schools": 0, "price": 1})
-    with pytest.raises(InputError, match="unknown criteria"):
-        landplan.score(study, weights={"zone_distance": 1, "schools": 1, "price": 1, "nope": 1})
+from conftest import CRS, box, pt, rank
+from landplan.cli import app
 
 
 def test_run_writes_outputs_atomically_and_deterministically(scenario_dir, tmp_path):
@@ -139,3 +89,100 @@ def test_input_paths_list_every_file_the_run_reads_and_nothing_else(scenario_dir
     assert {"facilities.shp", "facilities.shx", "facilities.dbf", "facilities.prj", "facilities.cpg"} <= names
     assert {"scenario.toml", "parcels.gpkg", "parcels.gpkg-wal", "zones.geojson", "water.fgb"} <= names
     assert "parcels.csv" not in names
+
+
+def test_run_and_allocate_commands_write_tables(alloc_scenario, tmp_path):
+    result = landplan.run(alloc_scenario, out_dir=tmp_path / "run")
+    assert result.allocation is not None
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert {"allocation.gpkg", "allocation.xlsx", "allocation_parcels.csv", "allocation_zones.csv"} <= set(names)
+    xl = pd.read_excel(tmp_path / "run" / "allocation.xlsx", sheet_name=None)
+    assert xl["zones"]["unmet_units"].tolist() == [700]
+    r = CliRunner().invoke(app, ["allocate", str(alloc_scenario), "-o", str(tmp_path / "cli")])
+    assert r.exit_code == 0, r.output
+    assert "300 of 1,000 units allocated, 700 unmet" in r.stdout
+    r = CliRunner().invoke(app, ["allocate", str(alloc_scenario), "--solver", "greedy"])
+    assert r.exit_code == 0 and "greedy (heuristic" in r.stdout
+
+
+def _scenario_files(d, perm_p, perm_z, perm_f):
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 3000, (40, 2))
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": [f"P{i:02d}" for i in range(40)], "price": rng.uniform(5, 30, 40).round(2)},
+        geometry=[box(x, y, rng.uniform(15, 60), rng.uniform(15, 60)) for x, y in xy],
+        crs=CRS,
+    )
+    zxy = rng.uniform(-2000, 5000, (25, 2))
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": [f"Z{i:02d}" for i in range(25)],
+            "hazard": ["V"] * 25,
+            "workers": rng.integers(100, 40_000, 25),
+        },
+        geometry=[box(x, y, 50, 50) for x, y in zxy],
+        crs=CRS,
+    )
+    fac = gpd.GeoDataFrame(
+        {"fac_id": [f"F{i:02d}" for i in range(30)]},
+        geometry=[pt(x, y) for x, y in rng.uniform(0, 3000, (30, 2))],
+        crs=CRS,
+    )
+    parcels.iloc[perm_p].to_file(d / "parcels.gpkg", engine="pyogrio")
+    zones.iloc[perm_z].to_file(d / "zones.gpkg", engine="pyogrio")
+    fac.iloc[perm_f].to_file(d / "fac.gpkg", engine="pyogrio")
+    (d / "s.toml").write_text(
+        """
+[scenario]
+name = "order"
+crs = "EPSG:32648"
+[layers.parcels]
+path = "parcels.gpkg"
+id_field = "parcel_id"
+[layers.zones]
+path = "zones.gpkg"
+id_field = "zone_id"
+hazard_field = "hazard"
+workers_field = "workers"
+[layers.fac]
+path = "fac.gpkg"
+id_field = "fac_id"
+[[criteria]]
+name = "jobs"
+kind = "access"
+scale_m = 1500
+weight = 3
+value = { function = "linear", lower = 0, upper = 50000 }
+[[criteria]]
+name = "cover"
+kind = "coverage"
+layer = "fac"
+radius_m = 310
+weight = 1
+value = { function = "identity" }
+[[criteria]]
+name = "price"
+kind = "attribute"
+field = "price"
+weight = 1
+value = { function = "linear", lower = 5, upper = 30, increasing = false }
+[[constraints]]
+kind = "isolation"
+""",
+        encoding="utf-8",
+    )
+    return d / "s.toml"
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.permutations(range(40)), st.permutations(range(25)), st.permutations(range(30)))
+def test_ranked_csv_is_byte_identical_whatever_the_input_order(tmp_path_factory, perm_p, perm_z, perm_f):
+    from landplan.io import write_table
+
+    outputs = []
+    for perms in ((range(40), range(25), range(30)), (perm_p, perm_z, perm_f)):
+        d = tmp_path_factory.mktemp("order")
+        ranked = rank(_scenario_files(d, *(list(p) for p in perms)))
+        write_table(ranked, d / "ranked.csv")
+        outputs.append((d / "ranked.csv").read_bytes())
+    assert outputs[0] == outputs[1]

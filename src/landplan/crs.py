@@ -94,6 +94,11 @@ def check_metric(crs: Any, *, what: str = "working CRS") -> pyproj.CRS:
 def lonlat_centres(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Longitude/latitude (degrees, WGS 84) of each feature's bounding-box centre.
 
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer with a CRS.
+
     Returns
     -------
     numpy.ndarray
@@ -137,6 +142,11 @@ def estimate_working_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
 
     The median longitude and median latitude of the bounding-box centres that lie on
     Earth are used, so a few misplaced features cannot switch the zone.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A layer with a CRS (usually the parcels).
 
     Raises
     ------
@@ -247,6 +257,15 @@ def placement_problems(gdf: gpd.GeoDataFrame, *, working_crs: pyproj.CRS | None 
 
 def to_working_crs(gdf: gpd.GeoDataFrame, crs: pyproj.CRS, *, name: str = "layer") -> gpd.GeoDataFrame:
     """Reproject ``gdf`` to the working CRS (returns ``gdf`` itself when already there).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer.
+    crs : pyproj.CRS
+        The working CRS.
+    name : str, default 'layer'
+        The layer's name, for messages.
 
     Raises
     ------

@@ -124,6 +124,11 @@ class ValidationReport:
 def repair_geometries(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Repair invalid polygons with ``shapely.make_valid(method="structure")``.
 
+    Parameters
+    ----------
+    geometry : numpy.ndarray
+        Shapely geometries (None allowed).
+
     Returns
     -------
     geometry : numpy.ndarray
@@ -321,7 +326,23 @@ def add_type_findings(
     id_field: str | None,
     add: Callable[..., None],
 ) -> None:
-    """Report geometries whose type the layer's role does not allow, naming them."""
+    """Report geometries whose type the layer's role does not allow, naming them.
+
+    Parameters
+    ----------
+    geom : numpy.ndarray
+        The layer's geometries.
+    present : numpy.ndarray
+        Boolean mask of non-missing, non-empty geometries.
+    gdf : geopandas.GeoDataFrame
+        The layer (for feature ids).
+    geometry : GeometryKind
+        The geometry kinds the layer's role allows.
+    id_field : str or None
+        Column naming the features in messages.
+    add : callable
+        Records a finding (the report's ``add``).
+    """
     names = np.full(len(geom), "", dtype=object)
     names[present] = _TYPE_NAMES[shapely.get_type_id(geom[present])]
     wrong_mask = present & ~np.isin(names, sorted(_TYPES[geometry]))
@@ -340,7 +361,17 @@ def add_type_findings(
 
 
 def label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) -> str:
-    """Name the features of ``mask``: by ``id_field`` values when present, else by row number."""
+    """Name the features of ``mask``: by ``id_field`` values when present, else by row number.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer.
+    mask : numpy.ndarray
+        Boolean mask of the features to name.
+    id_field : str or None
+        Column of feature ids, if any.
+    """
     if id_field is not None and id_field in gdf.columns:
         values = gdf.loc[mask, id_field].astype(str).tolist()
         return f"{id_field} {_examples(values)}"

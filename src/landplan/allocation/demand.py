@@ -65,7 +65,15 @@ class DemandParams:
 
 
 def demand_params(spec: DemandSpec, rules: RulePack) -> DemandParams:
-    """Scenario values, or the rule pack's ``[housing]`` values (with their citations)."""
+    """Scenario values, or the rule pack's ``[housing]`` values (with their citations).
+
+    Parameters
+    ----------
+    spec : DemandSpec
+        The scenario's ``[demand]`` table.
+    rules : RulePack
+        The rule pack in force (defaults and their sources).
+    """
     values: dict[str, float] = {}
     sources: dict[str, str] = {}
     for key in _KEYS:
@@ -173,6 +181,17 @@ def parcel_capacity(
     ``floor(area_m2 x buildable_share x floor_area_ratio / gfa_per_unit_m2)``, or the
     ``capacity_field`` column where the parcel layer has one (missing values fall back to
     the formula).
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels in a projected CRS.
+    params : DemandParams
+        Demand parameters (buildable share, floor area ratio, floor area per unit).
+    eligible : pandas.Series, optional
+        Parcels that may hold housing; others get 0.
+    capacity_field : str, optional
+        A parcel column of unit counts to use where present.
     """
     cap = np.floor(parcels.geometry.area.to_numpy() * params.units_per_m2)
     if capacity_field is not None:

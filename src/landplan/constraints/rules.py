@@ -105,6 +105,15 @@ def isolation(
 def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_area") -> pd.Series:
     """Exclude parcels smaller than ``min_area_m2`` (square metres, projected CRS).
 
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels in a projected CRS.
+    min_area_m2 : float
+        Smallest allowed area, square metres.
+    name : str, default 'min_area'
+        Name of the returned reason Series.
+
     Raises
     ------
     InputError
@@ -130,6 +139,21 @@ def attribute_filter(
 
     Missing values are excluded by ``in_``/``min_value``/``max_value`` (they cannot
     prove they pass) and kept by ``not_in``.
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels with the column.
+    field : str
+        The column tested.
+    not_in : sequence, optional
+        Values that exclude a parcel.
+    in_ : sequence, optional
+        The only values allowed.
+    min_value, max_value : float, optional
+        Allowed range of a numeric column (inclusive).
+    name : str, optional
+        Name of the returned reason Series (default: ``field``).
 
     Raises
     ------
@@ -184,6 +208,21 @@ def exclusion_layer(
     lines without a buffer exclude the parcels they touch. Buffers are polygons within
     2 mm of the true offset (see :func:`landplan.criteria.coverage.quad_segs_for`).
 
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels in a projected CRS.
+    features : geopandas.GeoDataFrame
+        The exclusion layer, same CRS.
+    buffer_m : float, default 0.0
+        Buffer around the features, metres.
+    max_overlap_share : float, default 0.0
+        Largest allowed share (0..1) of a parcel covered.
+    label : str, default 'exclusion layer'
+        How reasons name the layer.
+    name : str, default 'exclusion'
+        Name of the returned reason Series.
+
     Raises
     ------
     InputError
@@ -214,6 +253,13 @@ def combine(reasons: Sequence[pd.Series] | pd.DataFrame, index: pd.Index) -> pd.
     """Combine per-rule reasons into ``eligible`` (bool) and ``excluded_by`` (text).
 
     ``excluded_by`` joins every rule's reason with ``"; "``; it is ``""`` for eligible parcels.
+
+    Parameters
+    ----------
+    reasons : sequence of pandas.Series or pandas.DataFrame
+        One reason per rule and parcel, ``""`` where it passes.
+    index : pandas.Index
+        The parcel index of the result.
     """
     frame = reasons if isinstance(reasons, pd.DataFrame) else pd.concat(list(reasons), axis=1)
     text = np.full(len(index), "", dtype=object)

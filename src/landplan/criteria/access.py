@@ -32,6 +32,13 @@ def decay_function(kind: str, scale_m: float) -> Callable[[np.ndarray], np.ndarr
     ``exponential``: ``exp(-d / scale_m)``; ``gaussian``: ``exp(-0.5 (d / scale_m)^2)``;
     ``cumulative``: 1 within ``scale_m`` (inclusive), else 0.
 
+    Parameters
+    ----------
+    kind : {'exponential', 'gaussian', 'cumulative'}
+        The decay curve.
+    scale_m : float
+        Its distance scale, metres (> 0).
+
     Examples
     --------
     >>> float(decay_function("exponential", 1000)(np.array([1000.0]))[0])
@@ -102,6 +109,19 @@ def zone_land_access(
     workers: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per zone: nearest eligible land, eligible area within ``within_m``, workers served.
+
+    Parameters
+    ----------
+    zones : geopandas.GeoDataFrame
+        Zone footprints, same projected CRS as the parcels.
+    parcels : geopandas.GeoDataFrame
+        The parcels.
+    eligible : pandas.Series
+        True for parcels that count as land for housing.
+    within_m : float
+        The reach from a zone, metres.
+    workers : pandas.Series, optional
+        Workers per zone, on the zone index.
 
     Returns
     -------

@@ -14,6 +14,15 @@ __all__ = ["attribute", "parcel_area"]
 def attribute(parcels: gpd.GeoDataFrame, field: str, *, name: str | None = None) -> pd.Series:
     """A numeric parcel column as a criterion (e.g. land price).
 
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        The parcels.
+    field : str
+        The numeric column.
+    name : str, optional
+        Name of the returned Series (default: ``field``).
+
     Raises
     ------
     InputError
@@ -33,6 +42,13 @@ def attribute(parcels: gpd.GeoDataFrame, field: str, *, name: str | None = None)
 
 def parcel_area(parcels: gpd.GeoDataFrame, *, name: str = "area_m2") -> pd.Series:
     """Parcel area in square metres (the CRS must be projected in metres).
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels in a projected CRS.
+    name : str, default 'area_m2'
+        Name of the returned Series.
 
     Raises
     ------

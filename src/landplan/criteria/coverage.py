@@ -27,10 +27,17 @@ def quad_segs_for(radius_m: float, *, tol_m: float = SAGITTA_TOL_M) -> int:
     inside the circle, at most ``r (1 - cos(pi / (4 q)))`` (the sagitta) from it; the
     smallest ``q`` (at least 8) meeting ``tol_m`` is returned.
 
+    Parameters
+    ----------
+    radius_m : float
+        Buffer radius, metres (>= 0).
+    tol_m : float, default SAGITTA_TOL_M
+        Largest allowed gap to the true circle, metres (> 0).
+
     Examples
     --------
     >>> quad_segs_for(500.0)
-    277
+    278
     """
     r = check_number(radius_m, "radius_m", ge=0)
     tol = check_number(tol_m, "tol_m", gt=0)
@@ -93,6 +100,13 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     Vectorised: parcels inside one cover polygon get 1 from a ``within`` tree query;
     the others are intersected with the covers that reach them and each parcel's
     pieces are unioned in one ``shapely.union_all(..., axis=1)`` call over a padded table.
+
+    Parameters
+    ----------
+    parcel_geoms : numpy.ndarray
+        Parcel polygons.
+    cover_geoms : numpy.ndarray
+        Covering polygons, same CRS.
     """
     areas = shapely.area(parcel_geoms)
     share = np.zeros(len(parcel_geoms))

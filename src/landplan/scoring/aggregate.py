@@ -24,6 +24,11 @@ __all__ = [
 def normalise_weights(weights: Mapping[str, float]) -> pd.Series:
     """Weights as a Series summing to 1.
 
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        Weights by criterion name, each finite and > 0.
+
     Raises
     ------
     InputError
@@ -83,6 +88,13 @@ def weighted_sum(values: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd
 def rank_eligible(score: pd.Series, eligible: pd.Series) -> pd.Series:
     """Rank 1..n among eligible parcels: higher score first, ties broken by parcel id.
 
+    Parameters
+    ----------
+    score : pandas.Series
+        Scores on the parcel index.
+    eligible : pandas.Series
+        True for parcels that may be ranked.
+
     Returns
     -------
     pandas.Series
@@ -111,6 +123,17 @@ def explain_drivers(
     With ``log=True`` (log-contributions of the weighted product, see :func:`aggregate`)
     nothing adds: every factor ``exp(c)`` is at most 1, and the text names the criteria
     that lower the score most, with their factor: ``"lowered by market x0.62, bus x0.80"``.
+
+    Parameters
+    ----------
+    contributions : pandas.DataFrame
+        One column per criterion (log-contributions with ``log=True``).
+    labels : Mapping[str, str]
+        Display name of each criterion.
+    top : int, default 2
+        How many criteria to name.
+    log : bool, default False
+        Contributions are logarithms of factors (weighted product).
     """
     if contributions.empty:
         return pd.Series("", index=contributions.index, name="top_drivers", dtype="object")
@@ -135,6 +158,13 @@ def weighted_product(values: pd.DataFrame, weights: Mapping[str, float]) -> pd.S
     """Weighted product ``prod(v_i ** w_i)`` of 0..1 values (normalised weights).
 
     A zero value on any criterion gives a zero score (no compensation).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        0..1 values, one column per criterion.
+    weights : Mapping[str, float]
+        Weights by criterion name (normalised here).
     """
     w = normalise_weights(weights)
     v = values[w.index].to_numpy(dtype="float64")

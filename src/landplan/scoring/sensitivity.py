@@ -196,6 +196,19 @@ def one_at_a_time(
 ) -> pd.DataFrame:
     """Move each weight by ``-delta`` and ``+delta`` (relative), renormalise, compare rankings.
 
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        0..1 criterion values, one column per criterion, indexed by parcel id.
+    weights : Mapping[str, float]
+        The scenario's weights (normalised here).
+    eligible : pandas.Series, optional
+        Parcels that may rank (others are left out).
+    delta : float, default 0.2
+        Relative change of each weight (0.2: -20 % and +20 %).
+    top_k : int, default 20
+        Size of the top list compared.
+
     Returns
     -------
     pandas.DataFrame

@@ -51,6 +51,13 @@ def _series(x: pd.Series, values: np.ndarray) -> pd.Series:
 def linear(lower: float, upper: float, *, increasing: bool = True) -> ValueFunction:
     """0 at ``lower``, 1 at ``upper``, linear between, clipped (reversed if not ``increasing``).
 
+    Parameters
+    ----------
+    lower, upper : float
+        Raw values at value 0 and 1 (``lower < upper``).
+    increasing : bool, default True
+        False reverses the function (1 at ``lower``).
+
     Examples
     --------
     >>> f = linear(1000, 5000, increasing=False)
@@ -71,6 +78,15 @@ def linear(lower: float, upper: float, *, increasing: bool = True) -> ValueFunct
 
 def band(lower: float, ideal_low: float, ideal_high: float, upper: float) -> ValueFunction:
     """1 in the ideal band, ramping linearly to 0 at ``lower`` and ``upper``.
+
+    Parameters
+    ----------
+    lower : float
+        Value 0 at and below this raw value.
+    ideal_low, ideal_high : float
+        The ideal band, value 1.
+    upper : float
+        Value 0 at and above this raw value.
 
     Examples
     --------
@@ -108,6 +124,17 @@ def step(
 
     ``mode="at_most"``: ``x <= thresholds[i]`` (ascending), for distances;
     ``mode="at_least"``: ``x >= thresholds[i]`` (descending), for counts.
+
+    Parameters
+    ----------
+    thresholds : sequence of float
+        Thresholds, ascending for ``at_most``, descending for ``at_least``.
+    values : sequence of float
+        The value of each threshold, one per threshold.
+    otherwise : float, default 0.0
+        The value where no threshold is met.
+    mode : {'at_most', 'at_least'}
+        How a raw value meets a threshold.
 
     Examples
     --------
@@ -153,6 +180,15 @@ def identity() -> ValueFunction:
 def power(lower: float, upper: float, exponent: float, *, increasing: bool = True) -> ValueFunction:
     """``((x - lower) / (upper - lower)) ** exponent``, clipped to 0..1; reversed if not ``increasing``.
 
+    Parameters
+    ----------
+    lower, upper : float
+        Raw values at value 0 and 1.
+    exponent : float
+        The power (> 0): above 1 rewards only values near ``upper``.
+    increasing : bool, default True
+        False reverses the function (1 at ``lower``).
+
     Examples
     --------
     >>> power(0, 10, 2)(pd.Series([5.0, 10, 20])).tolist()
@@ -192,6 +228,13 @@ def _fuzzy(midpoint: float, spread: float, *, large: bool) -> ValueFunction:
 def fuzzy_large(midpoint: float, spread: float) -> ValueFunction:
     """Fuzzy 'large' membership (ArcGIS): ``1 / (1 + (x / midpoint) ** -spread)``; 0.5 at ``midpoint``.
 
+    Parameters
+    ----------
+    midpoint : float
+        Raw value at value 0.5 (> 0).
+    spread : float
+        Steepness around the midpoint (> 0).
+
     Examples
     --------
     >>> fuzzy_large(100, 2)(pd.Series([0.0, 100, 200])).round(2).tolist()
@@ -203,6 +246,13 @@ def fuzzy_large(midpoint: float, spread: float) -> ValueFunction:
 def fuzzy_small(midpoint: float, spread: float) -> ValueFunction:
     """Fuzzy 'small' membership (ArcGIS): ``1 / (1 + (x / midpoint) ** spread)``; 0.5 at ``midpoint``.
 
+    Parameters
+    ----------
+    midpoint : float
+        Raw value at value 0.5 (> 0).
+    spread : float
+        Steepness around the midpoint (> 0).
+
     Examples
     --------
     >>> fuzzy_small(100, 2)(pd.Series([0.0, 100, 200])).round(2).tolist()
@@ -213,6 +263,13 @@ def fuzzy_small(midpoint: float, spread: float) -> ValueFunction:
 
 def gaussian(ideal: float, spread: float) -> ValueFunction:
     """``exp(-0.5 * ((x - ideal) / spread) ** 2)``: 1 at ``ideal``.
+
+    Parameters
+    ----------
+    ideal : float
+        Raw value at value 1.
+    spread : float
+        Standard deviation of the bell, in raw units (> 0).
 
     Examples
     --------
@@ -231,6 +288,15 @@ def gaussian(ideal: float, spread: float) -> ValueFunction:
 
 def logistic(midpoint: float, steepness: float, *, increasing: bool = True) -> ValueFunction:
     """Logistic growth ``1 / (1 + exp(-k (x - midpoint)))`` (or decay if not ``increasing``).
+
+    Parameters
+    ----------
+    midpoint : float
+        Raw value at value 0.5.
+    steepness : float
+        Growth rate ``k`` per raw unit (> 0).
+    increasing : bool, default True
+        False gives decay.
 
     Examples
     --------
@@ -252,6 +318,13 @@ def logistic(midpoint: float, steepness: float, *, increasing: bool = True) -> V
 def categorical(values: dict[str, float], *, default: float | None = None) -> ValueFunction:
     """Map categories (e.g. land-use classes) to values; unknown ones get ``default`` (None: NaN).
 
+    Parameters
+    ----------
+    values : dict of str to float
+        Value of each category.
+    default : float, optional
+        Value of unlisted categories (None: NaN).
+
     Examples
     --------
     >>> categorical({"vacant": 1.0, "agricultural": 0.6})(pd.Series(["vacant", "x"])).tolist()
@@ -271,7 +344,13 @@ def categorical(values: dict[str, float], *, default: float | None = None) -> Va
 
 
 def from_spec(spec: AnyValueSpec) -> ValueFunction:
-    """Build the value function a scenario describes."""
+    """Build the value function a scenario describes.
+
+    Parameters
+    ----------
+    spec : AnyValueSpec
+        A scenario's ``value`` table, as loaded.
+    """
     if isinstance(spec, LinearValue):
         return linear(spec.lower, spec.upper, increasing=spec.increasing)
     if isinstance(spec, BandValue):
@@ -313,5 +392,13 @@ def _x_range(spec: AnyValueSpec) -> tuple[float, float]:
 
 
 def apply_value(raw: pd.Series, spec: AnyValueSpec) -> pd.Series:
-    """Apply a scenario value-function spec to raw values."""
+    """Apply a scenario value-function spec to raw values.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Raw criterion values.
+    spec : AnyValueSpec
+        A scenario's ``value`` table, as loaded.
+    """
     return from_spec(spec)(raw)

@@ -194,6 +194,11 @@ def _check_matrix(matrix: Sequence[Sequence[float]] | np.ndarray, names: Sequenc
 def rank_order_centroid(order: Sequence[str]) -> pd.Series:
     """Rank-order-centroid weights: ``w_i = (1/n) * sum_{k=i..n} 1/k`` (most important first).
 
+    Parameters
+    ----------
+    order : sequence of str
+        Criterion names, most important first.
+
     Examples
     --------
     >>> rank_order_centroid(["a", "b", "c"]).round(4).tolist()
@@ -208,6 +213,11 @@ def rank_order_centroid(order: Sequence[str]) -> pd.Series:
 
 def rank_sum(order: Sequence[str]) -> pd.Series:
     """Rank-sum weights: ``w_i = (n - r_i + 1) / sum`` (most important first).
+
+    Parameters
+    ----------
+    order : sequence of str
+        Criterion names, most important first.
 
     Examples
     --------
@@ -246,6 +256,11 @@ class WeightsResult:
 def scenario_weights(scenario: Scenario) -> WeightsResult:
     """Weights of a scenario by its weighting method, in criterion order.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario (its criteria and ``[weighting]`` table).
+
     Raises
     ------
     InputError
@@ -279,5 +294,11 @@ def scenario_weights(scenario: Scenario) -> WeightsResult:
 
 
 def as_series(weights: Mapping[str, float]) -> pd.Series:
-    """Weights as a float Series."""
+    """Weights as a float Series.
+
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        Weights by criterion name.
+    """
     return pd.Series(dict(weights), dtype="float64")

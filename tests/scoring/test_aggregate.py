@@ -1,4 +1,4 @@
-"""Value functions, weights, weighted sum, ranks and explanations."""
+"""landplan.scoring.aggregate: weighted sum, product, TOPSIS, contributions, ranks and drivers."""
 
 from __future__ import annotations
 
@@ -9,74 +9,60 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from landplan.errors import InputError
-from landplan.scoring import band, explain_drivers, identity, linear, rank_eligible, step, weighted_sum
+from landplan.scoring import (
+    explain_drivers,
+    rank_eligible,
+    topsis,
+    weighted_product,
+    weighted_sum,
+)
 from landplan.scoring.aggregate import normalise_weights
 
-finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+def test_topsis_by_hand():
+    v = pd.DataFrame({"a": [1.0, 0.0, 0.5], "b": [0.0, 1.0, 0.5]}, index=["A", "B", "C"])
+    # vector norms sqrt(1.25); weighted: A (.6708, 0), B (0, .2236), C (.3354, .1118)
+    # ideal (.6708, .2236), anti-ideal (0, 0): A .75, B .25, C .5
+    assert topsis(v, {"a": 0.75, "b": 0.25}).round(6).tolist() == [0.75, 0.25, 0.5]
 
 
-def s(*values):
-    return pd.Series(values, dtype="float64")
+def test_topsis_ideal_comes_from_eligible_rows_only():
+    v = pd.DataFrame({"a": [1.0, 0.0, 0.5], "b": [0.0, 1.0, 0.5]}, index=["A", "B", "C"])
+    only_bc = topsis(v, {"a": 0.75, "b": 0.25}, reference=pd.Series([False, True, True], index=v.index))
+    # norms from B, C only: (0.5, 1.118); weighted B (0, .2236), C (.75, .1118)
+    # ideal (.75, .2236), anti-ideal (0, .1118): B = .1118 / .8618, C = .75 / .8618
+    assert only_bc["B"] == pytest.approx(0.1118 / 0.8618, abs=1e-3)
+    assert only_bc["C"] == pytest.approx(0.75 / 0.8618, abs=1e-3)
 
 
-def test_linear_by_hand():
-    assert linear(0, 10)(s(-1, 0, 2.5, 10, 11)).tolist() == [0, 0, 0.25, 1, 1]
-    assert linear(0, 10, increasing=False)(s(-1, 0, 2.5, 10, 11)).tolist() == [1, 1, 0.75, 0, 0]
-    assert np.isnan(linear(0, 10)(s(np.nan))[0])
-    with pytest.raises(ValueError, match="smaller than upper"):
-        linear(5, 5)
+def test_weighted_product_by_hand():
+    v = pd.DataFrame({"a": [0.25, 0.0], "b": [1.0, 1.0]})
+    assert weighted_product(v, {"a": 1, "b": 1}).tolist() == [0.5, 0.0]
 
 
-def test_band_by_hand():
-    f = band(0, 10, 20, 40)
-    assert f(s(-5, 0, 5, 10, 15, 20, 30, 40, 50)).tolist() == [0, 0, 0.5, 1, 1, 1, 0.5, 0, 0]
-    # no ramp on the left: a hard edge at lower
-    g = band(10, 10, 20, 30)
-    assert g(s(9.9, 10, 25)).tolist() == [0, 1, 0.5]
-    with pytest.raises(ValueError):
-        band(0, 30, 20, 40)
+unit = st.floats(0, 1, allow_nan=False)
 
 
-def test_step_by_hand():
-    dist = step([500, 1000], [1.0, 0.6])
-    assert dist(s(0, 500, 500.1, 1000, 1001)).tolist() == [1.0, 1.0, 0.6, 0.6, 0.0]
-    count = step([3, 1], [1.0, 0.5], mode="at_least", otherwise=0.1)
-    assert count(s(0, 1, 2, 3, 10)).tolist() == [0.1, 0.5, 0.5, 1.0, 1.0]
-    with pytest.raises(ValueError, match="ascending"):
-        step([1000, 500], [1, 0.5])
-    with pytest.raises(ValueError, match="same length"):
-        step([1, 2], [1])
+@given(st.lists(st.tuples(unit, unit, unit), min_size=1, max_size=30), st.tuples(*[st.floats(0.01, 100)] * 3))
+def test_contributions_relate_exactly_to_the_score(rows, w):
+    from landplan.scoring.aggregate import aggregate
+
+    values = pd.DataFrame(rows, columns=["a", "b", "c"])
+    weights = dict(zip("abc", w, strict=True))
+    for method in ("weighted_sum", "topsis"):
+        score, contrib = aggregate(values, weights, method=method)
+        np.testing.assert_allclose(contrib.sum(axis=1), score, atol=1e-12)
+        assert (contrib.to_numpy() >= 0).all()
+    score, logc = aggregate(values, weights, method="weighted_product")
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(np.exp(logc.sum(axis=1)), score, atol=1e-12)
+    assert (logc.to_numpy() <= 0).all()
 
 
-def test_identity_clips():
-    assert identity()(s(-0.1, 0.3, 1.2)).tolist() == [0, 0.3, 1]
+def test_weights_of_1e308_are_equal_not_zero():
+    from landplan.scoring.aggregate import normalise_weights
 
-
-@given(st.lists(finite, min_size=2, max_size=50), finite, st.floats(1e-3, 1e5))
-def test_linear_is_bounded_and_monotone(values, lower, width):
-    x = pd.Series(sorted(values))
-    up = linear(lower, lower + width)(x).to_numpy()
-    down = linear(lower, lower + width, increasing=False)(x).to_numpy()
-    assert ((up >= 0) & (up <= 1)).all()
-    assert (np.diff(up) >= 0).all()
-    assert (np.diff(down) <= 0).all()
-
-
-@given(st.lists(finite, min_size=2, max_size=50), st.lists(st.floats(0, 1), min_size=1, max_size=6))
-def test_step_at_most_is_non_increasing_for_decreasing_values(values, vals):
-    thresholds = np.arange(1, len(vals) + 1) * 100.0
-    f = step(thresholds, sorted(vals, reverse=True))
-    out = f(pd.Series(sorted(values))).to_numpy()
-    assert (np.diff(out) <= 0).all()
-    assert ((out >= 0) & (out <= 1)).all()
-
-
-@given(st.lists(finite, min_size=1, max_size=50))
-def test_band_peaks_in_ideal_range(values):
-    out = band(-100, 0, 10, 100)(pd.Series(values)).to_numpy()
-    x = np.asarray(values)
-    assert ((out >= 0) & (out <= 1)).all()
-    assert (out[(x >= 0) & (x <= 10)] == 1).all()
+    assert normalise_weights({"a": 1e308, "b": 1e308}).tolist() == [0.5, 0.5]
 
 
 def test_weights_are_normalised_and_checked():

@@ -1,4 +1,4 @@
-"""Constraints on the 3x3 grid, checked by hand."""
+"""landplan.constraints.rules on the 3x3 grid, checked by hand."""
 
 from __future__ import annotations
 

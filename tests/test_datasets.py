@@ -1,4 +1,4 @@
-"""The bundled Hanoi demo: data contract, reproducible generator, end-to-end run."""
+"""landplan.datasets: the bundled Hanoi demo — data contract, reproducible generator, end-to-end run."""
 
 from __future__ import annotations
 

@@ -1,12 +1,10 @@
-"""Raster zonal statistics (exactextract) and job accessibility, checked by hand."""
+"""landplan.criteria.raster: zonal raster statistics, raster criteria and constraints."""
 
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import geopandas as gpd
@@ -14,8 +12,8 @@ import rasterio
 from rasterio.transform import from_bounds
 
 import landplan
-from conftest import CRS, X0, Y0, box, pt, rank
-from landplan.criteria import gravity_access, raster_stat, read_raster, zone_land_access
+from conftest import CRS, X0, Y0, box, rank
+from landplan.criteria import raster_stat, read_raster
 from landplan.errors import CRSError, InputError, LayerReadError
 from landplan.io import scenario_inputs
 
@@ -139,68 +137,3 @@ def test_raster_criterion_and_constraint_in_a_scenario(scenario_dir, grid_raster
     assert ranked.loc["P1", "excluded_by"] == "deep water: 100 % of area (max 50%)"
     assert ranked["rank"].dropna().index.tolist() == ["P7"]
     assert grid_raster in scenario_inputs(landplan.load_scenario(scenario_dir / "scenario.toml"))
-
-
-# ------------------------------------------------------------------ access
-
-
-@pytest.fixture
-def two_zones():
-    # parcel P0 = box(0..100, 0..100); Z1 1,000 m west of it, Z2 2,000 m east
-    return gpd.GeoDataFrame(
-        {"workers": [1000, 3000]}, geometry=[pt(-1000, 50), pt(2100, 50)], crs=CRS, index=["Z1", "Z2"]
-    )
-
-
-def test_gravity_access_by_hand(grid, two_zones):
-    p0 = grid.loc[["P0"]]
-    w = two_zones["workers"]
-    exp = gravity_access(p0, two_zones, workers=w, decay="exponential", scale_m=1000)
-    assert exp["P0"] == pytest.approx(1000 * math.exp(-1) + 3000 * math.exp(-2))
-    gauss = gravity_access(p0, two_zones, workers=w, decay="gaussian", scale_m=1000)
-    assert gauss["P0"] == pytest.approx(1000 * math.exp(-0.5) + 3000 * math.exp(-2))
-    cum = gravity_access(p0, two_zones, workers=w, decay="cumulative", scale_m=1500)
-    assert cum["P0"] == 1000
-
-
-def test_near_several_large_zones_beats_near_one_small(grid, two_zones):
-    zones = gpd.GeoDataFrame(
-        {"workers": [500, 5000, 5000]}, geometry=[pt(-300, 50), pt(500, 2500), pt(500, -2500)], crs=CRS
-    )
-    acc = gravity_access(grid, zones, workers=zones["workers"], decay="exponential", scale_m=3000)
-    # P0 is 300 m from a small zone; P2 is 500 m farther from it but closer to the two large ones
-    assert acc["P2"] > acc["P0"]
-    single = gravity_access(
-        grid, zones.iloc[[0]], workers=zones["workers"].iloc[[0]], decay="exponential", scale_m=3000
-    )
-    assert single.idxmax() in {"P0", "P3", "P6"}
-
-
-def test_access_errors(grid, two_zones):
-    with pytest.raises(InputError, match="worker count"):
-        gravity_access(grid, two_zones, workers=pd.Series([1.0, np.nan], index=two_zones.index), scale_m=1000)
-    with pytest.raises(InputError, match="unknown decay"):
-        gravity_access(grid, two_zones, workers=two_zones["workers"], decay="linear", scale_m=1000)
-
-
-def test_zone_land_access(grid, two_zones):
-    eligible = pd.Series(grid.index.isin(["P0", "P8"]), index=grid.index)
-    table = zone_land_access(two_zones, grid, eligible=eligible, within_m=1500, workers=two_zones["workers"])
-    assert table.loc["Z1", "nearest_eligible_m"] == 1000
-    assert table.loc["Z2", "nearest_eligible_m"] == pytest.approx(math.hypot(1800, 150))
-    # within 1,500 m of Z1: P0 (1,000 m) and P8 (sqrt(1200^2 + 150^2) = 1,209 m)
-    assert table.loc["Z1", "eligible_parcels_within"] == 2 and table.loc["Z1", "eligible_ha_within"] == 2.0
-    assert table.loc["Z2", "eligible_parcels_within"] == 0
-    assert table["workers_within"].tolist() == [1000, 0]
-
-
-def test_access_criterion_in_a_scenario(scenario_dir):
-    text = (scenario_dir / "scenario.toml").read_text()
-    text += (
-        '\n[[criteria]]\nname = "jobs"\nkind = "access"\nlayer = "zones"\ndecay = "exponential"\nscale_m = 1000\n'
-        'weight = 1\nvalue = { function = "linear", lower = 0, upper = 1000 }\n'
-    )
-    (scenario_dir / "scenario.toml").write_text(text)
-    ranked = rank(scenario_dir / "scenario.toml")
-    # one zone of 1,000 workers; P1 is 150 m away
-    assert ranked.loc["P1", "jobs_raw"] == pytest.approx(1000 * math.exp(-0.15))

@@ -1,0 +1,55 @@
+"""landplan.scoring.sensitivity: Monte Carlo and one-at-a-time weight sensitivity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from landplan.errors import InputError
+from landplan.scoring.sensitivity import monte_carlo, one_at_a_time
+
+
+def test_monte_carlo_is_deterministic_for_a_seed(random_values):
+    w = {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}
+    r1 = monte_carlo(random_values, w, runs=200, seed=7, top_k=20)
+    r2 = monte_carlo(random_values, w, runs=200, seed=7, top_k=20)
+    r3 = monte_carlo(random_values, w, runs=200, seed=8, top_k=20)
+    pd.testing.assert_frame_equal(r1.parcels, r2.parcels)
+    assert r1.summary == r2.summary
+    assert not r1.runs.equals(r3.runs)
+    p = r1.parcels
+    assert p["p_top_k"].between(0, 1).all()
+    assert (p["rank_p05"] <= p["median_rank"]).all() and (p["median_rank"] <= p["rank_p95"]).all()
+    assert p["p_top_k"].sum() == pytest.approx(20)  # every run has exactly 20 parcels in its top 20
+    assert 0 < r1.summary["mean_top_k_overlap"] <= 1
+
+
+def test_monte_carlo_with_dominant_parcel():
+    v = pd.DataFrame({"a": [1.0, 0.2, 0.1], "b": [1.0, 0.3, 0.0]}, index=["best", "mid", "low"])
+    r = monte_carlo(v, {"a": 0.5, "b": 0.5}, runs=100, top_k=1)
+    assert r.parcels.loc["best", "p_top_k"] == 1.0
+    assert r.parcels.loc["low", "rank_p05"] == 3
+    assert r.summary["mean_top_k_overlap"] == 1.0
+
+
+def test_monte_carlo_excludes_ineligible(random_values):
+    eligible = pd.Series(random_values.index.str.endswith(("0", "2", "4", "6", "8")), index=random_values.index)
+    r = monte_carlo(random_values, {"a": 1, "b": 1, "c": 1, "d": 1}, eligible=eligible, runs=50, top_k=5)
+    assert len(r.parcels) == int(eligible.sum())
+    assert r.parcels.index.str.endswith(("0", "2", "4", "6", "8")).all()
+
+
+def test_one_at_a_time(random_values):
+    oat = one_at_a_time(random_values, {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}, delta=0.2, top_k=10)
+    assert len(oat) == 8
+    assert oat.loc[(oat.criterion == "a") & (oat.change == "+20%"), "weight"].iloc[0] == pytest.approx(0.48 / 1.08)
+    assert oat["top_k_overlap"].between(0, 1).all()
+    assert (oat["spearman"] > 0.9).all()
+
+
+def test_sensitivity_without_eligible_parcels_is_an_input_error():
+    values = pd.DataFrame({"a": [0.5, 0.7]}, index=["p1", "p2"])
+    nobody = pd.Series(False, index=values.index)
+    for call in (one_at_a_time, monte_carlo):
+        with pytest.raises(InputError, match="no eligible parcel"):
+            call(values, {"a": 1.0}, eligible=nobody)
