@@ -38,6 +38,16 @@ def demo_scenario() -> Path:
 def get_path(name: str) -> Path:
     """Path of one demo layer by name, e.g. ``get_path("parcels")`` -> ``.../parcels.shp``.
 
+    Parameters
+    ----------
+    name : str
+        Layer name: the shapefile's stem in :func:`data_dir` (without ``.shp``).
+
+    Returns
+    -------
+    pathlib.Path
+        The layer's ``.shp`` file.
+
     Raises
     ------
     LandplanError

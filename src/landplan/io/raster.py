@@ -34,6 +34,18 @@ class RasterData:
 def read_raster(path: str | os.PathLike[str], *, band: int = 1) -> RasterData:
     """Read one band of a north-up raster into memory, nodata as NaN.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The raster file (any format rasterio/GDAL reads).
+    band : int, default 1
+        Band to read, counted from 1.
+
+    Returns
+    -------
+    RasterData
+        The band as float64 values (nodata as NaN), its bounds and CRS, and ``path`` as source.
+
     Raises
     ------
     LayerReadError

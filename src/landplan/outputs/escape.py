@@ -84,13 +84,35 @@ def html_text(value: object) -> str:
 
 
 def html_array(values: pd.Series | pd.Index) -> np.ndarray:
-    """:func:`html_text` of every value (missing values as empty strings), as an object array."""
+    """:func:`html_text` of every value (missing values as empty strings), as an object array.
+
+    Parameters
+    ----------
+    values : pandas.Series or pandas.Index
+        The values to escape; each is converted to text first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of escaped strings, in the order of ``values``.
+    """
     text = pd.Series(values, copy=False).astype("string").fillna("")
     return text.map(html_text).to_numpy(dtype=object)
 
 
 def js_literal(value: object) -> str:
     r"""A JavaScript string literal (with quotes) of ``str(value)`` that holds no template or HTML syntax.
+
+    Parameters
+    ----------
+    value : object
+        Any value; ``None`` gives the empty string literal ``""``.
+
+    Returns
+    -------
+    str
+        A double-quoted JSON/JavaScript string with ``{``, ``}``, ``%``, ``<``, ``>``, ``&``,
+        ``'`` and U+2028/U+2029 written as ``\uXXXX`` escapes (``"`` and ``\`` escaped by JSON).
 
     Examples
     --------
@@ -101,7 +123,18 @@ def js_literal(value: object) -> str:
 
 
 def mpl_text(value: object) -> str:
-    """Text for matplotlib drawn literally: ``$`` escaped so no mathtext is parsed."""
+    r"""Text for matplotlib drawn literally: ``$`` escaped so no mathtext is parsed.
+
+    Parameters
+    ----------
+    value : object
+        Any value; it is converted with ``str``.
+
+    Returns
+    -------
+    str
+        ``str(value)`` with every ``$`` written as ``\$``.
+    """
     return str(value).replace("$", r"\$")
 
 

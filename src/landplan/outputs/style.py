@@ -75,7 +75,28 @@ def fmt_number(values: np.ndarray, *, decimals: int = 0) -> np.ndarray:
 
 
 def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
-    """Class upper bounds of ``values`` with mapclassify (quantiles, natural_breaks, equal_interval)."""
+    """Class upper bounds of ``values`` with mapclassify (quantiles, natural_breaks, equal_interval).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The values to classify; missing values are ignored.
+    scheme : {"quantiles", "natural_breaks", "equal_interval"}, default "quantiles"
+        Classification method (natural breaks: Fisher-Jenks, sampled above 5000 values).
+    k : int, default 5
+        Number of classes, lowered to the number of distinct values (at least 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending float64 upper bounds, the last one at least the largest value; a single
+        bound (the largest value, or 1.0 when there are no values) for one class.
+
+    Raises
+    ------
+    ValueError
+        If ``scheme`` is unknown (only checked when there are at least two classes).
+    """
     import mapclassify
 
     v = values.dropna().to_numpy(dtype="float64")
