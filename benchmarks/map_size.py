@@ -64,8 +64,9 @@ def load_seconds(path: Path) -> float | None:
         page = b.new_page()
         t = time.perf_counter()
         page.goto(path.as_uri(), timeout=600_000)
-        page.wait_for_function("() => document.querySelector('.leaflet-overlay-pane canvas, path.lp-parcel')",
-                               timeout=600_000)
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-overlay-pane canvas, path.lp-parcel')", timeout=600_000
+        )
         seconds = time.perf_counter() - t
         b.close()
     return seconds

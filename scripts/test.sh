@@ -15,6 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 echo "== ruff" >&2
 .venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/ruff format --check --quiet src tests benchmarks scripts
 echo "== mypy" >&2
 .venv/bin/mypy
 echo "== pytest" >&2

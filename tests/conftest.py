@@ -300,4 +300,3 @@ def scenario_factory(scenario_dir: Path) -> Callable[..., Path]:
         return path
 
     return make
-

@@ -378,5 +378,3 @@ def m2(area_ha: Any) -> Any:
     15000.0
     """
     return area_ha * 10_000.0
-
-

@@ -56,9 +56,7 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def assert_bad_input(
-    out: Outcome, *must_name: str, code: int = 2
-) -> None:
+def assert_bad_input(out: Outcome, *must_name: str, code: int = 2) -> None:
     """Exit ``code``, one ``error:`` line that names every string of ``must_name``, no traceback."""
     assert out.code == code, (out.code, out.stderr)
     assert "Traceback" not in out.stderr, out.stderr
