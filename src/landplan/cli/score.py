@@ -71,6 +71,8 @@ def print_top(ranked: Any, n: int) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from landplan.model import ha
+
     top = ranked[ranked["rank"].notna()].head(n)
     table = Table(title=f"Top {len(top)} parcels", show_lines=False)
     for col in ("rank", "parcel", "score", "area (ha)", "top drivers"):
@@ -80,7 +82,7 @@ def print_top(ranked: Any, n: int) -> None:
             str(row["rank"]),
             escape(str(pid)),  # data text is never rich markup
             f"{row['score']:.3f}",
-            f"{row['area_m2'] / 10_000:.2f}",
+            f"{ha(row['area_m2']):.2f}",
             escape(str(row["top_drivers"])),
         )
     Console().print(table)
