@@ -143,6 +143,15 @@ ScenarioArg = Annotated[
     typer.Argument(help="Scenario TOML file.", metavar="SCENARIO", callback=existing_file, show_default=False),
 ]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="vi|en",
+        callback=one_of(["vi", "en"]),
+        help="Language of the map, report and table headers (default: the scenario's [output] language).",
+    ),
+]
 FormatOpt = Annotated[
     str | None,
     typer.Option(

@@ -17,6 +17,7 @@ from landplan.cli.app import handle_errors, progress_bar
 from landplan.cli.options import (
     ClassificationOpt,
     FormatOpt,
+    LangOpt,
     OverwriteOpt,
     ScenarioArg,
     at_least,
@@ -52,12 +53,12 @@ def rank(
     ranked = result.ranked
     selection = ranked.loc[result.scores.top(top)] if top else ranked
     if top is not None and sys.stdout.isatty():
-        print_top(ranked, top)
+        print_top(ranked, top, lang=result.study.scenario.output.language)
     else:
         write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
-def print_top(ranked: Any, n: int) -> None:
+def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
     """Print the ``n`` best eligible parcels of the wide ranking as a table on the terminal.
 
     Parameters
@@ -66,23 +67,29 @@ def print_top(ranked: Any, n: int) -> None:
         The wide ranking (:func:`landplan.outputs.tables.ranked_table`).
     n : int
         How many parcels.
+    lang : {"en", "vi"}, default "en"
+        Language of the title, the headers and the number format.
     """
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from landplan.model import ha
+    from landplan.outputs.i18n import translator
 
+    tr = translator(lang)
     top = ranked[ranked["rank"].notna()].head(n)
-    table = Table(title=f"Top {len(top)} parcels", show_lines=False)
-    for col in ("rank", "parcel", "score", "area (ha)", "top drivers"):
-        table.add_column(col, justify="right" if col in {"rank", "score", "area (ha)"} else "left")
+    table = Table(title=tr("Top {n} parcels", n=len(top)), show_lines=False)
+    for col, right in ((tr("Rank"), True), (tr("Parcel"), False), (tr("Score"), True)):
+        table.add_column(col, justify="right" if right else "left")
+    table.add_column(tr("Area (ha)"), justify="right")
+    table.add_column(tr("Top drivers"), justify="left")
     for pid, row in top.iterrows():
         table.add_row(
             str(row["rank"]),
             escape(str(pid)),  # data text is never rich markup
-            f"{row['score']:.3f}",
-            f"{ha(row['area_m2']):.2f}",
+            tr.number(row["score"], decimals=3),
+            tr.number(ha(row["area_m2"]), decimals=2),
             escape(str(row["top_drivers"])),
         )
     Console().print(table)
@@ -99,6 +106,7 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     png: Annotated[bool, typer.Option("--png", help="A static PNG map for reports (matplotlib).")] = False,
     classification: ClassificationOpt = None,
     no_allocation: Annotated[bool, typer.Option("--no-allocation", help="Do not draw the allocation.")] = False,
+    lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
@@ -106,7 +114,7 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     from landplan.pipeline import produce
 
     s = load_scenario(scenario)
-    s = _with_output(s, top=top, offline=offline or s.output.offline, classification=classification)
+    s = _with_output(s, top=top, offline=offline or s.output.offline, classification=classification, language=lang)
     allocate = False if no_allocation else None
     with progress_bar() as progress:
         produce(s, {"map_png" if png else "map": output}, overwrite=overwrite, allocate=allocate, progress=progress)
@@ -114,7 +122,7 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
 
 
 @handle_errors
-def report(
+def report(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
     output: Annotated[Path, output_option("FILE", "HTML report to write.")],
     top: Annotated[int, top_option("Parcels with score cards.")] = 10,
@@ -127,13 +135,14 @@ def report(
             help="Monte-Carlo runs for the sensitivity chart (0: none).",
         ),
     ] = 500,
+    lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
     from landplan.config import load_scenario
     from landplan.pipeline import produce
 
-    s = _with_output(load_scenario(scenario), cards=top, sensitivity_runs=sensitivity_runs)
+    s = _with_output(load_scenario(scenario), cards=top, sensitivity_runs=sensitivity_runs, language=lang)
     with progress_bar() as progress:
         produce(s, {"report": output}, overwrite=overwrite, progress=progress)
     typer.echo(f"wrote report to {output}", err=True)
@@ -156,15 +165,17 @@ def explain(
 def run(
     scenario: ScenarioArg,
     output: Annotated[Path, output_option("DIR", "Output folder.")],
+    lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
-    _run_and_report(scenario, output, overwrite)
+    _run_and_report(scenario, output, overwrite, lang)
 
 
 @handle_errors
 def demo(
     output: Annotated[Path, output_option("DIR", "Output folder.")] = Path("landplan-demo"),
+    lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Score the bundled Hanoi demo and write the ranked list and map into a folder."""
@@ -172,7 +183,7 @@ def demo(
 
     scenario = datasets.demo_scenario()
     typer.echo(f"scenario: {scenario}")
-    _run_and_report(scenario, output, overwrite)
+    _run_and_report(scenario, output, overwrite, lang)
     typer.echo(f"open {output / 'map.html'} in a browser to explore the result")
 
 
@@ -182,11 +193,13 @@ def _with_output(s: Any, **changes: Any) -> Any:
     return s.model_copy(update={"output": s.output.model_copy(update=given)})
 
 
-def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
+def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool, lang: str | None) -> None:
+    from landplan.config import load_scenario
     from landplan.pipeline import run as run_pipeline
 
+    s = _with_output(load_scenario(scenario), language=lang)
     with progress_bar() as progress:
-        result = run_pipeline(scenario, out_dir=out_dir, overwrite=overwrite, progress=progress)
+        result = run_pipeline(s, out_dir=out_dir, overwrite=overwrite, progress=progress)
     sc = result.scores
     typer.echo(
         f"scored {len(sc.score)} parcels, {int(sc.eligible.sum())} eligible; "

@@ -118,6 +118,9 @@ class OutputSpec(_Frozen):
     report: bool = True
     cards: int = Field(default=10, ge=1, description="parcels with a score card in the report")
     sensitivity_runs: int = Field(default=500, ge=0, description="Monte-Carlo weight draws charted in the report")
+    language: Literal["en", "vi"] = Field(
+        default="en", description="language of the map, report, static map and table headers (en or vi)"
+    )
 
 
 class ScenarioMeta(_Frozen):
