@@ -116,6 +116,7 @@ class OutputSpec(_Frozen):
         description="local tile server URL template for offline maps, e.g. http://gis.local/{z}/{x}/{y}.png",
     )
     report: bool = True
+    pdf: bool = Field(default=True, description="also write the report as a paginated PDF (report.pdf)")
     cards: int = Field(default=10, ge=1, description="parcels with a score card in the report")
     sensitivity_runs: int = Field(default=500, ge=0, description="Monte-Carlo weight draws charted in the report")
     language: Literal["en", "vi"] = Field(

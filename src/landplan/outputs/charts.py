@@ -20,7 +20,9 @@ from landplan.scoring.value import _x_range, from_spec
 __all__ = ["plot_rank_intervals", "plot_value_function"]
 
 
-def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", ax: object | None = None) -> object:
+def plot_value_function(
+    spec: AnyValueSpec, *, title: str = "", unit: str = "", ax: object | None = None, lang: str = "en"
+) -> object:
     """Draw a value function as a small chart (matplotlib); returns the Figure.
 
     Save it with ``fig.savefig("chart.png")`` or ``"chart.svg"``. Categorical functions are
@@ -37,6 +39,8 @@ def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", 
         used for categorical functions.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new 3.6 x 2.4 inch figure (100 dpi) when ``None``.
+    lang : {"en", "vi"}, default "en"
+        Language of the axis labels.
 
     Returns
     -------
@@ -46,6 +50,9 @@ def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from landplan.outputs.i18n import translator
+
+    tr = translator(lang)
     axes: Any
     fig: Any
     if ax is None:  # an explicit Agg canvas: pyplot state and the session's backend are left alone
@@ -63,16 +70,16 @@ def plot_value_function(spec: AnyValueSpec, *, title: str = "", unit: str = "", 
         x = pd.Series(np.linspace(lo, hi, 400))
         y = from_spec(spec)(x)
         axes.plot(x, y, color="#1a9641", drawstyle="steps-post" if isinstance(spec, StepValue) else "default")
-        axes.set_xlabel(mpl_text(unit) if unit else "raw value", fontsize=8)
+        axes.set_xlabel(mpl_text(unit) if unit else tr("raw value"), fontsize=8)
     axes.set_ylim(-0.05, 1.05)
-    axes.set_ylabel("value (0..1)", fontsize=8)
+    axes.set_ylabel(tr("value (0..1)"), fontsize=8)
     axes.set_title(mpl_text(title) if title else spec.function, fontsize=9)
     axes.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> Any:
+def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None, lang: str = "en") -> Any:
     """Chart of the 5-95 % rank interval and median rank of the base top parcels (matplotlib Figure).
 
     Parameters
@@ -81,6 +88,8 @@ def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> A
         Result of a weight sensitivity run; its ``parcels`` table gives the ranks.
     n : int, optional
         How many parcels to draw, best scenario rank first; ``result.top_k`` when ``None`` (or 0).
+    lang : {"en", "vi"}, default "en"
+        Language of the labels.
 
     Returns
     -------
@@ -90,6 +99,9 @@ def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> A
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from landplan.outputs.i18n import translator
+
+    tr = translator(lang)
     n = n or result.top_k
     top = result.parcels.sort_values("base_rank").head(n)
     # an explicit Agg canvas: pyplot state and the session's backend are left alone
@@ -98,12 +110,14 @@ def plot_rank_intervals(result: SensitivityResult, *, n: int | None = None) -> A
     ax = fig.add_subplot()
     y = np.arange(len(top))[::-1]
     ax.hlines(y, top["rank_p05"], top["rank_p95"], color="#888888", linewidth=3)
-    ax.plot(top["median_rank"], y, "o", color="#1a9641", label="median rank")
-    ax.plot(top["base_rank"], y, "|", color="#d7191c", markersize=12, label="scenario rank")
+    ax.plot(top["median_rank"], y, "o", color="#1a9641", label=tr("median rank"))
+    ax.plot(top["base_rank"], y, "|", color="#d7191c", markersize=12, label=tr("scenario rank"))
     ax.set_yticks(y, [mpl_text(i) for i in top.index], fontsize=7)
-    ax.set_xlabel("rank (5-95 % interval over weight draws)")
+    ax.set_xlabel(tr("rank (5–95 % interval over weight draws)"))
     ax.axvline(result.top_k + 0.5, color="#444444", linestyle=":", linewidth=1)
     ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(f"Rank stability: {result.summary.get('runs', '')} runs, top {result.top_k}", fontsize=9)
+    ax.set_title(
+        tr("Rank stability: {runs} runs, top {k}", runs=result.summary.get("runs", ""), k=result.top_k), fontsize=9
+    )
     fig.tight_layout()
     return fig

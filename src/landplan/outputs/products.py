@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from landplan.config import Scenario
 from landplan.io import FORMATS, write_table
 from landplan.model import Result
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
+
+if TYPE_CHECKING:
+    from landplan.scoring.sensitivity import SensitivityResult
 
 __all__ = ["PRODUCTS", "Product", "Render", "folder_targets", "write_product"]
 
@@ -36,6 +40,32 @@ class Render:
     result: Result
     top: int | None = None
     pages: dict[str, str] = field(default_factory=dict)
+    _sensitivity: list[SensitivityResult | None] = field(default_factory=list, repr=False)
+
+    def sensitivity(self) -> SensitivityResult | None:
+        """The Monte-Carlo weight sensitivity charted in the report, drawn once for HTML and PDF.
+
+        Returns
+        -------
+        SensitivityResult or None
+            None when ``[output] sensitivity_runs`` is 0 or no parcel is eligible.
+        """
+        if not self._sensitivity:
+            from landplan.scoring.sensitivity import monte_carlo
+
+            r = self.result
+            out = r.study.scenario.output
+            result = None
+            if out.sensitivity_runs and r.scores.eligible.any():
+                result = monte_carlo(
+                    r.scores.values,
+                    r.scores.weights,
+                    eligible=r.scores.eligible,
+                    runs=out.sensitivity_runs,
+                    top_k=out.cards,
+                )
+            self._sensitivity.append(result)
+        return self._sensitivity[0]
 
     def map_page(self, *, offline: bool) -> str:
         """The scenario's HTML map page, rendered once per mode.
@@ -126,15 +156,8 @@ def _map_png(render: Render, path: Path) -> None:
 
 def _report(render: Render, path: Path) -> None:
     from landplan.outputs.report import write_report
-    from landplan.scoring.sensitivity import monte_carlo
 
     r = render.result
-    out = r.study.scenario.output
-    sensitivity = None
-    if out.sensitivity_runs and r.scores.eligible.any():
-        sensitivity = monte_carlo(
-            r.scores.values, r.scores.weights, eligible=r.scores.eligible, runs=out.sensitivity_runs, top_k=out.cards
-        )
     write_report(
         path,
         r.study,
@@ -142,9 +165,25 @@ def _report(render: Render, path: Path) -> None:
         ranked=r.ranked,
         allocation=r.allocation,
         manifest=r.manifest,
-        sensitivity=sensitivity,
-        top=out.cards,
+        sensitivity=render.sensitivity(),
+        top=r.study.scenario.output.cards,
         map_page=render.map_page(offline=True),
+    )
+
+
+def _report_pdf(render: Render, path: Path) -> None:
+    from landplan.outputs.report import write_report_pdf
+
+    r = render.result
+    write_report_pdf(
+        path,
+        r.study,
+        r.scores,
+        ranked=r.ranked,
+        allocation=r.allocation,
+        manifest=r.manifest,
+        sensitivity=render.sensitivity(),
+        top=r.study.scenario.output.cards,
     )
 
 
@@ -155,6 +194,7 @@ PRODUCTS: dict[str, Product] = {
     "map": Product("map", "map.html", _map),
     "map_png": Product("map_png", "map.png", _map_png),
     "report": Product("report", "report.html", _report),
+    "report_pdf": Product("report_pdf", "report.pdf", _report_pdf),
 }
 
 
@@ -184,6 +224,8 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
         keys.append("map")
     if s.output.report:
         keys.append("report")
+    if s.output.report and s.output.pdf:
+        keys.append("report_pdf")
     return {key: out_dir / PRODUCTS[key].filename for key in keys}
 
 

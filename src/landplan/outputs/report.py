@@ -29,9 +29,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from landplan.model import Allocation, Scores, Study
+    from landplan.outputs.i18n import Translator
     from landplan.scoring.sensitivity import SensitivityResult
 
-__all__ = ["render_report", "template_source", "write_report"]
+__all__ = ["render_report", "template_source", "write_report", "write_report_pdf"]
 
 #: the report template, a file of this package (read with importlib.resources)
 TEMPLATE = "report.html.j2"
@@ -84,75 +85,114 @@ def _finalize(value: Any) -> Any:
     return Markup(html_text("" if value is None else value))
 
 
-def _zones_table(allocation: Allocation) -> str:
-    """Zone demand and allocation as an HTML table; every cell escaped by the choke point."""
-    import pandas as pd
+def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[str, Any]]:
+    """Score cards of the ``top`` best parcels (``scores.top(top)``) as table markup."""
+    from markupsafe import Markup
 
-    from landplan.outputs.escape import html_array
-
-    cols = [
-        c
-        for c in (
-            "name",
-            "workers",
-            "existing_units",
-            "demand_units",
-            "allocated_units",
-            "unmet_units",
-            "unmet_share",
-            "mean_commute_m",
-            "max_commute_m",
-            "land_ha",
-            "sites",
-        )
-        if c in allocation.zones
-    ]
-    zones = allocation.zones[cols]
-    cells = pd.DataFrame(index=html_array(zones.index.to_series()))
-    cells.index.name = _html_or_none(zones.index.name)
-    for c in cols:
-        v = zones[c]
-        text = v.map(lambda x: f"{x:,.1f}") if pd.api.types.is_float_dtype(v) else v
-        cells[c] = html_array(text)
-    return cells.to_html(escape=False, classes="zones", border=0)
-
-
-def _html_or_none(value: object) -> str | None:
-    """:func:`landplan.outputs.escape.html_text` of a value, None kept."""
-    from landplan.outputs.escape import html_text
-
-    return None if value is None else html_text(value)
-
-
-def _cards(study: Study, scores: Scores, top: int) -> list[dict[str, Any]]:
-    """Table rows and score-card text of the ``top`` best parcels (``scores.top(top)``)."""
-    from landplan.model import ha
+    from landplan.outputs.report_tables import card_tables, parcel_names
     from landplan.outputs.scorecard import explain
 
-    return [
+    names = parcel_names(study)
+    cards = []
+    for pid in scores.top(top):
+        criteria_html, constraints_html = card_tables(explain(study, scores, pid), tr)
+        cards.append(
+            {
+                "rank": int(scores.rank[pid]),
+                "parcel_id": pid,
+                "name": None if names is None or names.get(pid) is None else str(names[pid]),
+                "score_text": tr.number(float(scores.score[pid]), decimals=3),
+                "top_drivers": scores.top_drivers[pid],
+                "criteria_html": Markup(criteria_html),
+                "constraints_html": Markup(constraints_html),
+            }
+        )
+    return cards
+
+
+def _top_table(study: Study, scores: Scores, top: int, tr: Translator) -> str:
+    """The ``top`` best parcels as a table: rank, id, name, score, area, drivers."""
+    import pandas as pd
+
+    from landplan.model import ha
+    from landplan.outputs.report_tables import Column, html_table, parcel_names
+
+    ids = scores.top(top)
+    frame = pd.DataFrame(
         {
-            "rank": int(scores.rank[pid]),
-            "parcel_id": pid,
-            "score": float(scores.score[pid]),
-            "area_ha": float(ha(study.parcels.geometry[pid].area)),
-            "top_drivers": scores.top_drivers[pid],
-            "text": explain(study, scores, pid).to_text(),
-        }
-        for pid in scores.top(top)
+            "rank": scores.rank.reindex(ids).astype(float),
+            "score": scores.score.reindex(ids),
+            "area_ha": ha(study.parcels.geometry.reindex(ids).area),
+            "top_drivers": scores.top_drivers.reindex(ids),
+        },
+        index=ids,
+    )
+    names = parcel_names(study)
+    if names is not None:
+        frame.insert(1, "name", names.reindex(ids))
+    columns = [
+        Column("rank", tr("Rank"), "int"),
+        Column("index", tr("Parcel")),
+        Column("name", tr("Name")),
+        Column("score", tr("Score"), "float", 3),
+        Column("area_ha", tr("Area (ha)"), "float", 2),
+        Column("top_drivers", tr("Top drivers")),
     ]
+    return html_table(frame, columns, tr)
 
 
-def _sensitivity(sensitivity: SensitivityResult | None) -> dict[str, Any]:
+def _sensitivity(sensitivity: SensitivityResult | None, tr: Translator) -> dict[str, Any]:
     """Template values of the sensitivity section (empty when there is none)."""
     from landplan.outputs.charts import plot_rank_intervals
 
     if sensitivity is None:
         return {"sensitivity": None, "sensitivity_summary": "", "sensitivity_png": ""}
-    summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in sensitivity.summary.items())
+    s = sensitivity.summary
+    summary = tr(
+        "{runs} Monte-Carlo draws of the weights (seed {seed}): on average {mean} of the top {k} stay in the top {k}"
+        " (at least {min}); {robust} of the top {k} stay in it in 90 % of the draws.",
+        runs=tr.number(s.get("runs", 0)),
+        seed=s.get("seed", ""),
+        k=sensitivity.top_k,
+        mean=tr.percent(float(s.get("mean_top_k_overlap", float("nan")))),
+        min=tr.percent(float(s.get("min_top_k_overlap", float("nan")))),
+        robust=tr.percent(float(s.get("share_of_top_k_robust_90", float("nan")))),
+    )
     return {
         "sensitivity": sensitivity,
         "sensitivity_summary": summary,
-        "sensitivity_png": _png_data_uri(plot_rank_intervals(sensitivity)),
+        "sensitivity_png": _png_data_uri(plot_rank_intervals(sensitivity, lang=tr.lang)),
+    }
+
+
+def _allocation_line(allocation: Allocation, tr: Translator) -> str:
+    """The allocation in one translated sentence."""
+    z = allocation.zones
+    gap = "—" if allocation.gap is None else tr.percent(allocation.gap, decimals=2)
+    return tr(
+        "{parcels} parcels reserved, {land} ha; {allocated} of {demand} dwelling units allocated, {unmet} unmet"
+        " (solver {method}: {status}, gap {gap}).",
+        parcels=tr.number(len(allocation.parcels)),
+        land=tr.number(float(allocation.parcels["area_ha"].sum()), decimals=1),
+        allocated=tr.number(float(z["allocated_units"].sum())),
+        demand=tr.number(float(z["demand_units"].sum())),
+        unmet=tr.number(float(z["unmet_units"].sum())),
+        method=allocation.method,
+        status=allocation.status,
+        gap=gap,
+    )
+
+
+def _names(tr: Translator) -> dict[str, str]:
+    """Translated names of the aggregation and weighting methods."""
+    return {
+        "weighted_sum": tr("weighted sum"),
+        "weighted_product": tr("weighted product"),
+        "topsis": "TOPSIS",
+        "direct": tr("direct weights"),
+        "ahp": "AHP",
+        "rank_order_centroid": tr("rank order centroid"),
+        "rank_sum": tr("rank sum"),
     }
 
 
@@ -182,31 +222,138 @@ def _maps(
     return {"map_png": _png_data_uri(fig), "map_html": interactive}
 
 
+def _is_demo(info: dict[str, Any]) -> bool:
+    """Whether the run reads the bundled demo data (the 'illustrative data' notice is shown only then)."""
+    from landplan import datasets
+    from landplan.errors import LandplanError
+
+    try:
+        demo = datasets.data_dir().resolve()
+    except LandplanError:
+        return False
+    paths = [Path(str(i.get("path", ""))) for i in info.get("inputs", [])]
+    return any(p.is_absolute() and p.resolve().is_relative_to(demo) for p in paths)
+
+
+def _criteria_table(study: Study, scores: Scores, tr: Translator) -> str:
+    import pandas as pd
+
+    from landplan.outputs.report_tables import Column, html_table
+
+    s = study.scenario
+    frame = pd.DataFrame(
+        {
+            "title": [c.title for c in s.criteria],
+            "kind": [c.kind for c in s.criteria],
+            "source": [
+                getattr(c, "layer", None) or getattr(c, "field", None) or getattr(c, "raster", None) or ""
+                for c in s.criteria
+            ],
+            "unit": [c.unit_label for c in s.criteria],
+            "weight": [scores.weights[c.name] for c in s.criteria],
+        }
+    )
+    columns = [
+        Column("title", tr("Criterion")),
+        Column("kind", tr("Kind")),
+        Column("source", tr("Layer or field")),
+        Column("unit", tr("Unit")),
+        Column("weight", tr("Weight"), "float", 3),
+    ]
+    return html_table(frame, columns, tr)
+
+
+def _tables(
+    study: Study, scores: Scores, allocation: Allocation | None, info: dict[str, Any], tr: Translator
+) -> dict[str, Any]:
+    """The report's tables as markup (built by :mod:`landplan.outputs.report_tables`)."""
+    import pandas as pd
+    from markupsafe import Markup
+
+    from landplan.outputs.report_tables import Column, html_table, norm_rows, reserved_table, zones_table
+
+    norms = norm_rows(study.rules)
+    norm_cols = [
+        Column("table", tr("Table")),
+        Column("key", tr("Item")),
+        Column("value", tr("Value"), "float", 2),
+        Column("source", tr("Source")),
+        Column("verified", tr("Verified")),
+    ]
+    inputs = pd.DataFrame(info.get("inputs", []), columns=["layer", "path", "features", "sha256"])
+    input_cols = [
+        Column("layer", tr("Layer")),
+        Column("path", tr("Path")),
+        Column("features", tr("Features"), "int"),
+        Column("sha256", "SHA-256"),
+    ]
+    return {
+        "criteria_html": Markup(_criteria_table(study, scores, tr)),
+        "norms_html": Markup(html_table(norms, norm_cols, tr, css="norms")),
+        "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
+        "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
+        "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
+    }
+
+
+def _toc(tr: Translator, *, allocation: bool, sensitivity: bool) -> list[tuple[str, str]]:
+    """Anchors and titles of the report's sections, in order."""
+    entries = [("summary", tr("Summary"))]
+    if allocation:
+        entries += [("reserved", tr("Reserved land")), ("zones", tr("Zone demand and allocation"))]
+    entries += [
+        ("top", tr("Top parcels")),
+        ("criteria", tr("Criteria, weights and value functions")),
+        ("constraints", tr("Constraints")),
+        ("norms", tr("Norms used")),
+    ]
+    if sensitivity:
+        entries.append(("sensitivity", tr("Sensitivity of the ranking to the weights")))
+    entries += [
+        ("map", tr("Map")),
+        ("inputs", tr("Inputs")),
+        ("validation", tr("Validation")),
+        ("manifest", tr("Run manifest")),
+    ]
+    return entries
+
+
 def _context(study: Study, scores: Scores, allocation: Allocation | None, info: dict[str, Any]) -> dict[str, Any]:
     """Template values read from the study, scores and manifest (charts and tables included)."""
     from markupsafe import Markup
 
     from landplan.outputs.charts import plot_value_function
     from landplan.outputs.escape import mpl_text
+    from landplan.outputs.i18n import translator
     from landplan.outputs.scorecard import describe_constraint
 
     s = study.scenario
+    tr = translator(s.output.language)
     return {
         "s": s,
+        "tr": tr,
+        "lang": tr.lang,
+        "num": lambda value, decimals=0: tr.number(float(value), decimals=decimals),
         "scores": scores,
         "ahp": scores.consistency,
         "manifest": info,
         "manifest_json": json.dumps(info, indent=2, ensure_ascii=False, default=str),
         "n_parcels": len(scores.score),
         "n_eligible": int(scores.eligible.sum()),
+        "aggregation_name": _names(tr).get(s.aggregation.method, s.aggregation.method),
+        "weighting_name": _names(tr).get(scores.weighting, scores.weighting),
         "allocation": allocation,
+        "allocation_line": _allocation_line(allocation, tr) if allocation is not None else "",
+        "is_demo": _is_demo(info),
         "findings": [{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in study.report.findings],
         "charts": [
-            Markup(_svg(plot_value_function(c.value, title=mpl_text(c.title), unit=mpl_text(c.unit_label))))
+            Markup(
+                _svg(plot_value_function(c.value, title=mpl_text(c.title), unit=mpl_text(c.unit_label), lang=tr.lang))
+            )
             for c in s.criteria
         ],
         "constraint_lines": [describe_constraint(k, study) for k in s.constraints],
-        "zones_html": Markup(_zones_table(allocation)) if allocation is not None else "",
+        **_tables(study, scores, allocation, info, tr),
     }
 
 
@@ -251,6 +398,7 @@ def render_report(
         The HTML page.
     """
     import jinja2
+    from markupsafe import Markup
 
     from landplan.outputs.manifest import manifest as make_manifest
     from landplan.outputs.tables import ranked_table
@@ -258,10 +406,14 @@ def render_report(
     ranked = ranked if ranked is not None else ranked_table(study, scores)
     info = manifest if manifest is not None else make_manifest(study, scores, allocation=allocation)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
+    context = _context(study, scores, allocation, info)
+    tr = context["tr"]
     return env.from_string(template_source()).render(
-        **_context(study, scores, allocation, info),
-        cards=_cards(study, scores, top),
-        **_sensitivity(sensitivity),
+        **context,
+        toc=_toc(tr, allocation=allocation is not None, sensitivity=sensitivity is not None),
+        cards=_cards(study, scores, top, tr),
+        top_html=Markup(_top_table(study, scores, top, tr)),
+        **_sensitivity(sensitivity, tr),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),
     )
 
@@ -291,4 +443,43 @@ def write_report(path: str | Path, study: Study, scores: Scores, **options: Any)
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def write_report_pdf(path: str | Path, study: Study, scores: Scores, **options: Any) -> Path:
+    """Render the report as a paginated A4 PDF (WeasyPrint) and write it atomically.
+
+    The PDF is the HTML report laid out by its print style sheet: margins, page numbers, the
+    table of contents with page numbers, table headers repeated on each page; the interactive
+    map is left out (the static map stays). Fonts are the system's DejaVu Sans, which has every
+    Vietnamese glyph. The same inputs give the same bytes (no creation date is written).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Target PDF file.
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    **options
+        Passed to :func:`render_report` (``interactive_map`` is always False).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import logging
+
+    import weasyprint
+
+    from landplan.io import atomic_path
+
+    text = render_report(study, scores, **{**options, "interactive_map": False})
+    for name in ("weasyprint", "fontTools"):  # layout chatter, not findings
+        logging.getLogger(name).setLevel(logging.ERROR)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        weasyprint.HTML(string=text).write_pdf(tmp)
     return target

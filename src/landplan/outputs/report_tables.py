@@ -1,0 +1,264 @@
+"""The report's tables: formatted per language, every cell escaped, no NaN or None shown.
+
+Each table is built from the typed run objects (``Study``, ``Scores``, ``Allocation``, the rule pack)
+and rendered by :func:`html_table`: headers through the translator, numbers with the language's
+separators (``1.234,5`` in Vietnamese), shares as percentages, missing values as an em dash, and
+every data text through :func:`landplan.outputs.escape.html_text`. Columns that a run does not
+have (names, net area, commute minutes, phases) are left out rather than shown empty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from landplan.config.rules import RulePack
+    from landplan.model import Allocation, Study
+    from landplan.outputs.i18n import Translator
+    from landplan.outputs.scorecard import ScoreCard
+
+__all__ = ["Column", "card_tables", "html_table", "norm_rows", "reserved_table", "zones_table"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a report table.
+
+    Parameters
+    ----------
+    key : str
+        Column of the frame (``"index"`` for the frame's index).
+    header : str
+        Translated header text.
+    kind : {"text", "int", "float", "share"}
+        How values are shown: as text, whole numbers, ``decimals`` digits, or a percentage.
+    decimals : int
+        Digits after the decimal separator for ``float`` and ``share``.
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    decimals: int = 1
+
+
+def _cell(tr: Translator, value: Any, column: Column) -> tuple[str, bool]:
+    """The text of one cell and whether it is numeric (right-aligned)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—", column.kind != "text"
+    if column.kind == "int":
+        return tr.number(float(value)), True
+    if column.kind == "float":
+        return tr.number(float(value), decimals=column.decimals), True
+    if column.kind == "share":
+        return tr.percent(float(value), decimals=column.decimals), True
+    if isinstance(value, bool):
+        return (tr("yes") if value else tr("no")), False
+    return str(value), False
+
+
+def html_table(frame: pd.DataFrame, columns: list[Column], tr: Translator, *, css: str = "") -> str:
+    """A frame as an HTML table: translated headers, formatted numbers, escaped text.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to show, in order.
+    columns : list of Column
+        The columns to show (missing keys are skipped).
+    tr : Translator
+        Language of headers and numbers.
+    css : str, default ""
+        Class of the ``<table>`` element.
+
+    Returns
+    -------
+    str
+        The table's markup; every text passed :func:`landplan.outputs.escape.html_text`.
+    """
+    from landplan.outputs.escape import html_text
+
+    shown = [c for c in columns if c.key == "index" or c.key in frame.columns]
+    head = "".join(f"<th>{html_text(c.header)}</th>" for c in shown)
+    rows = []
+    for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        values = dict(zip(frame.columns, row, strict=True))
+        cells = []
+        for c in shown:
+            text, numeric = _cell(tr, idx if c.key == "index" else values[c.key], c)
+            cells.append(f'<td class="num">{html_text(text)}</td>' if numeric else f"<td>{html_text(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cls = f' class="{html_text(css)}"' if css else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def parcel_names(study: Study) -> pd.Series | None:
+    """Display names of the parcels (their layer's ``name_field``), or None when not set.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+
+    Returns
+    -------
+    pandas.Series or None
+        Names on the parcel index.
+    """
+    field = study.scenario.layers.parcels.name_field
+    if field is None or field not in study.parcels:
+        return None
+    return study.parcels[field].astype("string")
+
+
+def zones_table(allocation: Allocation, study: Study, tr: Translator) -> str:
+    """Zone demand and allocation, one row per zone.
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation.
+    study : Study
+        The study (zone names).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup.
+    """
+    zones = allocation.zones.copy()
+    zones.insert(0, "zone_name", study.zone_names.reindex(zones.index))
+    columns = [
+        Column("index", tr("Zone id")),
+        Column("zone_name", tr("Industrial zone")),
+        Column("phase", tr("Phase")),
+        Column("workers", tr("Workers"), "int"),
+        Column("workers_estimated", tr("Workers estimated")),
+        Column("existing_units", tr("Existing units"), "int"),
+        Column("demand_units", tr("Units needed"), "int"),
+        Column("allocated_units", tr("Units allocated"), "int"),
+        Column("unmet_units", tr("Units unmet"), "int"),
+        Column("unmet_share", tr("Unmet share"), "share"),
+        Column("mean_commute_min", tr("Mean commute (min)"), "float"),
+        Column("max_commute_min", tr("Longest commute (min)"), "float"),
+        Column("mean_commute_m", tr("Mean commute (m)"), "int"),
+        Column("max_commute_m", tr("Longest commute (m)"), "int"),
+        Column("land_ha", tr("Land reserved (ha)"), "float", 2),
+        Column("over_reservation", tr("Reserved / needed"), "float", 2),
+        Column("sites", tr("Parcels or sites"), "int"),
+    ]
+    return html_table(zones, columns, tr, css="zones")
+
+
+def reserved_table(allocation: Allocation, study: Study, tr: Translator) -> str:
+    """The reserved parcels (or sites): id, name, area, zone, units and commute, by zone then id.
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation.
+    study : Study
+        The study (parcel and zone names).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup.
+    """
+    parcels = allocation.parcels.copy()
+    names = parcel_names(study)
+    if names is not None:
+        parcels.insert(0, "parcel_name", names.reindex(parcels.index))
+    parcels["zone_name"] = parcels["zone"].map(study.zone_names)
+    order = parcels.assign(_id=parcels.index.astype(str)).sort_values(["zone", "_id"], kind="stable").index
+    columns = [
+        Column("index", tr("Parcel")),
+        Column("parcel_name", tr("Name")),
+        Column("zone_name", tr("Industrial zone")),
+        Column("phase", tr("Phase")),
+        Column("net_area_ha", tr("Net area (ha)"), "float", 2),
+        Column("area_ha", tr("Area (ha)"), "float", 2),
+        Column("reserved_ha", tr("Reserved (ha)"), "float", 2),
+        Column("units", tr("Units"), "int"),
+        Column("commute_min", tr("Commute (min)"), "float"),
+        Column("commute_m", tr("Commute (m)"), "int"),
+        Column("score", tr("Score"), "float", 3),
+    ]
+    return html_table(parcels.loc[order], columns, tr, css="reserved")
+
+
+def card_tables(card: ScoreCard, tr: Translator) -> tuple[str, str]:
+    """A score card as two tables: its criteria and its constraints.
+
+    Parameters
+    ----------
+    card : ScoreCard
+        The parcel's score card.
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    tuple of str
+        Criteria table markup, constraints table markup ('' when the scenario has none).
+    """
+    criteria = card.criteria.copy()
+    criteria["raw_text"] = [
+        value if not isinstance(value, float) else tr.number(value, decimals=0 if abs(value) >= 1000 else 2)
+        for value in criteria["raw"]
+    ]
+    columns = [
+        Column("label", tr("Criterion")),
+        Column("raw_text", tr("Measured")),
+        Column("unit", tr("Unit")),
+        Column("value", tr("Value (0–1)"), "float", 3),
+        Column("weight", tr("Weight"), "float", 3),
+        Column("contribution", tr("Contribution"), "float", 3),
+    ]
+    crit = html_table(criteria, columns, tr, css="card")
+    if card.constraints.empty:
+        return crit, ""
+    cons = card.constraints.copy()
+    cons["status"] = [tr("pass") if ok else tr("fail") for ok in cons["passed"]]
+    cons_cols = [Column("rule", tr("Constraint")), Column("status", tr("Result")), Column("reason", tr("Reason"))]
+    return crit, html_table(cons, cons_cols, tr, css="card")
+
+
+def norm_rows(rules: RulePack) -> pd.DataFrame:
+    """Every number of the rule pack with its table, citation and verified flag.
+
+    Tables are the pack's fields that map names to cited values, so a table added to the pack
+    appears here without a change.
+
+    Parameters
+    ----------
+    rules : RulePack
+        The rule pack used by the run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table``, ``key``, ``value``, ``source``, ``verified``; sorted by table and key.
+    """
+    import pandas as pd
+
+    from landplan.config.rules import RuleValue
+
+    rows = []
+    for table in sorted(type(rules).model_fields):
+        entries = getattr(rules, table)
+        if not isinstance(entries, dict):
+            continue
+        for key in sorted(entries):
+            v = entries[key]
+            if isinstance(v, RuleValue):
+                rows.append({"table": table, "key": key, "value": v.value, "source": v.source, "verified": v.verified})
+    return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
