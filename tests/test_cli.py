@@ -112,6 +112,7 @@ def test_run_command_writes_everything(runner, scenario, tmp_path):
         "ranked.csv",
         "ranked.gpkg",
         "report.html",
+        "report.pdf",
     ]
     assert "3 eligible" in r.stdout
 

@@ -26,7 +26,7 @@ def test_the_report_is_rendered_from_the_file(scenario_dir: Path) -> None:
     r = landplan.compute(scenario_dir / "scenario.toml")
     html = render_report(r.study, r.scores, ranked=r.ranked, interactive_map=False)
     # fixed text of the template file, and the scenario's name printed through it
-    assert "<h2>Criteria, weights and value functions</h2>" in html
+    assert '<h2 id="criteria" class="page">Criteria, weights and value functions</h2>' in html
     assert "<title>landplan report: grid test</title>" in html
     assert "Top 2 parcels" in render_report(r.study, r.scores, ranked=r.ranked, top=2, interactive_map=False)
 
