@@ -81,9 +81,7 @@ def test_real_data_gets_no_illustrative_notice(vi_result: Result) -> None:
     r = vi_result
     page = render_report(r.study, r.scores, ranked=r.ranked, interactive_map=False)
     assert 'class="notice"' not in page
-    assert translator("vi")(
-        "Illustrative data: this run uses the bundled demo data, partly synthetic. It must not be used for planning decisions; see the data README."
-    ) not in html.unescape(page)
+    assert "Dữ liệu minh họa: lần chạy này" not in html.unescape(page)
 
 
 def test_the_norms_table_holds_every_cited_number_of_the_pack(vi_result: Result) -> None:

@@ -21,6 +21,7 @@ from landplan.cli.options import (
     OverwriteOpt,
     ScenarioArg,
     at_least,
+    one_of,
     output_option,
     top_option,
 )
@@ -104,6 +105,15 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
         bool, typer.Option("--offline", help="One self-contained HTML file, no network request.")
     ] = False,
     png: Annotated[bool, typer.Option("--png", help="A static PNG map for reports (matplotlib).")] = False,
+    paper: Annotated[
+        str | None,
+        typer.Option(
+            "--print",
+            metavar="A4|A3",
+            callback=one_of(["A4", "A3"]),
+            help="A print map (title block, legend, scale bar, north arrow) on A4 or A3, as FILE.pdf or FILE.png.",
+        ),
+    ] = None,
     classification: ClassificationOpt = None,
     no_allocation: Annotated[bool, typer.Option("--no-allocation", help="Do not draw the allocation.")] = False,
     lang: LangOpt = None,
@@ -114,10 +124,15 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     from landplan.pipeline import produce
 
     s = load_scenario(scenario)
-    s = _with_output(s, top=top, offline=offline or s.output.offline, classification=classification, language=lang)
+    s = _with_output(
+        s, top=top, offline=offline or s.output.offline, classification=classification, language=lang, paper=paper
+    )
     allocate = False if no_allocation else None
+    key = "print_map" if paper else "map_png" if png else "map"
+    if paper and output.suffix.lower() not in {".pdf", ".png"}:
+        raise typer.BadParameter(f"a print map is written as .pdf or .png (got {output.name!r})", param_hint="--output")
     with progress_bar() as progress:
-        produce(s, {"map_png" if png else "map": output}, overwrite=overwrite, allocate=allocate, progress=progress)
+        produce(s, {key: output}, overwrite=overwrite, allocate=allocate, progress=progress)
     typer.echo(f"wrote map to {output}", err=True)
 
 

@@ -117,6 +117,7 @@ class OutputSpec(_Frozen):
     )
     report: bool = True
     pdf: bool = Field(default=True, description="also write the report as a paginated PDF (report.pdf)")
+    paper: Literal["A4", "A3"] = Field(default="A3", description="paper size of the print map (landscape)")
     cards: int = Field(default=10, ge=1, description="parcels with a score card in the report")
     sensitivity_runs: int = Field(default=500, ge=0, description="Monte-Carlo weight draws charted in the report")
     language: Literal["en", "vi"] = Field(

@@ -154,6 +154,24 @@ def _map_png(render: Render, path: Path) -> None:
     )
 
 
+def _print_map(render: Render, path: Path) -> None:
+    from landplan.outputs.print_map import save_print_map
+
+    r = render.result
+    out = r.study.scenario.output
+    save_print_map(
+        r.study,
+        r.scores,
+        path,
+        ranked=r.ranked,
+        allocation=r.allocation,
+        paper=out.paper,
+        classification=out.classification,
+        top=out.top,
+        lang=out.language,
+    )
+
+
 def _report(render: Render, path: Path) -> None:
     from landplan.outputs.report import write_report
 
@@ -193,6 +211,7 @@ PRODUCTS: dict[str, Product] = {
     **{key: Product(key, name, _allocation(key), needs_allocation=True) for key, name in ALLOCATION_FILES.items()},
     "map": Product("map", "map.html", _map),
     "map_png": Product("map_png", "map.png", _map_png),
+    "print_map": Product("print_map", "map.pdf", _print_map),
     "report": Product("report", "report.html", _report),
     "report_pdf": Product("report_pdf", "report.pdf", _report_pdf),
 }
