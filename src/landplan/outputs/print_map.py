@@ -261,6 +261,17 @@ def _title_block(
         y -= (wrapped.count("\n") + 1) * size * 1.35 / (rect[3] * fig.get_figheight() * 72) + 0.04
 
 
+def _today() -> str:
+    """Today's date, or the date of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    return dt.datetime.now(tz=dt.UTC).date().isoformat()
+
+
 def print_map(
     study: Study,
     scores: Scores,
@@ -294,15 +305,14 @@ def print_map(
     lang : {"en", "vi"}, default "en"
         Language of every word on the page.
     date : str, optional
-        Date printed in the title block (ISO format; default: today).
+        Date printed in the title block (ISO format). Default: the ``SOURCE_DATE_EPOCH``
+        environment variable when set (reproducible builds), else today.
 
     Returns
     -------
     matplotlib.figure.Figure
         The page on an Agg canvas, ``PAPER_MM[paper]`` in size.
     """
-    import datetime as dt
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib_scalebar.scalebar import ScaleBar
@@ -328,9 +338,7 @@ def print_map(
     place_labels(ax, np.column_stack([pts.x, pts.y]), [str(int(r)) for r in best["rank"]], avoid=zone_labels)
     ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.85, length_fraction=0.2))
     px = 1 - panel - m[0]
-    _title_block(
-        fig, (px, 0.72, panel, 0.26), study, tr, date=date or dt.date.today().isoformat(), crs=crs_label(study.crs)
-    )
+    _title_block(fig, (px, 0.72, panel, 0.26), study, tr, date=date or _today(), crs=crs_label(study.crs))
     legend_ax = fig.add_axes((px, 0.18, panel, 0.52))
     legend_ax.set_axis_off()
     legend_ax.legend(

@@ -139,19 +139,7 @@ def _map(render: Render, path: Path) -> None:
 
 
 def _map_png(render: Render, path: Path) -> None:
-    from landplan.outputs.static_map import save_static_map
-
-    r = render.result
-    out = r.study.scenario.output
-    save_static_map(
-        r.study,
-        r.scores,
-        path,
-        ranked=r.ranked,
-        classification=out.classification,
-        top=out.top,
-        allocation=r.allocation,
-    )
+    _print_map(render, path)
 
 
 def _print_map(render: Render, path: Path) -> None:

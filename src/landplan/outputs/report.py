@@ -206,11 +206,21 @@ def _maps(
     interactive_map: bool,
 ) -> dict[str, str]:
     """The static map as a PNG data URI and the offline interactive page ('' when not embedded)."""
-    from landplan.outputs.static_map import static_map
+    from landplan.outputs.print_map import print_map
     from landplan.outputs.webmap import map_html, scenario_map
 
     classification = study.scenario.output.classification
-    fig = static_map(study, scores, ranked=ranked, classification=classification, allocation=allocation)
+    out = study.scenario.output
+    fig = print_map(
+        study,
+        scores,
+        ranked=ranked,
+        allocation=allocation,
+        paper="A4",
+        classification=classification,
+        top=out.top,
+        lang=out.language,
+    )
     interactive = ""
     if interactive_map:
         interactive = map_page or map_html(
@@ -260,7 +270,7 @@ def _criteria_table(study: Study, scores: Scores, tr: Translator) -> str:
         Column("unit", tr("Unit")),
         Column("weight", tr("Weight"), "float", 3),
     ]
-    return html_table(frame, columns, tr)
+    return html_table(frame, columns, tr, css="criteria")
 
 
 def _tables(
