@@ -50,6 +50,7 @@ COMMANDS: list[tuple[Callable[..., Any], str | None]] = [
     (analysis.weights, None),
     (score.explain, None),
     (analysis.sensitivity, None),
+    (analysis.compare, None),
 ]
 for _func, _name in COMMANDS:
     command(name=_name)(_func)

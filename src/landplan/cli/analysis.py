@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from landplan.cli.app import handle_errors
-from landplan.cli.options import OverwriteOpt, ScenarioArg, at_least, between, existing_file, output_option, top_option
+from landplan.cli.options import (
+    LangOpt,
+    OverwriteOpt,
+    ScenarioArg,
+    at_least,
+    between,
+    existing_file,
+    output_option,
+    top_option,
+)
 from landplan.cli.text import err
 
 if TYPE_CHECKING:
@@ -143,3 +152,32 @@ def _write_sensitivity(result: WeightSensitivity, targets: dict[str, Path]) -> N
     fig = plot_rank_intervals(result.monte_carlo)
     with atomic_path(targets["sensitivity.png"]) as tmp:
         fig.savefig(tmp, format="png")
+
+
+@handle_errors
+def compare(  # noqa: PLR0917 - typer maps options to parameters
+    scenario_a: Annotated[
+        Path, typer.Argument(help="First scenario (A).", metavar="A", callback=existing_file, show_default=False)
+    ],
+    scenario_b: Annotated[
+        Path, typer.Argument(help="Second scenario (B).", metavar="B", callback=existing_file, show_default=False)
+    ],
+    output: Annotated[Path, output_option("DIR", "Folder for the comparison (tables, map, page).")],
+    top: Annotated[int, top_option("Size of the top list whose overlap is measured.")] = 20,
+    lang: LangOpt = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Compare two scenarios over the same parcels: rank shifts, top-N overlap, Kendall's tau, allocation."""
+    from landplan.config import load_scenario
+    from landplan.outputs.compare import write_comparison
+    from landplan.pipeline import compute
+
+    runs = []
+    for path in (scenario_a, scenario_b):
+        s = load_scenario(path)
+        if lang is not None:
+            s = s.model_copy(update={"output": s.output.model_copy(update={"language": lang})})
+        runs.append(compute(s))
+    written = write_comparison(runs[0], runs[1], output, top_n=top, overwrite=overwrite)
+    for key, path in written.items():
+        typer.echo(f"  {key:<10} {path}")

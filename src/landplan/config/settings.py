@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -117,12 +118,24 @@ class OutputSpec(_Frozen):
     )
     report: bool = True
     pdf: bool = Field(default=True, description="also write the report as a paginated PDF (report.pdf)")
+    breaks: list[float] | None = Field(
+        default=None,
+        description="fixed score class upper bounds (ascending, 0..1) for every map, instead of `classification`",
+    )
     paper: Literal["A4", "A3"] = Field(default="A3", description="paper size of the print map (landscape)")
     cards: int = Field(default=10, ge=1, description="parcels with a score card in the report")
     sensitivity_runs: int = Field(default=500, ge=0, description="Monte-Carlo weight draws charted in the report")
     language: Literal["en", "vi"] = Field(
         default="en", description="language of the map, report, static map and table headers (en or vi)"
     )
+
+    @field_validator("breaks")
+    @classmethod
+    def _ascending_breaks(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and (not v or any(b <= a for a, b in itertools.pairwise(v)) or v[0] < 0 or v[-1] > 1):
+            msg = "breaks must be a non-empty ascending list of score bounds in 0..1, e.g. [0.2, 0.4, 0.6, 0.8, 1.0]"
+            raise ValueError(msg)
+        return v
 
 
 class ScenarioMeta(_Frozen):

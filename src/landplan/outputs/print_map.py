@@ -174,7 +174,11 @@ def _draw_map(
     _draw_context(ax, study)
     zone_labels: list[Any] = []
     classes = score_classes(
-        ranked["score"].to_numpy(dtype="float64"), ranked["eligible"].to_numpy(dtype=bool), scheme=classification, k=5
+        ranked["score"].to_numpy(dtype="float64"),
+        ranked["eligible"].to_numpy(dtype=bool),
+        scheme=classification,
+        k=5,
+        breaks=study.scenario.output.breaks,
     )
     ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#666666", zorder=3)
     eligible = ranked["eligible"].to_numpy(dtype=bool)

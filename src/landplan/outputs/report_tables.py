@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
+if TYPE_CHECKING:
     from landplan.config.rules import RulePack
     from landplan.model import Allocation, Study
     from landplan.outputs.i18n import Translator
@@ -48,7 +48,7 @@ class Column:
 
 def _cell(tr: Translator, value: Any, column: Column) -> tuple[str, bool]:
     """The text of one cell and whether it is numeric (right-aligned)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "—", column.kind != "text"
     if column.kind == "int":
         return tr.number(float(value)), True

@@ -7,6 +7,7 @@ classes from here, so a parcel has the same class colour wherever it is shown.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,7 +146,14 @@ class ScoreClasses:
     labels: list[str]
 
 
-def score_classes(values: np.ndarray, eligible: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> ScoreClasses:
+def score_classes(
+    values: np.ndarray,
+    eligible: np.ndarray,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    breaks: Sequence[float] | np.ndarray | None = None,
+) -> ScoreClasses:
     """Classify scores of the eligible parcels and colour every parcel (the one definition).
 
     Parameters
@@ -158,6 +166,9 @@ def score_classes(values: np.ndarray, eligible: np.ndarray, *, scheme: str = "qu
         ``quantiles``, ``natural_breaks`` or ``equal_interval`` (see :func:`classify`).
     k : int, default 5
         Number of classes.
+    breaks : sequence of float, optional
+        Fixed class upper bounds (the scenario's ``[output] breaks``) instead of ``scheme``: the same
+        classes for every map, for comparing scenarios. The last bound is raised to the largest value.
 
     Returns
     -------
@@ -174,7 +185,12 @@ def score_classes(values: np.ndarray, eligible: np.ndarray, *, scheme: str = "qu
     """
     values = np.asarray(values, dtype="float64")
     eligible = np.asarray(eligible, dtype=bool)
-    bins = classify(pd.Series(values[eligible]), scheme=scheme, k=k)
+    if breaks is not None and len(breaks):
+        bins = np.array(breaks, dtype="float64")
+        if eligible.any():
+            bins[-1] = max(bins[-1], float(np.nanmax(values[eligible])))
+    else:
+        bins = classify(pd.Series(values[eligible]), scheme=scheme, k=k)
     palette = class_palette(len(bins))
     cls = np.clip(np.searchsorted(bins, values, side="left"), 0, len(bins) - 1)
     colors = np.where(eligible, np.array(palette, dtype=object)[cls], EXCLUDED_COLOR)
