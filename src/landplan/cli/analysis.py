@@ -167,7 +167,23 @@ def compare(  # noqa: PLR0917 - typer maps options to parameters
     lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Compare two scenarios over the same parcels: rank shifts, top-N overlap, Kendall's tau, allocation."""
+    r"""Compare two scenarios over the same parcels: rank shifts, top-N overlap, Kendall's tau, allocation.
+
+    \f
+
+    Parameters
+    ----------
+    scenario_a, scenario_b : pathlib.Path
+        The two scenario files (the same candidate parcels, matched by id).
+    output : pathlib.Path
+        Folder for ``compare_parcels.csv``, ``compare_zones.csv``, ``compare_map.png``, ``compare.html``.
+    top : int
+        Size of the top list whose overlap is measured.
+    lang : str or None
+        Language of the page and map (default: scenario A's).
+    overwrite : bool
+        Replace existing files.
+    """
     from landplan.config import load_scenario
     from landplan.outputs.compare import write_comparison
     from landplan.pipeline import compute

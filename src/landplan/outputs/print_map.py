@@ -150,6 +150,33 @@ def _draw_context(ax: Any, study: Study) -> None:
         layer.boundary.plot(ax=ax, color="#444444", linewidth=0.7, linestyle="-.", zorder=5)
 
 
+def _draw_zones(ax: Any, study: Study) -> list[Any]:
+    """Zone footprints and one name label per zone; the labels (rank labels keep off them)."""
+    from landplan.outputs.escape import mpl_text
+
+    assert study.zones is not None
+    study.zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.5, edgecolor="#3f2868", linewidth=0.8, zorder=4)
+    labels = []
+    centres = study.zones.geometry.representative_point()
+    for zid, c in zip(study.zones.index, centres, strict=True):  # one label per zone
+        labels.append(
+            ax.annotate(
+                mpl_text(study.zone_names.get(zid, zid)),
+                (c.x, c.y),
+                fontsize=7,
+                fontweight="bold",
+                color="#3f2868",
+                ha="center",
+                va="bottom",
+                xytext=(0, 6),
+                textcoords="offset points",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "#ffffff", "ec": "none", "alpha": 0.75},
+                zorder=8,
+            )
+        )
+    return labels
+
+
 def _draw_map(
     ax: Any,
     study: Study,
@@ -163,7 +190,6 @@ def _draw_map(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from landplan.outputs.escape import mpl_text
     from landplan.outputs.style import EXCLUDED_COLOR, score_classes
 
     xmin, ymin, xmax, ymax = ranked.total_bounds
@@ -194,25 +220,8 @@ def _draw_map(
     ]
     handles.append(Patch(facecolor=EXCLUDED_COLOR, edgecolor="#555555", label=tr("Excluded")))
     if study.zones is not None:
-        study.zones.plot(ax=ax, facecolor="#5e3c99", alpha=0.5, edgecolor="#3f2868", linewidth=0.8, zorder=4)
         handles.append(Patch(facecolor="#5e3c99", alpha=0.5, label=tr("Industrial zone")))
-        centres = study.zones.geometry.representative_point()
-        for zid, c in zip(study.zones.index, centres, strict=True):  # one label per zone
-            zone_labels.append(
-                ax.annotate(
-                    mpl_text(study.zone_names.get(zid, zid)),
-                    (c.x, c.y),
-                    fontsize=7,
-                    fontweight="bold",
-                    color="#3f2868",
-                    ha="center",
-                    va="bottom",
-                    xytext=(0, 6),
-                    textcoords="offset points",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "#ffffff", "ec": "none", "alpha": 0.75},
-                    zorder=8,
-                )
-            )
+        zone_labels = _draw_zones(ax, study)
     if allocation is not None and len(allocation.parcels):
         ranked.loc[allocation.parcels.index].boundary.plot(ax=ax, color="#000000", linewidth=0.9, zorder=6)
         handles.append(Patch(facecolor="none", edgecolor="#000000", label=tr("Reserved land")))
@@ -274,6 +283,47 @@ def _today() -> str:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
     return dt.datetime.now(tz=dt.UTC).date().isoformat()
+
+
+def _side_panel(fig: Any, px: float, panel: float, handles: list[Any], tr: Translator, *, n_ranks: int) -> None:
+    """Legend, north arrow and the notes at the foot of the right panel."""
+    legend_ax = fig.add_axes((px, 0.18, panel, 0.52))
+    legend_ax.set_axis_off()
+    legend_ax.legend(
+        handles=handles,
+        loc="upper left",
+        fontsize=7.5,
+        frameon=False,
+        title=tr("Legend"),
+        title_fontsize=8.5,
+        alignment="left",
+    )
+    arrow_ax = fig.add_axes((px, 0.06, 0.05, 0.1))
+    arrow_ax.set_axis_off()
+    arrow_ax.annotate(
+        tr("N"),
+        xy=(0.5, 0.95),
+        xytext=(0.5, 0.25),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+    )
+    fig.text(
+        px + 0.07,
+        0.08,
+        tr("Ranks of the {n} best parcels; labels that would overlap are left out.", n=n_ranks)
+        + "\n"
+        + tr(
+            "Made with landplan. Map data: the scenario's layers; © OpenStreetMap contributors where OSM data appear."
+        ),
+        fontsize=6,
+        color="#555555",
+        va="bottom",
+        wrap=True,
+    )
 
 
 def print_map(
@@ -343,43 +393,7 @@ def print_map(
     ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.85, length_fraction=0.2))
     px = 1 - panel - m[0]
     _title_block(fig, (px, 0.72, panel, 0.26), study, tr, date=date or _today(), crs=crs_label(study.crs))
-    legend_ax = fig.add_axes((px, 0.18, panel, 0.52))
-    legend_ax.set_axis_off()
-    legend_ax.legend(
-        handles=handles,
-        loc="upper left",
-        fontsize=7.5,
-        frameon=False,
-        title=tr("Legend"),
-        title_fontsize=8.5,
-        alignment="left",
-    )
-    arrow_ax = fig.add_axes((px, 0.06, 0.05, 0.1))
-    arrow_ax.set_axis_off()
-    arrow_ax.annotate(
-        tr("N"),
-        xy=(0.5, 0.95),
-        xytext=(0.5, 0.25),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
-    )
-    fig.text(
-        px + 0.07,
-        0.08,
-        tr("Ranks of the {n} best parcels; labels that would overlap are left out.", n=len(best))
-        + "\n"
-        + tr(
-            "Made with landplan. Map data: the scenario's layers; © OpenStreetMap contributors where OSM data appear."
-        ),
-        fontsize=6,
-        color="#555555",
-        va="bottom",
-        wrap=True,
-    )
+    _side_panel(fig, px, panel, handles, tr, n_ranks=len(best))
     return fig
 
 
