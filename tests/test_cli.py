@@ -41,7 +41,7 @@ def test_rank_top_to_file_and_formats(runner, scenario, tmp_path):
     assert "wrote 2 parcels" in r.stderr
     import geopandas as gpd
 
-    back = gpd.read_file(out)
+    back = gpd.read_file(out, layer="ranking")  # the file also holds its QGIS style (layer_styles)
     assert list(back["parcel_id"]) == ["P4", "P1"]
     r = runner.invoke(app, ["rank", scenario, "-o", str(tmp_path / "x.json"), "--format", "geojson"])
     assert r.exit_code == 0, r.output
@@ -109,6 +109,7 @@ def test_run_command_writes_everything(runner, scenario, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "manifest.json",
         "map.html",
+        "project.qgz",
         "ranked.csv",
         "ranked.gpkg",
         "report.html",

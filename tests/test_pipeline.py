@@ -32,6 +32,7 @@ def test_run_writes_outputs_atomically_and_deterministically(scenario_dir, tmp_p
         "map",
         "report",
         "report_pdf",
+        "qgis_project",
         "manifest",
     }
     digest = [hashlib.sha256((d / "ranked.csv").read_bytes()).hexdigest() for d in (out1, out2)]
@@ -56,7 +57,7 @@ def test_manifest_records_the_hash_of_every_output(scenario_dir, tmp_path):
     out = tmp_path / "area" / "out"
     r = landplan.run(scenario_dir / "scenario.toml", out_dir=out, formats=["csv", "gpkg"])
     hashes = r.manifest["output_sha256"]
-    assert set(hashes) == {"ranked_csv", "ranked_gpkg", "map", "report", "report_pdf"}
+    assert set(hashes) == {"ranked_csv", "ranked_gpkg", "map", "report", "report_pdf", "qgis_project"}
     for key, digest in hashes.items():
         assert hashlib.sha256(r.outputs[key].read_bytes()).hexdigest() == digest
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staging folder left beside it

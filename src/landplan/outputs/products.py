@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from landplan.config import Scenario
-from landplan.io import FORMATS, write_table
+from landplan.io import FORMATS, atomic_path, write_table
 from landplan.model import Result
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
 
@@ -116,7 +116,14 @@ def _ranked(fmt: str) -> Writer:
     def write(render: Render, path: Path) -> None:
         r = render.result
         table = r.ranked if render.top is None else r.ranked.loc[r.scores.top(render.top)]
-        write_table(table, path, format=fmt, overwrite=True)
+        if fmt != "gpkg":
+            write_table(table, path, format=fmt, overwrite=True)
+            return
+        from landplan.outputs.qgis import add_layer_styles, result_renderers, styles_qml
+
+        with atomic_path(path) as tmp:  # the QGIS style goes in before the file is published
+            write_table(table, tmp, format=fmt, overwrite=True)
+            add_layer_styles(tmp, styles_qml(result_renderers(r)["ranked_gpkg"]))
 
     return write
 
@@ -127,7 +134,14 @@ def _allocation(key: str) -> Writer:
         if r.allocation is None:  # pragma: no cover - refused when targets are planned
             msg = f"{key}: the run has no allocation"
             raise ValueError(msg)
-        write_allocation_file(r.allocation, r.study, key, path)
+        if key != "allocation_gpkg":
+            write_allocation_file(r.allocation, r.study, key, path)
+            return
+        from landplan.outputs.qgis import add_layer_styles, result_renderers, styles_qml
+
+        with atomic_path(path) as tmp:
+            write_allocation_file(r.allocation, r.study, key, tmp)
+            add_layer_styles(tmp, styles_qml(result_renderers(r)["allocation_gpkg"]))
 
     return write
 
@@ -158,6 +172,24 @@ def _print_map(render: Render, path: Path) -> None:
         top=out.top,
         lang=out.language,
     )
+
+
+def _qgis_project(render: Render, path: Path) -> None:
+    from landplan.outputs.qgis import project_layers, write_project
+
+    r = render.result
+    files = {"ranked_gpkg": PRODUCTS["ranked_gpkg"].filename}
+    if r.allocation is not None:
+        files["allocation_gpkg"] = PRODUCTS["allocation_gpkg"].filename
+    authid = r.study.crs.to_string() if r.study.crs is not None else ""
+    with atomic_path(path) as tmp:
+        write_project(
+            tmp,
+            title=r.study.scenario.scenario.name,
+            authid=authid,
+            layers=project_layers(r, files),
+            qgs_name=path.with_suffix(".qgs").name,
+        )
 
 
 def _report(render: Render, path: Path) -> None:
@@ -202,6 +234,7 @@ PRODUCTS: dict[str, Product] = {
     "print_map": Product("print_map", "map.pdf", _print_map),
     "report": Product("report", "report.html", _report),
     "report_pdf": Product("report_pdf", "report.pdf", _report_pdf),
+    "qgis_project": Product("qgis_project", "project.qgz", _qgis_project),
 }
 
 
@@ -233,6 +266,8 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
         keys.append("report")
     if s.output.report and s.output.pdf:
         keys.append("report_pdf")
+    if "gpkg" in formats:
+        keys.append("qgis_project")
     return {key: out_dir / PRODUCTS[key].filename for key in keys}
 
 
