@@ -17,7 +17,6 @@ ways meet where they share an OSM node, that is, at exactly the same coordinate.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,9 +31,19 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
+from landplan.config.layers import OSM_SUFFIXES, check_osm_tags, is_osm_path
 from landplan.errors import LayerReadError
 
-__all__ = ["OSM_SUFFIXES", "ROAD_COLUMNS", "OsmGeometry", "OsmTags", "check_osm_tags", "is_osm_path", "read_osm"]
+__all__ = [
+    "OSM_SUFFIXES",
+    "ROAD_COLUMNS",
+    "OsmGeometry",
+    "OsmTags",
+    "centroids",
+    "check_osm_tags",
+    "is_osm_path",
+    "read_osm",
+]
 
 #: how features become geometries; see :func:`read_osm`
 OsmGeometry = Literal["auto", "point", "line", "polygon", "polygon_or_point", "centroid"]
@@ -42,12 +51,10 @@ OsmGeometry = Literal["auto", "point", "line", "polygon", "polygon_or_point", "c
 #: a tag filter: key -> accepted values, or ``True`` for any value
 OsmTags = Mapping[str, Sequence[str] | bool]
 
-#: file names GDAL's OSM driver reads
-OSM_SUFFIXES = (".osm", ".pbf")
-
 #: columns of the road network (``read_osm(path, tags={"highway": True})``), after ``osm_id``
 ROAD_COLUMNS = (
-    "highway", "oneway", "motorcycle", "motor_vehicle", "access", "foot", "maxspeed", "name", "bridge", "tunnel", "layer",
+    "highway", "oneway", "motorcycle", "motor_vehicle", "access", "foot", "maxspeed", "name", "bridge", "tunnel",
+    "layer",
 )  # fmt: skip
 
 #: keys whose closed ways are still lines (a roundabout, a fence, a ring railway)
@@ -59,76 +66,7 @@ _AREA_KEYS = (
     "natural", "office", "place", "shop", "sport", "tourism", "highway=platform", "public_transport=platform",
 )  # fmt: skip
 
-_KEY = re.compile(r"[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)*")
 _GDAL_LAYERS = {"node": "points", "way": "lines", "area": "multipolygons"}
-
-
-def is_osm_path(source: str | os.PathLike[str]) -> bool:
-    """Whether a path names an OpenStreetMap file (``.osm``, ``.osm.pbf`` or ``.pbf``).
-
-    Parameters
-    ----------
-    source
-        A path or data source string.
-
-    Returns
-    -------
-    bool
-        True for the suffixes GDAL's OSM driver reads.
-    """
-    return str(source).lower().endswith(OSM_SUFFIXES)
-
-
-def check_osm_tags(tags: object) -> dict[str, list[str] | bool]:
-    """Check a tag filter and return it as a plain dict; every problem has its fix in the message.
-
-    Parameters
-    ----------
-    tags
-        ``{key: [values] or True}``, e.g. ``{"amenity": ["school", "kindergarten"]}``.
-
-    Returns
-    -------
-    dict
-        The same filter, keys in their given order, values as lists of strings or ``True``.
-
-    Raises
-    ------
-    ValueError
-        If the filter is empty, a key is not an OSM key (``"amenity=school"``, spaces, ``*``), or
-        a value is neither ``true`` nor a non-empty list of texts.
-    """
-    example = 'osm = { amenity = ["school", "kindergarten"] } or osm = { highway = true }'
-    if not isinstance(tags, Mapping) or not tags:
-        msg = f"the OSM tag filter must be a non-empty table of key = [values] or key = true, like {example}"
-        raise ValueError(msg)
-    out: dict[str, list[str] | bool] = {}
-    for key, values in tags.items():
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
-            fix = ""
-            if isinstance(key, str) and "=" in key:
-                k, _, v = key.partition("=")
-                fix = f': write {k.strip()} = ["{v.strip()}"]'
-            msg = f"{key!r} is not an OSM tag key (letters, digits, _ and : only, like amenity or isced:level){fix}"
-            raise ValueError(msg)
-        if values is True:
-            out[key] = True
-        elif isinstance(values, str):
-            msg = f'OSM tag {key}: give a list of values, {key} = ["{values}"], or {key} = true for any value'
-            raise ValueError(msg)
-        elif (
-            isinstance(values, Sequence)
-            and values
-            and all(isinstance(v, str) and v and "\n" not in v for v in values)
-        ):
-            out[key] = list(dict.fromkeys(values))
-        else:
-            msg = (
-                f"OSM tag {key}: {values!r} is not a filter; give a non-empty list of texts "
-                f'({key} = ["..."]) or {key} = true for any value'
-            )
-            raise ValueError(msg)
-    return out
 
 
 def read_osm(
@@ -187,7 +125,9 @@ def read_osm(
         msg = f"{label}: geometry={geometry!r} is not one of {', '.join(get_args(OsmGeometry))}"
         raise LayerReadError(msg)
     if not Path(path).is_file():
-        msg = f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
+        msg = (
+            f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
+        )
         raise LayerReadError(msg)
     keys = _output_keys(filt, extra)
     fields = _fields(keys, label)
@@ -299,7 +239,10 @@ def _read_kind(
         osm_type = np.full(n, "node" if kind == "node" else "way", dtype=object)
         rank = np.full(n, 0 if kind == "node" else 1)
     number = ids.astype(np.int64)
-    data = {key: _text(raw[col]) if col in raw.columns else pd.Series([None] * n, dtype=object) for key, col in fields.items()}
+    data = {
+        key: _text(raw[col]) if col in raw.columns else pd.Series([None] * n, dtype=object)
+        for key, col in fields.items()
+    }
     out = gpd.GeoDataFrame(data, geometry=np.asarray(raw.geometry.array, dtype=object), crs="EPSG:4326")
     out.insert(0, "osm_id", pd.Series(osm_type, dtype=object) + "/" + pd.Series(number.astype(str), dtype=object))
     out["_rank"] = rank.astype(np.int64)
@@ -309,7 +252,8 @@ def _read_kind(
 
 def _text(values: pd.Series) -> pd.Series:
     """Tag values as object text with None for missing (the same whatever pandas' string dtype)."""
-    arr = values.to_numpy(dtype=object, na_value=None)
+    arr = values.to_numpy(dtype=object, copy=True)
+    arr[pd.isna(arr)] = None
     return pd.Series(arr, dtype=object)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
+from landplan.config.layers import is_osm_path
 from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
+from landplan.io.osm import centroids, read_osm
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -55,6 +57,9 @@ def read_layer(
     encoding: str | None = None,
     lon_field: str | None = None,
     lat_field: str | None = None,
+    osm: Mapping[str, Sequence[str] | bool] | None = None,
+    osm_columns: Sequence[str] = (),
+    geometry: str = "any",
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -84,6 +89,16 @@ def read_layer(
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
+    osm
+        Tag filter of an OpenStreetMap source (``.osm.pbf``/``.osm``), required for one:
+        ``{"amenity": ["school"]}``; see :func:`landplan.io.osm.read_osm`.
+    osm_columns
+        More OSM keys to keep as columns.
+    geometry
+        The layer spec's geometry: for an OSM source it chooses nodes, ways or areas
+        (``"point"``, ``"line"``, ``"polygon"``, ``"polygon_or_point"``, ``"any"``); for
+        every source ``"centroid"`` replaces lines and polygons by their centroids
+        (computed in metres).
 
     Returns
     -------
@@ -96,14 +111,20 @@ def read_layer(
     ------
     LayerReadError
         If the file is missing or unreadable, the layer is missing or ambiguous, the
-        filter is invalid, or geographic coordinates are out of range (lat/lon swapped?).
+        filter is invalid, an OSM filter matches nothing, or geographic coordinates are out
+        of range (lat/lon swapped?).
     CRSError
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
     label = _describe(source, layer)
-    gdf, crs = _read_by_format(
-        source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
-    )
+    if is_osm_path(source):
+        gdf = _read_osm_source(
+            source, layer, label, where=where, columns=columns, osm=osm, osm_columns=osm_columns, geometry=geometry
+        )
+    else:
+        gdf, crs = _read_by_format(
+            source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
+        )
     gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     for text in gdf.attrs["warnings"]:
         logger.warning("%s", text)
@@ -112,7 +133,45 @@ def read_layer(
     gdf = _declare_crs(gdf, crs, label)
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
+    if geometry == "centroid":
+        gdf = centroids(gdf)
     gdf.attrs["layer"] = layer
+    return gdf
+
+
+def _read_osm_source(
+    source: str | os.PathLike[str],
+    layer: str | int | None,
+    label: str,
+    *,
+    where: str | None,
+    columns: Sequence[str] | None,
+    osm: Mapping[str, Sequence[str] | bool] | None,
+    osm_columns: Sequence[str],
+    geometry: str,
+) -> gpd.GeoDataFrame:
+    """An OpenStreetMap layer: the features matching ``osm``; matching nothing is an error."""
+    if osm is None:
+        msg = f'{label}: an OpenStreetMap file needs a tag filter, e.g. osm = {{ amenity = ["school"] }}'
+        raise LayerReadError(msg)
+    if layer is not None:
+        msg = f"{label}: `layer` is not used for OpenStreetMap files; `geometry` chooses points, lines or polygons"
+        raise LayerReadError(msg)
+    mode = {"any": "auto"}.get(geometry, geometry)
+    gdf = read_osm(source, tags=osm, geometry=mode, columns=osm_columns, where=where)  # type: ignore[arg-type]
+    if gdf.empty:
+        shown = ", ".join(f"{k} = {'true' if isinstance(v, bool) else list(v)}" for k, v in osm.items())
+        msg = (
+            f"{label}: no feature matches osm = {{ {shown} }} (geometry {geometry!r}); check the keys and values "
+            '(OSM values are exact and lower case: amenity = ["school"]) and that the extract covers the area'
+        )
+        raise LayerReadError(msg)
+    if columns is not None:
+        missing = [c for c in columns if c not in gdf.columns]
+        if missing:
+            msg = f"{label}: no column {missing}; add the OSM keys to `osm_columns`"
+            raise LayerReadError(msg)
+        gdf = gdf[[*columns, gdf.geometry.name]]
     return gdf
 
 
