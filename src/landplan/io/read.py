@@ -89,16 +89,13 @@ def read_layer(
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
-    osm
-        Tag filter of an OpenStreetMap source (``.osm.pbf``/``.osm``), required for one:
-        ``{"amenity": ["school"]}``; see :func:`landplan.io.osm.read_osm`.
-    osm_columns
-        More OSM keys to keep as columns.
+    osm, osm_columns
+        Tag filter of an OpenStreetMap source (``.osm.pbf``/``.osm``), required for one
+        (``{"amenity": ["school"]}``), and more OSM keys to keep as columns; see
+        :func:`landplan.io.osm.read_osm`.
     geometry
-        The layer spec's geometry: for an OSM source it chooses nodes, ways or areas
-        (``"point"``, ``"line"``, ``"polygon"``, ``"polygon_or_point"``, ``"any"``); for
-        every source ``"centroid"`` replaces lines and polygons by their centroids
-        (computed in metres).
+        The layer spec's geometry: for OSM it picks nodes, ways or areas; for every source
+        ``"centroid"`` turns lines and polygons into their centroids (computed in metres).
 
     Returns
     -------
@@ -110,21 +107,15 @@ def read_layer(
     Raises
     ------
     LayerReadError
-        If the file is missing or unreadable, the layer is missing or ambiguous, the
-        filter is invalid, an OSM filter matches nothing, or geographic coordinates are out
-        of range (lat/lon swapped?).
+        If the file is missing or unreadable, the layer is missing or ambiguous, the filter
+        is invalid or matches no OSM feature, or coordinates are out of range (lat/lon swapped?).
     CRSError
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
     label = _describe(source, layer)
-    if is_osm_path(source):
-        gdf = _read_osm_source(
-            source, layer, label, where=where, columns=columns, osm=osm, osm_columns=osm_columns, geometry=geometry
-        )
-    else:
-        gdf, crs = _read_by_format(
-            source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
-        )
+    osm_args: dict[str, Any] = {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
+    text_args: dict[str, Any] = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field}
+    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, **text_args, **osm_args)
     gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     for text in gdf.attrs["warnings"]:
         logger.warning("%s", text)
@@ -133,8 +124,7 @@ def read_layer(
     gdf = _declare_crs(gdf, crs, label)
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
-    if geometry == "centroid":
-        gdf = centroids(gdf)
+    gdf = centroids(gdf) if geometry == "centroid" else gdf
     gdf.attrs["layer"] = layer
     return gdf
 
@@ -186,8 +176,11 @@ def _read_by_format(
     encoding: str | None,
     lon: str | None,
     lat: str | None,
+    **osm_args: Any,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
+    if is_osm_path(source):
+        return _read_osm_source(source, layer, label, where=where, columns=columns, **osm_args), crs
     path = Path(source) if not _is_connection_string(source) else None
     if path is not None and not path.exists():
         msg = (
