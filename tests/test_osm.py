@@ -380,3 +380,20 @@ def test_osm_ids_are_unique_and_sorted_numerically(tmp_path):
     gdf = read_osm(tmp_path / "ids.osm", tags={"amenity": ["school", "kindergarten"]}, geometry="point")
     assert list(gdf["osm_id"]) == ["node/9", "node/10"]
     assert np.unique(gdf["osm_id"]).size == len(gdf)
+
+
+def test_the_readme_example_validates_on_the_fixture(tmp_path):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### OpenStreetMap") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", section.index("```toml\n"))]
+    assert example.count('path = "hanoi.osm.pbf"') == 5
+    boxes = [shapely.box(x, y, x + 0.0005, y + 0.0005) for x, y in PARCELS.values()]
+    gpd.GeoDataFrame({"parcel_id": list(PARCELS)}, geometry=boxes, crs=4326).to_file(
+        tmp_path / "parcels.geojson", engine="pyogrio"
+    )
+    text = '[scenario]\nname = "readme"\n\n[layers.parcels]\npath = "parcels.geojson"\nid_field = "parcel_id"\n\n'
+    text += example.replace("hanoi.osm.pbf", PBF.as_posix())
+    (tmp_path / "scenario.toml").write_text(text, encoding="utf-8")
+    report = landplan.validate(tmp_path / "scenario.toml")
+    assert report.ok, report.to_text()
+    assert report.features == {"parcels": 3, "zones": 1, "schools": 3, "health": 1, "markets": 1, "bus_stops": 1}
