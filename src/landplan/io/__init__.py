@@ -8,7 +8,8 @@ Writers never leave a half-written file: they write next to the target and renam
 Modules: :mod:`~landplan.io.read` (vector layers), :mod:`~landplan.io.text` (text
 encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.raster`
 (rasters), :mod:`~landplan.io.osm` (OpenStreetMap), :mod:`~landplan.io.inputs` (files a
-scenario reads), :mod:`~landplan.io.write` (safe writing) and :mod:`~landplan.io.tables` (table formats). This package re-exports them.
+scenario reads), :mod:`~landplan.io.write` (safe writing) and :mod:`~landplan.io.tables`
+(table formats). This package re-exports them.
 """
 
 from __future__ import annotations
