@@ -267,10 +267,12 @@ def test_centroid_for_any_layer(tmp_path):
     ]
 
 
-def test_nothing_is_left_in_the_working_folder(tmp_path, monkeypatch):
+def test_nothing_is_written_beside_the_input_or_in_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    read_osm(PBF, tags={"highway": True, "amenity": True}, geometry="centroid")
-    assert list(tmp_path.iterdir()) == []
+    copy = tmp_path / "copy.osm.pbf"
+    copy.write_bytes(PBF.read_bytes())
+    read_osm(copy, tags={"highway": True, "amenity": True}, geometry="centroid")
+    assert list(tmp_path.iterdir()) == [copy] and copy.read_bytes() == PBF.read_bytes()
 
 
 # --- scenarios -----------------------------------------------------------------------------------------------
