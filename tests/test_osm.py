@@ -364,6 +364,8 @@ def test_scenario_osm_layer_that_matches_nothing_is_a_finding(osm_scenario):
         ('osm = { landuse = ["industrial"] }', 'osm = { landuse = "industrial" }', 'landuse = ["industrial"]'),
         ('osm = { landuse = ["industrial"] }\n', "", "is an OpenStreetMap file: say which features"),
         ('path = "parcels.geojson"', 'path = "parcels.geojson"\nosm = { landuse = true }', "are for OpenStreetMap"),
+        ('amenity = ["school", "kindergarten"]', 'amenity = "school"', "layers.schools.osm: OSM tag amenity"),
+        ('geometry = "centroid"', 'geometry = "centre"', "layers.schools.geometry: Input should be"),
     ],
 )
 def test_scenario_osm_settings_are_checked_when_read(osm_scenario, old, new, message):

@@ -159,6 +159,8 @@ class Layers(_Frozen):
 
     parcels: ParcelLayerSpec
     zones: ZoneLayerSpec | None = None
+    # the other layers, validated by pydantic so that errors say `layers.<name>.<field>`
+    __pydantic_extra__: dict[str, LayerSpec] = Field(init=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -168,10 +170,6 @@ class Layers(_Frozen):
                 if not isinstance(v, dict | LayerSpec):
                     msg = f"layers.{k} must be a table: write [layers.{k}] with at least `path = ...` (got {v!r})"
                     raise ValueError(msg)  # pydantic reports it as a ConfigError naming the scenario file
-            return {
-                k: (LayerSpec.model_validate(v) if k not in {"parcels", "zones"} and isinstance(v, dict) else v)
-                for k, v in data.items()
-            }
         return data
 
     def items(self) -> list[tuple[str, LayerSpec]]:
