@@ -401,3 +401,33 @@ def test_the_readme_example_validates_on_the_fixture(tmp_path):
     report = landplan.validate(tmp_path / "scenario.toml")
     assert report.ok, report.to_text()
     assert report.features == {"parcels": 3, "zones": 1, "schools": 3, "health": 1, "markets": 1, "bus_stops": 1}
+
+
+def test_a_way_cut_by_the_extract_edge_is_left_out_by_name(tmp_path, caplog):
+    # nodes 61-63 of the marketplace way are not in the file (an extract cut through it)
+    text = re.sub(r'  <node id="6[123]" [^\n]*\n', "", XML.read_text(encoding="utf-8"))
+    path = tmp_path / "cut.osm"
+    path.write_text(text, encoding="utf-8")
+    gdf = read_osm(path, tags={"amenity": ["marketplace", "school"]})
+    assert list(gdf["osm_id"]) == ["node/13", "relation/300"]
+    assert gdf.attrs["warnings"] == [
+        f"{path}: 1 OSM features left out: GDAL could not build their geometry (broken multipolygon rings or "
+        "missing nodes: way/101); fix them in OSM or use a complete extract"
+    ]
+    assert "way/101" in caplog.text
+    layer = read_layer(path, osm={"amenity": ["marketplace", "school"]})
+    assert layer.attrs["warnings"] == gdf.attrs["warnings"]
+
+
+def test_a_multipolygon_gdal_had_to_patch_is_reported(tmp_path):
+    # the school's outer way is not closed: GDAL keeps the relation but its shape is wrong (only the hole)
+    text = XML.read_text(encoding="utf-8")
+    closed = '    <nd ref="4"/>\n    <nd ref="1"/>\n  </way>'
+    assert text.count(closed) == 1
+    path = tmp_path / "open.osm"
+    path.write_text(text.replace(closed, '    <nd ref="4"/>\n  </way>'), encoding="utf-8")
+    gdf = read_osm(path, tags={"amenity": ["school"]})
+    assert list(gdf["osm_id"]) == ["node/13", "relation/300"]
+    (note,) = gdf.attrs["warnings"]
+    assert "GDAL reported 1 problems while assembling OSM geometries (Non closed ring detected (x1))" in note
+    assert "some multipolygons may have a wrong shape" in note

@@ -16,9 +16,12 @@ ways meet where they share an OSM node, that is, at exactly the same coordinate.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import tempfile
+import warnings
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +72,8 @@ _AREA_KEYS = (
 
 _GDAL_LAYERS = {"node": "points", "way": "lines", "area": "multipolygons"}
 
+logger = logging.getLogger(__name__)
+
 
 def read_osm(
     path: str | os.PathLike[str],
@@ -108,7 +113,8 @@ def read_osm(
         number). Columns: ``osm_id``, then ``name``, the filter keys and ``columns`` (tag values
         as text, missing as null), then ``geometry``. When ``"highway"`` is a filter key the
         columns after ``osm_id`` are :data:`ROAD_COLUMNS` first. An empty frame when nothing
-        matches.
+        matches. Features GDAL cannot build a geometry for (a broken multipolygon) are left out
+        with a logged warning naming them, also in ``attrs["warnings"]``.
 
     Raises
     ------
@@ -144,8 +150,9 @@ def read_osm(
     }[geometry]
     sql = _where_sql(filt, fields, where)
     with _gdal_osm_config(keys, filt, line_areas=geometry == "line", size_bytes=Path(path).stat().st_size) as options:
-        parts = [_read_kind(path, kind, label, fields=fields, sql=sql, options=options) for kind in kinds]
-    gdf = _assemble(parts, keys)
+        notes: list[str] = []
+        parts = [_read_kind(path, kind, label, fields=fields, sql=sql, options=options, notes=notes) for kind in kinds]
+    gdf = _assemble(parts, keys, label, notes=notes)
     if geometry == "centroid":
         gdf = centroids(gdf)
     return gdf
@@ -220,12 +227,27 @@ def _gdal_osm_config(
 
 
 def _read_kind(
-    path: str | os.PathLike[str], kind: str, label: str, *, fields: Mapping[str, str], sql: str, options: dict[str, str]
+    path: str | os.PathLike[str],
+    kind: str,
+    label: str,
+    *,
+    fields: Mapping[str, str],
+    sql: str,
+    options: dict[str, str],
+    notes: list[str],
 ) -> gpd.GeoDataFrame:
-    """One GDAL OSM layer, filtered, with ``osm_id`` as ``type/number`` and OSM keys as column names."""
+    """One GDAL OSM layer, filtered, with ``osm_id`` as ``type/number`` and OSM keys as column names.
+
+    GDAL's warnings while reading (``Non closed ring detected``: a multipolygon it patched) go
+    to ``notes``; they name no feature, so the caller reports them as a count.
+    """
     layer = _GDAL_LAYERS[kind]
     try:
-        raw = pyogrio.read_dataframe(path, layer=layer, where=sql, use_arrow=False, **options)
+        # a geometry GDAL could not build arrives as invalid WKB: null, then left out by name in _assemble
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            raw = pyogrio.read_dataframe(path, layer=layer, where=sql, use_arrow=False, on_invalid="ignore", **options)
+        notes += [str(w.message).split(".")[0] for w in caught if issubclass(w.category, RuntimeWarning)]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError) as exc:
         text = " ".join(str(exc).split())
         msg = f"{label}: GDAL cannot read this file as OpenStreetMap ({text}); check it is a complete .osm.pbf or .osm"
@@ -263,15 +285,43 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(arr, dtype=object)
 
 
-def _assemble(parts: Sequence[gpd.GeoDataFrame], keys: Sequence[str]) -> gpd.GeoDataFrame:
+def _assemble(
+    parts: Sequence[gpd.GeoDataFrame], keys: Sequence[str], label: str, *, notes: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """The parts in ``osm_id`` order; features without geometry left out, and both kinds of trouble reported."""
+    left_out = []
+    if notes:
+        kinds = "; ".join(f"{text} (x{n})" for text, n in Counter(notes).most_common())
+        text = (
+            f"{label}: GDAL reported {len(notes)} problems while assembling OSM geometries ({kinds}); some "
+            "multipolygons may have a wrong shape (typically relations cut by the extract's edge): use an "
+            "extract with complete relations (osmium extract -s smart) or check these areas on the map"
+        )
+        logger.warning("%s", text)
+        left_out.append(text)
     frames = [p for p in parts if len(p)]
     if not frames:
         empty = {"osm_id": pd.Series(dtype=object), **{k: pd.Series(dtype=object) for k in keys}}
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+        out = gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+        out.attrs["warnings"] = left_out
+        return out
     gdf = pd.concat(frames, ignore_index=True)
     order = np.lexsort((gdf["_number"].to_numpy(), gdf["_rank"].to_numpy()))
-    gdf = gdf.iloc[order].drop(columns=["_rank", "_number"]).reset_index(drop=True)
-    return gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
+    gdf = gdf.iloc[order].drop(columns=["_rank", "_number"])
+    broken = shapely.is_missing(np.asarray(gdf.geometry.array, dtype=object))
+    if broken.any():
+        ids = gdf["osm_id"].to_numpy()[broken]
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        text = (
+            f"{label}: {len(ids)} OSM features left out: GDAL could not build their geometry (broken "
+            f"multipolygon rings or missing nodes: {shown}); fix them in OSM or use a complete extract"
+        )
+        logger.warning("%s", text)
+        left_out.append(text)
+        gdf = gdf[~broken]
+    out = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry="geometry", crs="EPSG:4326")
+    out.attrs["warnings"] = left_out
+    return out
 
 
 def centroids(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
