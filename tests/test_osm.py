@@ -431,3 +431,15 @@ def test_a_multipolygon_gdal_had_to_patch_is_reported(tmp_path):
     (note,) = gdf.attrs["warnings"]
     assert "GDAL reported 1 problems while assembling OSM geometries (Non closed ring detected (x1))" in note
     assert "some multipolygons may have a wrong shape" in note
+
+
+def test_where_on_an_osm_column_as_in_the_readme(osm_file):
+    primary = read_osm(
+        osm_file,
+        tags={"amenity": ["school"]},
+        columns=["isced:level"],
+        where="isced_level = '1' OR name LIKE 'Trường Tiểu học%'",
+    )
+    assert list(primary["osm_id"]) == ["relation/300"]
+    with pytest.raises(LayerReadError, match="the filter is invalid"):
+        read_osm(osm_file, tags={"amenity": ["school"]}, where="capacity > 10")  # not a column read
