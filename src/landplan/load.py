@@ -172,6 +172,9 @@ def _read_layers(s: Scenario, report: ValidationReport, progress: Progress) -> d
                 encoding=spec.encoding,
                 lon_field=spec.lon_field,
                 lat_field=spec.lat_field,
+                osm=spec.osm,
+                osm_columns=spec.osm_columns,
+                geometry=spec.geometry,
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))

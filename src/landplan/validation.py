@@ -25,13 +25,14 @@ from landplan.errors import GeometryRepairedWarning, ValidationError
 __all__ = ["Finding", "ValidationReport", "check_layer", "label_rows", "repair_geometries"]
 
 Level = Literal["error", "warning", "info"]
-GeometryKind = Literal["point", "line", "polygon", "polygon_or_point", "any"]
+GeometryKind = Literal["point", "line", "polygon", "polygon_or_point", "centroid", "any"]
 
 _TYPES: dict[str, set[str]] = {
     "point": {"Point", "MultiPoint"},
     "line": {"LineString", "MultiLineString", "LinearRing"},
     "polygon": {"Polygon", "MultiPolygon"},
     "polygon_or_point": {"Polygon", "MultiPolygon", "Point", "MultiPoint"},
+    "centroid": {"Point", "MultiPoint"},  # lines and polygons were replaced by their centroids when read
 }
 _TYPE_NAMES = np.array(
     [

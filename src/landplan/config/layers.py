@@ -2,13 +2,86 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from landplan.config._base import _Frozen
 
-__all__ = ["LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec"]
+__all__ = [
+    "OSM_SUFFIXES", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec", "check_osm_tags",
+    "is_osm_path",
+]  # fmt: skip
+
+#: file names read as OpenStreetMap (GDAL's OSM driver): ``.osm`` XML and ``.osm.pbf``
+OSM_SUFFIXES = (".osm", ".pbf")
+
+_OSM_KEY = re.compile(r"[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)*")
+_OSM_EXAMPLE = 'osm = { amenity = ["school", "kindergarten"] } or osm = { highway = true }'
+
+
+def is_osm_path(source: object) -> bool:
+    """Whether a path names an OpenStreetMap file (``.osm``, ``.osm.pbf`` or ``.pbf``).
+
+    Parameters
+    ----------
+    source
+        A path or data source string.
+
+    Returns
+    -------
+    bool
+        True for the suffixes GDAL's OSM driver reads.
+    """
+    return str(source).lower().endswith(OSM_SUFFIXES)
+
+
+def check_osm_tags(tags: object) -> dict[str, list[str] | bool]:
+    """Check an OpenStreetMap tag filter; every problem has its fix in the message.
+
+    Parameters
+    ----------
+    tags
+        ``{key: [values] or True}``, e.g. ``{"amenity": ["school", "kindergarten"]}``.
+
+    Returns
+    -------
+    dict
+        The same filter, keys in their given order, values as lists of texts (repeats
+        dropped) or ``True``.
+
+    Raises
+    ------
+    ValueError
+        If the filter is empty, a key is not an OSM key (``"amenity=school"``, spaces, ``*``),
+        or a value is neither ``true`` nor a non-empty list of texts.
+    """
+    if not isinstance(tags, Mapping) or not tags:
+        msg = f"the OSM tag filter must be a non-empty table of key = [values] or key = true, like {_OSM_EXAMPLE}"
+        raise ValueError(msg)
+    out: dict[str, list[str] | bool] = {}
+    for key, values in tags.items():
+        if not isinstance(key, str) or not _OSM_KEY.fullmatch(key):
+            k, eq, v = str(key).partition("=")
+            fix = f'; write {k.strip()} = ["{v.strip()}"]' if eq else ""
+            msg = f"{key!r} is not an OSM tag key (letters, digits, _ and : only, like amenity or isced:level){fix}"
+            raise ValueError(msg)
+        if values is True:
+            out[key] = True
+        elif isinstance(values, str):
+            msg = f'OSM tag {key}: give a list of values, {key} = ["{values}"], or {key} = true for any value'
+            raise ValueError(msg)
+        elif isinstance(values, Sequence) and values and all(isinstance(v, str) and v.strip() for v in values):
+            out[key] = list(dict.fromkeys(values))
+        else:
+            msg = (
+                f"OSM tag {key}: {values!r} is not a filter; give a non-empty list of texts "
+                f'({key} = ["..."]) or {key} = true for any value'
+            )
+            raise ValueError(msg)
+    return out
 
 
 class LayerSpec(_Frozen):
@@ -23,7 +96,35 @@ class LayerSpec(_Frozen):
     lat_field: str | None = None
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
-    geometry: Literal["point", "line", "polygon", "polygon_or_point", "any"] = "any"
+    geometry: Literal["point", "line", "polygon", "polygon_or_point", "centroid", "any"] = Field(
+        default="any", description="expected geometry; 'centroid' turns lines and polygons into their centroids"
+    )
+    osm: dict[str, list[str] | bool] | None = Field(
+        default=None, description="OpenStreetMap tag filter for a .osm.pbf/.osm path: key = [values] or key = true"
+    )
+    osm_columns: list[str] = Field(default_factory=list, description="more OSM keys to keep as columns")
+
+    @field_validator("osm", mode="before")
+    @classmethod
+    def _osm_filter(cls, value: Any) -> Any:
+        return None if value is None else check_osm_tags(value)
+
+    @field_validator("osm_columns", mode="before")
+    @classmethod
+    def _osm_keys(cls, value: Any) -> Any:
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            check_osm_tags(dict.fromkeys(value, True))
+        return value
+
+    @model_validator(mode="after")
+    def _osm_needs_osm_file(self) -> LayerSpec:
+        if is_osm_path(self.path) and self.osm is None:
+            msg = f"{self.path!r} is an OpenStreetMap file: say which features to take with {_OSM_EXAMPLE}"
+            raise ValueError(msg)
+        if not is_osm_path(self.path) and (self.osm is not None or self.osm_columns):
+            msg = f"`osm` and `osm_columns` are for OpenStreetMap files (.osm.pbf, .osm), not {self.path!r}"
+            raise ValueError(msg)
+        return self
 
 
 class ParcelLayerSpec(LayerSpec):
@@ -58,6 +159,8 @@ class Layers(_Frozen):
 
     parcels: ParcelLayerSpec
     zones: ZoneLayerSpec | None = None
+    # the other layers, validated by pydantic so that errors say `layers.<name>.<field>`
+    __pydantic_extra__: dict[str, LayerSpec] = Field(init=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -67,10 +170,6 @@ class Layers(_Frozen):
                 if not isinstance(v, dict | LayerSpec):
                     msg = f"layers.{k} must be a table: write [layers.{k}] with at least `path = ...` (got {v!r})"
                     raise ValueError(msg)  # pydantic reports it as a ConfigError naming the scenario file
-            return {
-                k: (LayerSpec.model_validate(v) if k not in {"parcels", "zones"} and isinstance(v, dict) else v)
-                for k, v in data.items()
-            }
         return data
 
     def items(self) -> list[tuple[str, LayerSpec]]:

@@ -7,14 +7,16 @@ Writers never leave a half-written file: they write next to the target and renam
 
 Modules: :mod:`~landplan.io.read` (vector layers), :mod:`~landplan.io.text` (text
 encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.raster`
-(rasters), :mod:`~landplan.io.inputs` (files a scenario reads), :mod:`~landplan.io.write`
-(safe writing) and :mod:`~landplan.io.tables` (table formats). This package re-exports them.
+(rasters), :mod:`~landplan.io.osm` (OpenStreetMap), :mod:`~landplan.io.inputs` (files a
+scenario reads), :mod:`~landplan.io.write` (safe writing) and :mod:`~landplan.io.tables`
+(table formats). This package re-exports them.
 """
 
 from __future__ import annotations
 
 from landplan.io.csv_points import compact_ranges
 from landplan.io.inputs import scenario_inputs
+from landplan.io.osm import read_osm
 from landplan.io.read import read_layer
 from landplan.io.tables import (
     FORMATS,
@@ -42,6 +44,7 @@ __all__ = [
     "output_folder",
     "output_format",
     "read_layer",
+    "read_osm",
     "scenario_inputs",
     "spreadsheet_safe",
     "table_for_csv",

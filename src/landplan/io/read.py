@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
+from landplan.config.layers import is_osm_path
 from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
+from landplan.io.osm import centroids, read_osm
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -55,6 +57,9 @@ def read_layer(
     encoding: str | None = None,
     lon_field: str | None = None,
     lat_field: str | None = None,
+    osm: Mapping[str, Sequence[str] | bool] | None = None,
+    osm_columns: Sequence[str] = (),
+    geometry: str = "any",
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -84,6 +89,13 @@ def read_layer(
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
+    osm, osm_columns
+        Tag filter of an OpenStreetMap source (``.osm.pbf``/``.osm``), required for one
+        (``{"amenity": ["school"]}``), and more OSM keys to keep as columns; see
+        :func:`landplan.io.osm.read_osm`.
+    geometry
+        The layer spec's geometry: for OSM it picks nodes, ways or areas; for every source
+        ``"centroid"`` turns lines and polygons into their centroids (computed in metres).
 
     Returns
     -------
@@ -95,15 +107,15 @@ def read_layer(
     Raises
     ------
     LayerReadError
-        If the file is missing or unreadable, the layer is missing or ambiguous, the
-        filter is invalid, or geographic coordinates are out of range (lat/lon swapped?).
+        If the file is missing or unreadable, the layer is missing or ambiguous, the filter
+        is invalid or matches no OSM feature, or coordinates are out of range (lat/lon swapped?).
     CRSError
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
     label = _describe(source, layer)
-    gdf, crs = _read_by_format(
-        source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
-    )
+    osm_args: dict[str, Any] = {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
+    text_args: dict[str, Any] = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field}
+    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, **text_args, **osm_args)
     gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     for text in gdf.attrs["warnings"]:
         logger.warning("%s", text)
@@ -112,7 +124,44 @@ def read_layer(
     gdf = _declare_crs(gdf, crs, label)
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
+    gdf = centroids(gdf) if geometry == "centroid" else gdf
     gdf.attrs["layer"] = layer
+    return gdf
+
+
+def _read_osm_source(
+    source: str | os.PathLike[str],
+    layer: str | int | None,
+    label: str,
+    *,
+    where: str | None,
+    columns: Sequence[str] | None,
+    osm: Mapping[str, Sequence[str] | bool] | None,
+    osm_columns: Sequence[str],
+    geometry: str,
+) -> gpd.GeoDataFrame:
+    """An OpenStreetMap layer: the features matching ``osm``; matching nothing is an error."""
+    if osm is None:
+        msg = f'{label}: an OpenStreetMap file needs a tag filter, e.g. osm = {{ amenity = ["school"] }}'
+        raise LayerReadError(msg)
+    if layer is not None:
+        msg = f"{label}: `layer` is not used for OpenStreetMap files; `geometry` chooses points, lines or polygons"
+        raise LayerReadError(msg)
+    mode = {"any": "auto"}.get(geometry, geometry)
+    gdf = read_osm(source, tags=osm, geometry=mode, columns=osm_columns, where=where)  # type: ignore[arg-type]
+    if gdf.empty:
+        shown = ", ".join(f"{k} = {'true' if isinstance(v, bool) else list(v)}" for k, v in osm.items())
+        msg = (
+            f"{label}: no feature matches osm = {{ {shown} }} (geometry {geometry!r}); check the keys and values "
+            '(OSM values are exact and lower case: amenity = ["school"]) and that the extract covers the area'
+        )
+        raise LayerReadError(msg)
+    if columns is not None:
+        missing = [c for c in columns if c not in gdf.columns]
+        if missing:
+            msg = f"{label}: no column {missing}; add the OSM keys to `osm_columns`"
+            raise LayerReadError(msg)
+        gdf = gdf[[*columns, gdf.geometry.name]]
     return gdf
 
 
@@ -127,8 +176,11 @@ def _read_by_format(
     encoding: str | None,
     lon: str | None,
     lat: str | None,
+    **osm_args: Any,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
+    if is_osm_path(source):
+        return _read_osm_source(source, layer, label, where=where, columns=columns, **osm_args), crs
     path = Path(source) if not _is_connection_string(source) else None
     if path is not None and not path.exists():
         msg = (
