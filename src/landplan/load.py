@@ -141,7 +141,10 @@ def _study_and_report(s: Scenario, progress: Progress) -> tuple[Study | None, Va
     zones = None
     zspec = s.layers.zones
     if "zones" in frames and zspec is not None:
-        zones = prepare_zones(frames.pop("zones"), zspec, rules, report, needs_hazard=_needs_hazard(s))
+        needs_workers = any(c.kind == "access" for c in s.criteria)
+        zones = prepare_zones(
+            frames.pop("zones"), zspec, rules, report, needs_hazard=_needs_hazard(s), needs_workers=needs_workers
+        )
     if not report.ok:
         return None, report
     parcels = frames.pop("parcels").set_index(s.layers.parcels.id_field, drop=True)
@@ -322,36 +325,36 @@ def _extent_checks(
 
     ``count`` and ``coverage`` criteria are checked always (their radius is the reach of the data);
     ``distance`` criteria when they say ``outside = "neutral"`` (a nearest distance needs no radius,
-    so only the scenario can say the layer is partial). A warning when the parcels outside are
-    measured as they are (``outside = "zero"``), a note when they are treated as no data.
+    so only the scenario can say the layer is partial). One finding per layer, radius and
+    treatment: a warning when the parcels outside are measured as they are (``outside = "zero"``),
+    a note when they are treated as no data.
     """
     out: dict[str, pd.Series] = {}
-    for i, c in enumerate(s.criteria):  # loop over criteria, not parcels
-        outside_mode = getattr(c, "outside", None)
-        layer = getattr(c, "layer", None)
-        if outside_mode is None or layer not in frames or (c.kind == "distance" and outside_mode != "neutral"):
+    groups: dict[tuple[str, float, str], list[str]] = {}
+    for c in s.criteria:  # loop over criteria, not parcels
+        mode, layer = getattr(c, "outside", None), getattr(c, "layer", None)
+        if mode is None or layer not in frames or (c.kind == "distance" and mode != "neutral"):
             continue
         radius = radii.get(c.name, 0.0)
-        mask = outside_extent(
-            parcels.geometry.to_numpy(), frames[layer].geometry.dropna().to_numpy(), radius_m=radius
-        )
+        mask = outside_extent(parcels.geometry.to_numpy(), frames[layer].geometry.dropna().to_numpy(), radius_m=radius)
         out[c.name] = pd.Series(mask, index=parcels.index, name=c.name)
-        if not mask.any():
-            continue
-        n, total = int(mask.sum()), len(mask)
+        if mask.any():
+            groups.setdefault((str(layer), radius, str(mode)), []).append(c.name)
+    for (layer, radius, mode), names in groups.items():
+        n, total = int(out[names[0]].sum()), len(parcels)
         treated = (
             "they are treated as no data (the median value of the parcels inside)"
-            if outside_mode == "neutral"
+            if mode == "neutral"
             else "they are measured as they are, so they likely score low for lack of data"
         )
+        fix = 'if the layer covers only part of the study area, set outside = "neutral" on the criterion'
         report.findings.append(
             Finding(
-                "info" if outside_mode == "neutral" else "warning",
+                "info" if mode == "neutral" else "warning",
                 layer,
-                f"criteria[{i}] ({c.name}): {n} of {total} parcels ({n / total:.1%}) lie outside the layer's extent "
-                f"(convex hull of its features + {radius:g} m); {treated}",
-                fix="" if outside_mode == "neutral" else 'if the layer covers only part of the study area, set '
-                'outside = "neutral" on the criterion',
+                f"{n} of {total} parcels ({n / total:.1%}) lie outside the layer's extent (convex hull of its "
+                f"features + {radius:g} m) for criteria {names}; {treated}",
+                fix="" if mode == "neutral" else fix,
             )
         )
     return out

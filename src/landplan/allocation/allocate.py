@@ -82,9 +82,9 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         method,
     )
     result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    access = zone_land_access(
-        zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
-    ).drop(columns="workers")
+    access = zone_land_access(zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]).drop(
+        columns="workers"
+    )
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
     return Allocation(

@@ -14,13 +14,13 @@ from pydantic import ConfigDict, Field, model_validator
 from landplan.config._base import _Frozen
 
 __all__ = [
+    "SPATIAL_KINDS",
     "AttributeConstraint",
     "ConstraintSpec",
     "ExclusionLayerConstraint",
     "IsolationConstraint",
     "MinAreaConstraint",
     "RasterConstraint",
-    "SPATIAL_KINDS",
 ]
 
 

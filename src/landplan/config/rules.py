@@ -39,7 +39,10 @@ class RulePackMeta(_Frozen):
     note: str = ""
     region: str = Field(default="", description="the region the pack's `regional` figures describe, e.g. 'Hà Nội'")
     region_bbox: list[float] | None = Field(
-        default=None, min_length=4, max_length=4, description="the region's extent: west, south, east, north in degrees (WGS 84)"
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="the region's extent: west, south, east, north in degrees (WGS 84)",
     )
     region_source: str = ""
 

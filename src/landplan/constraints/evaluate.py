@@ -167,7 +167,9 @@ def net_area(study: Study) -> NetArea:
         net geometry is the parcel geometry itself.
     """
     parcels = study.parcels
-    cuts = {f"c{i}_{k.kind}": CUTTERS[k.kind](k, study) for i, k in enumerate(study.scenario.constraints) if _subtracts(k)}
+    cuts = {
+        f"c{i}_{k.kind}": CUTTERS[k.kind](k, study) for i, k in enumerate(study.scenario.constraints) if _subtracts(k)
+    }
     pg = geoms(parcels)
     gross = pd.Series(shapely.area(pg), index=parcels.index, name="area_m2")
     if not cuts:

@@ -2,10 +2,10 @@
 
 :func:`ranked_table` turns :class:`~landplan.model.Scores` into the one-row-per-parcel frame of
 the ranked list (``rank``, ``score``, ``eligible``, ``excluded_by``, ``top_drivers``,
-``area_m2`` (with subtract constraints: ``net_area_m2``, ``removed_share``, ``removed_by``; the files add
-the net geometry, see :mod:`landplan.outputs.products`), then ``<name>_raw``, ``<name>_value``, ``<name>_contrib`` per criterion, then the
-parcel's own columns); :func:`allocation_layers` and :func:`write_allocation_file` write an
-allocation.
+``area_m2`` (with subtract constraints: ``net_area_m2``, ``removed_share``, ``removed_by``; the
+files add the net geometry, see :mod:`landplan.outputs.products`), then ``<name>_raw``,
+``<name>_value``, ``<name>_contrib`` per criterion, then the parcel's own columns);
+:func:`allocation_layers` and :func:`write_allocation_file` write an allocation.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def score(
 
 def _measure_all(
     study: Study, net: NetArea, progress: Callable[[float, str], None]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Raw values, 0..1 values and the no-data mask of every criterion.
 
     Criteria are measured on the net geometry when the scenario says so (``criteria_geometry
