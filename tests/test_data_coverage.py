@@ -90,6 +90,9 @@ def test_neutral_gives_outside_parcels_the_median_value_inside(coverage_dir):
     assert scores.no_data is not None and scores.no_data["bus"].tolist() == [False, False, True]
     finding = next(f for f in study.report.findings if f.layer == "stops")
     assert finding.level == "info" and "treated as no data" in finding.message
+    card = landplan.explain(study, scores, "C").to_text()
+    assert "(no data: outside the layer's extent, median value)" in card
+    assert "no data" not in landplan.explain(study, scores, "A").to_text()
 
 
 def test_neutral_value_is_the_median_of_values_inside():

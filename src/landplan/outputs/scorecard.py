@@ -70,6 +70,7 @@ class ScoreCard:
             lines.append(
                 f"  {r['label']:<40} raw {raw} {r['unit']:<14} value {r['value']:.3f}  "
                 f"weight {r['weight']:.3f}  contribution {r['contribution']:+.3f}"
+                + ("  (no data: outside the layer's extent, median value)" if r.get("no_data") else "")
             )
         lines += ["", "Constraints:"]
         for _, r in self.constraints.iterrows():
@@ -128,6 +129,9 @@ def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
                 "value": float(scores.values[c.name][parcel_id]),
                 "weight": float(scores.weights[c.name]),
                 "contribution": float(scores.contributions[c.name][parcel_id]),
+                "no_data": bool(
+                    scores.no_data is not None and c.name in scores.no_data and scores.no_data.at[parcel_id, c.name]
+                ),
             }
             for c in s.criteria
         ]
