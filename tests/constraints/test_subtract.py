@@ -141,6 +141,9 @@ def test_net_geometry_is_written_to_geopackage_and_geoparquet(tmp_path):
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "Net developable area (after subtraction)" in html
     assert "lp-net" in html
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "net developable area: 2 parcels cut" in report
+    assert "criteria measured on the net parcel geometry" in report
 
 
 def _flood_raster(path: Path) -> None:
