@@ -161,7 +161,7 @@ def _flood_raster(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("rule", "words"),
-    [('stat = "mean"\nmax = 0.5', "> 0.5"), ('stat = "share_above"\nthreshold = 0.5\nmax = 0.2', "> 0.5")],
+    [('stat = "mean"\nmax = 0.5', "> 0.5"), ('stat = "share_above"\nthreshold = 0.5', "> 0.5")],
 )
 def test_raster_subtraction_removes_the_failing_cells(tmp_path, rule, words):
     _flood_raster(tmp_path / "flood.tif")
@@ -209,6 +209,14 @@ def test_subtracting_points_without_a_buffer_is_refused(tmp_path):
     body = '[layers.stops]\npath = "stops.gpkg"\n[[constraints]]\nkind = "exclusion_layer"\nlayer = "stops"\n'
     with pytest.raises(InputError, match=r"points or lines, which have no area to subtract; set `buffer_m`"):
         rank(_write(tmp_path, body + 'mode = "subtract"\n'))
+
+
+def test_subtract_with_a_share_limit_on_a_raster_is_refused(tmp_path):
+    _flood_raster(tmp_path / "flood.tif")
+    body = '[rasters.flood]\npath = "flood.tif"\n[[constraints]]\nkind = "raster"\nraster = "flood"\n'
+    body += 'stat = "share_above"\nthreshold = 0.5\nmax = 0.2\nmode = "subtract"\n'
+    with pytest.raises(ConfigError, match="`max`/`min` .limits on the share. apply to mode = 'exclude' only"):
+        landplan.load_scenario(_write(tmp_path, body))
 
 
 def test_subtract_with_max_overlap_share_is_refused(tmp_path):

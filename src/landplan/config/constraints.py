@@ -146,7 +146,15 @@ class RasterConstraint(_ConstraintBase):
 
     @model_validator(mode="after")
     def _check(self) -> RasterConstraint:
-        if self.max is None and self.min is None:
+        bounded = self.max is not None or self.min is not None
+        if self.mode == "subtract" and self.stat == "share_above":
+            if bounded:
+                msg = (
+                    "with mode = 'subtract' and stat = 'share_above' the cells above `threshold` are removed; "
+                    "`max`/`min` (limits on the share) apply to mode = 'exclude' only"
+                )
+                raise ValueError(msg)
+        elif not bounded:
             msg = "a raster constraint needs `max` or `min`"
             raise ValueError(msg)
         if (self.stat == "share_above") != (self.threshold is not None):

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 import geopandas as gpd
+import shapely
 
 from landplan.model import ha
-from landplan.outputs.webmap.base import esc, fmt, to_wgs84
+from landplan.outputs.webmap.base import esc, fmt
 
 if TYPE_CHECKING:
     import folium
@@ -49,9 +50,13 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
     frame["why"] = esc(net.removed_by[cut])
     fg = folium.FeatureGroup(name="Net developable area (after subtraction)", show=True)
     if len(frame):
-        data = gpd.GeoDataFrame(frame, geometry=net.geometry[cut].to_numpy(), crs=net.geometry.crs)
+        # cell-stair outlines (polygonised rasters) have rings touching at corners, which reprojection
+        # can make cross: simplify in metres, reproject, repair, then snap to the 1e-6 degree grid
+        geometry = net.geometry[cut].simplify(simplify_m, preserve_topology=True).to_crs(4326)
+        fixed = shapely.make_valid(np.asarray(geometry.array, dtype=object))
+        data = gpd.GeoDataFrame(frame, geometry=shapely.set_precision(fixed, 1e-6), crs=4326)
         folium.GeoJson(
-            to_wgs84(data, tolerance_m=simplify_m).to_json(drop_id=True),
+            data.to_json(drop_id=True),
             style_function=lambda _f: {
                 "color": NET_COLOR,
                 "weight": 1.5,
