@@ -25,7 +25,7 @@ import shapely
 
 import landplan
 from conftest import CRS, X0, Y0, box, rank, scored
-from landplan.constraints.subtract import cut_by, isolation_covers, net_geometry
+from landplan.constraints.subtract import cut_by, isolation_covers, net_geometry, polygonal
 from landplan.errors import ConfigError, InputError
 
 HEAD = """
@@ -178,7 +178,7 @@ def test_raster_subtraction_removes_the_failing_cells(tmp_path, rule, words):
     """
     ranked = rank(_write(tmp_path, textwrap.dedent(body).replace("\n    ", "\n")))
     assert ranked.loc["P0", "net_area_m2"] == pytest.approx(7000.0)
-    assert ranked.loc["P0", "removed_by"] == f"0.30 ha with flood depth {words}"
+    assert ranked.loc["P0", "removed_by"] == f"0.30 ha with flood depth (cells {words})"
     assert ranked.loc["P1", "net_area_m2"] == 10_000.0
     assert ranked.loc["P2", "net_area_m2"] == 2500.0
 
@@ -215,7 +215,7 @@ def test_subtract_with_a_share_limit_on_a_raster_is_refused(tmp_path):
     _flood_raster(tmp_path / "flood.tif")
     body = '[rasters.flood]\npath = "flood.tif"\n[[constraints]]\nkind = "raster"\nraster = "flood"\n'
     body += 'stat = "share_above"\nthreshold = 0.5\nmax = 0.2\nmode = "subtract"\n'
-    with pytest.raises(ConfigError, match="`max`/`min` .limits on the share. apply to mode = 'exclude' only"):
+    with pytest.raises(ConfigError, match=r"`max`/`min` \(limits on the share\) apply to mode = 'exclude' only"):
         landplan.load_scenario(_write(tmp_path, body))
 
 
@@ -310,3 +310,46 @@ def test_outside_the_region_of_regional_figures_warns_naming_them(tmp_path):
     assert not [f for f in report.findings if "outside Hà Nội" in f.message]
     near = landplan.validate(_write(tmp_path, ""))  # the grid lies in Hà Nội
     assert not [f for f in near.findings if "outside Hà Nội" in f.message]
+
+
+@pytest.mark.slow
+def test_demo_with_every_spatial_constraint_subtracting_runs_end_to_end(tmp_path):
+    """Isolation, water (+30 m) and flood cells subtracted on the demo; map, files and allocation."""
+    from landplan import datasets
+
+    root = datasets.demo_scenario().parent.parent
+    text = datasets.demo_scenario().read_text(encoding="utf-8").replace('"../data/', f'"{root.as_posix()}/data/')
+    text = text.replace('# mode = "subtract"', 'mode = "subtract"')
+    text = text.replace(
+        'buffer_m = 30\nlabel = "rivers and lakes"', 'buffer_m = 30\nmode = "subtract"\nlabel = "rivers"'
+    )
+    text = text.replace('max = 0.2\nlabel = "flood depth > 0.5 m"', 'mode = "subtract"\nlabel = "flood depth"')
+    assert text.count('mode = "subtract"') == 3
+    path = tmp_path / "demo_net.toml"
+    path.write_text(text, encoding="utf-8")
+    whole = landplan.pipeline.compute(datasets.demo_scenario(), allocate=False)
+    result = landplan.run(path, out_dir=tmp_path / "out")
+    ranked = result.ranked
+    assert ranked["eligible"].sum() > whole.ranked["eligible"].sum()  # partial exclusion keeps more land
+    notes = ranked["removed_by"]
+    for what in ("m of KCN", "overlapping rivers (+30 m)", "with flood depth (cells > 0.5)"):
+        assert notes.str.contains(what, regex=False).any(), what
+    eligible = ranked[ranked["eligible"]]
+    assert (eligible["net_area_m2"] >= 5000).all()  # min_area on the net area
+    assert (
+        result.allocation.parcels["area_ha"] * 10_000
+        <= ranked["net_area_m2"].reindex(result.allocation.parcels.index) + 1e-6
+    ).all()
+    assert "Net developable area (after subtraction)" in (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+
+
+def test_polygonal_drops_lines_and_points_of_collections():
+    square = box(0, 0)
+    mixed = shapely.GeometryCollection(
+        [square, shapely.LineString([(0, 0), (5, 5)]), shapely.MultiPolygon([box(200, 0)])]
+    )
+    lines = shapely.GeometryCollection([shapely.LineString([(0, 0), (5, 5)])])
+    out = polygonal(np.array([square, mixed, lines], dtype=object))
+    assert out[0] is square
+    assert shapely.get_type_id(out[1]) == 6 and shapely.area(out[1]) == 20_000.0
+    assert shapely.is_empty(out[2]) and shapely.get_type_id(out[2]) == 3

@@ -107,7 +107,7 @@ def _cut_raster(k: Any, study: Study) -> Cut:
         min_value=k.min,
         max_value=k.max,
     )
-    return cut_by(pg, cells, what=f"with {k.label or k.raster} {k.failing_cells()}")
+    return cut_by(pg, cells, what=f"with {k.label or k.raster} (cells {k.failing_cells()})")
 
 
 #: spatial constraint kind -> the function computing what its ``subtract`` mode removes

@@ -21,7 +21,7 @@ from landplan.criteria.coverage import quad_segs_for
 from landplan.errors import InputError
 from landplan.io.raster import RasterData
 
-__all__ = ["SLIVER_M2", "Cut", "cut_by", "failing_cells", "isolation_covers", "net_geometry"]
+__all__ = ["SLIVER_M2", "Cut", "cut_by", "failing_cells", "isolation_covers", "net_geometry", "polygonal"]
 
 #: net areas below this (square metres) are rounding slivers: the parcel has nothing left
 SLIVER_M2 = 0.01
@@ -233,6 +233,36 @@ def failing_cells(
     return geoms
 
 
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Only the polygons of each geometry: collections (from overlays or repairs) lose their lines and points.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Geometries; polygons and multipolygons are returned as they are.
+
+    Returns
+    -------
+    numpy.ndarray
+        Polygons or multipolygons (empty where a collection held no polygon).
+    """
+    out = np.array(geoms, dtype=object, copy=True)
+    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
+    if len(mixed) == 0:
+        return out
+    parts, owner = shapely.get_parts(out[mixed], return_index=True)
+    area = shapely.get_type_id(parts) >= 3
+    polys, sub = shapely.get_parts(parts[area], return_index=True)  # multipolygons into polygons
+    owner = owner[area][sub]
+    merged = np.full(len(mixed), None, dtype=object)
+    if len(polys):
+        ids, dense = np.unique(owner, return_inverse=True)
+        merged[ids] = shapely.multipolygons(polys, indices=dense)
+    merged[shapely.is_missing(merged)] = shapely.Polygon()
+    out[mixed] = merged
+    return out
+
+
 def net_geometry(parcel_geoms: np.ndarray, cuts: list[Cut]) -> np.ndarray:
     """The parcels minus everything the cuts remove (untouched parcels are returned as they are).
 
@@ -256,7 +286,7 @@ def net_geometry(parcel_geoms: np.ndarray, cuts: list[Cut]) -> np.ndarray:
     rows = np.flatnonzero(touched)
     if len(rows):
         removed = shapely.union_all(stack[rows], axis=1)
-        net[rows] = shapely.difference(parcel_geoms[rows], removed)
+        net[rows] = polygonal(shapely.difference(parcel_geoms[rows], removed))
         gone = shapely.area(net[rows]) < SLIVER_M2
         net[rows[gone]] = shapely.Polygon()
     return net

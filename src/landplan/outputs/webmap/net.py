@@ -10,6 +10,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan.constraints.subtract import polygonal
 from landplan.model import ha
 from landplan.outputs.webmap.base import esc, fmt
 
@@ -53,7 +54,7 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
         # cell-stair outlines (polygonised rasters) have rings touching at corners, which reprojection
         # can make cross: simplify in metres, reproject, repair, then snap to the 1e-6 degree grid
         geometry = net.geometry[cut].simplify(simplify_m, preserve_topology=True).to_crs(4326)
-        fixed = shapely.make_valid(np.asarray(geometry.array, dtype=object))
+        fixed = polygonal(shapely.make_valid(np.asarray(geometry.array, dtype=object)))
         data = gpd.GeoDataFrame(frame, geometry=shapely.set_precision(fixed, 1e-6), crs=4326)
         folium.GeoJson(
             data.to_json(drop_id=True),
