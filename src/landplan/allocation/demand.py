@@ -130,22 +130,7 @@ def zone_demand(
         ``existing_units``, ``units_needed``, ``floor_area_m2``, ``land_needed_ha``.
     """
     index = zones.index
-    area_ha = (
-        pd.to_numeric(zones[area_ha_field], errors="coerce")
-        if area_ha_field and area_ha_field in zones
-        else ha(zones.geometry.area)
-    )
-    if workers_field and workers_field in zones:
-        workers = pd.to_numeric(zones[workers_field], errors="coerce")
-    else:
-        workers = pd.Series(np.nan, index=index)
-    estimated = workers.isna()
-    workers = workers.where(~estimated, area_ha * params.workers_per_ha).astype("float64")
-    if workers_estimated_field and workers_estimated_field in zones:
-        estimated = estimated | estimate_flags(zones[workers_estimated_field])
-    if workers.isna().any():
-        msg = f"zones {list(index[workers.isna()][:5])} have neither workers nor an area to estimate them from"
-        raise InputError(msg)
+    workers, estimated = _zone_workers(zones, params, workers_field, workers_estimated_field, area_ha_field)
     gross = workers * params.share_needing_housing * (1 - params.share_already_housed) / params.persons_per_unit
     existing_units = pd.Series(0.0, index=index)
     if existing is not None and len(existing):
@@ -175,6 +160,34 @@ def zone_demand(
         },
         index=index,
     )
+
+
+def _zone_workers(
+    zones: gpd.GeoDataFrame,
+    params: DemandParams,
+    workers_field: str | None,
+    workers_estimated_field: str | None,
+    area_ha_field: str | None,
+) -> tuple[pd.Series, pd.Series]:
+    """Workers per zone (empty counts estimated from area) and whether each count is an estimate."""
+    index = zones.index
+    area_ha = (
+        pd.to_numeric(zones[area_ha_field], errors="coerce")
+        if area_ha_field and area_ha_field in zones
+        else ha(zones.geometry.area)
+    )
+    if workers_field and workers_field in zones:
+        workers = pd.to_numeric(zones[workers_field], errors="coerce")
+    else:
+        workers = pd.Series(np.nan, index=index)
+    estimated = workers.isna()
+    workers = workers.where(~estimated, area_ha * params.workers_per_ha).astype("float64")
+    if workers_estimated_field and workers_estimated_field in zones:
+        estimated = estimated | estimate_flags(zones[workers_estimated_field])
+    if workers.isna().any():
+        msg = f"zones {list(index[workers.isna()][:5])} have neither workers nor an area to estimate them from"
+        raise InputError(msg)
+    return workers, estimated
 
 
 def estimate_flags(column: pd.Series) -> pd.Series:
