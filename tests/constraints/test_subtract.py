@@ -52,7 +52,9 @@ value = {{ function = "identity" }}
 """
 
 
-def _write(d: Path, body: str, *, extra: str = "", parcels: gpd.GeoDataFrame | None = None) -> Path:
+def _write(
+    d: Path, body: str, *, extra: str = "", parcels: gpd.GeoDataFrame | None = None, zone: str = "KCN Thăng Long"
+) -> Path:
     if parcels is None:
         parcels = gpd.GeoDataFrame(
             {"parcel_id": ["P0", "P1", "P2"]},
@@ -61,7 +63,7 @@ def _write(d: Path, body: str, *, extra: str = "", parcels: gpd.GeoDataFrame | N
         )
     parcels.to_file(d / "parcels.gpkg", engine="pyogrio")
     zones = gpd.GeoDataFrame(
-        {"zone_id": ["Z1"], "name": ["KCN Thăng Long"], "hazard": ["III"]}, geometry=[box(370, -50, 130, 200)], crs=CRS
+        {"zone_id": ["Z1"], "name": [zone], "hazard": ["III"]}, geometry=[box(370, -50, 130, 200)], crs=CRS
     )
     zones.to_file(d / "zones.gpkg", engine="pyogrio")
     path = d / "scenario.toml"
@@ -353,3 +355,27 @@ def test_polygonal_drops_lines_and_points_of_collections():
     assert out[0] is square
     assert shapely.get_type_id(out[1]) == 6 and shapely.area(out[1]) == 20_000.0
     assert shapely.is_empty(out[2]) and shapely.get_type_id(out[2]) == 3
+
+
+def test_cuts_do_not_depend_on_the_order_of_the_covers():
+    parcels = np.array([box(0, 0), box(150, 0)], dtype=object)
+    covers = np.array([box(-10, 0, 30, 100), box(70, 0, 100, 100), box(50, 50, 150, 20)], dtype=object)
+    names = np.array(["A", "B", "C"], dtype=object)
+    first = cut_by(parcels, covers, what=names)
+    order = [2, 0, 1]
+    second = cut_by(parcels, covers[order], what=names[order])
+    assert first.note.tolist() == second.note.tolist()
+    assert (
+        shapely.to_wkb(net_geometry(parcels, [first])).tolist()
+        == shapely.to_wkb(net_geometry(parcels, [second])).tolist()
+    )
+
+
+def test_removal_notes_reach_the_map_escaped(tmp_path):
+    payload = "{{7*7}} <img src=x onerror=alert(1)>"
+    scenario = _write(tmp_path, ISOLATION_SUBTRACT, zone=payload)
+    out = tmp_path / "map.html"
+    landplan.produce(scenario, {"map": out})  # map_html refuses to render a template opener
+    html = out.read_text(encoding="utf-8")
+    assert "<img src=x" not in html
+    assert "{{7*7}}" not in html
