@@ -100,6 +100,15 @@ def run_size(n: int, sensitivity_runs: int) -> list[dict[str, Any]]:
     raw["jobs"] = stage(
         "job access (gravity)", lambda: gravity_access(p, d["zones"], workers=d["zones"]["workers"], scale_m=3000)
     )
+    from landplan.constraints.subtract import cut_by, isolation_covers, net_geometry
+
+    pg, zg = np.asarray(p.geometry.array), np.asarray(d["zones"].geometry.array)
+    iso = d["zones"]["isolation_m"].to_numpy()
+    stage("isolation, exclude mode", lambda: cons.isolation(p, d["zones"], distance_m=d["zones"]["isolation_m"]))
+    stage(
+        "isolation, subtract mode (net)",
+        lambda: net_geometry(pg, [cut_by(pg, isolation_covers(zg, iso), what=np.array(["z"] * len(zg), dtype=object))]),
+    )
     status = stage(
         "constraints",
         lambda: cons.combine(

@@ -5,7 +5,8 @@ What is real and what is not (see ``data/shapefiles/README.md``):
 - **real public facts**: the names, districts, status and areas (ha) of Hanoi's industrial
   zones, their approximate locations (+- ~2-3 km), and two worker counts;
 - **derived**: zone footprints are discs (64-gons) with the zone's area around its point;
-- **estimated**: workers where no count is public = area_ha x 110 workers/ha (flagged per zone);
+- **estimated**: workers where no count is public = area_ha x 110 workers/ha (flagged per zone in
+  ``wrk_est`` = 1 and ``wrk_src``; the demo scenario names ``wrk_est`` as ``workers_estimated_field``);
 - **synthetic**: parcels, facilities, bus stops, existing-housing split, the water bodies and the
   two rasters; the main roads roughly follow real corridors through a few approximate waypoints;
   hazard classes are illustrative.
@@ -260,6 +261,9 @@ def zone_layer() -> gpd.GeoDataFrame:
                 "area_src": area_src,
                 "workers": int(workers),
                 "wrk_src": wrk_src,
+                "wrk_est": int(
+                    public_workers is None
+                ),  # 1: the count is an estimate (scenario: workers_estimated_field)
                 "hazard": hazard,
                 "geom_src": "derived: disc of area_ha around approximate public location",
                 "lat": lat,

@@ -52,7 +52,11 @@ def test_parcels_have_unique_ids_and_the_scenario_columns():
 def test_demo_scenario_validates_cleanly():
     report = landplan.validate(datasets.demo_scenario())
     assert report.ok, report.to_text()
-    assert not [f for f in report.findings if f.level == "warning"], report.to_text()
+    warnings = [f for f in report.findings if f.level == "warning"]
+    # the only warnings are honest data coverage (issue 12): the synthetic facilities and the bus stops
+    # along the main roads do not reach every parcel
+    assert [f.layer for f in warnings] == ["facilities", "bus_stops"], report.to_text()
+    assert all("lie outside the layer's extent" in f.message for f in warnings), report.to_text()
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import shapely
 
 import landplan
 from conftest import SHARED, rank, scored
+from landplan.model import ha
 
 pytestmark = [
     pytest.mark.slow,
@@ -141,3 +142,82 @@ def test_derived_zone_footprints_have_the_published_area(result):
     zones = study.layer("zones")
     np.testing.assert_allclose(zones.geometry.area / 10_000, zones["acreage"].astype(float), rtol=1e-9)
     assert isinstance(zones, gpd.GeoDataFrame) and (zones["footprint"].str.startswith("derived")).all()
+
+
+@pytest.fixture(scope="module")
+def subtracted(tmp_path_factory):
+    """The same wards with the isolation buffers subtracted and bus stops treated as partial data."""
+    d = tmp_path_factory.mktemp("realism_subtract")
+    toml = textwrap.dedent(
+        f"""
+        [scenario]
+        name = "Hanoi wards, net of isolation buffers"
+
+        [layers.parcels]
+        path = "{SHARED / "wards_pre2025.kml"}"
+        id_field = "id"
+        name_field = "Name"
+
+        [layers.zones]
+        path = "{SHARED / "industrial_zones_points.geojson"}"
+        id_field = "name"
+        name_field = "name"
+        area_ha_field = "acreage"
+        default_hazard_class = "III"
+
+        [layers.bus_stops]
+        path = "{SHARED / "bus_stops.geojson"}"
+        geometry = "point"
+
+        [[criteria]]
+        name = "zone_distance"
+        kind = "distance"
+        layer = "zones"
+        weight = 2
+        value = {{ function = "linear", lower = 1000, upper = 10000, increasing = false }}
+
+        [[criteria]]
+        name = "bus"
+        kind = "coverage"
+        layer = "bus_stops"
+        radius_m = 500
+        weight = 1
+        value = {{ function = "identity" }}
+        outside = "neutral"
+
+        [[constraints]]
+        kind = "isolation"
+        mode = "subtract"
+        """
+    )
+    path = d / "hanoi_wards_net.toml"
+    path.write_text(toml, encoding="utf-8")
+    return scored(landplan.load_study(path))
+
+
+def test_subtraction_keeps_most_of_the_wards_a_buffer_touches(subtracted):
+    _, scores = subtracted
+    net = scores.net
+    touched = net.share_removed > 0
+    share = net.share_removed[touched]
+    # the issue's count: 95 wards touch a zone or its 300 m; in exclude mode every one is lost
+    assert touched.sum() == 95
+    assert share.median() < 0.10  # 9.6 % in the median touched ward
+    assert (share < 0.5).mean() > 0.9  # nearly all keep most of their area
+    assert (share < 0.10).sum() == 49
+    assert scores.eligible[touched].all()  # partial exclusion: none is dropped whole
+    lost = net.gross_m2[touched] - net.area_m2[touched]
+    assert ha(lost.sum()) < 0.2 * ha(net.gross_m2[touched].sum())
+    assert net.removed_by[touched].str.contains(r"^\d+\.\d\d ha within 300 m of ", regex=True).all()
+
+
+def test_bus_stops_cover_the_core_only_and_outer_wards_are_no_data(subtracted):
+    study, scores = subtracted
+    finding = next(f for f in study.report.findings if f.layer == "bus_stops")
+    assert finding.level == "info" and "criteria ['bus']" in finding.message
+    outside = study.outside_extent["bus"]
+    ba_vi = study.parcels["Quan"] == "Huyện Ba Vì"
+    assert outside[ba_vi].all()  # the stops' bbox is 105.7-106.0 E; Ba Vì lies west of it
+    neutral = scores.values.loc[outside, "bus"].unique()
+    assert len(neutral) == 1
+    assert neutral[0] == pytest.approx(scores.values.loc[~outside, "bus"].median())

@@ -25,7 +25,15 @@ from landplan.errors import LandplanError, ValidationError
 from landplan.io import crs_label, read_layer
 from landplan.io.raster import RasterData, read_raster
 from landplan.model import Study, select_rows
-from landplan.validation import Finding, Level, ValidationReport, check_layer, label_rows
+from landplan.validation import (
+    Finding,
+    Level,
+    ValidationReport,
+    check_layer,
+    label_rows,
+    outside_extent,
+    outside_region,
+)
 from landplan.zones import prepare_zones, zone_names
 
 __all__ = ["Progress", "as_scenario", "load_study", "validate"]
@@ -133,10 +141,16 @@ def _study_and_report(s: Scenario, progress: Progress) -> tuple[Study | None, Va
     zones = None
     zspec = s.layers.zones
     if "zones" in frames and zspec is not None:
-        zones = prepare_zones(frames.pop("zones"), zspec, rules, report, needs_hazard=_needs_hazard(s))
+        needs_workers = any(c.kind == "access" for c in s.criteria)
+        zones = prepare_zones(
+            frames.pop("zones"), zspec, rules, report, needs_hazard=_needs_hazard(s), needs_workers=needs_workers
+        )
     if not report.ok:
         return None, report
     parcels = frames.pop("parcels").set_index(s.layers.parcels.id_field, drop=True)
+    radii = _service_radii(s, rules)
+    outside = _extent_checks(s, parcels, {**frames, **({"zones": zones} if zones is not None else {})}, radii, report)
+    report.extend(_region_findings(s, rules, parcels))
     progress(1.0, "layers ready")
     logger.info("working CRS: %s", crs_label(crs))
     study = Study(
@@ -148,8 +162,9 @@ def _study_and_report(s: Scenario, progress: Progress) -> tuple[Study | None, Va
         features=frames,
         rasters=rasters,
         report=report,
-        radius_m=_service_radii(s, rules),
+        radius_m=radii,
         zone_names=zone_names(zones, zspec) if zones is not None and zspec is not None else _no_names(),
+        outside_extent=outside,
     )
     return study, report
 
@@ -300,3 +315,77 @@ def _service_radii(s: Scenario, rules: RulePack) -> dict[str, float]:
         elif rule is not None:
             radii[c.name] = rules.radius_m(str(rule))
     return radii
+
+
+def _extent_checks(
+    s: Scenario,
+    parcels: gpd.GeoDataFrame,
+    frames: dict[str, gpd.GeoDataFrame],
+    radii: dict[str, float],
+    report: ValidationReport,
+) -> dict[str, pd.Series]:
+    """Parcels outside each facility layer's extent (hull + radius), with a finding naming the layer.
+
+    ``count`` and ``coverage`` criteria are checked always (their radius is the reach of the data);
+    ``distance`` criteria when they say ``outside = "neutral"`` (a nearest distance needs no radius,
+    so only the scenario can say the layer is partial). One finding per layer, radius and
+    treatment: a warning when the parcels outside are measured as they are (``outside = "zero"``),
+    a note when they are treated as no data.
+    """
+    out: dict[str, pd.Series] = {}
+    groups: dict[tuple[str, float, str], list[str]] = {}
+    for c in s.criteria:  # loop over criteria, not parcels
+        mode, layer = getattr(c, "outside", None), getattr(c, "layer", None)
+        if mode is None or layer not in frames or (c.kind == "distance" and mode != "neutral"):
+            continue
+        radius = radii.get(c.name, 0.0)
+        mask = outside_extent(parcels.geometry.to_numpy(), frames[layer].geometry.dropna().to_numpy(), radius_m=radius)
+        out[c.name] = pd.Series(mask, index=parcels.index, name=c.name)
+        if mask.any():
+            groups.setdefault((str(layer), radius, str(mode)), []).append(c.name)
+    for (layer, radius, mode), names in groups.items():
+        n, total = int(out[names[0]].sum()), len(parcels)
+        treated = (
+            "they are treated as no data (the median value of the parcels inside)"
+            if mode == "neutral"
+            else "they are measured as they are, so they likely score low for lack of data"
+        )
+        fix = 'if the layer covers only part of the study area, set outside = "neutral" on the criterion'
+        report.findings.append(
+            Finding(
+                "info" if mode == "neutral" else "warning",
+                layer,
+                f"{n} of {total} parcels ({n / total:.1%}) lie outside the layer's extent (convex hull of its "
+                f"features + {radius:g} m) for criteria {names}; {treated}",
+                fix="" if mode == "neutral" else fix,
+            )
+        )
+    return out
+
+
+def _region_findings(s: Scenario, rules: RulePack, parcels: gpd.GeoDataFrame) -> list[Finding]:
+    """A warning naming the rule pack's regional figures in use when parcels lie outside its region."""
+    bbox = rules.meta.region_bbox
+    used = {k: v for k, v in rules.regional_figures().items() if not _set_in_scenario(s, k)}
+    if bbox is None or not used or parcels.crs is None:
+        return []
+    mask = outside_region(parcels, bbox)
+    if not mask.any():
+        return []
+    figures = ", ".join(f"{k.split('.', 1)[1]} = {v.value:g}" for k, v in used.items())
+    n, total = int(mask.sum()), len(mask)
+    return [
+        Finding(
+            "warning",
+            "parcels",
+            f"{n} of {total} parcels ({n / total:.1%}) lie outside {rules.meta.region} "
+            f"({', '.join(f'{b:g}' for b in bbox)}), the region whose figures rule pack {rules.meta.name!r} "
+            f"gives: {figures}",
+            fix="set these figures for your region under [demand] in the scenario (or use a rule pack for it)",
+        )
+    ]
+
+
+def _set_in_scenario(s: Scenario, key: str) -> bool:
+    table, _, name = key.partition(".")
+    return table == "housing" and getattr(s.demand, name, None) is not None

@@ -25,7 +25,7 @@ from landplan.errors import InputError
 from landplan.io.raster import RasterData
 from landplan.validation import ValidationReport
 
-__all__ = ["Allocation", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
+__all__ = ["Allocation", "NetArea", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,9 @@ class Study:
         criterion's ``radius_m`` or its rule-pack ``radius_rule``).
     zone_names : pandas.Series
         Display name of each zone (its ``name_field``, else its id), on the zone index.
+    outside_extent : Mapping[str, pandas.Series]
+        For each facility criterion (``distance``, ``count``, ``coverage``): True where a parcel
+        lies wholly outside its layer's extent (convex hull + radius), computed once when loaded.
     """
 
     scenario: Scenario
@@ -68,6 +71,7 @@ class Study:
     report: ValidationReport
     radius_m: Mapping[str, float] = field(default_factory=dict)
     zone_names: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
+    outside_extent: Mapping[str, pd.Series] = field(default_factory=dict)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer by its scenario name: ``parcels``, ``zones`` or a feature layer.
@@ -138,6 +142,81 @@ class Study:
 
 
 @dataclass(frozen=True)
+class NetArea:
+    """Net developable area of every parcel: what remains after the ``subtract`` constraints.
+
+    Computed once by :func:`landplan.constraints.net_area`; with no ``subtract`` constraint the
+    net geometry *is* the parcel geometry (the same objects) and nothing is removed.
+
+    Attributes
+    ----------
+    geometry : geopandas.GeoSeries
+        Net geometry on the parcel index (empty where nothing is left), working CRS.
+    area_m2 : pandas.Series
+        ``net_area_m2``: area of the net geometry, square metres.
+    gross_m2 : pandas.Series
+        Area of the whole parcel, square metres.
+    removed_m2 : pandas.DataFrame
+        One column per ``subtract`` constraint (``c<i>_<kind>``): the parcel's area that
+        constraint removes, square metres (overlaps between constraints count in each).
+    notes : pandas.DataFrame
+        Same columns: what was removed and why, e.g. ``"1.20 ha within 300 m of KCN Thăng Long
+        (class III)"``; ``""`` where the constraint removes nothing.
+    """
+
+    geometry: gpd.GeoSeries
+    area_m2: pd.Series
+    gross_m2: pd.Series
+    removed_m2: pd.DataFrame
+    notes: pd.DataFrame
+
+    @property
+    def subtracted(self) -> bool:
+        """Whether any ``subtract`` constraint applied (else net = whole)."""
+        return len(self.removed_m2.columns) > 0
+
+    @property
+    def share_removed(self) -> pd.Series:
+        """Share 0..1 of each parcel's area removed (0 for parcels without area)."""
+        gross = self.gross_m2.to_numpy(dtype="float64")
+        net = self.area_m2.to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(gross > 0, 1.0 - net / gross, 0.0)
+        return pd.Series(np.clip(share, 0.0, 1.0), index=self.area_m2.index, name="removed_share")
+
+    @property
+    def removed_by(self) -> pd.Series:
+        """Every constraint's note joined with ``"; "`` (``""`` where nothing was removed)."""
+        text = np.full(len(self.notes), "", dtype=object)
+        for col in self.notes.columns:  # loop over constraints, not parcels
+            part = self.notes[col].to_numpy(dtype=object)
+            text = np.where(part == "", text, np.where(text == "", part, text + "; " + part))
+        return pd.Series(text, index=self.notes.index, name="removed_by", dtype="object")
+
+    def measured(self, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``parcels`` with the net geometry where some is left (the whole parcel elsewhere).
+
+        Parameters
+        ----------
+        parcels : geopandas.GeoDataFrame
+            The study's parcels (same index).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``parcels`` itself when nothing was subtracted, else a copy with net geometries.
+        """
+        if not self.subtracted:
+            return parcels
+        net = self.geometry.reindex(parcels.index)
+        gone = net.isna().to_numpy() | net.is_empty.to_numpy()
+        geometry = np.where(gone, parcels.geometry.to_numpy(), net.to_numpy())
+        out = parcels.copy()
+        out[parcels.geometry.name] = gpd.GeoSeries(geometry, index=parcels.index, crs=parcels.crs)
+        return out
+
+
+@dataclass(frozen=True)
 class Scores:
     """Everything :func:`landplan.score` computed, on the parcel index.
 
@@ -174,6 +253,12 @@ class Scores:
         ...) or ``given`` when passed to :func:`landplan.score`.
     consistency : Mapping[str, float] or None
         For AHP: ``lambda_max``, ``ci``, ``ri``, ``cr`` and ``max_cr``.
+    net : NetArea or None
+        Net developable area after ``subtract`` constraints (None only for scores built by
+        hand; :func:`landplan.score` always sets it).
+    no_data : pandas.DataFrame or None
+        One boolean column per criterion with ``outside = "neutral"``: True where the parcel
+        lies outside the layer's extent and got the neutral value.
     """
 
     raw: pd.DataFrame
@@ -190,6 +275,8 @@ class Scores:
     order: pd.Index
     weighting: str = "given"
     consistency: Mapping[str, float] | None = None
+    net: NetArea | None = None
+    no_data: pd.DataFrame | None = None
 
     def top(self, n: int) -> pd.Index:
         """Ids of the ``n`` best eligible parcels, best first.

@@ -22,7 +22,15 @@ import shapely
 
 from landplan.errors import GeometryRepairedWarning, ValidationError
 
-__all__ = ["Finding", "ValidationReport", "check_layer", "label_rows", "repair_geometries"]
+__all__ = [
+    "Finding",
+    "ValidationReport",
+    "check_layer",
+    "label_rows",
+    "outside_extent",
+    "outside_region",
+    "repair_geometries",
+]
 
 Level = Literal["error", "warning", "info"]
 GeometryKind = Literal["point", "line", "polygon", "polygon_or_point", "centroid", "any"]
@@ -377,3 +385,56 @@ def label_rows(gdf: gpd.GeoDataFrame, mask: np.ndarray, id_field: str | None) ->
         values = gdf.loc[mask, id_field].astype(str).tolist()
         return f"{id_field} {_examples(values)}"
     return f"rows {_examples(np.flatnonzero(mask).tolist())}"
+
+
+def outside_extent(parcel_geoms: np.ndarray, feature_geoms: np.ndarray, *, radius_m: float = 0.0) -> np.ndarray:
+    """Parcels lying wholly outside a layer's extent: the convex hull of its features plus ``radius_m``.
+
+    A facility layer collected for part of the study area (bus stops of the urban core) says
+    nothing about the parcels beyond it; those parcels are "no data", not "no facility".
+
+    Parameters
+    ----------
+    parcel_geoms : numpy.ndarray
+        Parcel geometries (working CRS, metres).
+    feature_geoms : numpy.ndarray
+        Every feature of the layer (same CRS).
+    radius_m : float, default 0.0
+        The criterion's search radius, metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per parcel: True where the parcel does not touch the extent.
+    """
+    coords = shapely.get_coordinates(np.asarray(feature_geoms, dtype=object))
+    if len(coords) == 0:
+        return np.ones(len(parcel_geoms), dtype=bool)
+    extent = shapely.convex_hull(shapely.multipoints(coords))
+    if radius_m > 0:
+        extent = shapely.buffer(extent, radius_m, quad_segs=16)
+    return ~shapely.intersects(np.asarray(parcel_geoms, dtype=object), extent)
+
+
+def outside_region(parcels: gpd.GeoDataFrame, bbox: Sequence[float]) -> np.ndarray:
+    """Parcels whose representative point lies outside a lon/lat box.
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels with a CRS.
+    bbox : sequence of float
+        West, south, east, north in degrees (WGS 84).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per parcel.
+    """
+    if parcels.empty:
+        return np.zeros(0, dtype=bool)
+    points = gpd.GeoSeries(parcels.geometry.representative_point(), crs=parcels.crs).to_crs("EPSG:4326")
+    xy = shapely.get_coordinates(points.to_numpy())
+    west, south, east, north = bbox
+    inside = (xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south) & (xy[:, 1] <= north)
+    return ~inside

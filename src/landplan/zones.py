@@ -26,7 +26,13 @@ FOOTPRINT_SIDES = 64
 
 
 def prepare_zones(
-    zones: gpd.GeoDataFrame, spec: ZoneLayerSpec, rules: RulePack, report: ValidationReport, *, needs_hazard: bool
+    zones: gpd.GeoDataFrame,
+    spec: ZoneLayerSpec,
+    rules: RulePack,
+    report: ValidationReport,
+    *,
+    needs_hazard: bool,
+    needs_workers: bool = False,
 ) -> gpd.GeoDataFrame:
     """Index zones by id and add ``footprint``, ``hazard_class`` and ``isolation_m``.
 
@@ -42,6 +48,9 @@ def prepare_zones(
         Findings are appended here.
     needs_hazard : bool
         Whether an isolation constraint needs a hazard class per zone.
+    needs_workers : bool, default False
+        Whether a criterion (job access) needs a worker count for every zone; otherwise empty
+        counts are left for demand to estimate from the zone's area (a warning).
 
     Returns
     -------
@@ -56,7 +65,7 @@ def prepare_zones(
     if with_footprint is None:
         return out
     out = with_footprint
-    _check_workers(out, spec, report)
+    _check_workers(out, spec, report, needs_counts=needs_workers)
     hazard = _hazard_classes(out, spec, rules, report, needs_hazard=needs_hazard)
     if hazard is not None:
         out["hazard_class"] = hazard
@@ -124,11 +133,27 @@ def _footprints(out: gpd.GeoDataFrame, spec: ZoneLayerSpec, report: ValidationRe
     return out
 
 
-def _check_workers(out: gpd.GeoDataFrame, spec: ZoneLayerSpec, report: ValidationReport) -> None:
+def _check_workers(out: gpd.GeoDataFrame, spec: ZoneLayerSpec, report: ValidationReport, *, needs_counts: bool) -> None:
+    """Worker counts: empty ones are estimated from area (a warning) unless a criterion needs real counts."""
     if spec.workers_field is None or spec.workers_field not in out.columns:
         return
-    workers = pd.to_numeric(out[spec.workers_field], errors="coerce").to_numpy(dtype="float64")
+    column = out[spec.workers_field]
+    empty = (column.isna() | column.astype("string").str.strip().eq("").fillna(False)).to_numpy(dtype=bool)
+    workers = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64")
     bad = ~(np.isfinite(workers) & (workers >= 0))
+    if not needs_counts:
+        bad &= ~empty
+        if empty.any():
+            report.findings.append(
+                Finding(
+                    "warning",
+                    "zones",
+                    f"{int(empty.sum())} zones have no worker count ({spec.id_field} {_ids(out, empty)}); demand "
+                    "estimates them as area_ha x workers_per_ha and flags them workers_estimated",
+                    field=spec.workers_field,
+                    fix="fill the counts where they are known",
+                )
+            )
     if bad.any():
         report.findings.append(
             Finding(

@@ -8,7 +8,7 @@ import pytest
 import geopandas as gpd
 
 from conftest import CRS, box, pt
-from landplan.allocation.demand import demand_params, parcel_capacity, zone_demand
+from landplan.allocation.demand import demand_params, estimate_flags, parcel_capacity, study_demand, zone_demand
 from landplan.config import DemandSpec, load_rule_pack
 
 PACK = load_rule_pack("vn")
@@ -69,3 +69,45 @@ def test_capacity_by_hand(grid):
     assert cap["P0"] == 200 and cap["P1"] == 110
     assert cap["P2"] == 7  # from the capacity column
     assert cap["P3"] == 0  # excluded parcels hold nothing
+
+
+def test_counts_flagged_as_estimates_are_reported_as_estimated():
+    zones = gpd.GeoDataFrame(
+        {"workers": [9000.0, 3300.0, 0.0], "wrk_est": [0, 1, None], "area_ha": [50.0, 30.0, 10.0]},
+        geometry=[box(0, 0, 500, 500), box(5000, 0, 400, 500), box(9000, 0, 100, 100)],
+        crs=CRS,
+        index=pd.Index(["A", "B", "C"], name="zone_id"),
+    )
+    t = zone_demand(
+        zones, params(), workers_field="workers", workers_estimated_field="wrk_est", area_ha_field="area_ha"
+    )
+    assert t["workers_estimated"].tolist() == [False, True, False]
+    assert t["workers"].tolist() == [9000.0, 3300.0, 0.0]  # a flagged count is kept, not re-estimated
+
+
+@pytest.mark.parametrize(
+    ("flag", "estimated"),
+    [
+        ("1", True),
+        ("yes", True),
+        ("TRUE", True),
+        (" x ", True),
+        ("0", False),
+        ("no", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_estimate_flag_words(flag, estimated):
+    assert estimate_flags(pd.Series([flag], dtype="object")).tolist() == [estimated]
+
+
+def test_demo_zone_table_says_which_counts_are_estimates():
+    import landplan
+    from landplan import datasets
+
+    study = landplan.load_study(datasets.demo_scenario())
+    table, _ = study_demand(study)
+    estimated = table.index[table["workers_estimated"]].tolist()
+    # public counts: Thăng Long (IZ01), Hòa Lạc (IZ10), Nam Hà Nội (IZ11, not operating)
+    assert estimated == ["IZ02", "IZ03", "IZ04", "IZ05", "IZ06", "IZ07", "IZ08", "IZ09"]

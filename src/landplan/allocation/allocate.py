@@ -58,11 +58,13 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     zones = study.require_zones("allocation")
     reach = commute_reach_m(study, spec)
     demand, params = study_demand(study, commute_m=reach)
+    # land is the net developable area: capacity, min_site_ha and land budgets count what is left
+    parcels = scores.net.measured(study.parcels) if scores.net is not None else study.parcels
     capacity = parcel_capacity(
-        study.parcels, params, eligible=scores.eligible, capacity_field=study.scenario.demand.capacity_field
+        parcels, params, eligible=scores.eligible, capacity_field=study.scenario.demand.capacity_field
     )
     problem = AllocationProblem.from_parcels(
-        study.parcels,
+        parcels,
         zones,
         capacity=capacity,
         score=scores.score,
@@ -80,9 +82,9 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         method,
     )
     result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    access = zone_land_access(
-        zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
-    ).drop(columns="workers")
+    access = zone_land_access(zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]).drop(
+        columns="workers"
+    )
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
     return Allocation(

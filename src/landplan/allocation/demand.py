@@ -2,7 +2,8 @@
 
 Per zone::
 
-    workers          = zone attribute, or area_ha x workers_per_ha (flagged as estimated)
+    workers          = zone attribute, or area_ha x workers_per_ha (flagged as estimated; a given count
+                       is flagged too when the zone layer's ``workers_estimated_field`` says so)
     units_gross      = workers x share_needing_housing x (1 - share_already_housed) / persons_per_unit
     existing_units   = units of existing worker housing whose nearest zone (within commute range) is this one
     units_needed     = max(units_gross - existing_units, 0)
@@ -32,7 +33,7 @@ from landplan.model import Study, ha
 if TYPE_CHECKING:
     from landplan.config import DemandSpec, RulePack
 
-__all__ = ["DemandParams", "demand_params", "parcel_capacity", "study_demand", "zone_demand"]
+__all__ = ["DemandParams", "demand_params", "estimate_flags", "parcel_capacity", "study_demand", "zone_demand"]
 
 _KEYS = (
     "share_needing_housing",
@@ -92,6 +93,7 @@ def zone_demand(
     params: DemandParams,
     *,
     workers_field: str | None = None,
+    workers_estimated_field: str | None = None,
     area_ha_field: str | None = None,
     existing: gpd.GeoDataFrame | None = None,
     existing_units_field: str = "units",
@@ -107,6 +109,10 @@ def zone_demand(
         From :func:`demand_params`.
     workers_field
         Column with worker counts; missing or empty values are estimated from area.
+    workers_estimated_field
+        Column marking given counts that are themselves estimates (``1``, ``true``, ``yes``,
+        ``y``, ``x``; anything else or empty: a reported count); ``workers_estimated`` is true
+        for them as for the counts estimated here.
     area_ha_field
         Column with the zone area in hectares (else the footprint's area is used).
     existing
@@ -124,20 +130,7 @@ def zone_demand(
         ``existing_units``, ``units_needed``, ``floor_area_m2``, ``land_needed_ha``.
     """
     index = zones.index
-    area_ha = (
-        pd.to_numeric(zones[area_ha_field], errors="coerce")
-        if area_ha_field and area_ha_field in zones
-        else ha(zones.geometry.area)
-    )
-    if workers_field and workers_field in zones:
-        workers = pd.to_numeric(zones[workers_field], errors="coerce")
-    else:
-        workers = pd.Series(np.nan, index=index)
-    estimated = workers.isna()
-    workers = workers.where(~estimated, area_ha * params.workers_per_ha).astype("float64")
-    if workers.isna().any():
-        msg = f"zones {list(index[workers.isna()][:5])} have neither workers nor an area to estimate them from"
-        raise InputError(msg)
+    workers, estimated = _zone_workers(zones, params, workers_field, workers_estimated_field, area_ha_field)
     gross = workers * params.share_needing_housing * (1 - params.share_already_housed) / params.persons_per_unit
     existing_units = pd.Series(0.0, index=index)
     if existing is not None and len(existing):
@@ -167,6 +160,51 @@ def zone_demand(
         },
         index=index,
     )
+
+
+def _zone_workers(
+    zones: gpd.GeoDataFrame,
+    params: DemandParams,
+    workers_field: str | None,
+    workers_estimated_field: str | None,
+    area_ha_field: str | None,
+) -> tuple[pd.Series, pd.Series]:
+    """Workers per zone (empty counts estimated from area) and whether each count is an estimate."""
+    index = zones.index
+    area_ha = (
+        pd.to_numeric(zones[area_ha_field], errors="coerce")
+        if area_ha_field and area_ha_field in zones
+        else ha(zones.geometry.area)
+    )
+    if workers_field and workers_field in zones:
+        workers = pd.to_numeric(zones[workers_field], errors="coerce")
+    else:
+        workers = pd.Series(np.nan, index=index)
+    estimated = workers.isna()
+    workers = workers.where(~estimated, area_ha * params.workers_per_ha).astype("float64")
+    if workers_estimated_field and workers_estimated_field in zones:
+        estimated = estimated | estimate_flags(zones[workers_estimated_field])
+    if workers.isna().any():
+        msg = f"zones {list(index[workers.isna()][:5])} have neither workers nor an area to estimate them from"
+        raise InputError(msg)
+    return workers, estimated
+
+
+def estimate_flags(column: pd.Series) -> pd.Series:
+    """True where a flag column says "estimate": ``1``, ``true``, ``yes``, ``y`` or ``x`` (any case).
+
+    Parameters
+    ----------
+    column : pandas.Series
+        The zone layer's ``workers_estimated_field``.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on the same index (False where empty).
+    """
+    text = column.astype("string").str.strip().str.lower()
+    return text.isin(["1", "1.0", "true", "yes", "y", "x"]).fillna(False).astype(bool)
 
 
 def parcel_capacity(
@@ -235,6 +273,7 @@ def study_demand(study: Study, *, commute_m: float | None = None) -> tuple[pd.Da
         zones,
         params,
         workers_field=zspec.workers_field,
+        workers_estimated_field=zspec.workers_estimated_field,
         area_ha_field=zspec.area_ha_field,
         existing=existing,
         existing_units_field=s.demand.existing_units_field,

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, model_validator
 from landplan.config._base import _Frozen
 
 __all__ = [
+    "SPATIAL_KINDS",
     "AttributeConstraint",
     "ConstraintSpec",
     "ExclusionLayerConstraint",
@@ -21,6 +22,11 @@ __all__ = [
     "MinAreaConstraint",
     "RasterConstraint",
 ]
+
+
+#: how a spatial constraint acts: ``exclude`` drops the whole parcel (the default, as before
+#: modes existed); ``subtract`` removes only the constrained part and keeps the rest
+Mode = Literal["exclude", "subtract"]
 
 
 class _ConstraintBase(_Frozen):
@@ -38,14 +44,17 @@ class IsolationConstraint(_ConstraintBase):
 
     kind: Literal["isolation"]
     layer: str = "zones"
+    mode: Mode = "exclude"
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
+        if self.mode == "subtract":
+            return f"the part of the parcel within the isolation distance of a zone in {self.layer!r} is removed"
         return f"outside the isolation distance of every zone in {self.layer!r} (by hazard class)"
 
 
 class MinAreaConstraint(_ConstraintBase):
-    """Exclude parcels smaller than ``min_area_m2``."""
+    """Exclude parcels smaller than ``min_area_m2`` (their net area, after ``subtract`` constraints)."""
 
     kind: Literal["min_area"]
     min_area_m2: float = Field(gt=0)
@@ -102,15 +111,29 @@ class ExclusionLayerConstraint(_ConstraintBase):
     buffer_m: float = Field(default=0.0, ge=0)
     max_overlap_share: float = Field(default=0.0, ge=0, lt=1)
     label: str = ""
+    mode: Mode = "exclude"
+
+    @model_validator(mode="after")
+    def _check(self) -> ExclusionLayerConstraint:
+        if self.mode == "subtract" and self.max_overlap_share > 0:
+            msg = "`max_overlap_share` applies to mode = 'exclude' only; with 'subtract' the overlap is removed"
+            raise ValueError(msg)
+        return self
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
         buf = f" (+{self.buffer_m:g} m)" if self.buffer_m else ""
+        if self.mode == "subtract":
+            return f"the part of the parcel overlapping {self.label or self.layer}{buf} is removed"
         return f"overlap with {self.label or self.layer}{buf} at most {self.max_overlap_share:.0%} of area"
 
 
 class RasterConstraint(_ConstraintBase):
-    """Exclude parcels by a raster statistic, e.g. share of area with flood depth > 0.5 m above 0.2."""
+    """Exclude parcels by a raster statistic, e.g. share of area with flood depth > 0.5 m above 0.2.
+
+    With ``mode = "subtract"`` the test applies to each cell instead: cells above ``threshold``
+    (``share_above``), or above ``max`` / below ``min`` (other stats), are removed from the parcel.
+    """
 
     kind: Literal["raster"]
     raster: str
@@ -119,10 +142,19 @@ class RasterConstraint(_ConstraintBase):
     max: float | None = None
     min: float | None = None
     label: str = ""
+    mode: Mode = "exclude"
 
     @model_validator(mode="after")
     def _check(self) -> RasterConstraint:
-        if self.max is None and self.min is None:
+        bounded = self.max is not None or self.min is not None
+        if self.mode == "subtract" and self.stat == "share_above":
+            if bounded:
+                msg = (
+                    "with mode = 'subtract' and stat = 'share_above' the cells above `threshold` are removed; "
+                    "`max`/`min` (limits on the share) apply to mode = 'exclude' only"
+                )
+                raise ValueError(msg)
+        elif not bounded:
             msg = "a raster constraint needs `max` or `min`"
             raise ValueError(msg)
         if (self.stat == "share_above") != (self.threshold is not None):
@@ -132,12 +164,24 @@ class RasterConstraint(_ConstraintBase):
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
+        if self.mode == "subtract":
+            return f"cells of {self.label or self.raster} {self.failing_cells()} are removed"
         stat = self.stat + (f" > {self.threshold:g}" if self.threshold is not None else "")
         low = f">= {self.min:g}" if self.min is not None else ""
         high = f"<= {self.max:g}" if self.max is not None else ""
         bounds = " and ".join(b for b in (low, high) if b)
         return f"{self.label or self.raster}: {stat} {bounds}"
 
+    def failing_cells(self) -> str:
+        """The cell test of ``subtract`` mode, in words (``"> 0.5"``, ``"< 2 or > 10"``)."""
+        if self.threshold is not None:
+            return f"> {self.threshold:g}"
+        parts = [f"< {self.min:g}" if self.min is not None else "", f"> {self.max:g}" if self.max is not None else ""]
+        return " or ".join(p for p in parts if p)
+
+
+#: constraint kinds that can subtract (spatial constraints); the others always exclude
+SPATIAL_KINDS = ("isolation", "exclusion_layer", "raster")
 
 ConstraintSpec = Annotated[
     IsolationConstraint | MinAreaConstraint | AttributeConstraint | ExclusionLayerConstraint | RasterConstraint,

@@ -84,6 +84,14 @@ class _LayerCriterion(_CriterionBase):
 
     layer: str = Field(min_length=1, description="name of a [layers] entry")
     select: Selection = Field(default_factory=dict, description="column -> value(s) the features must have")
+    outside: Literal["zero", "neutral"] = Field(
+        default="zero",
+        description=(
+            "parcels wholly outside the layer's extent (convex hull + radius): 'zero' measures them as they "
+            "are (usually the worst value); 'neutral' treats them as no data and gives them the median "
+            "value of the parcels inside the extent"
+        ),
+    )
 
     def required_columns(self) -> dict[str, list[str]]:
         """Columns this criterion reads: the ``select`` columns of its layer."""

@@ -146,6 +146,10 @@ class ZoneLayerSpec(LayerSpec):
     hazard_field: str | None = None
     default_hazard_class: str | None = None
     workers_field: str | None = None
+    workers_estimated_field: str | None = Field(
+        default=None,
+        description="column marking worker counts that are estimates (1/true/yes); empty counts are always estimates",
+    )
     area_ha_field: str | None = Field(
         default=None, description="area in hectares, used to derive a disc footprint for point zones"
     )

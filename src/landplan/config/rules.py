@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import pydantic
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from landplan.config._base import _Frozen
 from landplan.config._errors import _format_errors
@@ -24,16 +24,39 @@ class RuleValue(_Frozen):
     url: str | None = None
     verified: bool
     note: str = ""
+    regional: bool = Field(
+        default=False, description="true when the figure describes the pack's [meta] region only (not the country)"
+    )
 
 
 class RulePackMeta(_Frozen):
-    """Who the rule pack is for and when it was compiled."""
+    """Who the rule pack is for, the region its regional figures describe, and when it was compiled."""
 
     name: str
     title: str
     country: str = ""
     compiled: str = ""
     note: str = ""
+    region: str = Field(default="", description="the region the pack's `regional` figures describe, e.g. 'Hà Nội'")
+    region_bbox: list[float] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="the region's extent: west, south, east, north in degrees (WGS 84)",
+    )
+    region_source: str = ""
+
+    @model_validator(mode="after")
+    def _check_region(self) -> RulePackMeta:
+        if self.region_bbox is not None:
+            west, south, east, north = self.region_bbox
+            if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+                msg = "meta.region_bbox must be [west, south, east, north] in degrees with west < east, south < north"
+                raise ValueError(msg)
+            if not self.region:
+                msg = "meta.region_bbox needs meta.region (the region's name)"
+                raise ValueError(msg)
+        return self
 
 
 class RulePack(_Frozen):
@@ -44,6 +67,12 @@ class RulePack(_Frozen):
     service_radius_m: dict[str, RuleValue] = Field(default_factory=dict)
     housing: dict[str, RuleValue] = Field(default_factory=dict)
     path: str = ""
+
+    def regional_figures(self) -> dict[str, RuleValue]:
+        """Figures that describe the pack's region only, by ``table.key`` (e.g. ``housing.workers_per_ha``)."""
+        tables = {"isolation_distance_m": self.isolation_distance_m, "service_radius_m": self.service_radius_m}
+        tables["housing"] = self.housing
+        return {f"{t}.{k}": v for t, values in tables.items() for k, v in values.items() if v.regional}
 
     def housing_value(self, key: str) -> float:
         """A housing parameter (persons per unit, floor area per unit, ...).

@@ -164,7 +164,9 @@ class Scenario(_Frozen):
         z = self.layers.zones
         if z is not None:
             req["zones"].extend(
-                f for f in (z.hazard_field, z.workers_field, z.area_ha_field, z.name_field) if f is not None
+                f
+                for f in (z.hazard_field, z.workers_field, z.workers_estimated_field, z.area_ha_field, z.name_field)
+                if f is not None
             )
         for name, layer_spec in self.layers.items():
             if layer_spec.name_field and name != "zones":

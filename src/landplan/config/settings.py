@@ -146,6 +146,10 @@ class ScenarioMeta(_Frozen):
     crs: str | None = Field(default=None, description="working CRS in metres; estimated UTM when unset")
     rule_pack: str = "vn"
     top_drivers: int = Field(default=2, ge=1)
+    criteria_geometry: Literal["net", "whole"] = Field(
+        default="net",
+        description="measure criteria on the net developable geometry (after subtract constraints) or the whole parcel",
+    )
     misplaced_features: Literal["error", "warning"] = Field(
         default="error",
         description="features at (0, 0), far from the rest of their layer or outside the working CRS",

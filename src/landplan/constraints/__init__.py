@@ -4,10 +4,11 @@
 :mod:`~landplan.constraints.evaluate` applies a scenario's constraints to a loaded study.
 """
 
-from landplan.constraints.evaluate import EVALUATORS, constraint_reasons, evaluate
+from landplan.constraints.evaluate import CUTTERS, EVALUATORS, constraint_reasons, evaluate, net_area
 from landplan.constraints.rules import attribute_filter, combine, exclusion_layer, isolation, min_area, raster_rule
 
 __all__ = [
+    "CUTTERS",
     "EVALUATORS",
     "attribute_filter",
     "combine",
@@ -16,5 +17,6 @@ __all__ = [
     "exclusion_layer",
     "isolation",
     "min_area",
+    "net_area",
     "raster_rule",
 ]

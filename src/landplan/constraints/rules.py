@@ -102,7 +102,13 @@ def isolation(
     return pd.Series(out, index=parcels.index, name=name, dtype="object")
 
 
-def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_area") -> pd.Series:
+def min_area(
+    parcels: gpd.GeoDataFrame,
+    *,
+    min_area_m2: float,
+    net_area_m2: pd.Series | None = None,
+    name: str = "min_area",
+) -> pd.Series:
     """Exclude parcels smaller than ``min_area_m2`` (square metres, projected CRS).
 
     Parameters
@@ -111,6 +117,9 @@ def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_
         Parcels in a projected CRS.
     min_area_m2 : float
         Smallest allowed area, square metres.
+    net_area_m2 : pandas.Series, optional
+        Net developable area per parcel (after subtract constraints); tested instead of the
+        parcel's area when given, and the reason says "net area".
     name : str, default 'min_area'
         Name of the returned reason Series.
 
@@ -120,8 +129,11 @@ def min_area(parcels: gpd.GeoDataFrame, *, min_area_m2: float, name: str = "min_
         If ``min_area_m2`` is not a finite number > 0.
     """
     min_area_m2 = check_number(min_area_m2, "min_area_m2", gt=0)
-    area = parcels.geometry.area.to_numpy()
-    text = "area " + _fmt(area) + " m2 below minimum " + _fmt(np.array([min_area_m2]))[0] + " m2"
+    if net_area_m2 is None:
+        area, what = parcels.geometry.area.to_numpy(), "area "
+    else:
+        area, what = net_area_m2.reindex(parcels.index).to_numpy(dtype="float64"), "net area "
+    text = what + _fmt(area) + " m2 below minimum " + _fmt(np.array([min_area_m2]))[0] + " m2"
     return _reason(area < min_area_m2, text, parcels.index, name)
 
 

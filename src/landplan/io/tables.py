@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import geopandas as gpd
+from geopandas.array import GeometryDtype
 
 from landplan.errors import InputError
 
@@ -187,7 +188,9 @@ def write_table(
 
     CSV has no geometry but centroid lon/lat columns; GeoJSON is written in EPSG:4326
     (RFC 7946); GeoPackage and GeoParquet keep the working CRS. The index is written as
-    a column. Text is UTF-8.
+    a column. Text is UTF-8. Further geometry columns (``net_geometry``) are kept in GeoParquet,
+    written as a layer of their own in a GeoPackage (``<layer>_net``) and left out of CSV and
+    GeoJSON.
 
     Parameters
     ----------
@@ -217,15 +220,21 @@ def write_table(
     out = check_output_path(path, inputs=inputs, overwrite=overwrite)
     fmt = output_format(out, format)
     frame = gdf.reset_index()
+    extra = [c for c in frame.columns if c != frame.geometry.name and isinstance(frame[c].dtype, GeometryDtype)]
     with atomic_path(out) as tmp:
         if fmt == "csv":
-            write_csv(table_for_csv(frame), tmp, index=False)
+            write_csv(table_for_csv(frame.drop(columns=extra)), tmp, index=False)
         elif fmt == "gpkg":
-            frame.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
+            frame.drop(columns=extra).to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
+            for col in extra:  # one layer per further geometry column: ranking_net for net_geometry
+                other = frame.drop(columns=[frame.geometry.name, *(c for c in extra if c != col)]).set_geometry(col)
+                other.to_file(tmp, driver="GPKG", layer=f"{layer}_{col.removesuffix('_geometry')}", engine="pyogrio")
         elif fmt == "geojson":
-            frame.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7)
+            frame.drop(columns=extra).to_crs(4326).to_file(
+                tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7
+            )
         else:
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False)  # GeoParquet keeps every geometry column
     return out
 
 

@@ -116,6 +116,9 @@ def _ranked(fmt: str) -> Writer:
     def write(render: Render, path: Path) -> None:
         r = render.result
         table = r.ranked if render.top is None else r.ranked.loc[r.scores.top(render.top)]
+        net = r.scores.net
+        if net is not None and net.subtracted:  # GeoParquet: a column; GeoPackage: layer ranking_net
+            table = table.assign(net_geometry=net.geometry.reindex(table.index))
         if fmt != "gpkg":
             write_table(table, path, format=fmt, overwrite=True)
             return

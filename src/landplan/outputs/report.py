@@ -362,9 +362,24 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
             )
             for c in s.criteria
         ],
-        "constraint_lines": [describe_constraint(k, study) for k in s.constraints],
+        "constraint_lines": [describe_constraint(k, study) for k in s.constraints] + _net_lines(study, scores),
         **_tables(study, scores, allocation, info, tr),
     }
+
+
+def _net_lines(study: Study, scores: Scores) -> list[str]:
+    """One line on the net developable area when subtract constraints removed land."""
+    net = scores.net
+    if net is None or not net.subtracted:
+        return []
+    from landplan.model import ha
+
+    cut = int((net.share_removed > 0).sum())
+    on = study.scenario.scenario.criteria_geometry
+    return [
+        f"net developable area: {cut} parcels cut, {ha(net.gross_m2.sum() - net.area_m2.sum()):,.1f} ha removed of "
+        f"{ha(net.gross_m2.sum()):,.1f} ha; criteria measured on the {on} parcel geometry"
+    ]
 
 
 def render_report(

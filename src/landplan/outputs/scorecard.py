@@ -9,6 +9,7 @@ import pandas as pd
 
 from landplan.config import ConstraintSpec, IsolationConstraint
 from landplan.errors import InputError
+from landplan.model import ha
 
 if TYPE_CHECKING:
     from landplan.model import Scores, Study
@@ -49,6 +50,7 @@ class ScoreCard:
     constraints: pd.DataFrame
     top_drivers: str
     aggregation: str = "weighted_sum"
+    area: str = ""
 
     def to_text(self) -> str:
         """The score card as plain text."""
@@ -56,6 +58,7 @@ class ScoreCard:
         lines = [
             f"Parcel {self.parcel_id}: score {self.score:.3f} ({self.aggregation}), {rank}",
             f"Top drivers: {self.top_drivers}",
+            *([self.area] if self.area else []),
             "",
             "Criteria:",
         ]
@@ -67,10 +70,15 @@ class ScoreCard:
             lines.append(
                 f"  {r['label']:<40} raw {raw} {r['unit']:<14} value {r['value']:.3f}  "
                 f"weight {r['weight']:.3f}  contribution {r['contribution']:+.3f}"
+                + ("  (no data: outside the layer's extent, median value)" if r.get("no_data") else "")
             )
         lines += ["", "Constraints:"]
         for _, r in self.constraints.iterrows():
-            status = "pass" if r["passed"] else "FAIL"
+            status = (
+                ("cut " if r["reason"] else "pass")
+                if r.get("mode") == "subtract"
+                else ("pass" if r["passed"] else "FAIL")
+            )
             lines.append(f"  [{status}] {r['rule']}" + (f": {r['reason']}" if r["reason"] else ""))
         if self.constraints.empty:
             lines.append("  (none)")
@@ -121,23 +129,14 @@ def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
                 "value": float(scores.values[c.name][parcel_id]),
                 "weight": float(scores.weights[c.name]),
                 "contribution": float(scores.contributions[c.name][parcel_id]),
+                "no_data": bool(
+                    scores.no_data is not None and c.name in scores.no_data and scores.no_data.at[parcel_id, c.name]
+                ),
             }
             for c in s.criteria
         ]
     )
-    reasons = scores.reasons
-    cons = pd.DataFrame(
-        [
-            {
-                "rule": describe_constraint(k, study),
-                "kind": k.kind,
-                "passed": reasons.at[parcel_id, f"c{i}_{k.kind}"] == "",
-                "reason": reasons.at[parcel_id, f"c{i}_{k.kind}"],
-            }
-            for i, k in enumerate(s.constraints)
-        ],
-        columns=["rule", "kind", "passed", "reason"],
-    )
+    cons = _constraint_rows(study, scores, parcel_id)
     rank = scores.rank[parcel_id]
     return ScoreCard(
         parcel_id=parcel_id,
@@ -148,4 +147,46 @@ def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
         constraints=cons,
         top_drivers=str(scores.top_drivers[parcel_id]),
         aggregation=scores.aggregation,
+        area=_area_line(study, scores, parcel_id),
+    )
+
+
+def _constraint_rows(study: Study, scores: Scores, parcel_id: Any) -> pd.DataFrame:
+    """One row per constraint: rule, kind, mode, passed, reason (a subtract constraint's note)."""
+    reasons, net = scores.reasons, scores.net
+    rows = []
+    for i, k in enumerate(study.scenario.constraints):
+        col, mode = f"c{i}_{k.kind}", getattr(k, "mode", "exclude")
+        if mode == "subtract":
+            note = str(net.notes.at[parcel_id, col]) if net is not None and col in net.notes else ""
+            rows.append(
+                {"rule": describe_constraint(k, study), "kind": k.kind, "mode": mode, "passed": True, "reason": note}
+            )
+        else:
+            reason = reasons.at[parcel_id, col]
+            rows.append(
+                {
+                    "rule": describe_constraint(k, study),
+                    "kind": k.kind,
+                    "mode": mode,
+                    "passed": reason == "",
+                    "reason": reason,
+                }
+            )
+    if "net_area" in reasons.columns:
+        reason = reasons.at[parcel_id, "net_area"]
+        rule = "some developable area left after subtraction"
+        rows.append({"rule": rule, "kind": "net_area", "mode": "exclude", "passed": reason == "", "reason": reason})
+    return pd.DataFrame(rows, columns=["rule", "kind", "mode", "passed", "reason"])
+
+
+def _area_line(study: Study, scores: Scores, parcel_id: Any) -> str:
+    """Net developable area and the geometry the criteria were measured on (empty without subtraction)."""
+    net = scores.net
+    if net is None or not net.subtracted:
+        return ""
+    on = "net" if study.scenario.scenario.criteria_geometry == "net" else "whole"
+    return (
+        f"Net developable area {ha(net.area_m2[parcel_id]):.2f} ha of {ha(net.gross_m2[parcel_id]):.2f} ha "
+        f"({net.share_removed[parcel_id]:.0%} removed); criteria measured on the {on} parcel geometry"
     )

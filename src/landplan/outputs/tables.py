@@ -2,9 +2,10 @@
 
 :func:`ranked_table` turns :class:`~landplan.model.Scores` into the one-row-per-parcel frame of
 the ranked list (``rank``, ``score``, ``eligible``, ``excluded_by``, ``top_drivers``,
-``area_m2``, then ``<name>_raw``, ``<name>_value``, ``<name>_contrib`` per criterion, then the
-parcel's own columns); :func:`allocation_layers` and :func:`write_allocation_file` write an
-allocation.
+``area_m2`` (with subtract constraints: ``net_area_m2``, ``removed_share``, ``removed_by``; the
+files add the net geometry, see :mod:`landplan.outputs.products`), then ``<name>_raw``,
+``<name>_value``, ``<name>_contrib`` per criterion, then the parcel's own columns);
+:func:`allocation_layers` and :func:`write_allocation_file` write an allocation.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def ranked_table(study: Study, scores: Scores) -> gpd.GeoDataFrame:
     out["excluded_by"] = scores.excluded_by
     out["top_drivers"] = scores.top_drivers
     out["area_m2"] = parcels.geometry.area
+    net = scores.net
+    if net is not None and net.subtracted:  # only then: a scenario without subtraction keeps its columns
+        out["net_area_m2"] = net.area_m2
+        out["removed_share"] = net.share_removed
+        out["removed_by"] = net.removed_by
     for name in scores.criteria:
         out[f"{name}_raw"] = scores.raw[name]
         out[f"{name}_value"] = scores.values[name]

@@ -6,20 +6,21 @@ allocation read it and never recompute it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from landplan.constraints import combine, constraint_reasons
+from landplan.constraints import combine, constraint_reasons, net_area
 from landplan.criteria.measure import measure
 from landplan.errors import InputError
-from landplan.model import Scores, Study
+from landplan.model import NetArea, Scores, Study
 from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_weights, rank_eligible
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
 
-__all__ = ["check_weights", "score"]
+__all__ = ["check_weights", "neutral_outside", "score"]
 
 
 def _noop(_frac: float, _msg: str) -> None:
@@ -93,15 +94,11 @@ def score(
             consistency = {"lambda_max": a.lambda_max, "ci": a.ci, "ri": a.ri, "cr": a.cr, "max_cr": a.max_cr}
     w = normalise_weights(weights)
     index = study.parcels.index
-    raw: dict[str, pd.Series] = {}
-    values: dict[str, pd.Series] = {}
-    for i, c in enumerate(s.criteria):
-        progress(i / (len(names) + 1), f"criterion {c.name}")
-        raw[c.name] = measure(c, study)
-        values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
+    progress(0.0, "net developable area")
+    net = net_area(study)
+    raw, value_frame, no_data = _measure_all(study, net, progress)
     progress(len(names) / (len(names) + 1), "constraints")
-    value_frame = pd.DataFrame(values, index=index)
-    reasons = _with_missing_values(constraint_reasons(study), value_frame)
+    reasons = _with_missing_values(constraint_reasons(study, net=net), value_frame)
     status = combine(reasons, index)
     method = s.aggregation.method
     weight_map = {str(k): float(v) for k, v in w.items()}
@@ -111,7 +108,7 @@ def score(
     drivers = explain_drivers(contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product")
     progress(1.0, "scored")
     return Scores(
-        raw=pd.DataFrame(raw, index=index),
+        raw=raw,
         values=value_frame,
         contributions=contrib,
         reasons=reasons,
@@ -125,7 +122,64 @@ def score(
         order=_output_order(rank),
         weighting=weighting,
         consistency=consistency,
+        net=net,
+        no_data=no_data,
     )
+
+
+def _measure_all(
+    study: Study, net: NetArea, progress: Callable[[float, str], None]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Raw values, 0..1 values and the no-data mask of every criterion.
+
+    Criteria are measured on the net geometry when the scenario says so (``criteria_geometry
+    = "net"``, the default) and a subtract constraint removed something; parcels with nothing left
+    are measured whole (they are excluded anyway). Parcels outside a layer's extent get the
+    median value of the parcels inside it when the criterion says ``outside = "neutral"``.
+    """
+    s = study.scenario
+    measured = study
+    if s.scenario.criteria_geometry == "net" and net.subtracted:
+        measured = dataclasses.replace(study, parcels=net.measured(study.parcels))
+    index = study.parcels.index
+    raw: dict[str, pd.Series] = {}
+    values: dict[str, pd.Series] = {}
+    no_data: dict[str, pd.Series] = {}
+    for i, c in enumerate(s.criteria):  # loop over criteria, not parcels
+        progress(i / (len(s.criteria) + 1), f"criterion {c.name}")
+        raw[c.name] = measure(c, measured)
+        values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
+        if getattr(c, "outside", "zero") == "neutral" and c.name in study.outside_extent:
+            values[c.name], no_data[c.name] = neutral_outside(values[c.name], study.outside_extent[c.name])
+    frame = pd.DataFrame(no_data, index=index, dtype=bool) if no_data else None
+    return pd.DataFrame(raw, index=index), pd.DataFrame(values, index=index), frame
+
+
+def neutral_outside(values: pd.Series, outside: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Give parcels outside a layer's extent the median value of the parcels inside it.
+
+    "No data" must neither reward nor punish a parcel against its peers: the median of the
+    values measured where the layer has data is the typical value (0.5 when no parcel is
+    inside the extent).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        A criterion's 0..1 values on the parcel index.
+    outside : pandas.Series
+        True where the parcel lies wholly outside the layer's extent.
+
+    Returns
+    -------
+    values : pandas.Series
+        With the neutral value outside.
+    outside : pandas.Series
+        The mask, aligned on ``values.index``.
+    """
+    mask = outside.reindex(values.index).fillna(False).astype(bool)
+    inside = values[~mask].dropna()
+    neutral = float(inside.median()) if len(inside) else 0.5
+    return values.where(~mask, neutral).astype("float64"), mask
 
 
 def _with_missing_values(reasons: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from landplan.outputs.webmap.base import (
     save_page,
 )
 from landplan.outputs.webmap.facilities import facility_layers
+from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
 from landplan.outputs.webmap.zones import zone_layer
 
@@ -114,6 +115,8 @@ def scenario_map(
         simplify_m=simplify_m,
         scores=scores,
     )
+    if scores.net is not None and scores.net.subtracted:
+        net_layer(scores.net, simplify_m=simplify_m).add_to(m)
     if study.zones is not None:
         zone_layer(study, study.zones, allocation).add_to(m)
     for group in facility_layers(study):

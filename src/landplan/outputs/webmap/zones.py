@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -34,6 +35,8 @@ def _zone_frame(study: Study, zones: gpd.GeoDataFrame, allocation: Allocation | 
         z = allocation.zones.reindex(zones.index)
         for col in ("units_needed", "allocated_units", "unmet_units"):
             frame[col] = fmt(z[col], "%.0f")
+        if "workers" in frame and "workers_estimated" in z:
+            frame["workers"] = frame["workers"] + np.where(z["workers_estimated"].fillna(False), " (estimated)", "")
     frame["_class"] = "lp-zone"
     return frame
 
