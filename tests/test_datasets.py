@@ -90,9 +90,11 @@ def test_demo_command_end_to_end(tmp_path):
         "allocation_zones.csv",
         "manifest.json",
         "map.html",
+        "project.qgz",
         "ranked.csv",
         "ranked.gpkg",
         "report.html",
+        "report.pdf",
     ]
     zones = pd.read_csv(out / "allocation_zones.csv", index_col=0)
     thang_long = zones.loc["IZ01"]

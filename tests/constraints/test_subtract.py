@@ -130,7 +130,7 @@ def test_net_geometry_is_written_to_geopackage_and_geoparquet(tmp_path):
     out = tmp_path / "out"
     landplan.run(scenario, out_dir=out, formats=["gpkg", "parquet", "csv"], write_map=True)
     layers = [name for name, _ in pyogrio.list_layers(out / "ranked.gpkg")]
-    assert layers == ["ranking", "ranking_net"]
+    assert layers == ["ranking", "ranking_net", "layer_styles"]  # layer_styles: the QGIS style
     net = gpd.read_file(out / "ranked.gpkg", layer="ranking_net").set_index("parcel_id")
     assert net.loc["P0"].geometry.area == pytest.approx(7000.0, abs=0.01)
     assert net.loc["P0"].geometry.bounds[2] == pytest.approx(X0 + 70, abs=0.01)

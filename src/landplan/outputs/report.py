@@ -110,37 +110,6 @@ def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[
     return cards
 
 
-def _top_table(study: Study, scores: Scores, top: int, tr: Translator) -> str:
-    """The ``top`` best parcels as a table: rank, id, name, score, area, drivers."""
-    import pandas as pd
-
-    from landplan.model import ha
-    from landplan.outputs.report_tables import Column, html_table, parcel_names
-
-    ids = scores.top(top)
-    frame = pd.DataFrame(
-        {
-            "rank": scores.rank.reindex(ids).astype(float),
-            "score": scores.score.reindex(ids),
-            "area_ha": ha(study.parcels.geometry.reindex(ids).area),
-            "top_drivers": scores.top_drivers.reindex(ids),
-        },
-        index=ids,
-    )
-    names = parcel_names(study)
-    if names is not None:
-        frame.insert(1, "name", names.reindex(ids))
-    columns = [
-        Column("rank", tr("Rank"), "int"),
-        Column("index", tr("Parcel")),
-        Column("name", tr("Name")),
-        Column("score", tr("Score"), "float", 3),
-        Column("area_ha", tr("Area (ha)"), "float", 2),
-        Column("top_drivers", tr("Top drivers")),
-    ]
-    return html_table(frame, columns, tr)
-
-
 def _sensitivity(sensitivity: SensitivityResult | None, tr: Translator) -> dict[str, Any]:
     """Template values of the sensitivity section (empty when there is none)."""
     from landplan.outputs.charts import plot_rank_intervals
@@ -245,67 +214,6 @@ def _is_demo(info: dict[str, Any]) -> bool:
     return any(p.is_absolute() and p.resolve().is_relative_to(demo) for p in paths)
 
 
-def _criteria_table(study: Study, scores: Scores, tr: Translator) -> str:
-    import pandas as pd
-
-    from landplan.outputs.report_tables import Column, html_table
-
-    s = study.scenario
-    frame = pd.DataFrame(
-        {
-            "title": [c.title for c in s.criteria],
-            "kind": [c.kind for c in s.criteria],
-            "source": [
-                getattr(c, "layer", None) or getattr(c, "field", None) or getattr(c, "raster", None) or ""
-                for c in s.criteria
-            ],
-            "unit": [c.unit_label for c in s.criteria],
-            "weight": [scores.weights[c.name] for c in s.criteria],
-        }
-    )
-    columns = [
-        Column("title", tr("Criterion")),
-        Column("kind", tr("Kind")),
-        Column("source", tr("Layer or field")),
-        Column("unit", tr("Unit")),
-        Column("weight", tr("Weight"), "float", 3),
-    ]
-    return html_table(frame, columns, tr, css="criteria")
-
-
-def _tables(
-    study: Study, scores: Scores, allocation: Allocation | None, info: dict[str, Any], tr: Translator
-) -> dict[str, Any]:
-    """The report's tables as markup (built by :mod:`landplan.outputs.report_tables`)."""
-    import pandas as pd
-    from markupsafe import Markup
-
-    from landplan.outputs.report_tables import Column, html_table, norm_rows, reserved_table, zones_table
-
-    norms = norm_rows(study.rules)
-    norm_cols = [
-        Column("table", tr("Table")),
-        Column("key", tr("Item")),
-        Column("value", tr("Value"), "float", 2),
-        Column("source", tr("Source")),
-        Column("verified", tr("Verified")),
-    ]
-    inputs = pd.DataFrame(info.get("inputs", []), columns=["layer", "path", "features", "sha256"])
-    input_cols = [
-        Column("layer", tr("Layer")),
-        Column("path", tr("Path")),
-        Column("features", tr("Features"), "int"),
-        Column("sha256", "SHA-256"),
-    ]
-    return {
-        "criteria_html": Markup(_criteria_table(study, scores, tr)),
-        "norms_html": Markup(html_table(norms, norm_cols, tr, css="norms")),
-        "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
-        "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
-        "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
-    }
-
-
 def _toc(tr: Translator, *, allocation: bool, sensitivity: bool) -> list[tuple[str, str]]:
     """Anchors and titles of the report's sections, in order."""
     entries = [("summary", tr("Summary"))]
@@ -335,6 +243,7 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
     from landplan.outputs.charts import plot_value_function
     from landplan.outputs.escape import mpl_text
     from landplan.outputs.i18n import translator
+    from landplan.outputs.report_tables import report_tables
     from landplan.outputs.scorecard import describe_constraint
 
     s = study.scenario
@@ -363,7 +272,7 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
             for c in s.criteria
         ],
         "constraint_lines": [describe_constraint(k, study) for k in s.constraints] + _net_lines(study, scores),
-        **_tables(study, scores, allocation, info, tr),
+        **report_tables(study, scores, allocation, info, tr),
     }
 
 
@@ -426,6 +335,7 @@ def render_report(
     from markupsafe import Markup
 
     from landplan.outputs.manifest import manifest as make_manifest
+    from landplan.outputs.report_tables import top_table
     from landplan.outputs.tables import ranked_table
 
     ranked = ranked if ranked is not None else ranked_table(study, scores)
@@ -437,7 +347,7 @@ def render_report(
         **context,
         toc=_toc(tr, allocation=allocation is not None, sensitivity=sensitivity is not None),
         cards=_cards(study, scores, top, tr),
-        top_html=Markup(_top_table(study, scores, top, tr)),
+        top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),
     )

@@ -17,11 +17,21 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from landplan.config.rules import RulePack
-    from landplan.model import Allocation, Study
+    from landplan.model import Allocation, Scores, Study
     from landplan.outputs.i18n import Translator
     from landplan.outputs.scorecard import ScoreCard
 
-__all__ = ["Column", "card_tables", "html_table", "norm_rows", "reserved_table", "zones_table"]
+__all__ = [
+    "Column",
+    "card_tables",
+    "criteria_table",
+    "html_table",
+    "norm_rows",
+    "report_tables",
+    "reserved_table",
+    "top_table",
+    "zones_table",
+]
 
 
 @dataclass(frozen=True)
@@ -262,3 +272,138 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
             if isinstance(v, RuleValue):
                 rows.append({"table": table, "key": key, "value": v.value, "source": v.source, "verified": v.verified})
     return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
+
+
+def top_table(study: Study, scores: Scores, top: int, tr: Translator) -> str:
+    """The ``top`` best parcels as a table: rank, id, name, score, area, drivers.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (areas, names).
+    scores : Scores
+        Its scores.
+    top : int
+        How many parcels (``scores.top(top)``).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup.
+    """
+    from landplan.model import ha
+
+    ids = scores.top(top)
+    frame = pd.DataFrame(
+        {
+            "rank": scores.rank.reindex(ids).astype(float),
+            "score": scores.score.reindex(ids),
+            "area_ha": ha(study.parcels.geometry.reindex(ids).area),
+            "top_drivers": scores.top_drivers.reindex(ids),
+        },
+        index=ids,
+    )
+    names = parcel_names(study)
+    if names is not None:
+        frame.insert(1, "name", names.reindex(ids))
+    columns = [
+        Column("rank", tr("Rank"), "int"),
+        Column("index", tr("Parcel")),
+        Column("name", tr("Name")),
+        Column("score", tr("Score"), "float", 3),
+        Column("area_ha", tr("Area (ha)"), "float", 2),
+        Column("top_drivers", tr("Top drivers")),
+    ]
+    return html_table(frame, columns, tr)
+
+
+def criteria_table(study: Study, scores: Scores, tr: Translator) -> str:
+    """The criteria with their kind, source, unit and the weight the scoring used.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (its scenario's criteria).
+    scores : Scores
+        Its scores (the weights used).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup (class ``criteria``).
+    """
+    s = study.scenario
+    frame = pd.DataFrame(
+        {
+            "title": [c.title for c in s.criteria],
+            "kind": [c.kind for c in s.criteria],
+            "source": [
+                getattr(c, "layer", None) or getattr(c, "field", None) or getattr(c, "raster", None) or ""
+                for c in s.criteria
+            ],
+            "unit": [c.unit_label for c in s.criteria],
+            "weight": [scores.weights[c.name] for c in s.criteria],
+        }
+    )
+    columns = [
+        Column("title", tr("Criterion")),
+        Column("kind", tr("Kind")),
+        Column("source", tr("Layer or field")),
+        Column("unit", tr("Unit")),
+        Column("weight", tr("Weight"), "float", 3),
+    ]
+    return html_table(frame, columns, tr, css="criteria")
+
+
+def report_tables(
+    study: Study, scores: Scores, allocation: Allocation | None, info: dict[str, Any], tr: Translator
+) -> dict[str, Any]:
+    """The report's tables as markup, by template key.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    allocation : Allocation or None
+        The allocation (zone and reserved-land tables when given).
+    info : dict
+        The run manifest (its inputs).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    dict
+        ``criteria_html``, ``norms_html``, ``inputs_html``, ``zones_html``, ``reserved_html``.
+    """
+    import pandas as pd
+    from markupsafe import Markup
+
+    norms = norm_rows(study.rules)
+    norm_cols = [
+        Column("table", tr("Table")),
+        Column("key", tr("Item")),
+        Column("value", tr("Value"), "float", 2),
+        Column("source", tr("Source")),
+        Column("verified", tr("Verified")),
+    ]
+    inputs = pd.DataFrame(info.get("inputs", []), columns=["layer", "path", "features", "sha256"])
+    input_cols = [
+        Column("layer", tr("Layer")),
+        Column("path", tr("Path")),
+        Column("features", tr("Features"), "int"),
+        Column("sha256", "SHA-256"),
+    ]
+    return {
+        "criteria_html": Markup(criteria_table(study, scores, tr)),
+        "norms_html": Markup(html_table(norms, norm_cols, tr, css="norms")),
+        "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
+        "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
+        "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
+    }
