@@ -104,15 +104,17 @@ def read_layer(
     gdf, crs = _read_by_format(
         source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
     )
-    gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
-    for text in gdf.attrs["warnings"]:
-        logger.warning("%s", text)
-
+    found = list(gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label))
+    gdf.attrs["warnings"] = []
     gdf.attrs["source"] = str(source)
     gdf = _declare_crs(gdf, crs, label)
+    found += gdf.attrs.get("warnings", [])
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
     gdf.attrs["layer"] = layer
+    gdf.attrs["warnings"] = found
+    for text in found:
+        logger.warning("%s", text)
     return gdf
 
 
