@@ -92,9 +92,9 @@ def test_a_declared_crs_wins_over_a_repaired_file_crs(trap):
 
 
 def test_zero_towgs84_is_missing_but_a_real_one_is_kept():
-    zero = pyproj.CRS(CUSTOM_PRJ.replace('298.257223563]]', '298.257223563],TOWGS84[0,0,0,0,0,0,0]]'))
+    zero = pyproj.CRS(CUSTOM_PRJ.replace("298.257223563]]", "298.257223563],TOWGS84[0,0,0,0,0,0,0]]"))
     assert vn2000.is_vn2000(zero) and vn2000.datum_shift_missing(zero)
-    real = pyproj.CRS(CUSTOM_PRJ.replace('298.257223563]]', '298.257223563],TOWGS84[-191.9,-39.3,-111.45,0,0,0,0]]'))
+    real = pyproj.CRS(CUSTOM_PRJ.replace("298.257223563]]", "298.257223563],TOWGS84[-191.9,-39.3,-111.45,0,0,0,0]]"))
     assert vn2000.repair(real) == (real, False)
 
 
@@ -196,7 +196,7 @@ def test_missing_crs_suggests_vn2000_for_tm3_looking_coordinates(tmp_path):
     )
     g.to_file(tmp_path / "nocrs.shp", engine="pyogrio")
     (tmp_path / "nocrs.prj").unlink()
-    with pytest.raises(CRSError, match='VN-2000 Hà Nội'):
+    with pytest.raises(CRSError, match="VN-2000 Hà Nội"):
         read_layer(tmp_path / "nocrs.shp")
     g2 = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(5, 5)], crs=4326)
     g2.to_file(tmp_path / "nocrs2.shp", engine="pyogrio")

@@ -329,7 +329,7 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
         except CRSError as exc:
             raise CRSError(f"{label}: {exc}") from None
         if repaired:
-            logger.info("%s: the declared crs %s replaces the file's VN-2000 without datum shift", label, _short(declared))
+            logger.info("%s: the declared crs %s replaces the file's unshifted VN-2000", label, _short(declared))
             gdf = gdf.set_crs(declared, allow_override=True)
         elif gdf.crs is None:
             gdf = gdf.set_crs(declared)
@@ -351,7 +351,7 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
             f"{label}: the file's CRS {original!r} is VN-2000 without a datum shift to WGS 84 (no or zero "
             "TOWGS84, or the WGS 84 datum): read as written, every feature would move about 224 m (in Hanoi); "
             f"landplan applied the official VN-2000 -> WGS 84 parameters ({vn2000.DATUM_SHIFT_SOURCE}); fix the "
-            'file\'s .prj, or set `crs = "VN-2000 <province>"` (or the file\'s real CRS) for this layer'
+            "file's .prj, or set `crs = \"VN-2000 <province>\"` (or the file's real CRS) for this layer"
         )
     if gdf.crs is None:
         x, y, _ = _centres(gdf)

@@ -89,7 +89,9 @@ def provinces() -> tuple[Province, ...]:
     """
     data = _data()
     old = [
-        Province(p["code"], p["name"], "2008", float(p["meridian"]), int(p["epsg"]), aliases=tuple(p.get("aliases", ())))
+        Province(
+            p["code"], p["name"], "2008", float(p["meridian"]), int(p["epsg"]), aliases=tuple(p.get("aliases", []))
+        )
         for p in data["tm3"]["provinces"]
     ]
     by_name = {p.name: p for p in old}
@@ -225,9 +227,7 @@ def resolve(text: str) -> pyproj.CRS | None:
             return tm3_crs(deg)
     province = _province(rest, text)
     if province.meridian is None:
-        options = "; ".join(
-            f'"VN-2000 {q}" ({_province(q, text).meridian:g}°E)' for q in province.parts
-        )
+        options = "; ".join(f'"VN-2000 {q}" ({_province(q, text).meridian:g}°E)' for q in province.parts)
         msg = (
             f"crs {text!r}: the 2025 province {province.name} joins former provinces with different "
             f"central meridians; VN-2000 data keeps the meridian of the province it was surveyed in: use {options}"
@@ -321,7 +321,7 @@ def is_vn2000(crs: pyproj.CRS | None) -> bool:
     """
     if crs is None:
         return False
-    if crs.is_bound:
+    if crs.is_bound and crs.source_crs is not None:
         crs = crs.source_crs
     if not _wgs84_ellipsoid(crs):
         return False
@@ -331,9 +331,10 @@ def is_vn2000(crs: pyproj.CRS | None) -> bool:
     if p is None:
         return False
     lon0, k, x0, y0, lat0 = p
-    return bool(
-        abs(k - 0.9999) < 1e-9 and x0 == 500000.0 and y0 == 0.0 and lat0 == 0.0 and 102.0 <= lon0 <= 110.0
-    ) and float(lon0 * 4).is_integer()
+    return (
+        bool(abs(k - 0.9999) < 1e-9 and x0 == 500000.0 and y0 == 0.0 and lat0 == 0.0 and 102.0 <= lon0 <= 110.0)
+        and float(lon0 * 4).is_integer()
+    )
 
 
 def datum_shift_missing(crs: pyproj.CRS) -> bool:
@@ -352,7 +353,7 @@ def datum_shift_missing(crs: pyproj.CRS) -> bool:
     """
     if crs.is_bound:
         params = [p.value for p in crs.coordinate_operation.params] if crs.coordinate_operation else []
-        return not any(abs(v) > 0 for v in params)
+        return not any(abs(float(v)) > 0 for v in params)
     geodetic = crs.geodetic_crs
     if geodetic is None:
         return True
@@ -379,7 +380,7 @@ def repair(crs: pyproj.CRS | None) -> tuple[pyproj.CRS | None, bool]:
     """
     if crs is None or not is_vn2000(crs) or not datum_shift_missing(crs):
         return crs, False
-    base = crs.source_crs if crs.is_bound else crs
+    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
     if base.is_geographic:
         return _bound(pyproj.CRS.from_epsg(4756)), True
     p = _tm_params(base)
