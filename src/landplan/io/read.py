@@ -27,8 +27,11 @@ from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
     _decode_frame,
+    _decode_legacy_frame,
     _garbled_text_warnings,
     _is_text_dtype,
+    _legacy_encoding,
+    _legacy_text_warnings,
     _strings,
 )
 
@@ -81,6 +84,8 @@ def read_layer(
         used, else UTF-8 when the text is valid UTF-8, else ISO-8859-1 with a warning.
         landplan decodes the text itself (GDAL's recoding drops the last character of
         cp1258 text) and returns it in NFC. Other formats are UTF-8 by definition.
+        ``"tcvn3"`` and ``"vni"`` (legacy Vietnamese font encodings, any format: the text as
+        stored is mapped to Unicode by :mod:`landplan.io.vnfonts`).
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
@@ -104,7 +109,9 @@ def read_layer(
     gdf, crs = _read_by_format(
         source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
     )
-    found = list(gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label))
+    found = _legacy_text_warnings(gdf, label) or list(
+        gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
+    )
     gdf.attrs["warnings"] = []
     gdf.attrs["source"] = str(source)
     gdf = _declare_crs(gdf, crs, label)
@@ -131,6 +138,16 @@ def _read_by_format(
     lat: str | None,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
+    legacy = _legacy_encoding(encoding)
+    if legacy is not None:  # read one character per byte (or as stored), then map the font encoding
+        suffix = Path(str(source)).suffix.lower()
+        raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
+        gdf, crs = _read_by_format(
+            source, layer, label, where=where, columns=columns, crs=crs, encoding=raw_encoding, lon=lon, lat=lat
+        )
+        gdf = _decode_legacy_frame(gdf, legacy)
+        gdf.attrs["warnings"] = [w for w in gdf.attrs.get("warnings", []) if "not UTF-8" not in w]
+        return gdf, crs
     path = Path(source) if not _is_connection_string(source) else None
     if path is not None and not path.exists():
         msg = (
