@@ -1,0 +1,115 @@
+"""Legacy Vietnamese font encodings (TCVN3, VNI): tables, round trips, every layer format, heuristics."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import geopandas as gpd
+import shapely
+
+from landplan.io import read_layer
+from landplan.io.vnfonts import decode_legacy, encode_legacy, looks_like_legacy, vietnamese_letters
+
+LETTERS = vietnamese_letters()
+NAMES = ["Hà Nội", "Đông Anh", "Sóc Sơn", "Mê Linh", "Khu công nghiệp Thăng Long", "Trường Mầm non Quỳnh Lôi"]
+
+
+def test_every_letter_is_there_once():
+    assert len(LETTERS) == 134 and len(set(LETTERS)) == 134  # 67 lower-case, 67 upper-case
+    assert all(unicodedata.is_normalized("NFC", c) for c in LETTERS)
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+@pytest.mark.parametrize("letter", LETTERS)
+def test_every_letter_round_trips(encoding, letter):
+    raw = encode_legacy(letter, encoding)
+    assert all(ord(c) < 256 for c in raw)
+    assert decode_legacy(raw, encoding) == letter
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding", "text"),
+    [
+        ("Hµ Néi", "tcvn3", "Hà Nội"),  # as a Windows editor shows a TCVN3 file
+        ("ViÖt Nam", "tcvn3", "Việt Nam"),
+        ("§«ng Anh", "tcvn3", "Đông Anh"),
+        ("Haø Noäi", "vni", "Hà Nội"),
+        ("Vieät Nam", "vni", "Việt Nam"),
+        ("Ñoâng Anh", "vni", "Đông Anh"),
+        ("AÙNH", "vni", "ÁNH"),
+        ("Aùnh", "vni", "Ánh"),  # title case mixes an upper-case base with a lower-case mark
+    ],
+)
+def test_known_spellings(raw, encoding, text):
+    assert decode_legacy(raw, encoding) == text
+
+
+def test_the_tcvn3_table_agrees_with_glibc():
+    """Oracle: glibc's TCVN5712-1 charmap (the standard's VN1 table) for every byte 0x80-0xFF."""
+    try:
+        out = [
+            subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=bytes([b]), capture_output=True, check=True)
+            for b in range(0x80, 0x100)
+        ]
+    except (FileNotFoundError, subprocess.CalledProcessError):
+        pytest.skip("glibc iconv with TCVN5712-1 is not available")
+    for b, r in zip(range(0x80, 0x100), out, strict=True):
+        assert decode_legacy(chr(b), "tcvn3") == unicodedata.normalize("NFC", r.stdout.decode()), hex(b)
+
+
+def test_cp1252_readings_decode_too():
+    # byte 0x80 is U+20AC in Windows-1252 and U+0080 in Latin-1: both are TCVN3's "À"
+    assert decode_legacy("\u20ac", "tcvn3") == decode_legacy("\x80", "tcvn3") == "À"
+
+
+VIET = st.text(alphabet=st.sampled_from([*LETTERS, *"abcdeghiklmnopqrstuvxyABCDEGHIKLMNOPQRSTUVXY 0123456789-,."]))
+
+
+@given(VIET, st.sampled_from(["tcvn3", "vni"]))
+def test_round_trip_any_text(text, encoding):
+    assert decode_legacy(encode_legacy(text, encoding), encoding) == text
+
+
+@given(st.text(alphabet=st.sampled_from([*LETTERS, *"abcdeghiklmnopqrstuvxy "])))
+def test_unicode_vietnamese_is_never_taken_for_legacy(text):
+    assert looks_like_legacy(text.split()) is None
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_the_heuristic_names_the_encoding(encoding):
+    raw = [encode_legacy(n, encoding) for n in NAMES]
+    assert looks_like_legacy(raw) == encoding
+    assert looks_like_legacy(NAMES) is None
+
+
+def _layer(encoding: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": range(len(NAMES)), encode_legacy("tên", encoding): [encode_legacy(n, encoding) for n in NAMES]},
+        geometry=[shapely.Point(105.8 + i / 100, 21.0) for i in range(len(NAMES))],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+@pytest.mark.parametrize("suffix", [".shp", ".gpkg", ".geojson", ".csv"])
+def test_every_format_decodes_and_warns(tmp_path, encoding, suffix):
+    gdf = _layer(encoding)
+    path = tmp_path / f"layer{suffix}"
+    if suffix == ".shp":  # the DBF holds the font bytes, no .cpg (as the land office writes it)
+        gdf.to_file(path, engine="pyogrio", encoding="ISO-8859-1")
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+    elif suffix == ".csv":
+        table = gdf.drop(columns="geometry").assign(lon=gdf.geometry.x, lat=gdf.geometry.y)
+        table.to_csv(path, index=False, encoding="utf-8")
+    else:
+        gdf.to_file(path, engine="pyogrio")
+    (warning,) = read_layer(path).attrs["warnings"]
+    assert f'encoding = "{encoding}"' in warning
+    out = read_layer(path, encoding=encoding.upper())
+    assert out["tên"].tolist() == NAMES
+    assert not out.attrs["warnings"]
