@@ -16,6 +16,7 @@ from landplan.io import read_layer
 from landplan.io.vnfonts import decode_legacy, encode_legacy, looks_like_legacy, vietnamese_letters
 
 LETTERS = vietnamese_letters()
+ICONV = ["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"]
 NAMES = ["Hà Nội", "Đông Anh", "Sóc Sơn", "Mê Linh", "Khu công nghiệp Thăng Long", "Trường Mầm non Quỳnh Lôi"]
 
 
@@ -52,10 +53,7 @@ def test_known_spellings(raw, encoding, text):
 def test_the_tcvn3_table_agrees_with_glibc():
     """Oracle: glibc's TCVN5712-1 charmap (the standard's VN1 table) for every byte 0x80-0xFF."""
     try:
-        out = [
-            subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=bytes([b]), capture_output=True, check=True)
-            for b in range(0x80, 0x100)
-        ]
+        out = [subprocess.run(ICONV, input=bytes([b]), capture_output=True, check=True) for b in range(0x80, 0x100)]
     except (FileNotFoundError, subprocess.CalledProcessError):
         pytest.skip("glibc iconv with TCVN5712-1 is not available")
     for b, r in zip(range(0x80, 0x100), out, strict=True):
