@@ -8,7 +8,21 @@ from pydantic import ConfigDict, Field, model_validator
 
 from landplan.config._base import _Frozen
 
-__all__ = ["LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec"]
+__all__ = ["JoinSpec", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec"]
+
+
+class JoinSpec(_Frozen):
+    """A table (CSV or XLSX sheet) whose fields join a layer's features by a key column.
+
+    Every feature keeps its place; table fields are added. Duplicate keys in the table are an
+    error (which row?), features without a row and rows without a feature are reported.
+    """
+
+    path: str = Field(min_length=1, description="CSV or XLSX file, relative to the scenario file")
+    on: str = Field(min_length=1, description="key column, in the layer and in the table")
+    table_on: str | None = Field(default=None, description="key column of the table when named differently")
+    sheet: str | None = Field(default=None, description="sheet of an XLSX file (the first by default)")
+    fields: list[str] | None = Field(default=None, description="table fields to add (all by default)")
 
 
 class LayerSpec(_Frozen):
@@ -21,6 +35,8 @@ class LayerSpec(_Frozen):
     encoding: str | None = None
     lon_field: str | None = None
     lat_field: str | None = None
+    sheet: str | None = Field(default=None, description="sheet of an XLSX layer (the first by default)")
+    join: JoinSpec | None = Field(default=None, description="attribute table joined by a key column")
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
     geometry: Literal["point", "line", "polygon", "polygon_or_point", "any"] = "any"

@@ -23,6 +23,7 @@ import shapely
 from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
+from landplan.io.sheets import EXCEL_SUFFIXES, _read_sheet_points
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -58,6 +59,7 @@ def read_layer(
     encoding: str | None = None,
     lon_field: str | None = None,
     lat_field: str | None = None,
+    sheet: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -87,8 +89,11 @@ def read_layer(
         ``"tcvn3"`` and ``"vni"`` (legacy Vietnamese font encodings, any format: the text as
         stored is mapped to Unicode by :mod:`landplan.io.vnfonts`).
     lon_field, lat_field
-        Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
+        Coordinate columns of a CSV or a spreadsheet; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
+    sheet
+        Sheet of an Excel workbook (``.xlsx``: points from coordinate columns, EPSG:4326
+        unless ``crs`` says otherwise); the first sheet by default.
 
     Returns
     -------
@@ -107,7 +112,16 @@ def read_layer(
     """
     label = _describe(source, layer)
     gdf, crs = _read_by_format(
-        source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
+        source,
+        layer,
+        label,
+        where=where,
+        columns=columns,
+        crs=crs,
+        encoding=encoding,
+        lon=lon_field,
+        lat=lat_field,
+        sheet=sheet,
     )
     found = _legacy_text_warnings(gdf, label) or list(
         gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
@@ -136,6 +150,7 @@ def _read_by_format(
     encoding: str | None,
     lon: str | None,
     lat: str | None,
+    sheet: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
     legacy = _legacy_encoding(encoding)
@@ -143,12 +158,24 @@ def _read_by_format(
         suffix = Path(str(source)).suffix.lower()
         raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
         gdf, crs = _read_by_format(
-            source, layer, label, where=where, columns=columns, crs=crs, encoding=raw_encoding, lon=lon, lat=lat
+            source,
+            layer,
+            label,
+            where=where,
+            columns=columns,
+            crs=crs,
+            encoding=raw_encoding,
+            lon=lon,
+            lat=lat,
+            sheet=sheet,
         )
         gdf = _decode_legacy_frame(gdf, legacy)
         gdf.attrs["warnings"] = [w for w in gdf.attrs.get("warnings", []) if "not UTF-8" not in w]
         return gdf, crs
     path = Path(source) if not _is_connection_string(source) else None
+    if sheet is not None and (path is None or path.suffix.lower() not in EXCEL_SUFFIXES):
+        msg = f"{label}: `sheet = {sheet!r}` is only for Excel workbooks (.xlsx); remove it or use `layer`"
+        raise LayerReadError(msg)
     if path is not None and not path.exists():
         msg = (
             f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
@@ -159,6 +186,10 @@ def _read_by_format(
     elif path is not None and path.suffix.lower() in {".csv", ".tsv", ".txt"}:
         gdf = _read_csv(path, label, where=where, columns=columns, lon=lon, lat=lat)
         if gdf.crs is None and crs is None:
+            crs = "EPSG:4326"
+    elif path is not None and path.suffix.lower() in EXCEL_SUFFIXES:
+        gdf = _read_sheet_points(path, label, sheet=sheet, where=where, columns=columns, lon=lon, lat=lat)
+        if crs is None:
             crs = "EPSG:4326"
     elif path is not None and path.suffix.lower() in {".shp", ".dbf"}:
         gdf = _read_dbf_source(path, layer, label, where=where, columns=columns, encoding=encoding)
