@@ -17,7 +17,8 @@ from landplan.io.sheets import join_table, read_table
 
 
 def _zones_xlsx(path, *, sheet="KCN"):
-    lonlat = gpd.GeoSeries([shapely.Point(X0 - 100, Y0 + 150), shapely.Point(X0 + 1000, Y0 + 150)], crs=CRS).to_crs(4326)
+    points = [shapely.Point(X0 - 100, Y0 + 150), shapely.Point(X0 + 1000, Y0 + 150)]
+    lonlat = gpd.GeoSeries(points, crs=CRS).to_crs(4326)
     frame = pd.DataFrame(
         {"zone_id": ["Z1", "Z2"], "Tên": ["KCN Thăng Long", "KCN Nội Bài"], "lon": lonlat.x, "lat": lonlat.y}
     )
@@ -111,7 +112,8 @@ def test_a_scenario_joins_worker_counts_from_excel(scenario_dir):
 def test_a_scenario_reports_a_duplicate_join_key_on_the_layer(scenario_dir):
     pd.DataFrame({"zone_id": ["Z1", "Z1"], "extra": [1, 2]}).to_csv(scenario_dir / "t.csv", index=False)
     text = (scenario_dir / "scenario.toml").read_text(encoding="utf-8")
-    text = text.replace('workers_field = "workers"', 'workers_field = "workers"\njoin = { path = "t.csv", on = "zone_id" }')
+    join = 'join = { path = "t.csv", on = "zone_id" }'
+    text = text.replace('workers_field = "workers"', f'workers_field = "workers"\n{join}')
     (scenario_dir / "scenario.toml").write_text(text, encoding="utf-8")
     report = landplan.validate(scenario_dir / "scenario.toml")
     errors = [f for f in report.findings if f.level == "error"]

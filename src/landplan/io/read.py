@@ -112,17 +112,9 @@ def read_layer(
     """
     label = _describe(source, layer)
     gdf, crs = _read_by_format(
-        source,
-        layer,
-        label,
-        where=where,
-        columns=columns,
-        crs=crs,
-        encoding=encoding,
-        lon=lon_field,
-        lat=lat_field,
+        source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field,
         sheet=sheet,
-    )
+    )  # fmt: skip
     found = _legacy_text_warnings(gdf, label) or list(
         gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     )

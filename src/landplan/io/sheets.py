@@ -169,6 +169,26 @@ def _keys(values: pd.Series) -> pd.Series:
     return text.where(~integral, num[integral].astype("int64").astype(str)).astype(object)
 
 
+def _join_problems(
+    gdf: gpd.GeoDataFrame, table: pd.DataFrame, *, on: str, right: str, wanted: list[str], label: str
+) -> list[tuple[str, str, str]]:
+    """Errors that make a join impossible: missing key columns or fields, fields already in the layer."""
+    problems: list[tuple[str, str, str]] = []
+    if on not in gdf.columns:
+        problems.append(
+            ("error", f"{label}: the layer has no key field {on!r}", "set `join.on` to a field of the layer")
+        )
+    if right not in table.columns:
+        fix = f"set `join.table_on` to one of {list(table.columns)}"
+        problems.append(("error", f"{label}: the table has no key column {right!r}", fix))
+    if missing := [c for c in wanted if c not in table.columns]:
+        problems.append(("error", f"{label}: the table has no column {missing}", f"columns: {list(table.columns)}"))
+    if clash := [c for c in wanted if c in gdf.columns and c != on]:
+        fix = "list the fields to add with `join.fields`, or rename them in the table"
+        problems.append(("error", f"{label}: fields {clash} are already in the layer", fix))
+    return problems
+
+
 def join_table(
     gdf: gpd.GeoDataFrame,
     table: pd.DataFrame,
@@ -204,20 +224,8 @@ def join_table(
         and rows without a feature.
     """
     right = table_on or on
-    problems: list[tuple[str, str, str]] = []
-    if on not in gdf.columns:
-        problems.append(
-            ("error", f"{label}: the layer has no key field {on!r}", "set `join.on` to a field of the layer")
-        )
-    if right not in table.columns:
-        fix = f"set `join.table_on` to one of {list(table.columns)}"
-        problems.append(("error", f"{label}: the table has no key column {right!r}", fix))
     wanted = list(fields) if fields is not None else [c for c in table.columns if c != right]
-    if missing := [c for c in wanted if c not in table.columns]:
-        problems.append(("error", f"{label}: the table has no column {missing}", f"columns: {list(table.columns)}"))
-    if clash := [c for c in wanted if c in gdf.columns and c != on]:
-        fix = "list the fields to add with `join.fields`, or rename them in the table"
-        problems.append(("error", f"{label}: fields {clash} are already in the layer", fix))
+    problems = _join_problems(gdf, table, on=on, right=right, wanted=wanted, label=label)
     if problems:
         return gdf, JoinReport(problems)
     keys = _keys(table[right])
