@@ -86,7 +86,7 @@ def _ranked(fmt: str) -> Writer:
     def write(render: Render, path: Path) -> None:
         r = render.result
         table = r.ranked if render.top is None else r.ranked.loc[r.scores.top(render.top)]
-        write_table(table, path, format=fmt, overwrite=True)
+        write_table(table, path, format=fmt, overwrite=True, csv_bom=r.study.scenario.output.csv_bom)
 
     return write
 
@@ -97,7 +97,7 @@ def _allocation(key: str) -> Writer:
         if r.allocation is None:  # pragma: no cover - refused when targets are planned
             msg = f"{key}: the run has no allocation"
             raise ValueError(msg)
-        write_allocation_file(r.allocation, r.study, key, path)
+        write_allocation_file(r.allocation, r.study, key, path, csv_bom=r.study.scenario.output.csv_bom)
 
     return write
 
