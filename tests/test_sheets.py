@@ -118,3 +118,13 @@ def test_a_scenario_reports_a_duplicate_join_key_on_the_layer(scenario_dir):
     report = landplan.validate(scenario_dir / "scenario.toml")
     errors = [f for f in report.findings if f.level == "error"]
     assert len(errors) == 1 and errors[0].layer == "zones" and "Z1" in errors[0].message
+
+
+def test_surveyors_xy_read_the_wrong_way_round_get_the_fix(tmp_path):
+    """Vietnamese surveying writes X = northing, Y = easting; read as x/y they land far off Vietnam."""
+    metres = gpd.GeoSeries([shapely.Point(105.80, 21.05), shapely.Point(105.85, 21.02)], crs=4326).to_crs(5897)
+    pd.DataFrame({"x": metres.y, "y": metres.x}).to_excel(tmp_path / "moc.xlsx", index=False)
+    with pytest.raises(CRSError, match=r'columns look swapped.*`lon_field = "y"` and `lat_field = "x"`'):
+        read_layer(tmp_path / "moc.xlsx", crs="VN-2000 Hà Nội")
+    gdf = read_layer(tmp_path / "moc.xlsx", crs="VN-2000 Hà Nội", lon_field="y", lat_field="x").to_crs(4326)
+    assert np.allclose(gdf.geometry.x, [105.80, 105.85], atol=1e-7)

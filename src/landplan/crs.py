@@ -208,7 +208,7 @@ class Placement:
 
     def messages(self, crs: pyproj.CRS) -> list[tuple[np.ndarray, str, str]]:
         """``(mask, problem, fix)`` for each non-empty reason."""
-        aou = crs.area_of_use
+        aou = vn2000.area_of_use(crs)
         extent = f"{aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N" if aou else "unknown"
         out = [
             (
@@ -270,7 +270,7 @@ def placement_problems(gdf: gpd.GeoDataFrame, *, working_crs: pyproj.CRS | None 
         limit = max(OUTLIER_MIN_KM, OUTLIER_FACTOR * float(np.median(d[usable])))
         far = usable & (d > limit)
     outside = np.zeros(len(gdf), dtype=bool)
-    aou = working_crs.area_of_use if working_crs is not None else None
+    aou = vn2000.area_of_use(working_crs) if working_crs is not None else None
     if aou is not None:
         m = AREA_OF_USE_MARGIN_DEG
         lon, lat = lonlat[:, 0], lonlat[:, 1]
@@ -407,7 +407,7 @@ def _coordinates_contradict(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> str | Non
             f"its coordinates (e.g. x {x[0]:.4f}, y {y[0]:.4f}) look like longitude/latitude degrees, "
             f"not {crs.axis_info[0].unit_name}s"
         )
-    aou = crs.area_of_use
+    aou = vn2000.area_of_use(crs)
     if aou is None:
         return None
     lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
@@ -462,7 +462,9 @@ def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str) -> None:
             )
             fix = f'set `crs = "EPSG:..."` for this layer to the CRS the numbers are in (e.g. "EPSG:32648"); {why}'
         else:
-            fix = 'set `crs = "EPSG:4326"` for this layer if the numbers are longitude/latitude, or its real CRS'
+            fix = vn2000.swapped_xy_hint(gdf, lon_lat) or (
+                'set `crs = "EPSG:4326"` for this layer if the numbers are longitude/latitude, or its real CRS'
+            )
         msg = f"{label}: the layer is read as {crs_text} but {problem}; {fix}"
         raise CRSError(msg)
     if not gdf.crs.is_geographic:

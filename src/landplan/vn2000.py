@@ -39,12 +39,14 @@ from landplan.errors import CRSError
 __all__ = [
     "DATUM_SHIFT_SOURCE",
     "Province",
+    "area_of_use",
     "datum_shift_missing",
     "is_vn2000",
     "looks_like_tm3_coordinates",
     "provinces",
     "repair",
     "resolve",
+    "swapped_xy_hint",
     "tm3_crs",
     "towgs84",
 ]
@@ -125,6 +127,24 @@ def towgs84() -> tuple[float, float, float, float, float, float, float]:
         flip * float(d["rz_arcsec"]),
         float(d["scale_ppm"]),
     )
+
+
+def area_of_use(crs: pyproj.CRS) -> Any:
+    """The CRS's area of use; a bound CRS (with a datum shift) has its source CRS's.
+
+    Parameters
+    ----------
+    crs
+        Any CRS.
+
+    Returns
+    -------
+    pyproj.aoi.AreaOfUse or None
+        None when PROJ knows none (custom definitions).
+    """
+    if crs.area_of_use is None and crs.is_bound and crs.source_crs is not None:
+        return crs.source_crs.area_of_use
+    return crs.area_of_use
 
 
 def _bound(source: pyproj.CRS) -> pyproj.CRS:
@@ -409,3 +429,35 @@ def looks_like_tm3_coordinates(x: np.ndarray, y: np.ndarray) -> bool:
         return False
     inside = (x[ok] >= 300_000) & (x[ok] <= 700_000) & (y[ok] >= 900_000) & (y[ok] <= 2_700_000)
     return bool(inside.mean() >= 0.9)
+
+
+def swapped_xy_hint(gdf: Any, lon_lat: tuple[str, str] | None) -> str | None:
+    """The fix when a table's x/y columns are the other way round (X = northing in Vietnamese surveying).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A point layer read from a table, in a projected CRS its coordinates contradict.
+    lon_lat : tuple of str or None
+        The easting and northing column names used (None: not a table, no hint).
+
+    Returns
+    -------
+    str or None
+        The fix naming ``lon_field``/``lat_field``, when the swapped coordinates fall in the
+        CRS's area of use; else None.
+    """
+    aou = area_of_use(gdf.crs) if gdf.crs is not None else None
+    if lon_lat is None or aou is None or gdf.crs.is_geographic or gdf.empty:
+        return None
+    x, y = gdf.geometry.y.to_numpy(), gdf.geometry.x.to_numpy()  # swapped
+    lon, lat = pyproj.Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True).transform(
+        float(np.nanmedian(x)), float(np.nanmedian(y)), errcheck=False
+    )
+    if not (aou.west - 1 <= lon <= aou.east + 1 and aou.south - 1 <= lat <= aou.north + 1):
+        return None
+    east, north = lon_lat
+    return (
+        f"the columns look swapped (in Vietnamese surveying X is the northing and Y the easting): set "
+        f'`lon_field = "{north}"` and `lat_field = "{east}"` for this layer'
+    )
