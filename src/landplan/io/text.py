@@ -14,7 +14,7 @@ import pandas as pd
 import geopandas as gpd
 
 from landplan.errors import LayerReadError
-from landplan.io.vnfonts import LEGACY_ENCODINGS, decode_legacy, looks_like_legacy
+from landplan.io.vnfonts import LEGACY_ENCODINGS, decode_legacy, decode_legacy_series, looks_like_legacy
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,10 @@ def _decode_legacy_frame(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFra
     for c in gdf.columns:
         if c == geometry or _strings(gdf[c]).empty:
             continue
-        uniques = _strings(pd.Series(gdf[c].dropna().unique(), dtype=object))
-        table = {v: decode_legacy(v, encoding) for v in uniques}
-        out[c] = gdf[c].map(lambda v, t=table: t.get(v, v) if isinstance(v, str) else v)
+        is_text = gdf[c].map(type).eq(str)
+        uniques = pd.Series(pd.unique(gdf[c][is_text]), dtype=object)
+        mapping = pd.Series(decode_legacy_series(uniques, encoding).to_numpy(), index=uniques.to_numpy())
+        out[c] = gdf[c].where(~is_text, gdf[c][is_text].map(mapping))
     names = {c: decode_legacy(c, encoding) for c in gdf.columns if isinstance(c, str) and c != geometry}
     return out.rename(columns=names)
 

@@ -25,7 +25,16 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["LEGACY_ENCODINGS", "decode_legacy", "encode_legacy", "looks_like_legacy", "vietnamese_letters"]
+import pandas as pd
+
+__all__ = [
+    "LEGACY_ENCODINGS",
+    "decode_legacy",
+    "decode_legacy_series",
+    "encode_legacy",
+    "looks_like_legacy",
+    "vietnamese_letters",
+]
 
 #: ``encoding`` values handled here instead of by a codec
 LEGACY_ENCODINGS = ("tcvn3", "vni")
@@ -149,6 +158,35 @@ def decode_legacy(text: str, encoding: str) -> str:
         return unicodedata.normalize("NFC", text.translate(tcvn))
     if encoding == "vni":
         return unicodedata.normalize("NFC", pattern.sub(lambda m: vni[m.group(0)], text))
+    msg = f"unknown legacy encoding {encoding!r}; use one of {LEGACY_ENCODINGS}"
+    raise ValueError(msg)
+
+
+def decode_legacy_series(values: pd.Series, encoding: str) -> pd.Series:
+    """:func:`decode_legacy` over a column of text (vectorised string methods, NFC).
+
+    Parameters
+    ----------
+    values
+        Text values (no missing values).
+    encoding
+        ``"tcvn3"`` or ``"vni"``.
+
+    Returns
+    -------
+    pandas.Series
+        The decoded text, same index.
+
+    Raises
+    ------
+    ValueError
+        For another encoding.
+    """
+    tcvn, _, pattern, vni = _tables()
+    if encoding == "tcvn3":
+        return values.str.translate(tcvn).str.normalize("NFC")
+    if encoding == "vni":
+        return values.str.replace(pattern, lambda m: vni[m.group(0)], regex=True).str.normalize("NFC")
     msg = f"unknown legacy encoding {encoding!r}; use one of {LEGACY_ENCODINGS}"
     raise ValueError(msg)
 
