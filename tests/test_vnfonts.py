@@ -82,10 +82,15 @@ CODAS = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
 
 
+#: nuclei ending in an off-glide (or the diphthongs ia/ua/ưa) take no final consonant
+OPEN = {"ai", "ao", "au", "ay", "âu", "ây", "eo", "oi", "ôi", "ơi", "ui", "ưi", "ưu", "ia", "ua", "ưa"}
+
+
 @st.composite
 def syllables(draw):
     """A Vietnamese syllable (onset, nucleus, coda, tone on its main vowel), in lower, title or upper case."""
-    onset, nucleus, coda = draw(st.sampled_from(ONSETS)), draw(st.sampled_from(NUCLEI)), draw(st.sampled_from(CODAS))
+    onset, nucleus = draw(st.sampled_from(ONSETS)), draw(st.sampled_from(NUCLEI))
+    coda = "" if nucleus in OPEN else draw(st.sampled_from(CODAS))
     modified = [i for i, c in enumerate(nucleus) if c in "ăâêôơư"]
     at = modified[-1] if modified else (len(nucleus) - 1 if coda or nucleus in {"oa", "oe", "uy"} else 0)
     word = onset + nucleus[:at] + nucleus[at] + draw(st.sampled_from(TONES)) + nucleus[at + 1 :] + coda

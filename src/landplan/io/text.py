@@ -144,10 +144,11 @@ def _decode_legacy_frame(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFra
     for c in gdf.columns:
         if c == geometry or _strings(gdf[c]).empty:
             continue
-        is_text = gdf[c].map(type).eq(str)
-        uniques = pd.Series(pd.unique(gdf[c][is_text]), dtype=object)
-        mapping = pd.Series(decode_legacy_series(uniques, encoding).to_numpy(), index=uniques.to_numpy())
-        out[c] = gdf[c].where(~is_text, gdf[c][is_text].map(mapping))
+        values = gdf[c].to_numpy(dtype=object)
+        uniques = pd.Series(pd.unique(values), dtype=object)
+        uniques = uniques[[isinstance(v, str) for v in uniques]]
+        mapping = dict(zip(uniques, decode_legacy_series(uniques, encoding), strict=True))
+        out[c] = [mapping.get(v, v) if isinstance(v, str) else v for v in values]
     names = {c: decode_legacy(c, encoding) for c in gdf.columns if isinstance(c, str) and c != geometry}
     return out.rename(columns=names)
 

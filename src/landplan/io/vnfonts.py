@@ -111,7 +111,7 @@ def vietnamese_letters() -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[int, str], dict[str, str], re.Pattern[str], dict[str, str]]:
+def _tables() -> tuple[str, dict[str, str], re.Pattern[str], dict[str, str]]:
     """TCVN3 decode map (by code point), TCVN3 encode map, VNI decode pattern and map."""
     tcvn: dict[int, str] = {}
     for i, uni in enumerate(_TCVN_HIGH):
@@ -119,6 +119,9 @@ def _tables() -> tuple[dict[int, str], dict[str, str], re.Pattern[str], dict[str
         for ch in {byte.decode("latin-1"), byte.decode("cp1252", errors="ignore")} - {""}:
             tcvn[ord(ch)] = uni
     tcvn.update(_TCVN_LOW)
+    # a str indexed by code point is a table str.translate reads in C (no dict lookups); code points
+    # past its end raise IndexError, which str.translate takes as "unchanged"
+    tcvn_fast = "".join(tcvn.get(i, chr(i)) for i in range(max(tcvn) + 1))
     tcvn_encode: dict[str, str] = {}
     for i, uni in enumerate(_TCVN_HIGH):
         tcvn_encode.setdefault(uni, chr(0x80 + i))
@@ -130,7 +133,7 @@ def _tables() -> tuple[dict[int, str], dict[str, str], re.Pattern[str], dict[str
         if len(seq) == 2:  # the mark in the other case too (title-case text mixes them)
             vni[seq[0] + (seq[1].lower() if seq[1].isupper() else seq[1].upper())] = letter
     pattern = re.compile("|".join(re.escape(k) for k in sorted(vni, key=lambda k: (-len(k), k))))
-    return tcvn, tcvn_encode, pattern, vni
+    return tcvn_fast, tcvn_encode, pattern, vni
 
 
 def decode_legacy(text: str, encoding: str) -> str:
@@ -163,7 +166,7 @@ def decode_legacy(text: str, encoding: str) -> str:
 
 
 def decode_legacy_series(values: pd.Series, encoding: str) -> pd.Series:
-    """:func:`decode_legacy` over a column of text (vectorised string methods, NFC).
+    """:func:`decode_legacy` over a column of text (NFC).
 
     Parameters
     ----------
@@ -182,13 +185,10 @@ def decode_legacy_series(values: pd.Series, encoding: str) -> pd.Series:
     ValueError
         For another encoding.
     """
-    tcvn, _, pattern, vni = _tables()
-    if encoding == "tcvn3":
-        return values.str.translate(tcvn).str.normalize("NFC")
-    if encoding == "vni":
-        return values.str.replace(pattern, lambda m: vni[m.group(0)], regex=True).str.normalize("NFC")
-    msg = f"unknown legacy encoding {encoding!r}; use one of {LEGACY_ENCODINGS}"
-    raise ValueError(msg)
+    if encoding not in LEGACY_ENCODINGS:
+        msg = f"unknown legacy encoding {encoding!r}; use one of {LEGACY_ENCODINGS}"
+        raise ValueError(msg)
+    return pd.Series([decode_legacy(v, encoding) for v in values], index=values.index, dtype=object)
 
 
 def encode_legacy(text: str, encoding: str) -> str:
