@@ -57,7 +57,7 @@ def main() -> None:
     for n in sizes:
         layer = gpd.GeoDataFrame({"id": np.arange(n)}, geometry=gpd.points_from_xy(np.zeros(n), np.zeros(n)))
         table = pd.DataFrame({"id": np.arange(n)[::-1].astype(str), "workers": np.arange(n)})
-        print(f"{n:>8} {seconds(lambda l=layer, t=table: join_table(l, t, on='id')):>9.3f}")
+        print(f"{n:>8} {seconds(lambda g=layer, t=table: join_table(g, t, on='id')):>9.3f}")
 
 
 if __name__ == "__main__":
