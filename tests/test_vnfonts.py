@@ -119,16 +119,19 @@ def _layer(encoding: str) -> gpd.GeoDataFrame:
 
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
-@pytest.mark.parametrize("suffix", [".shp", ".gpkg", ".geojson", ".csv"])
+@pytest.mark.parametrize("suffix", [".shp", ".gpkg", ".geojson", ".csv", ".xlsx"])
 def test_every_format_decodes_and_warns(tmp_path, encoding, suffix):
     gdf = _layer(encoding)
     path = tmp_path / f"layer{suffix}"
     if suffix == ".shp":  # the DBF holds the font bytes, no .cpg (as the land office writes it)
         gdf.to_file(path, engine="pyogrio", encoding="ISO-8859-1")
         path.with_suffix(".cpg").unlink(missing_ok=True)
-    elif suffix == ".csv":
+    elif suffix in {".csv", ".xlsx"}:  # a legacy sheet saved by Excel: the font characters as Unicode text
         table = gdf.drop(columns="geometry").assign(lon=gdf.geometry.x, lat=gdf.geometry.y)
-        table.to_csv(path, index=False, encoding="utf-8")
+        if suffix == ".csv":
+            table.to_csv(path, index=False, encoding="utf-8")
+        else:
+            table.to_excel(path, index=False)
     else:
         gdf.to_file(path, engine="pyogrio")
     (warning,) = read_layer(path).attrs["warnings"]
