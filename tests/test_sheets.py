@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import geopandas as gpd
 import shapely
@@ -128,3 +130,19 @@ def test_surveyors_xy_read_the_wrong_way_round_get_the_fix(tmp_path):
         read_layer(tmp_path / "moc.xlsx", crs="VN-2000 Hà Nội")
     gdf = read_layer(tmp_path / "moc.xlsx", crs="VN-2000 Hà Nội", lon_field="y", lat_field="x").to_crs(4326)
     assert np.allclose(gdf.geometry.x, [105.80, 105.85], atol=1e-7)
+
+
+@given(
+    st.lists(st.integers(0, 30), min_size=1, max_size=40),
+    st.lists(st.integers(0, 30), min_size=0, max_size=40, unique=True),
+)
+def test_join_agrees_with_a_dictionary_lookup(layer_keys, table_keys):
+    """Oracle: a plain dict from key to value; order, count and geometry of the features are kept."""
+    layer = gpd.GeoDataFrame({"k": layer_keys}, geometry=[shapely.Point(i, 0) for i in range(len(layer_keys))])
+    table = pd.DataFrame({"k": [float(k) for k in table_keys], "v": [f"v{k}" for k in table_keys]})  # Excel floats
+    joined, report = join_table(layer, table, on="k")
+    expected = [f"v{k}" if k in set(table_keys) else None for k in layer_keys]
+    assert [None if pd.isna(v) else v for v in joined["v"]] == expected
+    assert joined.geometry.equals(layer.geometry)
+    unmatched = {k for k in layer_keys if k not in set(table_keys)}
+    assert any("no row in the table" in msg for _, msg, _ in report.problems) == bool(unmatched)

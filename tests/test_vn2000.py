@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geopandas as gpd
@@ -176,6 +176,7 @@ def test_a_merged_province_with_two_meridians_asks_which():
     assert vn2000.resolve("EPSG:32648") is None
 
 
+@settings(deadline=None)
 @given(st.sampled_from([p for p in vn2000.provinces() if p.meridian is not None]))
 def test_every_province_resolves_by_name_and_by_code(p):
     suffix = " 2025" if p.era == "2025" else ""
@@ -204,3 +205,19 @@ def test_missing_crs_suggests_vn2000_for_tm3_looking_coordinates(tmp_path):
     with pytest.raises(CRSError) as exc:
         read_layer(tmp_path / "nocrs2.shp")
     assert "VN-2000" not in str(exc.value)
+
+
+@settings(deadline=None, max_examples=25)  # PROJ builds a transformation per example
+@given(
+    st.sampled_from(sorted({p.meridian for p in vn2000.provinces() if p.meridian is not None})),
+    st.floats(-150_000, 150_000),
+    st.floats(950_000, 2_600_000),
+)
+def test_a_repaired_custom_prj_equals_the_province_crs(meridian, dx, y):
+    """Any provincial meridian: the repaired custom .prj maps every point where the official CRS does."""
+    custom = pyproj.CRS(CUSTOM_PRJ.replace('"Central_Meridian",105.0', f'"Central_Meridian",{meridian}'))
+    fixed, repaired = vn2000.repair(custom)
+    assert repaired
+    a = pyproj.Transformer.from_crs(fixed, 4326, always_xy=True).transform(500_000 + dx, y)
+    b = pyproj.Transformer.from_crs(vn2000.tm3_crs(meridian), 4326, always_xy=True).transform(500_000 + dx, y)
+    assert GEOD.inv(a[0], a[1], b[0], b[1])[2] < 0.001
