@@ -139,3 +139,12 @@ def test_every_format_decodes_and_warns(tmp_path, encoding, suffix):
     out = read_layer(path, encoding=encoding.upper())
     assert out["tên"].tolist() == NAMES
     assert not out.attrs["warnings"]
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_a_where_filter_is_written_in_unicode(tmp_path, encoding):
+    path = tmp_path / "layer.shp"
+    _layer(encoding).to_file(path, engine="pyogrio", encoding="ISO-8859-1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    out = read_layer(path, where="tên = 'Sóc Sơn'", encoding=encoding)  # names and values as decoded
+    assert out["tên"].tolist() == ["Sóc Sơn"]

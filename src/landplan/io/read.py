@@ -24,6 +24,7 @@ from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
 from landplan.io.sheets import EXCEL_SUFFIXES, _read_sheet_points
+from landplan.io.vnfonts import encode_legacy
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -149,6 +150,7 @@ def _read_by_format(
     if legacy is not None:  # read one character per byte (or as stored), then map the font encoding
         suffix = Path(str(source)).suffix.lower()
         raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
+        where = encode_legacy(where, legacy) if where is not None else None  # the filter as the file spells it
         gdf, crs = _read_by_format(
             source,
             layer,
