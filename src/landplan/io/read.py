@@ -24,7 +24,6 @@ from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
 from landplan.io.sheets import EXCEL_SUFFIXES, _read_sheet_points
-from landplan.io.vnfonts import encode_legacy
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -36,6 +35,7 @@ from landplan.io.text import (
     _legacy_text_warnings,
     _strings,
 )
+from landplan.io.vnfonts import encode_legacy
 
 __all__ = ["read_layer"]
 
