@@ -16,6 +16,7 @@ from conftest import CRS, X0, Y0
 from landplan.errors import CRSError, LayerReadError
 from landplan.io import read_layer
 from landplan.io.sheets import join_table, read_table
+from landplan.outputs.manifest import manifest, sha256
 
 
 def _zones_xlsx(path, *, sheet="KCN"):
@@ -109,6 +110,8 @@ def test_a_scenario_joins_worker_counts_from_excel(scenario_dir):
     study = landplan.load_study(scenario_dir / "scenario.toml")
     assert study.zones is not None and study.zones["workers_2025"].tolist() == [4321]
     assert scenario_dir.joinpath("workers_2025.xlsx").resolve() in landplan.io.scenario_inputs(study.scenario)
+    entries = {e["layer"]: e for e in manifest(study, landplan.score(study))["inputs"]}
+    assert entries["join zones"]["sha256"] == sha256(scenario_dir / "workers_2025.xlsx")
 
 
 def test_a_scenario_reports_a_duplicate_join_key_on_the_layer(scenario_dir):
