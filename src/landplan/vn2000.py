@@ -153,9 +153,10 @@ def _bound(source: pyproj.CRS) -> pyproj.CRS:
     return BoundCRS(source, wgs84, ToWGS84Transformation(source.geodetic_crs, *towgs84()))
 
 
+@lru_cache(maxsize=64)
 def _tm_crs(lon0: float, *, scale: float, x0_m: float = 500000.0, y0_m: float = 0.0, lat0: float = 0.0) -> pyproj.CRS:
     """A VN-2000 Transverse Mercator CRS with the official shift: the EPSG one when it exists."""
-    for code in _epsg_candidates():
+    for code in _EPSG_VN2000_PROJECTED:
         crs = pyproj.CRS.from_epsg(code)
         p = _tm_params(crs)
         if p is not None and np.allclose(p, (lon0, scale, x0_m, y0_m, lat0), rtol=0, atol=1e-9):
@@ -173,9 +174,8 @@ def _tm_crs(lon0: float, *, scale: float, x0_m: float = 500000.0, y0_m: float = 
     return _bound(proj)
 
 
-@lru_cache(maxsize=1)
-def _epsg_candidates() -> tuple[int, ...]:
-    return (5896, 5897, 5898, 5899, 3405, 3406, *range(9205, 9219))
+#: EPSG's projected VN-2000 CRSs: TM-3 zones and meridians, UTM 48N/49N
+_EPSG_VN2000_PROJECTED = (5896, 5897, 5898, 5899, 3405, 3406, *range(9205, 9219))
 
 
 def tm3_crs(meridian_deg: float) -> pyproj.CRS:
