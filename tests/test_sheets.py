@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geopandas as gpd
@@ -135,6 +135,7 @@ def test_surveyors_xy_read_the_wrong_way_round_get_the_fix(tmp_path):
     assert np.allclose(gdf.geometry.x, [105.80, 105.85], atol=1e-7)
 
 
+@settings(deadline=None, max_examples=50)  # pandas per example: no wall-clock deadline on a shared machine
 @given(
     st.lists(st.integers(0, 30), min_size=1, max_size=40),
     st.lists(st.integers(0, 30), min_size=0, max_size=40, unique=True),
