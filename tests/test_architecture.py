@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "io": 2,
     "crs": 2,
+    "vn2000": 2,
     "validation": 2,
     "datasets": 2,
     "model": 3,

@@ -56,7 +56,7 @@ def test_rank_refuses_overwrite_and_inputs(runner, scenario, scenario_dir, tmp_p
     assert r.stderr.startswith("error: ") and "--overwrite" in r.stderr
     assert out.read_text() == "keep"
     r = runner.invoke(app, ["rank", scenario, "-o", str(out), "--overwrite"])
-    assert r.exit_code == 0 and out.read_text().startswith("parcel_id,")
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8-sig").startswith("parcel_id,")
     r = runner.invoke(app, ["rank", scenario, "-o", str(scenario_dir / "parcels.gpkg"), "--overwrite"])
     assert r.exit_code == 2 and "is an input of this run" in r.stderr
 

@@ -102,7 +102,7 @@ def test_demo_command_end_to_end(tmp_path):
     assert thang_long["units_needed"] == pytest.approx(15_000)
     assert (zones["allocated_units"] + zones["unmet_units"] == zones["demand_units"]).all()
     assert (zones["unmet_share"] <= 0.4 + 1e-6).all()  # the fairness cap of the demo scenario
-    ranked = (out / "ranked.csv").read_text(encoding="utf-8").splitlines()
+    ranked = (out / "ranked.csv").read_text(encoding="utf-8-sig").splitlines()
     assert ranked[0].startswith("parcel_id,rank,score,eligible,excluded_by,top_drivers")
     assert ranked[1].split(",")[1] == "1"
     assert "isolation distance of KCN" in (out / "ranked.csv").read_text(encoding="utf-8")

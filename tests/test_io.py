@@ -247,7 +247,7 @@ def test_csv_quotes_a_carriage_return_inside_text(tmp_path):
 
     gdf = gpd.GeoDataFrame({"name": ["a\rb", "c\nd"]}, geometry=[shapely.Point(580000, 2330000)] * 2, crs=CRS)
     write_table(gdf, tmp_path / "o.csv")
-    with (tmp_path / "o.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp_path / "o.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert [r[1] for r in rows[1:]] == ["a\rb", "c\nd"]
 

@@ -23,6 +23,7 @@ import shapely
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
+from landplan import vn2000
 from landplan.errors import CRSError, LayerReadError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "lonlat_centres",
     "placement_problems",
     "to_working_crs",
+    "user_crs",
 ]
 
 #: a feature is "far from the rest of its layer" when its centre lies more than
@@ -57,6 +59,32 @@ _DECLARE_HINT = (
 )
 
 
+def user_crs(crs: Any) -> pyproj.CRS:
+    """A CRS from a scenario's ``crs`` text: a VN-2000 shorthand or anything pyproj reads.
+
+    Parameters
+    ----------
+    crs
+        ``"VN-2000 Hà Nội"``, ``"VN-2000 105-45"`` (see :func:`landplan.vn2000.resolve`),
+        ``"EPSG:32648"``, an int, WKT, a :class:`pyproj.CRS`...
+
+    Returns
+    -------
+    pyproj.CRS
+        The CRS (VN-2000 ones carry the official datum shift).
+
+    Raises
+    ------
+    pyproj.exceptions.CRSError
+        When pyproj cannot read it.
+    CRSError
+        For a ``VN-2000 ...`` text naming no known province or meridian.
+    """
+    if isinstance(crs, str) and (found := vn2000.resolve(crs)) is not None:
+        return found
+    return pyproj.CRS.from_user_input(crs)
+
+
 def check_metric(crs: Any, *, what: str = "working CRS") -> pyproj.CRS:
     """Return ``crs`` as a :class:`pyproj.CRS` after checking it is projected in metres.
 
@@ -73,9 +101,9 @@ def check_metric(crs: Any, *, what: str = "working CRS") -> pyproj.CRS:
         If the CRS cannot be parsed, is geographic, or its axes are not in metres.
     """
     try:
-        out = pyproj.CRS.from_user_input(crs)
+        out = user_crs(crs)
     except pyproj.exceptions.CRSError as exc:
-        msg = f"{what} {crs!r} is not a CRS pyproj understands ({exc}); use e.g. 'EPSG:32648'"
+        msg = f"{what} {crs!r} is not a CRS pyproj understands ({exc}); use e.g. 'EPSG:32648' or 'VN-2000 Hà Nội'"
         raise CRSError(msg) from exc
     if not out.is_projected:
         msg = (
@@ -180,7 +208,7 @@ class Placement:
 
     def messages(self, crs: pyproj.CRS) -> list[tuple[np.ndarray, str, str]]:
         """``(mask, problem, fix)`` for each non-empty reason."""
-        aou = crs.area_of_use
+        aou = vn2000.area_of_use(crs)
         extent = f"{aou.west:g}..{aou.east:g} E, {aou.south:g}..{aou.north:g} N" if aou else "unknown"
         out = [
             (
@@ -242,7 +270,7 @@ def placement_problems(gdf: gpd.GeoDataFrame, *, working_crs: pyproj.CRS | None 
         limit = max(OUTLIER_MIN_KM, OUTLIER_FACTOR * float(np.median(d[usable])))
         far = usable & (d > limit)
     outside = np.zeros(len(gdf), dtype=bool)
-    aou = working_crs.area_of_use if working_crs is not None else None
+    aou = vn2000.area_of_use(working_crs) if working_crs is not None else None
     if aou is not None:
         m = AREA_OF_USE_MARGIN_DEG
         lon, lat = lonlat[:, 0], lonlat[:, 1]
@@ -285,14 +313,25 @@ def to_working_crs(gdf: gpd.GeoDataFrame, crs: pyproj.CRS, *, name: str = "layer
 
 
 def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFrame:
-    """Set the declared CRS; a declaration overrides the file's CRS only when the coordinates contradict it."""
+    """Set the declared CRS; a declaration overrides the file's CRS only when the coordinates contradict it.
+
+    A file CRS that is VN-2000 without a datum shift (:func:`landplan.vn2000.repair`) gets the
+    official shift, with a warning in ``attrs["warnings"]``, unless ``crs`` is declared: then
+    the declaration wins.
+    """
+    fixed, repaired = vn2000.repair(gdf.crs)
     if crs is not None:
         try:
-            declared = pyproj.CRS.from_user_input(crs)
+            declared = user_crs(crs)
         except pyproj.exceptions.CRSError as exc:
             msg = f"{label}: declared `crs = {crs!r}` is not a CRS pyproj understands ({exc}); use e.g. 'EPSG:4326'"
             raise CRSError(msg) from exc
-        if gdf.crs is None:
+        except CRSError as exc:
+            raise CRSError(f"{label}: {exc}") from None
+        if repaired:
+            logger.info("%s: the declared crs %s replaces the file's unshifted VN-2000", label, _short(declared))
+            gdf = gdf.set_crs(declared, allow_override=True)
+        elif gdf.crs is None:
             gdf = gdf.set_crs(declared)
         elif not gdf.crs.equals(declared):
             if _coordinates_contradict(gdf, gdf.crs) is None:
@@ -305,11 +344,27 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, label: str) -> gpd.GeoDataFram
             # e.g. a GeoJSON without a crs member is WGS 84 by RFC 7946, whatever its numbers say
             logger.info("%s: the declared crs %s replaces the file's %s", label, _short(declared), _short(gdf.crs))
             gdf = gdf.set_crs(declared, allow_override=True)
+    elif repaired and gdf.crs is not None:
+        original = gdf.crs.name
+        gdf = gdf.set_crs(fixed, allow_override=True)
+        gdf.attrs.setdefault("warnings", []).append(
+            f"{label}: the file's CRS {original!r} is VN-2000 without a datum shift to WGS 84 (no or zero "
+            "TOWGS84, or the WGS 84 datum): read as written, every feature would move about 224 m (in Hanoi); "
+            f"landplan applied the official VN-2000 -> WGS 84 parameters ({vn2000.DATUM_SHIFT_SOURCE}); fix the "
+            "file's .prj, or set `crs = \"VN-2000 <province>\"` (or the file's real CRS) for this layer"
+        )
     if gdf.crs is None:
+        x, y, _ = _centres(gdf)
+        hint = (
+            '; its coordinates look like VN-2000 TM-3 metres: set `crs = "VN-2000 Hà Nội"` (the province '
+            'whose central meridian the survey used; or "VN-2000 105-45" for a meridian)'
+            if vn2000.looks_like_tm3_coordinates(x, y)
+            else ""
+        )
         msg = (
             f"{label}: the layer has no CRS; declare it: add a .prj next to a shapefile, or set "
             '`crs = "EPSG:4326"` (or the right code) for this layer in the scenario, or pass crs= '
-            "to read_layer"
+            f"to read_layer{hint}"
         )
         raise CRSError(msg)
     if gdf.crs.is_geographic and len(gdf.crs.axis_info) > 2:
@@ -352,7 +407,7 @@ def _coordinates_contradict(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> str | Non
             f"its coordinates (e.g. x {x[0]:.4f}, y {y[0]:.4f}) look like longitude/latitude degrees, "
             f"not {crs.axis_info[0].unit_name}s"
         )
-    aou = crs.area_of_use
+    aou = vn2000.area_of_use(crs)
     if aou is None:
         return None
     lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
@@ -407,7 +462,9 @@ def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str) -> None:
             )
             fix = f'set `crs = "EPSG:..."` for this layer to the CRS the numbers are in (e.g. "EPSG:32648"); {why}'
         else:
-            fix = 'set `crs = "EPSG:4326"` for this layer if the numbers are longitude/latitude, or its real CRS'
+            fix = vn2000.swapped_xy_hint(gdf, lon_lat) or (
+                'set `crs = "EPSG:4326"` for this layer if the numbers are longitude/latitude, or its real CRS'
+            )
         msg = f"{label}: the layer is read as {crs_text} but {problem}; {fix}"
         raise CRSError(msg)
     if not gdf.crs.is_geographic:

@@ -24,6 +24,7 @@ from landplan.crs import check_metric, estimate_working_crs, placement_problems,
 from landplan.errors import LandplanError, ValidationError
 from landplan.io import crs_label, read_layer
 from landplan.io.raster import RasterData, read_raster
+from landplan.io.sheets import join_table, read_table
 from landplan.model import Study, select_rows
 from landplan.validation import (
     Finding,
@@ -190,12 +191,39 @@ def _read_layers(s: Scenario, report: ValidationReport, progress: Progress) -> d
                 osm=spec.osm,
                 osm_columns=spec.osm_columns,
                 geometry=spec.geometry,
+                sheet=spec.sheet,
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
         else:
             report.extend([Finding("warning", name, text) for text in raw[name].attrs.pop("warnings", [])])
+            if spec.join is not None:
+                _join(s, name, raw, report)
     return raw
+
+
+def _join(s: Scenario, name: str, raw: dict[str, gpd.GeoDataFrame], report: ValidationReport) -> None:
+    """Join the layer's attribute table (``join = {...}``); problems become findings on the layer."""
+    spec = dict(s.layers.items())[name].join
+    if spec is None:  # pragma: no cover - checked by the caller
+        return
+    path = s.join_path(name)
+    label = f"{path} (join of layers.{name})"
+    try:
+        table = read_table(path, label, sheet=spec.sheet)
+    except LandplanError as exc:
+        report.findings.append(Finding("error", name, str(exc)))
+        return
+    gdf = raw[name]
+    joined, found = join_table(
+        gdf, table, on=spec.on, table_on=spec.table_on, fields=spec.fields, label=f"join of {path.name}"
+    )
+    joined.attrs.update({k: v for k, v in gdf.attrs.items() if k not in joined.attrs})
+    raw[name] = joined
+    for level, text, fix in found.problems:
+        report.findings.append(
+            Finding("error" if level == "error" else "warning", name, text, source=str(path), fix=fix)
+        )
 
 
 def _read_rasters(s: Scenario, report: ValidationReport) -> dict[str, RasterData]:

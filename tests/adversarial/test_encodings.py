@@ -155,7 +155,7 @@ def test_cp1258_zones_keep_ids_and_hazard_classes(scenario_dir, tmp_path, cpg, k
     before = tree_hashes(scenario_dir)
     out = run_cli("run", scenario, "-o", tmp_path / "out")
     assert out.code == 0, out.stderr
-    with (tmp_path / "out" / "ranked.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp_path / "out" / "ranked.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = {row["parcel_id"]: row for row in csv.DictReader(fh)}
     assert sorted(p for p, row in table.items() if row["eligible"] == "True") == ["P1", "P4", "P7"]
     assert "KCN Thăng Long (class IV)" in table["P0"]["excluded_by"]

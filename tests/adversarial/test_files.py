@@ -47,7 +47,7 @@ def _inject(scenario_dir: Path, grid: gpd.GeoDataFrame, payload: str) -> Path:
 
 
 def _csv_cells(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return [cell for row in csv.reader(fh) for cell in row]
 
 

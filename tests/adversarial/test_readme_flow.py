@@ -116,5 +116,5 @@ def test_readme_commands_succeed_in_order_on_a_fresh_clone(tmp_path):
         "out/sens/sensitivity.png",
     ):
         assert (repo / rel).is_file(), rel
-    assert (repo / "out/ranked.csv").read_text("utf-8").startswith("parcel_id,rank,score")
+    assert (repo / "out/ranked.csv").read_text("utf-8-sig").startswith("parcel_id,rank,score")
     assert git_status(repo) == ""

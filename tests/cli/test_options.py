@@ -20,7 +20,7 @@ def _param(command: str, option: str):
 
 
 def test_choices_are_the_scenario_models_literals():
-    assert set(FORMATS) == {"csv", "gpkg", "geojson", "parquet"}
+    assert set(FORMATS) == {"csv", "gpkg", "geojson", "parquet", "xlsx"}
     assert set(SOLVERS) == {"milp", "greedy", "auto"}
     assert set(CLASSIFICATIONS) == {"quantiles", "natural_breaks", "equal_interval"}
     for fmt in FORMATS:  # each choice of the CLI is a value the scenario accepts

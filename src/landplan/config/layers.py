@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from landplan.config._base import _Frozen
 
 __all__ = [
-    "OSM_SUFFIXES", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec", "check_osm_tags",
-    "is_osm_path",
+    "OSM_SUFFIXES", "JoinSpec", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec",
+    "check_osm_tags", "is_osm_path",
 ]  # fmt: skip
 
 #: file names read as OpenStreetMap (GDAL's OSM driver): ``.osm`` XML and ``.osm.pbf``
@@ -84,6 +84,20 @@ def check_osm_tags(tags: object) -> dict[str, list[str] | bool]:
     return out
 
 
+class JoinSpec(_Frozen):
+    """A table (CSV or XLSX sheet) whose fields join a layer's features by a key column.
+
+    Every feature keeps its place; table fields are added. Duplicate keys in the table are an
+    error (which row?), features without a row and rows without a feature are reported.
+    """
+
+    path: str = Field(min_length=1, description="CSV or XLSX file, relative to the scenario file")
+    on: str = Field(min_length=1, description="key column, in the layer and in the table")
+    table_on: str | None = Field(default=None, description="key column of the table when named differently")
+    sheet: str | None = Field(default=None, description="sheet of an XLSX file (the first by default)")
+    fields: list[str] | None = Field(default=None, description="table fields to add (all by default)")
+
+
 class LayerSpec(_Frozen):
     """A vector layer of the scenario."""
 
@@ -94,6 +108,8 @@ class LayerSpec(_Frozen):
     encoding: str | None = None
     lon_field: str | None = None
     lat_field: str | None = None
+    sheet: str | None = Field(default=None, description="sheet of an XLSX layer (the first by default)")
+    join: JoinSpec | None = Field(default=None, description="attribute table joined by a key column")
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
     geometry: Literal["point", "line", "polygon", "polygon_or_point", "centroid", "any"] = Field(

@@ -135,6 +135,21 @@ class Scenario(_Frozen):
         path = Path(spec.path)
         return path if path.is_absolute() else (self.base_dir / path).resolve()
 
+    def join_path(self, name: str) -> Path:
+        """Absolute path of the table joined to a layer (``join = { path = ... }``).
+
+        Parameters
+        ----------
+        name
+            A layer name declared under ``[layers]`` that has a ``join``.
+        """
+        spec = dict(self.layers.items())[name].join
+        if spec is None:
+            msg = f"layers.{name} has no `join`"
+            raise KeyError(msg)
+        path = Path(spec.path)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
     def raster_path(self, name: str) -> Path:
         """Absolute path of a raster.
 

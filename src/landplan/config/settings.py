@@ -107,7 +107,10 @@ class AllocationSpec(_Frozen):
 class OutputSpec(_Frozen):
     """What `landplan run`/`demo` writes."""
 
-    formats: list[Literal["csv", "gpkg", "geojson", "parquet"]] = ["csv", "gpkg"]  # noqa: RUF012 - pydantic copies field defaults
+    formats: list[Literal["csv", "gpkg", "geojson", "parquet", "xlsx"]] = ["csv", "gpkg"]  # noqa: RUF012 - pydantic copies field defaults
+    csv_bom: bool = Field(
+        default=True, description="start CSV files with a UTF-8 byte-order mark, so Excel reads them as UTF-8"
+    )
     map: bool = True
     top: int = Field(default=20, ge=1)
     classification: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"

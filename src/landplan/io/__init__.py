@@ -23,11 +23,13 @@ from landplan.io.tables import (
     FORMULA_TRIGGERS,
     OutputFormat,
     crs_label,
+    freeze_xlsx,
     output_format,
     spreadsheet_safe,
     table_for_csv,
     write_csv,
     write_table,
+    write_xlsx,
 )
 from landplan.io.write import OutputFolder, atomic_path, check_output_path, clean_stale_temp_files, output_folder
 
@@ -41,6 +43,7 @@ __all__ = [
     "clean_stale_temp_files",
     "compact_ranges",
     "crs_label",
+    "freeze_xlsx",
     "output_folder",
     "output_format",
     "read_layer",
@@ -50,4 +53,5 @@ __all__ = [
     "table_for_csv",
     "write_csv",
     "write_table",
+    "write_xlsx",
 ]

@@ -36,6 +36,7 @@ def scenario_inputs(scenario: Scenario) -> list[Path]:
     s = scenario
     paths = [p for name in s.layers.names() if isinstance(p := s.layer_path(name), Path)]
     paths += [s.raster_path(name) for name in s.rasters]
+    paths += [s.join_path(name) for name, spec in s.layers.items() if spec.join is not None]
     siblings: list[Path] = []
     for p in paths:
         if not p.parent.is_dir():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,10 @@ import numpy as np
 
 import pyproj
 
+from landplan import vn2000
 from landplan.errors import CRSError, LayerReadError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["RasterData", "read_raster"]
 
@@ -82,4 +86,12 @@ def read_raster(path: str | os.PathLike[str], *, band: int = 1) -> RasterData:
     except RasterioIOError as exc:
         msg = f"{label}: cannot read the raster ({exc})"
         raise LayerReadError(msg) from exc
+    fixed, repaired = vn2000.repair(crs)
+    if repaired and fixed is not None:
+        crs = fixed
+        logger.warning(
+            "%s: the raster's CRS is VN-2000 without a datum shift to WGS 84; applied the official parameters (%s)",
+            label,
+            vn2000.DATUM_SHIFT_SOURCE,
+        )
     return RasterData(values=values, bounds=(bounds[0], bounds[1], bounds[2], bounds[3]), crs=crs, source=label)

@@ -25,14 +25,19 @@ from landplan.crs import _check_geographic_range, _declare_crs
 from landplan.errors import LayerReadError
 from landplan.io.csv_points import _read_csv
 from landplan.io.osm import centroids, read_osm
+from landplan.io.sheets import EXCEL_SUFFIXES, _read_sheet_points
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
     _decode_frame,
+    _decode_legacy_frame,
     _garbled_text_warnings,
     _is_text_dtype,
+    _legacy_encoding,
+    _legacy_text_warnings,
     _strings,
 )
+from landplan.io.vnfonts import encode_legacy
 
 __all__ = ["read_layer"]
 
@@ -60,6 +65,7 @@ def read_layer(
     osm: Mapping[str, Sequence[str] | bool] | None = None,
     osm_columns: Sequence[str] = (),
     geometry: str = "any",
+    sheet: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -86,8 +92,10 @@ def read_layer(
         used, else UTF-8 when the text is valid UTF-8, else ISO-8859-1 with a warning.
         landplan decodes the text itself (GDAL's recoding drops the last character of
         cp1258 text) and returns it in NFC. Other formats are UTF-8 by definition.
+        ``"tcvn3"`` and ``"vni"`` (legacy Vietnamese font encodings, any format: the text as
+        stored is mapped to Unicode by :mod:`landplan.io.vnfonts`).
     lon_field, lat_field
-        Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
+        Coordinate columns of a CSV or a spreadsheet; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
     osm, osm_columns
         Tag filter of an OpenStreetMap source (``.osm.pbf``/``.osm``), required for one
@@ -96,6 +104,9 @@ def read_layer(
     geometry
         The layer spec's geometry: for OSM it picks nodes, ways or areas; for every source
         ``"centroid"`` turns lines and polygons into their centroids (computed in metres).
+    sheet
+        Sheet of an Excel workbook (``.xlsx``: points from coordinate columns, EPSG:4326
+        unless ``crs`` says otherwise); the first sheet by default.
 
     Returns
     -------
@@ -115,17 +126,21 @@ def read_layer(
     label = _describe(source, layer)
     osm_args: dict[str, Any] = {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
     text_args: dict[str, Any] = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field}
-    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, **text_args, **osm_args)
-    gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
-    for text in gdf.attrs["warnings"]:
-        logger.warning("%s", text)
-
+    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, sheet=sheet, **text_args, **osm_args)
+    found = _legacy_text_warnings(gdf, label) or list(
+        gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
+    )
+    gdf.attrs["warnings"] = []
     gdf.attrs["source"] = str(source)
     gdf = _declare_crs(gdf, crs, label)
+    found += gdf.attrs.get("warnings", [])
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
     gdf = centroids(gdf) if geometry == "centroid" else gdf
     gdf.attrs["layer"] = layer
+    gdf.attrs["warnings"] = found
+    for text in found:
+        logger.warning("%s", text)
     return gdf
 
 
@@ -176,12 +191,36 @@ def _read_by_format(
     encoding: str | None,
     lon: str | None,
     lat: str | None,
+    sheet: str | None = None,
     **osm_args: Any,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
     if is_osm_path(source):
         return _read_osm_source(source, layer, label, where=where, columns=columns, **osm_args), crs
+    legacy = _legacy_encoding(encoding)
+    if legacy is not None:  # read one character per byte (or as stored), then map the font encoding
+        suffix = Path(str(source)).suffix.lower()
+        raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
+        where = encode_legacy(where, legacy) if where is not None else None  # the filter as the file spells it
+        gdf, crs = _read_by_format(
+            source,
+            layer,
+            label,
+            where=where,
+            columns=columns,
+            crs=crs,
+            encoding=raw_encoding,
+            lon=lon,
+            lat=lat,
+            sheet=sheet,
+        )
+        gdf = _decode_legacy_frame(gdf, legacy)
+        gdf.attrs["warnings"] = [w for w in gdf.attrs.get("warnings", []) if "not UTF-8" not in w]
+        return gdf, crs
     path = Path(source) if not _is_connection_string(source) else None
+    if sheet is not None and (path is None or path.suffix.lower() not in EXCEL_SUFFIXES):
+        msg = f"{label}: `sheet = {sheet!r}` is only for Excel workbooks (.xlsx); remove it or use `layer`"
+        raise LayerReadError(msg)
     if path is not None and not path.exists():
         msg = (
             f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
@@ -192,6 +231,10 @@ def _read_by_format(
     elif path is not None and path.suffix.lower() in {".csv", ".tsv", ".txt"}:
         gdf = _read_csv(path, label, where=where, columns=columns, lon=lon, lat=lat)
         if gdf.crs is None and crs is None:
+            crs = "EPSG:4326"
+    elif path is not None and path.suffix.lower() in EXCEL_SUFFIXES:
+        gdf = _read_sheet_points(path, label, sheet=sheet, where=where, columns=columns, lon=lon, lat=lat)
+        if crs is None:
             crs = "EPSG:4326"
     elif path is not None and path.suffix.lower() in {".shp", ".dbf"}:
         gdf = _read_dbf_source(path, layer, label, where=where, columns=columns, encoding=encoding)

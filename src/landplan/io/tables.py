@@ -26,16 +26,24 @@ __all__ = [
     "FORMULA_TRIGGERS",
     "OutputFormat",
     "crs_label",
+    "freeze_xlsx",
     "spreadsheet_safe",
     "table_for_csv",
     "write_csv",
     "write_table",
+    "write_xlsx",
 ]
 
 
-OutputFormat = Literal["csv", "gpkg", "geojson", "parquet"]
+OutputFormat = Literal["csv", "gpkg", "geojson", "parquet", "xlsx"]
 #: output formats and their file suffixes
-FORMATS: dict[str, str] = {"csv": ".csv", "gpkg": ".gpkg", "geojson": ".geojson", "parquet": ".parquet"}
+FORMATS: dict[str, str] = {
+    "csv": ".csv",
+    "gpkg": ".gpkg",
+    "geojson": ".geojson",
+    "parquet": ".parquet",
+    "xlsx": ".xlsx",
+}
 
 
 def output_format(path: Path, fmt: str | None) -> str:
@@ -131,28 +139,117 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, target: Any, *, index: bool = True) -> None:
+def write_csv(frame: pd.DataFrame, target: Any, *, index: bool = True, bom: bool = True) -> None:
     r"""Write ``frame`` as UTF-8 CSV the one way every landplan CSV is written.
 
     Formula-like text is neutralised (:func:`spreadsheet_safe`), and rows end with CRLF
     as RFC 4180 says, so that a carriage return or newline inside a text cell is always
     quoted (with a bare ``\n`` terminator, Python's csv module leaves a ``\r`` in a cell
-    unquoted and spreadsheets split the row there).
+    unquoted and spreadsheets split the row there). A file starts with a UTF-8 byte-order
+    mark unless ``bom`` is false: Excel opens a CSV without one in the Windows code page
+    (cp1258 on Vietnamese Windows) and garbles every accented letter.
 
     Parameters
     ----------
     frame
         The table.
     target
-        A path or a text stream (``sys.stdout``).
+        A path or a text stream (``sys.stdout``; never a BOM there).
     index
         Write the index as the first column(s).
+    bom
+        Start a file with the UTF-8 byte-order mark (``[output] csv_bom``).
     """
     safe = spreadsheet_safe(frame)
     if isinstance(target, str | os.PathLike):
-        safe.to_csv(target, index=index, encoding="utf-8", lineterminator="\r\n")
+        safe.to_csv(target, index=index, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n")
     else:
         safe.to_csv(target, index=index, lineterminator="\r\n")
+
+
+def _number_format(name: str, values: pd.Series) -> str | None:
+    """Excel number format of a column: integers plain, coordinates 7 decimals, other floats 3."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    if pd.api.types.is_integer_dtype(values):
+        return "0"
+    if name.endswith(("_lon", "_lat")) or name in {"lon", "lat"}:
+        return "0.0000000"
+    return "#,##0.000"
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "ranking", index: bool = False) -> None:
+    """Write ``frame`` as one formatted XLSX sheet, byte-identical for identical input.
+
+    Formula-like text is neutralised (:func:`spreadsheet_safe`); characters XLSX cannot hold
+    (control characters) become U+FFFD. The header row is frozen and filtered, numbers get a
+    format (integers, 7-decimal coordinates, 3-decimal values) and columns a width fitted to
+    their text (at most 60 characters).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The file (written in place: callers write to a temporary path and rename).
+    sheet
+        Sheet name.
+    index
+        Write the index as the first column(s).
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    table = spreadsheet_safe(frame.reset_index() if index else frame)
+    for pos in range(table.shape[1]):
+        col = table.iloc[:, pos]
+        if _is_text_dtype(col.dtype) and col.astype(str).str.contains(ILLEGAL_CHARACTERS_RE).any():
+            table = table.copy()
+            cleaned = col.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
+            table.isetitem(pos, cleaned.to_numpy())
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        table.to_excel(xl, sheet_name=sheet, index=False)
+        ws = xl.sheets[sheet]
+        ws.freeze_panes = "B2"
+        ws.auto_filter.ref = ws.dimensions
+        for pos, name in enumerate(table.columns, start=1):
+            values = table.iloc[:, pos - 1]
+            fmt = _number_format(str(name), values)
+            letter = get_column_letter(pos)
+            if fmt is not None:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=pos, max_col=pos):
+                    cell.number_format = fmt
+            widest = max([len(str(name)), *(len(str(v)) for v in values.head(1000))], default=8)
+            ws.column_dimensions[letter].width = min(60, widest + 2)
+    freeze_xlsx(path)
+
+
+def freeze_xlsx(path: Path) -> None:
+    """Make an XLSX byte-identical across runs: fixed zip entry times and document dates.
+
+    Parameters
+    ----------
+    path
+        The workbook, rewritten in place.
+    """
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            fixed = (
+                re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                if name == "docProps/core.xml"
+                else data
+            )
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, fixed)
+    path.write_bytes(buf.getvalue())
 
 
 def table_for_csv(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -183,14 +280,16 @@ def write_table(
     overwrite: bool = False,
     inputs: Iterable[str | os.PathLike[str]] = (),
     layer: str = "ranking",
+    csv_bom: bool = True,
 ) -> Path:
-    """Write a (ranked) GeoDataFrame atomically as CSV, GeoPackage, GeoJSON or GeoParquet.
+    """Write a (ranked) GeoDataFrame atomically as CSV, XLSX, GeoPackage, GeoJSON or GeoParquet.
 
-    CSV has no geometry but centroid lon/lat columns; GeoJSON is written in EPSG:4326
-    (RFC 7946); GeoPackage and GeoParquet keep the working CRS. The index is written as
-    a column. Text is UTF-8. Further geometry columns (``net_geometry``) are kept in GeoParquet,
-    written as a layer of their own in a GeoPackage (``<layer>_net``) and left out of CSV and
-    GeoJSON.
+    CSV and XLSX have no geometry but centroid lon/lat columns (XLSX: one formatted sheet,
+    :func:`write_xlsx`); GeoJSON is written in EPSG:4326 (RFC 7946); GeoPackage and GeoParquet
+    keep the working CRS. The index is written as a column. Text is UTF-8 (CSV with a BOM
+    unless ``csv_bom`` is false). Further geometry columns (``net_geometry``) are kept in
+    GeoParquet, written as a layer of their own in a GeoPackage (``<layer>_net``) and left out
+    of CSV, XLSX and GeoJSON.
 
     Parameters
     ----------
@@ -199,13 +298,15 @@ def write_table(
     path
         Output file; its suffix sets the format unless ``format`` is given.
     format
-        One of :data:`FORMATS` (``"csv"``, ``"gpkg"``, ``"geojson"``, ``"parquet"``).
+        One of :data:`FORMATS` (``"csv"``, ``"xlsx"``, ``"gpkg"``, ``"geojson"``, ``"parquet"``).
     overwrite
         Allow replacing an existing file.
     inputs
         Files the run reads; none of them may be written.
     layer
-        Layer name inside a GeoPackage.
+        Layer name inside a GeoPackage (sheet name in an XLSX).
+    csv_bom
+        Start a CSV with the UTF-8 byte-order mark (for Excel).
 
     Returns
     -------
@@ -223,7 +324,9 @@ def write_table(
     extra = [c for c in frame.columns if c != frame.geometry.name and isinstance(frame[c].dtype, GeometryDtype)]
     with atomic_path(out) as tmp:
         if fmt == "csv":
-            write_csv(table_for_csv(frame.drop(columns=extra)), tmp, index=False)
+            write_csv(table_for_csv(frame.drop(columns=extra)), tmp, index=False, bom=csv_bom)
+        elif fmt == "xlsx":
+            write_xlsx(table_for_csv(frame.drop(columns=extra)), tmp, sheet=layer)
         elif fmt == "gpkg":
             frame.drop(columns=extra).to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
             for col in extra:  # one layer per further geometry column: ranking_net for net_geometry

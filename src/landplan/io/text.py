@@ -14,6 +14,7 @@ import pandas as pd
 import geopandas as gpd
 
 from landplan.errors import LayerReadError
+from landplan.io.vnfonts import LEGACY_ENCODINGS, decode_legacy, decode_legacy_series, looks_like_legacy
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +129,59 @@ def _strings(values: pd.Series) -> pd.Series:
     return values[lengths.notna()].astype(str)
 
 
+def _legacy_encoding(encoding: str | None) -> str | None:
+    """``"tcvn3"``/``"vni"`` when ``encoding`` names a legacy Vietnamese font encoding (any case)."""
+    text = (encoding or "").strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    aliases = {"tcvn3": "tcvn3", "tcvn": "tcvn3", "abc": "tcvn3", "tcvn5712": "tcvn3", "vni": "vni", "vniwin": "vni"}
+    out = aliases.get(text)
+    return out if out in LEGACY_ENCODINGS else None
+
+
+def _decode_legacy_frame(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
+    """Text columns and field names decoded from a legacy font encoding (each distinct value once)."""
+    out = gdf.copy()
+    geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    for c in gdf.columns:
+        if c == geometry or _strings(gdf[c]).empty:
+            continue
+        values = gdf[c].to_numpy(dtype=object)
+        uniques = pd.Series(pd.unique(values), dtype=object)
+        uniques = uniques[[isinstance(v, str) for v in uniques]]
+        mapping = dict(zip(uniques, decode_legacy_series(uniques, encoding), strict=True))
+        out[c] = [mapping.get(v, v) if isinstance(v, str) else v for v in values]
+    names = {c: decode_legacy(c, encoding) for c in gdf.columns if isinstance(c, str) and c != geometry}
+    return out.rename(columns=names)
+
+
+def _legacy_text_warnings(gdf: gpd.GeoDataFrame, label: str) -> list[str]:
+    """Warnings for text columns that look written in TCVN3 or VNI (read as Western text)."""
+    geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    for c in [None, *gdf.columns]:
+        if c == geometry and c is not None:
+            continue
+        if c is None:
+            values = [str(n) for n in gdf.columns if n != geometry]
+        elif not _is_text_dtype(gdf[c].dtype):
+            continue
+        else:
+            values = _strings(pd.Series(gdf[c].dropna().unique(), dtype=object)).tolist()
+        found = looks_like_legacy(values)
+        if found:
+            where = "field names" if c is None else f"field {str(c)!r}"
+            example = next(v for v in values if not v.isascii())
+            name = {"tcvn3": "TCVN3 (ABC, .VnTime fonts)", "vni": "VNI (VNI-Times fonts)"}[found]
+            return [
+                f"{label}: text in {where} looks like {name} (e.g. {example!r} = {decode_legacy(example, found)!r}): "
+                f'set `encoding = "{found}"` for this layer'
+            ]
+    return []
+
+
 def _garbled_text_warnings(gdf: gpd.GeoDataFrame, label: str) -> list[str]:
     """Warnings for text that looks like mojibake (UTF-8 read as cp1252/latin-1) or holds U+FFFD."""
+    legacy = _legacy_text_warnings(gdf, label)
+    if legacy:
+        return legacy
     found: list[str] = []
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     bad_names = [str(c) for c in columns if _MOJIBAKE.search(str(c))]

@@ -101,6 +101,17 @@ def _inputs(study: Study) -> list[dict[str, Any]]:
             entry["sha256"] = sha256(p)
         entry["features"] = study.report.features.get(name)
         inputs.append(entry)
+    for name, spec in s.layers.items():
+        if spec.join is not None:  # an attribute table joined to the layer is an input too
+            p = s.join_path(name)
+            inputs.append(
+                {
+                    "layer": f"join {name}",
+                    "path": str(p),
+                    "sha256": sha256(p) if p.is_file() else None,
+                    "features": None,
+                }
+            )
     for name in s.rasters:
         p = s.raster_path(name)
         inputs.append(

@@ -119,8 +119,9 @@ def _ranked(fmt: str) -> Writer:
         net = r.scores.net
         if net is not None and net.subtracted:  # GeoParquet: a column; GeoPackage: layer ranking_net
             table = table.assign(net_geometry=net.geometry.reindex(table.index))
+        bom = r.study.scenario.output.csv_bom
         if fmt != "gpkg":
-            write_table(table, path, format=fmt, overwrite=True)
+            write_table(table, path, format=fmt, overwrite=True, csv_bom=bom)
             return
         from landplan.outputs.qgis import add_layer_styles, result_renderers, styles_qml
 
@@ -138,7 +139,7 @@ def _allocation(key: str) -> Writer:
             msg = f"{key}: the run has no allocation"
             raise ValueError(msg)
         if key != "allocation_gpkg":
-            write_allocation_file(r.allocation, r.study, key, path)
+            write_allocation_file(r.allocation, r.study, key, path, csv_bom=r.study.scenario.output.csv_bom)
             return
         from landplan.outputs.qgis import add_layer_styles, result_renderers, styles_qml
 

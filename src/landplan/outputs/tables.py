@@ -18,7 +18,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
-from landplan.io import atomic_path, spreadsheet_safe, write_csv
+from landplan.io import atomic_path, freeze_xlsx, spreadsheet_safe, write_csv
 from landplan.model import Allocation, Scores, Study
 
 __all__ = ["ALLOCATION_FILES", "allocation_layers", "ranked_table", "write_allocation_file"]
@@ -111,7 +111,7 @@ def allocation_layers(allocation: Allocation, study: Study) -> dict[str, gpd.Geo
     return {"allocated_parcels": allocated, "zones": zone_table, "links": links}
 
 
-def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path) -> Path:
+def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path, *, csv_bom: bool = True) -> Path:
     """Write one allocation output atomically (the caller has checked ``path``).
 
     Parameters
@@ -125,6 +125,8 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path)
         ``allocation_gpkg`` (layers of :func:`allocation_layers`).
     path : pathlib.Path
         Target file.
+    csv_bom : bool, default True
+        Start the CSV files with a UTF-8 byte-order mark (``[output] csv_bom``).
 
     Returns
     -------
@@ -133,14 +135,14 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path)
     """
     with atomic_path(path) as tmp:
         if key == "allocation_parcels":
-            write_csv(alloc.parcels, tmp)
+            write_csv(alloc.parcels, tmp, bom=csv_bom)
         elif key == "allocation_zones":
-            write_csv(alloc.zones, tmp)
+            write_csv(alloc.zones, tmp, bom=csv_bom)
         elif key == "allocation_xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
                 spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
-            _freeze_xlsx_timestamps(tmp)
+            freeze_xlsx(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, study).items():
                 gdf.reset_index().to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
@@ -148,25 +150,3 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path)
             msg = f"unknown allocation output {key!r}; known: {sorted(ALLOCATION_FILES)}"
             raise ValueError(msg)
     return path
-
-
-def _freeze_xlsx_timestamps(path: Path) -> None:
-    """Make an XLSX byte-identical across runs: fixed zip entry times and document dates."""
-    import io
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            fixed = (
-                re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
-                if name == "docProps/core.xml"
-                else data
-            )
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, fixed)
-    path.write_bytes(buf.getvalue())
