@@ -72,6 +72,16 @@ _AREA_KEYS = (
 
 _GDAL_LAYERS = {"node": "points", "way": "lines", "area": "multipolygons"}
 
+#: the GDAL layers each geometry mode reads
+_KINDS: dict[str, tuple[str, ...]] = {
+    "auto": ("node", "way", "area"),
+    "point": ("node",),
+    "line": ("way",),
+    "polygon": ("area",),
+    "polygon_or_point": ("node", "area"),
+    "centroid": ("node", "way", "area"),
+}
+
 logger = logging.getLogger(__name__)
 
 
@@ -140,14 +150,7 @@ def read_osm(
     fields = _fields(keys, label)
     if geometry == "auto" and filt == {"highway": True}:
         geometry = "line"
-    kinds = {
-        "auto": ("node", "way", "area"),
-        "point": ("node",),
-        "line": ("way",),
-        "polygon": ("area",),
-        "polygon_or_point": ("node", "area"),
-        "centroid": ("node", "way", "area"),
-    }[geometry]
+    kinds = _KINDS[geometry]
     sql = _where_sql(filt, fields, where)
     with _gdal_osm_config(keys, filt, line_areas=geometry == "line", size_bytes=Path(path).stat().st_size) as options:
         notes: list[str] = []
