@@ -72,28 +72,22 @@ def read_layer(
     Parameters
     ----------
     source
-        Path to a file GDAL reads (Shapefile, GeoPackage, GeoJSON, KML, FlatGeobuf, ...),
-        a GeoParquet file (``.parquet``), or a CSV with longitude/latitude columns.
-        Other GDAL data source strings are passed through to pyogrio.
+        A file GDAL reads (Shapefile, GeoPackage, GeoJSON, KML, ...), GeoParquet, a CSV or XLSX of
+        coordinates, OpenStreetMap; other GDAL data source strings are passed to pyogrio.
     layer
-        Layer name or index, for multi-layer sources (GeoPackage, KML with folders).
-        Required when the source has more than one layer.
+        Layer name or index, required when the source has more than one layer.
     where
         Attribute filter in OGR SQL (``"kind = 'school'"``), applied while reading.
     columns
         Attribute columns to read (all by default).
     crs
-        CRS to declare for a layer that has none (a CSV of lon/lat defaults to
-        EPSG:4326). It is an error to declare a CRS for a layer that already has a
-        different one.
+        CRS to declare for a layer that has none (a CSV of lon/lat defaults to EPSG:4326); an
+        error when the layer has a different one.
     encoding
-        Text encoding of a shapefile's attributes (``"cp1258"``, ``"utf-8"``...); it
-        overrides the ``.cpg`` file. Without either, the DBF header's code page is
-        used, else UTF-8 when the text is valid UTF-8, else ISO-8859-1 with a warning.
-        landplan decodes the text itself (GDAL's recoding drops the last character of
-        cp1258 text) and returns it in NFC. Other formats are UTF-8 by definition.
-        ``"tcvn3"`` and ``"vni"`` (legacy Vietnamese font encodings, any format: the text as
-        stored is mapped to Unicode by :mod:`landplan.io.vnfonts`).
+        Text encoding of a shapefile's attributes (``"cp1258"``...), over its ``.cpg``; else the
+        DBF code page, else UTF-8 when valid, else ISO-8859-1 with a warning; decoded by landplan
+        (GDAL's recoding drops the last character of cp1258 text), returned in NFC. ``"tcvn3"``
+        and ``"vni"``: legacy Vietnamese font encodings, any format (:mod:`landplan.io.vnfonts`).
     lon_field, lat_field
         Coordinate columns of a CSV or a spreadsheet; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
@@ -111,9 +105,8 @@ def read_layer(
     Returns
     -------
     geopandas.GeoDataFrame
-        With a CRS, 2-D geometries (Z/M dropped with a log note), ``attrs["source"]``
-        and ``attrs["layer"]`` set, and ``attrs["warnings"]``: texts about undeclared
-        or garbled text encodings (also logged; :func:`landplan.validate` reports them).
+        With a CRS, 2-D geometries (Z/M dropped with a log note), ``attrs["source"]``, ``"layer"``
+        and ``"warnings"`` (undeclared or garbled text encodings, also logged).
 
     Raises
     ------
@@ -124,21 +117,17 @@ def read_layer(
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
     label = _describe(source, layer)
-    osm_args: dict[str, Any] = {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
-    text_args: dict[str, Any] = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field}
-    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, sheet=sheet, **text_args, **osm_args)
-    found = _legacy_text_warnings(gdf, label) or list(
-        gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
-    )
-    gdf.attrs["warnings"] = []
-    gdf.attrs["source"] = str(source)
+    args = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field, "sheet": sheet}
+    args |= {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
+    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, **args)
+    found = _legacy_text_warnings(gdf, label) or [*(gdf.attrs.get("warnings") or _garbled_text_warnings(gdf, label))]
+    gdf.attrs.update(warnings=[], source=str(source))
     gdf = _declare_crs(gdf, crs, label)
     found += gdf.attrs.get("warnings", [])
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
     gdf = centroids(gdf) if geometry == "centroid" else gdf
-    gdf.attrs["layer"] = layer
-    gdf.attrs["warnings"] = found
+    gdf.attrs.update(layer=layer, warnings=found)
     for text in found:
         logger.warning("%s", text)
     return gdf
@@ -180,6 +169,20 @@ def _read_osm_source(
     return gdf
 
 
+def _read_legacy(
+    source: str | os.PathLike[str], layer: str | int | None, label: str, legacy: str, **args: Any
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """A layer with TCVN3/VNI text: read one character per byte (or as stored), then map the font encoding."""
+    suffix = Path(str(source)).suffix.lower()
+    raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
+    if args["where"] is not None:  # the filter as the file spells it
+        args["where"] = encode_legacy(args["where"], legacy)
+    gdf, crs = _read_by_format(source, layer, label, encoding=raw_encoding, **args)
+    gdf = _decode_legacy_frame(gdf, legacy)
+    gdf.attrs["warnings"] = [w for w in gdf.attrs.get("warnings", []) if "not UTF-8" not in w]
+    return gdf, crs
+
+
 def _read_by_format(
     source: str | os.PathLike[str],
     layer: str | int | None,
@@ -198,25 +201,9 @@ def _read_by_format(
     if is_osm_path(source):
         return _read_osm_source(source, layer, label, where=where, columns=columns, **osm_args), crs
     legacy = _legacy_encoding(encoding)
-    if legacy is not None:  # read one character per byte (or as stored), then map the font encoding
-        suffix = Path(str(source)).suffix.lower()
-        raw_encoding = "latin-1" if suffix in {".shp", ".dbf"} else None
-        where = encode_legacy(where, legacy) if where is not None else None  # the filter as the file spells it
-        gdf, crs = _read_by_format(
-            source,
-            layer,
-            label,
-            where=where,
-            columns=columns,
-            crs=crs,
-            encoding=raw_encoding,
-            lon=lon,
-            lat=lat,
-            sheet=sheet,
-        )
-        gdf = _decode_legacy_frame(gdf, legacy)
-        gdf.attrs["warnings"] = [w for w in gdf.attrs.get("warnings", []) if "not UTF-8" not in w]
-        return gdf, crs
+    if legacy is not None:
+        args = {"where": where, "columns": columns, "crs": crs, "lon": lon, "lat": lat, "sheet": sheet}
+        return _read_legacy(source, layer, label, legacy, **args)
     path = Path(source) if not _is_connection_string(source) else None
     if sheet is not None and (path is None or path.suffix.lower() not in EXCEL_SUFFIXES):
         msg = f"{label}: `sheet = {sheet!r}` is only for Excel workbooks (.xlsx); remove it or use `layer`"
