@@ -23,6 +23,7 @@ import pyproj
 from landplan.config import RulePack, Scenario
 from landplan.errors import InputError
 from landplan.io.raster import RasterData
+from landplan.network.study import StudyNetwork
 from landplan.validation import ValidationReport
 
 __all__ = ["Allocation", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
@@ -56,6 +57,9 @@ class Study:
         criterion's ``radius_m`` or its rule-pack ``radius_rule``).
     zone_names : pandas.Series
         Display name of each zone (its ``name_field``, else its id), on the zone index.
+    network : StudyNetwork or None
+        The ``[network]`` road graph with the parcels, zones and measured layers joined, and
+        each parcel's travel time to each zone (built once, when loaded).
     """
 
     scenario: Scenario
@@ -68,6 +72,7 @@ class Study:
     report: ValidationReport
     radius_m: Mapping[str, float] = field(default_factory=dict)
     zone_names: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
+    network: StudyNetwork | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer by its scenario name: ``parcels``, ``zones`` or a feature layer.

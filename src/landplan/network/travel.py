@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
 
 import geopandas as gpd
 import shapely
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from landplan.network.graph import RoadGraph
 
@@ -294,17 +294,19 @@ def travel_graph(
             joins.add(base + gi, e, t, np.zeros(len(gi)))
         offsets[name] = base
         base += len(geoms)
-    return _assemble(road, layers, names, offsets, base, joins, off_speed_kmh=off_speed_kmh)
+    return _assemble(
+        road, layers, names=names, offsets=offsets, n_places=base, joins=joins, off_speed_kmh=off_speed_kmh
+    )
 
 
 def _assemble(
     road: RoadGraph,
     layers: Mapping[str, gpd.GeoDataFrame],
+    *,
     names: list[str],
     offsets: dict[str, int],
     n_places: int,
     joins: _Joins,
-    *,
     off_speed_kmh: float,
 ) -> TravelGraph:
     """Split the joined edges, add the virtual nodes and build both matrices."""

@@ -102,6 +102,8 @@ def _zones_table(allocation: Allocation) -> str:
             "unmet_share",
             "mean_commute_m",
             "max_commute_m",
+            "mean_commute_min",
+            "max_commute_min",
             "land_ha",
             "sites",
         )
