@@ -219,6 +219,11 @@ class _Joins:
         return tuple(np.concatenate(x) for x in (self.place, self.edge, self.t, self.off))
 
 
+def _part(frac: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Cost of a piece of an edge (a forbidden direction stays forbidden, even for a 0-length piece)."""
+    return np.where(np.isfinite(cost), frac * np.where(np.isfinite(cost), cost, 0.0), np.inf)
+
+
 def _position(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Fraction along segments ``a -> b`` of points ``p`` lying on them."""
     ab = b - a
@@ -329,8 +334,8 @@ def _assemble(
     whole = np.setdiff1d(np.arange(len(road.edge_u)), hit)
     u = np.concatenate([road.edge_u[whole], pu])
     v = np.concatenate([road.edge_v[whole], pv])
-    fw = np.concatenate([road.forward_s[whole], frac * road.forward_s[e]])
-    bw = np.concatenate([road.backward_s[whole], frac * road.backward_s[e]])
+    fw = np.concatenate([road.forward_s[whole], _part(frac, road.forward_s[e])])
+    bw = np.concatenate([road.backward_s[whole], _part(frac, road.backward_s[e])])
     ln = np.concatenate([road.length_m[whole], frac * road.length_m[e]])
     walk_s = off / (off_speed_kmh / 3.6)
     src = np.concatenate([u, v, out_node[place], join_node])
