@@ -77,12 +77,12 @@ def study_network(
     roads : geopandas.GeoDataFrame
         The road layer in the working CRS.
     layers : Mapping[str, geopandas.GeoDataFrame]
-        Layers to join (``parcels`` first of all; zones by their footprint).
+        Layers to join (``parcels`` first of all); polygons also join wherever a road crosses or
+        touches their outline (zone gates, parcel frontages).
     rules : RulePack
         Speeds and access of the mode, the off-network speed.
     zones : str or None, default 'zones'
-        The layer whose outline crossings are gates, and whose travel from every parcel is
-        measured once.
+        The layer whose travel time and distance from every parcel are measured once.
 
     Returns
     -------
@@ -101,10 +101,9 @@ def study_network(
         node_at_crossings=spec.node_at_crossings,
     )
     off = spec.off_network_speed_kmh or rules.network_value("off_network_speed_kmh")
-    foot = (zones,) if zones is not None and zones in layers else ()
-    graph = travel_graph(road, layers, max_snap_m=spec.max_snap_m, off_speed_kmh=off, footprint=foot)
+    graph = travel_graph(road, layers, max_snap_m=spec.max_snap_m, off_speed_kmh=off, footprint=tuple(layers))
     zt = zd = None
-    if foot and "parcels" in layers:
+    if zones is not None and zones in layers and "parcels" in layers:
         p, z = graph.places["parcels"], graph.places[zones]  # type: ignore[index]
         zt = pd.DataFrame(graph.to_each(p.out_node, z.in_node, metric="time"), index=p.index, columns=z.index)
         zd = pd.DataFrame(graph.to_each(p.out_node, z.in_node, metric="distance"), index=p.index, columns=z.index)

@@ -5,7 +5,8 @@ may use (the nearest *point*, not the nearest node): that road edge is split the
 so the feature reaches both of its ends with the fractional cost of each piece. The leg from
 the feature to the road (its distance to the road) is walked at ``off_speed_kmh``. Polygon
 layers named in ``footprint`` (industrial zones) also join wherever a road crosses their
-outline (their gates), with no off-network leg.
+outline (their gates; a parcel's frontage), with no off-network leg: a parcel that touches a road
+reaches it anywhere along its frontage, and the ends of the frontage are where paths leave it.
 
 Every feature gets two virtual nodes: an *out* node with edges to its joins and an *in* node
 with edges from them, so no path passes through a feature (a zone is not a shortcut).
@@ -247,10 +248,12 @@ def _gates(
     geoms: np.ndarray, lines: np.ndarray, usable: np.ndarray, tree: shapely.STRtree
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where usable edges cross polygon outlines: ``(feature, edge, t)``."""
-    rings = shapely.boundary(geoms)
+    poly = np.flatnonzero(np.isin(shapely.get_type_id(geoms), (3, 6)))
+    rings = shapely.boundary(geoms[poly])
     gi, k = tree.query(rings, predicate="intersects")
+    rings, gi = rings[gi], poly[gi]
     e = usable[k]
-    cuts = shapely.intersection(rings[gi], lines[e])
+    cuts = shapely.intersection(rings, lines[e])
     xy, which = shapely.get_coordinates(cuts, return_index=True)
     a = shapely.get_coordinates(shapely.get_point(lines[e], 0))[which]
     b = shapely.get_coordinates(shapely.get_point(lines[e], 1))[which]
@@ -278,7 +281,8 @@ def travel_graph(
     off_speed_kmh : float
         Speed of the leg between a feature and its road, km/h.
     footprint : tuple of str
-        Polygon layers that also join where roads cross their outline (zone gates).
+        Layers whose polygons also join where roads cross or touch their outline (zone gates,
+        parcel frontages).
 
     Returns
     -------

@@ -1,0 +1,128 @@
+"""A river with one bridge, by hand: the route to the zone opposite goes over the bridge.
+
+Metres from the origin ``(X0, Y0)`` (EPSG:32648)::
+
+    y 900   +-------+            zone Z1: x 400..600, y 650..900 (the north road crosses it)
+            |  Z1   |
+    y 700 ==+=======+=======+==========+========  north bank road (residential), vertex at x 2000
+                            |          |
+             ~ river ~      | flyover  | bridge: x 2000, y 400..700, shares both bank vertices
+                            |  x 1000  |
+    y 400 ==========^=======+==========+========  south bank road (residential), vertex at x 2000
+                   /P\\                 parcel P1: a diamond whose top vertex is (500, 380)
+
+The flyover at x = 1000 (y 0..1000) crosses both bank roads without a shared vertex.
+By hand (network distance): 20 (walk to the road) + 1500 (east) + 300 (bridge) + 1400 (west to
+the zone's gate at x 600) = 3220 m. With ``node_at_crossings`` the flyover joins the bank roads:
+20 + 500 + 300 + 400 = 1220 m.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+import shapely
+
+from landplan.config import NetworkSpec, load_rule_pack
+from landplan.network.study import study_network
+
+X0, Y0 = 580_000.0, 2_330_000.0
+CRS = "EPSG:32648"
+
+
+def xy(x: float, y: float) -> tuple[float, float]:
+    return (X0 + x, Y0 + y)
+
+
+@pytest.fixture
+def roads() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "highway": ["residential", "residential", "residential", "motorway"],
+            "oneway": [None, None, None, None],
+            "name": ["south bank", "north bank", "bridge", "flyover"],
+        },
+        geometry=[
+            shapely.LineString([xy(0, 400), xy(2000, 400), xy(3000, 400)]),
+            shapely.LineString([xy(0, 700), xy(2000, 700), xy(3000, 700)]),
+            shapely.LineString([xy(2000, 400), xy(2000, 700)]),
+            shapely.LineString([xy(1000, 0), xy(1000, 1000)]),
+        ],
+        crs=CRS,
+    )
+
+
+@pytest.fixture
+def places() -> dict[str, gpd.GeoDataFrame]:
+    diamond = shapely.Polygon([xy(500, 380), xy(540, 340), xy(500, 300), xy(460, 340)])
+    parcels = gpd.GeoDataFrame(index=pd.Index(["P1"], name="parcel_id"), geometry=[diamond], crs=CRS)
+    zones = gpd.GeoDataFrame(
+        index=pd.Index(["Z1"], name="zone_id"), geometry=[shapely.box(*xy(400, 650), *xy(600, 900))], crs=CRS
+    )
+    return {"parcels": parcels, "zones": zones}
+
+
+def _graph(roads, places, *, mode="car", crossings=False, oneway=None):
+    """The graph as a scenario builds it (study_network), with zones joined at their gates."""
+    if oneway is not None:
+        roads = roads.assign(oneway=oneway)
+    spec = NetworkSpec(layer="roads", mode=mode, oneway_field="oneway", node_at_crossings=crossings)
+    return study_network(spec, roads, places, load_rule_pack("vn")).graph
+
+
+def _dist(tg, metric="distance"):
+    return tg.to_each(tg.places["parcels"].out_node, tg.places["zones"].in_node, metric=metric)[0, 0]
+
+
+def test_route_goes_over_the_bridge(roads, places):
+    straight = places["parcels"].distance(places["zones"].geometry.iloc[0]).iloc[0]
+    assert straight == pytest.approx(270.0)
+    assert _dist(_graph(roads, places)) == pytest.approx(3220.0)
+
+
+def test_travel_time_by_hand(roads, places):
+    # car on residential roads: 15 km/h (rule pack); the two walked legs: 20 m and 0 m at 4.5 km/h
+    want = 3200 / (15 / 3.6) + 20 / (4.5 / 3.6)
+    assert _dist(_graph(roads, places), "time") == pytest.approx(want)
+
+
+def test_flyover_joins_only_when_noded_at_crossings(roads, places):
+    assert _dist(_graph(roads, places, crossings=True)) == pytest.approx(1220.0)
+
+
+def test_motorway_is_closed_to_motorbikes(roads, places):
+    # noded at crossings, the flyover (highway=motorway) would be the short way: cars take it,
+    # motorbikes may not (Law on Road Traffic art. 26(3)) and go over the bridge
+    assert _dist(_graph(roads, places, mode="motorbike", crossings=True)) == pytest.approx(3220.0)
+    assert _dist(_graph(roads, places, mode="car", crossings=True)) == pytest.approx(1220.0)
+
+
+def test_motorcycle_no_closes_the_bridge(roads, places):
+    roads = roads.assign(motorcycle=[None, None, "no", None])
+    assert np.isinf(_dist(_graph(roads, places, mode="motorbike")))
+    assert _dist(_graph(roads, places, mode="car")) == pytest.approx(3220.0)
+
+
+def test_oneway_bridge_is_respected(roads, places):
+    # drawn south -> north: "yes" lets the parcel (south) reach the zone (north); "-1" does not
+    assert _dist(_graph(roads, places, oneway=[None, None, "yes", None])) == pytest.approx(3220.0)
+    tg = _graph(roads, places, oneway=[None, None, "-1", None])
+    assert np.isinf(_dist(tg))
+    back = tg.to_each(tg.places["zones"].out_node, tg.places["parcels"].in_node, metric="distance")[0, 0]
+    assert back == pytest.approx(3220.0)
+
+
+def test_walkers_ignore_oneway(roads, places):
+    tg = _graph(roads, places, mode="walk", oneway=[None, None, "-1", None])
+    assert _dist(tg) == pytest.approx(3220.0)
+
+
+def test_feature_beyond_max_snap_is_off_the_network(roads, places):
+    far = places["parcels"].copy()
+    far.geometry = [shapely.Point(xy(500, 5000))]
+    tg = _graph(roads, {**places, "parcels": far})
+    assert not tg.places["parcels"].snapped[0]
+    assert np.isnan(_dist(tg))
