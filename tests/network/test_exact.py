@@ -8,6 +8,7 @@ near two segments are discarded (the nearest segment is then a matter of choice)
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import networkx as nx
@@ -41,18 +42,18 @@ def _seg_dist(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float
     return float(np.hypot(*(a + t * ab - p))), t
 
 
-def _oracle(roads, places: dict[str, list[tuple[float, float]]]) -> nx.DiGraph:  # noqa: C901 - one brute force
+def _oracle(roads, places: dict[str, list[tuple[float, float]]]) -> nx.DiGraph:
     segs = []  # (a, b, speed_mps, oneway)
     for pts, one, kmh in roads:
-        for a, b in zip(pts[:-1], pts[1:], strict=False):
+        for a, b in itertools.pairwise(pts):
             if a != b:
                 segs.append((np.array(a), np.array(b), kmh / 3.6, one))
     usable = [k for k, s in enumerate(segs) if s[2] > 0]
     cuts: dict[int, list[tuple[float, object]]] = {k: [] for k in range(len(segs))}
     g = nx.DiGraph()
     for layer, pts in places.items():
-        for i, p in enumerate(pts):
-            p = np.array(p)
+        for i, xy in enumerate(pts):
+            p = np.array(xy)
             d = sorted((_seg_dist(p, segs[k][0], segs[k][1]), k) for k in usable)
             if not d or d[0][0][0] > MAX_SNAP:
                 continue
@@ -69,17 +70,25 @@ def _oracle(roads, places: dict[str, list[tuple[float, float]]]) -> nx.DiGraph: 
         if mps <= 0:
             continue
         length = float(np.hypot(*(b - a)))
-        chain = [(0.0, (round(a[0], 3), round(a[1], 3))), *sorted(cuts[k], key=lambda c: c[0]), (1.0, (round(b[0], 3), round(b[1], 3)))]
-        for (t0, n0), (t1, n1) in zip(chain[:-1], chain[1:], strict=False):
+        chain = [
+            (0.0, (round(a[0], 3), round(a[1], 3))),
+            *sorted(cuts[k], key=lambda c: c[0]),
+            (1.0, (round(b[0], 3), round(b[1], 3))),
+        ]
+        for (t0, n0), (t1, n1) in itertools.pairwise(chain):
             w = (t1 - t0) * length / mps
-            for x, y in ([(n0, n1)] if one == 1 else [(n1, n0)] if one == -1 else [(n0, n1), (n1, n0)]):
+            for x, y in [(n0, n1)] if one == 1 else [(n1, n0)] if one == -1 else [(n0, n1), (n1, n0)]:
                 if not g.has_edge(x, y) or g[x][y]["weight"] > w:
                     g.add_edge(x, y, weight=w)
     return g
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(road, min_size=1, max_size=12), st.lists(place, min_size=1, max_size=6), st.lists(place, min_size=1, max_size=4))
+@given(
+    st.lists(road, min_size=1, max_size=12),
+    st.lists(place, min_size=1, max_size=6),
+    st.lists(place, min_size=1, max_size=4),
+)
 def test_nearest_and_within_equal_networkx(roads, origins, targets):
     gdf = gpd.GeoDataFrame(geometry=[shapely.LineString(p) for p, _, _ in roads], crs=CRS)
     assume(any(len(set(p)) > 1 for p, _, _ in roads))

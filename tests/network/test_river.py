@@ -27,7 +27,7 @@ import geopandas as gpd
 import shapely
 
 from landplan.config import NetworkSpec, load_rule_pack
-from landplan.network.study import study_network
+from landplan.network.study import network_findings, study_network
 
 X0, Y0 = 580_000.0, 2_330_000.0
 CRS = "EPSG:32648"
@@ -126,3 +126,25 @@ def test_feature_beyond_max_snap_is_off_the_network(roads, places):
     tg = _graph(roads, {**places, "parcels": far})
     assert not tg.places["parcels"].snapped[0]
     assert np.isnan(_dist(tg))
+
+
+def test_findings_name_pieces_dangling_ends_far_roads_and_off_network_ids(roads, places):
+    # a separate road piece 20 km away: far from every parcel and not connected
+    far_road = gpd.GeoDataFrame(
+        {"highway": ["residential"], "oneway": [None], "name": ["elsewhere"]},
+        geometry=[shapely.LineString([xy(20_000, 0), xy(23_000, 0)])],
+        crs=CRS,
+        index=[9],
+    )
+    roads = pd.concat([roads, far_road])
+    lost = gpd.GeoDataFrame(index=pd.Index(["Q7"], name="parcel_id"), geometry=[shapely.Point(xy(500, 5000))], crs=CRS)
+    parcels = pd.concat([places["parcels"], lost])
+    spec = NetworkSpec(layer="roads", mode="car", max_snap_m=500)
+    net = study_network(spec, roads, {**places, "parcels": parcels}, load_rule_pack("vn"))
+    text = [str(f) for f in network_findings(net, roads, parcels, layer="roads")]
+    # banks and bridge: 3000 + 3000 + 300 = 6300 m in one piece; the flyover (1000 m, open to cars)
+    # and the far road (3000 m) are pieces of their own: 6300 / 10300
+    assert any(f"holds {6300 / 10300:.1%}" in t and "(3 pieces)" in t for t in text)
+    assert any("8 dangling road ends" in t for t in text)  # 4 bank ends, 2 flyover ends, 2 far-road ends
+    assert any("1 roads lie farther than 5000 m" in t and "(9)" in t for t in text)
+    assert any(t.startswith("warning: parcels") and "Q7" in t for t in text)

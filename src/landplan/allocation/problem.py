@@ -48,6 +48,31 @@ logger = logging.getLogger(__name__)
 _EPS_LAND = 1e-3  # tie-break: among equal allocations prefer less land
 
 
+def _pairs(
+    cand: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    max_commute_m: float,
+    network: tuple[pd.DataFrame, pd.DataFrame, float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Parcel-zone pairs within reach, sorted by parcel then zone: ``(parcel, zone, metres, minutes)``.
+
+    Straight lines (STRtree ``dwithin``) or, with ``network = (minutes, metres, max_minutes)``,
+    the network travel times of the study.
+    """
+    if network is not None:
+        minutes, metres, max_min = network
+        cm = minutes.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")
+        pi, zi = np.nonzero(cm <= max_min)  # row-major: sorted by parcel, then zone
+        d = metres.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")[pi, zi]
+        return pi, zi, d, cm[pi, zi]
+    tree = shapely.STRtree(geoms(cand))
+    zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
+    d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
+    order = np.lexsort((zi, pi))
+    return pi[order], zi[order], d[order], None
+
+
 class AllocationInfeasibleError(InputError):
     """The allocation settings contradict each other; the message says what to relax."""
 
@@ -162,18 +187,10 @@ class AllocationProblem:
             )
             raise AllocationInfeasibleError(msg)
         cand = parcels.loc[keep]
-        minutes = None
+        network = None
         if commute_min is not None and network_m is not None and max_commute_min is not None:
-            cm = commute_min.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")
-            pi, zi = np.nonzero(cm <= max_commute_min)  # row-major: sorted by parcel, then zone
-            minutes = cm[pi, zi]
-            d = network_m.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")[pi, zi]
-        else:
-            tree = shapely.STRtree(geoms(cand))
-            zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
-            d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
-            order = np.lexsort((zi, pi))
-            pi, zi, d = pi[order], zi[order], d[order]
+            network = (commute_min, network_m, max_commute_min)
+        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m=max_commute_m, network=network)
         cand_ids = cand.index
         must_idx = np.flatnonzero(cand_ids.astype(str).isin(spec.must_use))
         problem = cls(

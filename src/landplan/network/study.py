@@ -104,7 +104,7 @@ def study_network(
     graph = travel_graph(road, layers, max_snap_m=spec.max_snap_m, off_speed_kmh=off, footprint=tuple(layers))
     zt = zd = None
     if zones is not None and zones in layers and "parcels" in layers:
-        p, z = graph.places["parcels"], graph.places[zones]  # type: ignore[index]
+        p, z = graph.places["parcels"], graph.places[zones]
         zt = pd.DataFrame(graph.to_each(p.out_node, z.in_node, metric="time"), index=p.index, columns=z.index)
         zd = pd.DataFrame(graph.to_each(p.out_node, z.in_node, metric="distance"), index=p.index, columns=z.index)
     return StudyNetwork(spec=spec, graph=graph, off_speed_kmh=off, zone_time_s=zt, zone_distance_m=zd)
