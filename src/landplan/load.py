@@ -183,7 +183,8 @@ def _network(
     except LandplanError as exc:
         report.findings.append(Finding("error", spec.layer, f"[network]: {exc}"))
         return None
-    report.extend(network_findings(net, roads, parcels, layer=spec.layer))
+    id_field = dict(s.layers.items())[spec.layer].id_field
+    report.extend(network_findings(net, roads, parcels, layer=spec.layer, id_field=id_field))
     return net
 
 

@@ -144,7 +144,7 @@ def _road_findings(road: RoadGraph, roads: gpd.GeoDataFrame, layer: str) -> list
 
 
 def network_findings(
-    net: StudyNetwork, roads: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, *, layer: str
+    net: StudyNetwork, roads: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, *, layer: str, id_field: str | None = None
 ) -> list[Finding]:
     """Validation findings of a built network.
 
@@ -158,6 +158,8 @@ def network_findings(
         The parcels (roads far from every parcel are noted).
     layer : str
         The road layer's scenario name.
+    id_field : str, optional
+        The road layer's id column (named in messages; else its row labels).
 
     Returns
     -------
@@ -177,7 +179,7 @@ def network_findings(
                 "info",
                 layer,
                 f"{int(far.sum())} roads lie farther than {net.spec.far_road_m:g} m from every parcel "
-                f"({_ids(roads.index, far)})",
+                f"({_ids(pd.Index(roads[id_field]) if id_field in roads else roads.index, far)})",
                 fix="clip the road layer to the study area to save time",
             )
         )
