@@ -180,6 +180,8 @@ def test_scenario_end_to_end(net_scenario):
     assert alloc is not None
     assert "commute_min" in alloc.parcels and (alloc.parcels["commute_min"] <= 3).all()
     assert "mean_commute_min" in alloc.zones
+    page = result.outputs["map"].read_text(encoding="utf-8")
+    assert "Zone reach within 15 min" in page and "landplan-isochrone-legend" in page
     raw = result.scores.raw
     assert raw["school_minutes"].notna().all()
     assert (raw["job_access"] > 0).all()

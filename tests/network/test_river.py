@@ -148,3 +148,25 @@ def test_findings_name_pieces_dangling_ends_far_roads_and_off_network_ids(roads,
     assert any("8 dangling road ends" in t for t in text)  # 4 bank ends, 2 flyover ends, 2 far-road ends
     assert any("1 roads lie farther than 5000 m" in t and "(9)" in t for t in text)
     assert any(t.startswith("warning: parcels") and "Q7" in t for t in text)
+
+
+def test_isochrone_pieces_by_hand(roads, places):
+    # cars at 15 km/h = 250 m a minute from the zone's gates (x 400 and 600 on the north road):
+    # 1 min reaches x 150..850 (700 m), 2 min x 0..1100 (the road starts at x 0); the bridge
+    # (1400 m away) and the flyover (not joined) are not reached
+    from scipy.sparse.csgraph import dijkstra
+
+    from landplan.network.reach import isochrones, reach_polygon, reached_pieces
+
+    tg = _graph(roads, places)
+    t = dijkstra(tg.matrix("time", reverse=True), indices=int(tg.places["zones"].in_node[0]))
+    one = reached_pieces(tg, t, minutes=1.0)
+    assert shapely.length(one).sum() == pytest.approx(700.0)
+    xs = shapely.get_coordinates(one)[:, 0] - X0
+    assert xs.min() == pytest.approx(150.0) and xs.max() == pytest.approx(850.0)
+    assert shapely.length(reached_pieces(tg, t, minutes=2.0)).sum() == pytest.approx(1100.0)
+    area = reach_polygon(one, buffer_m=100.0, cell_m=10.0).area
+    assert area == pytest.approx(700 * 200 + np.pi * 100**2, rel=0.05)
+    ids, minutes, polys = isochrones(tg, "zones", minutes=(1.0, 2.0), buffer_m=100.0)
+    assert ids == ["Z1", "Z1"] and minutes == [1.0, 2.0]
+    assert polys[0].within(polys[1].buffer(1.0))

@@ -86,6 +86,8 @@ class TravelGraph:
         Directed edge costs: seconds and metres (only directions the mode may travel).
     places : Mapping[str, Places]
         Where each layer's features join.
+    piece_u, piece_v, piece_forward_s, piece_backward_s : numpy.ndarray
+        The road edges after splitting at the joins: end nodes and travel time each way.
     """
 
     road: RoadGraph
@@ -93,6 +95,10 @@ class TravelGraph:
     time_s: csr_array
     distance_m: csr_array
     places: Mapping[str, Places]
+    piece_u: np.ndarray
+    piece_v: np.ndarray
+    piece_forward_s: np.ndarray
+    piece_backward_s: np.ndarray
     _reverse: dict[str, csr_array] = field(default_factory=dict, repr=False, compare=False)
 
     def matrix(self, metric: str, *, reverse: bool = False) -> csr_array:
@@ -370,4 +376,8 @@ def _assemble(
         time_s=_csr(src, dst, secs, n),
         distance_m=_csr(src, dst, metres, n),
         places=places,
+        piece_u=u,
+        piece_v=v,
+        piece_forward_s=fw,
+        piece_backward_s=bw,
     )
