@@ -1,9 +1,10 @@
 """Isochrones: the area from which a place is reached within a travel time, from the edges reached.
 
 For a place (an industrial zone) one Dijkstra on the reversed graph gives every node's travel
-time *to* the place. A road piece ``u-v`` (the road edges split where features join) is reached from its ``u`` end up to the fraction
-``(T - t_u) / c_vu`` of its length and from its ``v`` end from ``1 - (T - t_v) / c_uv`` (``c``
-the edge's travel time in the direction of travel), so partly reached edges count only in part.
+time *to* the place. A road piece ``u-v`` (the road edges split where features join) is
+reached from its ``u`` end up to the fraction ``(T - t_u) / c_vu`` of its length and from its
+``v`` end from ``1 - (T - t_v) / c_uv`` (``c`` the piece's travel time in the direction of
+travel), so partly reached pieces count only in part.
 The reached pieces, buffered by ``buffer_m`` (the land a road serves; default 200 m) and
 merged, are the isochrone polygon of ``T``: where a worker can live and reach the zone within
 ``T`` minutes along the roads. The buffer and merge run on a ``cell_m`` grid (default 50 m: the
