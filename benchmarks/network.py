@@ -44,9 +44,17 @@ def peak_mb() -> float:
 
 def timed(tool: str, stage: str, fn: Callable[[], Any]) -> Any:
     """Run ``fn``, record its wall time and the peak RSS so far."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    ROWS.append({"tool": tool, "stage": stage, "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_mb()})
+    ROWS.append(
+        {
+            "tool": tool,
+            "stage": stage,
+            "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0,
+            "peak_rss_mb": peak_mb(),
+        }
+    )
     return out
 
 
@@ -120,7 +128,7 @@ def run_landplan(data: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
     return {"net": net, "near": near, "count": count}
 
 
-def run_networkx(out: dict[str, Any]) -> None:
+def run_networkx(out: dict[str, Any], *, sample_facilities: int) -> None:
     """The same queries on the same joined graph with networkx."""
     import networkx as nx
 
@@ -136,15 +144,21 @@ def run_networkx(out: dict[str, Any]) -> None:
     got = np.array([dist.get(int(n), np.inf) for n in p.out_node])
     assert np.allclose(got, out["near"].to_numpy() * 60.0, equal_nan=True), "networkx disagrees"
 
+    sample = f.in_node[:sample_facilities]
+
     def within() -> np.ndarray:
         counts = np.zeros(g.n_nodes)
-        for node in f.in_node:  # one bounded Dijkstra per facility
+        for node in sample:  # one bounded Dijkstra per facility
             reach = nx.single_source_dijkstra_path_length(graph, int(node), cutoff=600.0)
             counts[list(reach)] += 1
         return counts[p.out_node]
 
-    counts = timed("networkx", "facilities within 10 min", within)
-    assert np.array_equal(counts, out["count"].to_numpy()), "networkx counts disagree"
+    label = "facilities within 10 min" + (
+        f" ({len(sample)} of {len(f.in_node)} facilities)" if len(sample) < len(f.in_node) else ""
+    )
+    counts = timed("networkx", label, within)
+    if len(sample) == len(f.in_node):
+        assert np.array_equal(counts, out["count"].to_numpy()), "networkx counts disagree"
 
 
 def _nx_graph(nx: Any, coo: Any) -> Any:
@@ -201,20 +215,27 @@ def main() -> None:
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--facilities", type=int, default=2_000)
     ap.add_argument("--skip-peers", action="store_true", help="landplan only")
+    ap.add_argument("--skip-pandana", action="store_true", help="no pandana (its build is slow)")
+    ap.add_argument("--networkx-facilities", type=int, default=200, help="bounded searches timed for networkx")
     args = ap.parse_args()
     data = timed("data", "generate", lambda: make_data(args.edges, args.parcels, args.facilities))
     out = run_landplan(data)
     total = sum(r["seconds"] for r in ROWS if r["tool"] == "landplan")
+    cpu = sum(r["cpu_seconds"] for r in ROWS if r["tool"] == "landplan")
     if not args.skip_peers:
-        run_pandana(data, out)
-        run_networkx(out)
+        if not args.skip_pandana:
+            run_pandana(data, out)
+        run_networkx(out, sample_facilities=args.networkx_facilities)
     table = pd.DataFrame(ROWS)
     print(
         f"{args.edges:,} edges, {args.parcels:,} parcels, 10 zones, {args.facilities:,} facilities "
         f"({out['net'].graph.n_nodes:,} graph nodes with the joins)"
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
-    print(f"landplan total: {total:.1f} s (target <= 30 s, < 3 GB)")
+    print(
+        f"landplan total: {total:.1f} s wall, {cpu:.1f} s CPU (target <= 30 s, < 3 GB); wall time exceeds CPU "
+        "time when other processes share the cores"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ with edges from them, so no path passes through a feature (a zone is not a short
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -100,6 +101,9 @@ class TravelGraph:
     piece_forward_s: np.ndarray
     piece_backward_s: np.ndarray
     _reverse: dict[str, csr_array] = field(default_factory=dict, repr=False, compare=False)
+    _within: dict[tuple[str, float, bytes], tuple[np.ndarray, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def matrix(self, metric: str, *, reverse: bool = False) -> csr_array:
         """The cost matrix of a metric (``time`` or ``distance``), optionally transposed.
@@ -176,6 +180,15 @@ class TravelGraph:
         tuple of numpy.ndarray
             ``(origin position, target position, cost)``, sorted by target then origin.
         """
+        key = (metric, float(limit), hashlib.sha256(origins.tobytes() + b"|" + targets.tobytes()).digest())
+        if key not in self._within:  # catchments are searched once (reach counts and 2SFCA share them)
+            self._within[key] = self._search_within(origins, targets, limit=limit, metric=metric)
+        o, t, c = self._within[key]
+        return o.copy(), t.copy(), c.copy()
+
+    def _search_within(
+        self, origins: np.ndarray, targets: np.ndarray, *, limit: float, metric: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ok_o, ok_t = np.flatnonzero(origins >= 0), np.flatnonzero(targets >= 0)
         step = max(1, _BLOCK_CELLS // max(self.n_nodes, 1))
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
