@@ -180,11 +180,26 @@ def test_scenario_end_to_end(net_scenario):
     assert alloc is not None
     assert "commute_min" in alloc.parcels and (alloc.parcels["commute_min"] <= 3).all()
     assert "mean_commute_min" in alloc.zones
+    # land within reach along the roads: P0's corner is 10 s from the zone, so eligible land is near
+    assert (alloc.zones["nearest_eligible_min_reach"] <= 3).all()
+    assert result.manifest["network"]["mode"] == "motorbike"
     page = result.outputs["map"].read_text(encoding="utf-8")
     assert "Zone reach within 15 min" in page and "landplan-isochrone-legend" in page
     raw = result.scores.raw
     assert raw["school_minutes"].notna().all()
     assert (raw["job_access"] > 0).all()
+
+
+def test_zone_land_reach_by_hand():
+    from landplan.criteria.network import zone_land_reach
+
+    minutes = pd.DataFrame({"Z1": [1.0, 5.0, np.inf], "Z2": [9.0, 2.0, np.nan]}, index=["a", "b", "c"])
+    area = pd.Series([10_000.0, 20_000.0, 30_000.0], index=["a", "b", "c"])
+    got = zone_land_reach(minutes, area, eligible=pd.Series([True, True, True], index=minutes.index), within_min=5)
+    assert got.loc["Z1"].tolist() == [1.0, 2, 3.0]  # a and b within 5 min: 1 + 2 ha
+    assert got.loc["Z2"].tolist() == [2.0, 1, 2.0]
+    none = zone_land_reach(minutes, area, eligible=pd.Series([False, False, True], index=minutes.index), within_min=5)
+    assert np.isinf(none.loc["Z1", "nearest_eligible_min"]) and none.loc["Z1", "eligible_parcels_within"] == 0
 
 
 def test_network_criterion_needs_a_network_table(scenario_dir):

@@ -10,6 +10,7 @@ from landplan.allocation.demand import parcel_capacity, study_demand
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
+from landplan.criteria.network import zone_land_reach
 from landplan.model import Allocation, Scores, Study
 
 __all__ = ["allocate", "commute_reach_m", "commute_reach_min"]
@@ -104,9 +105,15 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         method,
     )
     result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    access = zone_land_access(
-        zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
-    ).drop(columns="workers")
+    if minutes is not None and reach_min is not None:  # land within the commute along the roads
+        access = zone_land_reach(
+            minutes, study.parcels.geometry.area, eligible=capacity > 0, within_min=reach_min
+        ).reindex(zones.index)
+        access["workers_within"] = demand["workers"].where(access["nearest_eligible_min"] <= reach_min, 0)
+    else:
+        access = zone_land_access(
+            zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
+        ).drop(columns="workers")
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
     if reach_min is not None:

@@ -19,7 +19,14 @@ from landplan.criteria.access import decay_function
 from landplan.errors import InputError
 from landplan.network.travel import Places, TravelGraph
 
-__all__ = ["catchment", "network_gravity", "reachable_count", "travel_to_nearest", "two_step_access"]
+__all__ = [
+    "catchment",
+    "network_gravity",
+    "reachable_count",
+    "travel_to_nearest",
+    "two_step_access",
+    "zone_land_reach",
+]
 
 
 def _scale(metric: str) -> float:
@@ -218,3 +225,41 @@ def network_gravity(
     off = np.isnan(minutes).all(axis=1) if minutes.shape[1] else np.zeros(len(minutes), dtype=bool)
     out[off] = np.nan
     return pd.Series(out, index=zone_time_s.index, name=name)
+
+
+def zone_land_reach(
+    zone_minutes: pd.DataFrame, area_m2: pd.Series, *, eligible: pd.Series, within_min: float
+) -> pd.DataFrame:
+    """Per zone: nearest eligible land in travel minutes, eligible parcels and hectares within reach.
+
+    Parameters
+    ----------
+    zone_minutes : pandas.DataFrame
+        Parcels x zones travel minutes (parcel to zone).
+    area_m2 : pandas.Series
+        Parcel areas, square metres.
+    eligible : pandas.Series
+        True for parcels that count as land for housing.
+    within_min : float
+        The commute reach, minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by zone: ``nearest_eligible_min``, ``eligible_parcels_within``, ``eligible_ha_within``.
+    """
+    ok = eligible.reindex(zone_minutes.index).fillna(False).to_numpy(dtype=bool)
+    t = zone_minutes.to_numpy(dtype="float64")[ok]
+    area = area_m2.reindex(zone_minutes.index).to_numpy(dtype="float64")[ok]
+    inside = np.nan_to_num(t, nan=np.inf) <= within_min
+    with np.errstate(invalid="ignore"):
+        nearest = np.nanmin(np.where(np.isnan(t), np.inf, t), axis=0) if len(t) else np.full(t.shape[1], np.inf)
+    order = np.argsort(area, kind="stable")  # canonical summation order
+    return pd.DataFrame(
+        {
+            "nearest_eligible_min": nearest,
+            "eligible_parcels_within": inside.sum(axis=0),
+            "eligible_ha_within": (inside[order] * area[order, None]).sum(axis=0) / 10_000.0,
+        },
+        index=zone_minutes.columns,
+    )
