@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,15 +47,15 @@ def timed(tool: str, stage: str, fn: Callable[[], Any]) -> Any:
     """Run ``fn``, record its wall time and the peak RSS so far."""
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    ROWS.append(
-        {
-            "tool": tool,
-            "stage": stage,
-            "seconds": time.perf_counter() - t0,
-            "cpu_seconds": time.process_time() - c0,
-            "peak_rss_mb": peak_mb(),
-        }
-    )
+    row = {
+        "tool": tool,
+        "stage": stage,
+        "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,
+        "peak_rss_mb": peak_mb(),
+    }
+    ROWS.append(row)
+    print(f"  {tool}: {stage}: {row['seconds']:.2f} s ({row['cpu_seconds']:.2f} s CPU)", file=sys.stderr, flush=True)
     return out
 
 
