@@ -27,6 +27,13 @@ Method. Everything is built in UTM 48N (EPSG:32648) from one seeded ``numpy`` ge
    centres, so some parcels are well served and others are not; names use real commune names of
    the nearest zone;
 5. roads through approximate waypoints, bus stops every 400-700 m along them;
+5b. a road network (``roads``) for travel along the roads: a jittered ~1 km street grid over the
+   study area (residential, every fourth line tertiary), the main corridors (trunk/primary), both
+   cut wherever they meet water, and bridges over the Red River and the Đuống at the real
+   crossings (approximate coordinates, placed across the demo river where it passes them), joined
+   to the nearest bank street. Every line is noded at its crossings, so lines share their
+   junction vertices (at-grade junctions); bridges touch the banks only at their ends. It draws
+   from its own seeded generator, so the other layers are unchanged;
 6. rasters (flood depth, slope) from smoothed seeded noise (needs scipy and rasterio).
 
 Outputs are written as UTF-8 shapefiles (``.cpg``) in EPSG:4326 with coordinates snapped to
@@ -158,6 +165,22 @@ ROADS = [
         ],
     ),
 ]
+
+# river crossings (name, river, lat, lon, highway, extra OSM-style tags); APPROXIMATE coordinates
+# of the real bridges. Thanh Trì is part of the Ring Road 3 expressway (no motorbikes); Long Biên
+# carries motorbikes, bicycles and pedestrians only (no cars).
+BRIDGES = [
+    ("Cầu Thăng Long", "Sông Hồng", 21.100, 105.785, "trunk", {}),
+    ("Cầu Nhật Tân", "Sông Hồng", 21.085, 105.818, "trunk", {}),
+    ("Cầu Long Biên", "Sông Hồng", 21.043, 105.859, "primary", {"motorcar": "no"}),
+    ("Cầu Chương Dương", "Sông Hồng", 21.036, 105.862, "primary", {}),
+    ("Cầu Vĩnh Tuy", "Sông Hồng", 20.999, 105.880, "trunk", {}),
+    ("Cầu Thanh Trì", "Sông Hồng", 20.985, 105.898, "motorway", {}),
+    ("Cầu Đuống", "Sông Đuống", 21.081, 105.906, "primary", {}),
+    ("Cầu Phù Đổng", "Sông Đuống", 21.072, 105.955, "trunk", {}),
+]
+STREET_SPACING_M = 1000.0
+ROAD_CLASS = {"national": "trunk", "provincial": "primary", "ring": "trunk"}
 
 # water bodies (lat, lon), half-widths in metres; ILLUSTRATIVE
 RIVERS = [
@@ -487,6 +510,82 @@ def road_and_stop_layers(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gp
     return roads, stops
 
 
+def _street_grid(rng: np.random.Generator, bounds: np.ndarray) -> tuple[list[shapely.LineString], list[str]]:
+    """A jittered street lattice over ``bounds``: one 2-point line per block side."""
+    x0, y0, x1, y1 = bounds
+    xs = np.arange(x0, x1 + STREET_SPACING_M, STREET_SPACING_M)
+    ys = np.arange(y0, y1 + STREET_SPACING_M, STREET_SPACING_M)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = np.stack([gx, gy], axis=-1) + rng.uniform(-150, 150, (len(ys), len(xs), 2))
+    a = np.concatenate([pts[:, :-1].reshape(-1, 2), pts[:-1, :].reshape(-1, 2)])
+    b = np.concatenate([pts[:, 1:].reshape(-1, 2), pts[1:, :].reshape(-1, 2)])
+    row = np.concatenate([np.repeat(np.arange(len(ys)), len(xs) - 1), np.tile(np.arange(len(xs)), len(ys) - 1)])
+    cls = np.where(row % 4 == 0, "tertiary", "residential")
+    return list(shapely.linestrings(np.stack([a, b], axis=1))), list(cls)
+
+
+def _bridges(water: gpd.GeoDataFrame, streets: np.ndarray) -> gpd.GeoDataFrame:
+    """Each bridge across the demo river where it passes the real crossing, with approach links."""
+    wet = water.geometry.union_all()
+    ends = shapely.get_coordinates(streets)
+    rows = []
+    for name, river, lat, lon, highway, tags in BRIDGES:  # 8 bridges
+        half = next(w for n, w, _ in RIVERS if n == river)
+        centre = line_utm(next(p for n, _, p in RIVERS if n == river))
+        at = centre.project(shapely.Point(to_utm(lat, lon)[0]))
+        p0, p1 = (np.array(centre.interpolate(at + d).coords[0]) for d in (-50.0, 50.0))
+        normal = np.array([-(p1 - p0)[1], (p1 - p0)[0]]) / np.hypot(*(p1 - p0))
+        mid = (p0 + p1) / 2
+        for_line = []
+        for side in (-1.0, 1.0):
+            end = mid + side * normal * (half + 200.0)
+            order = np.argsort(np.hypot(*(ends - end).T), kind="stable")
+            link = next(
+                shapely.LineString([end, ends[k]])
+                for k in order
+                if not shapely.intersects(shapely.LineString([end, ends[k]]), wet)
+            )
+            for_line.append(link)
+        deck = shapely.LineString([for_line[0].coords[0], for_line[1].coords[0]])
+        line = shapely.LineString([for_line[0].coords[1], *deck.coords, for_line[1].coords[1]])
+        rows.append({"name": name + " (approximate)", "highway": highway, "bridge": "yes", **tags, "geometry": line})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+
+
+def road_network_layer(
+    rng: np.random.Generator, parcels: gpd.GeoDataFrame, water: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The ILLUSTRATIVE road network: street grid, corridors, bridges; noded at every crossing."""
+    bounds = np.array(parcels.total_bounds) + np.array([-3000.0, -3000.0, 3000.0, 3000.0])
+    grid, grid_cls = _street_grid(rng, bounds)
+    wet = water.geometry.union_all()
+    streets = np.array(grid, dtype=object)
+    dry = ~shapely.intersects(streets, wet)
+    corridors = shapely.difference(np.array([line_utm(p) for _, _, p in ROADS], dtype=object), wet)
+    land = gpd.GeoDataFrame(
+        {
+            "name": [""] * int(dry.sum()) + [r[0] for r in ROADS],
+            "highway": list(np.array(grid_cls)[dry]) + [ROAD_CLASS[r[1]] for r in ROADS],
+        },
+        geometry=[*streets[dry], *corridors],
+        crs=WORK_CRS,
+    )
+    bridges = _bridges(water, streets[dry])
+    # node the land roads at every crossing (at-grade junctions): pieces keep their source's tags
+    pieces = shapely.get_parts(shapely.node(shapely.MultiLineString(list(shapely.get_parts(land.geometry.to_numpy())))))
+    mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    which, src = shapely.STRtree(land.geometry.to_numpy()).query_nearest(mid, all_matches=False)
+    source = np.empty(len(pieces), dtype=int)
+    source[which] = src
+    noded = land.iloc[source].reset_index(drop=True).set_geometry(pieces)
+    out = pd.concat([noded, bridges], ignore_index=True)
+    for col in ("bridge", "motorcar"):
+        out[col] = out[col].where(out[col].notna(), None)
+    out["oneway"] = "no"
+    out.insert(0, "road_id", [f"N{i:05d}" for i in range(1, len(out) + 1)])
+    return out[["road_id", "name", "highway", "oneway", "bridge", "motorcar", "geometry"]]
+
+
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
     """Spatially correlated noise in about -1..1 (gaussian-filtered white noise)."""
     from scipy.ndimage import gaussian_filter
@@ -619,6 +718,7 @@ def main(argv: list[str] | None = None) -> None:
         ("main_roads", roads),
         ("water", water),
         ("existing_housing", existing_housing_layer()),
+        ("roads", road_network_layer(np.random.default_rng([args.seed, 11]), parcels, water)),
     ]:
         write(gdf, args.out, name)
         print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")

@@ -3,7 +3,7 @@
 The layers, bottom to top (a module may import its own layer and the layers below it, never
 above; lazy imports inside functions count too)::
 
-    errors / _numbers -> config -> io / crs / validation / datasets -> model -> load / zones
+    errors / _numbers -> config -> io / crs / validation / datasets / network -> model -> load / zones
       -> criteria / constraints -> scoring -> allocation -> outputs -> pipeline -> cli
 """
 
@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "vn2000": 2,
     "validation": 2,
     "datasets": 2,
+    "network": 2,
     "model": 3,
     "load": 4,
     "zones": 4,

@@ -15,7 +15,16 @@ from landplan import datasets
 from landplan.io import read_layer
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["industrial_zones", "parcels", "facilities", "bus_stops", "main_roads", "water", "existing_housing"]
+LAYERS = [
+    "industrial_zones",
+    "parcels",
+    "facilities",
+    "bus_stops",
+    "main_roads",
+    "water",
+    "existing_housing",
+    "roads",
+]
 
 
 def test_every_demo_layer_is_a_utf8_shapefile_in_wgs84():
@@ -40,6 +49,20 @@ def test_zones_are_the_real_operating_zones_with_diacritics():
     area_ha = zones.to_crs(32648).area / 10_000
     assert (abs(area_ha - zones["area_ha"]) / zones["area_ha"] < 0.01).all()
     assert zones["geom_src"].str.startswith("derived").all()
+
+
+def test_road_network_crosses_the_red_river_only_on_its_bridges():
+    roads = read_layer(datasets.get_path("roads")).to_crs(32648)
+    water = read_layer(datasets.get_path("water")).to_crs(32648)
+    river = water.loc[water["name"] == "Sông Hồng"].geometry.iloc[0]
+    crossing = roads[roads.intersection(river).length > 1.0]  # cut roads end on the bank (to the cm)
+    names = set(crossing["name"])
+    for bridge in ("Cầu Thăng Long", "Cầu Nhật Tân", "Cầu Long Biên", "Cầu Chương Dương", "Cầu Vĩnh Tuy"):
+        assert f"{bridge} (approximate)" in names
+    assert (crossing["bridge"] == "yes").all()
+    thanh_tri = roads.set_index("name").loc["Cầu Thanh Trì (approximate)"]
+    assert thanh_tri["highway"] == "motorway"  # Ring Road 3 expressway: no motorbikes
+    assert roads.set_index("name").loc["Cầu Long Biên (approximate)", "motorcar"] == "no"
 
 
 def test_parcels_have_unique_ids_and_the_scenario_columns():

@@ -19,13 +19,14 @@ import pandas as pd
 import geopandas as gpd
 import pyproj
 
-from landplan.config import LayerSpec, RulePack, Scenario, load_rule_pack, load_scenario
+from landplan.config import NETWORK_KINDS, LayerSpec, RulePack, Scenario, load_rule_pack, load_scenario
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import LandplanError, ValidationError
 from landplan.io import crs_label, read_layer
 from landplan.io.raster import RasterData, read_raster
 from landplan.io.sheets import join_table, read_table
 from landplan.model import Study, select_rows
+from landplan.network.study import StudyNetwork, network_findings, study_network
 from landplan.validation import (
     Finding,
     Level,
@@ -152,6 +153,9 @@ def _study_and_report(s: Scenario, progress: Progress) -> tuple[Study | None, Va
     radii = _service_radii(s, rules)
     outside = _extent_checks(s, parcels, {**frames, **({"zones": zones} if zones is not None else {})}, radii, report)
     report.extend(_region_findings(s, rules, parcels))
+    network = _network(s, rules, parcels=parcels, zones=zones, frames=frames, report=report)
+    if not report.ok:
+        return None, report
     progress(1.0, "layers ready")
     logger.info("working CRS: %s", crs_label(crs))
     study = Study(
@@ -166,8 +170,38 @@ def _study_and_report(s: Scenario, progress: Progress) -> tuple[Study | None, Va
         radius_m=radii,
         zone_names=zone_names(zones, zspec) if zones is not None and zspec is not None else _no_names(),
         outside_extent=outside,
+        network=network,
     )
     return study, report
+
+
+def _network(
+    s: Scenario,
+    rules: RulePack,
+    *,
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    frames: dict[str, gpd.GeoDataFrame],
+    report: ValidationReport,
+) -> StudyNetwork | None:
+    """The scenario's road network with parcels, zones and the measured layers joined (once)."""
+    spec = s.network
+    if spec is None:
+        return None
+    roads = frames[spec.layer]
+    joined = {"parcels": parcels, **({"zones": zones} if zones is not None else {})}
+    for c in s.criteria:
+        layer = getattr(c, "layer", None)
+        if c.kind in NETWORK_KINDS and layer is not None and layer not in joined:
+            joined[layer] = frames[layer]
+    try:
+        net = study_network(spec, roads, joined, rules)
+    except LandplanError as exc:
+        report.findings.append(Finding("error", spec.layer, f"[network]: {exc}"))
+        return None
+    id_field = dict(s.layers.items())[spec.layer].id_field
+    report.extend(network_findings(net, roads, parcels, layer=spec.layer, id_field=id_field))
+    return net
 
 
 def _no_names() -> pd.Series:

@@ -23,6 +23,7 @@ import pyproj
 from landplan.config import RulePack, Scenario
 from landplan.errors import InputError
 from landplan.io.raster import RasterData
+from landplan.network.study import StudyNetwork
 from landplan.validation import ValidationReport
 
 __all__ = ["Allocation", "NetArea", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
@@ -59,6 +60,9 @@ class Study:
     outside_extent : Mapping[str, pandas.Series]
         For each facility criterion (``distance``, ``count``, ``coverage``): True where a parcel
         lies wholly outside its layer's extent (convex hull + radius), computed once when loaded.
+    network : StudyNetwork or None
+        The ``[network]`` road graph with the parcels, zones and measured layers joined, and
+        each parcel's travel time to each zone (built once, when loaded).
     """
 
     scenario: Scenario
@@ -72,6 +76,7 @@ class Study:
     radius_m: Mapping[str, float] = field(default_factory=dict)
     zone_names: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
     outside_extent: Mapping[str, pd.Series] = field(default_factory=dict)
+    network: StudyNetwork | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer by its scenario name: ``parcels``, ``zones`` or a feature layer.

@@ -10,9 +10,10 @@ from landplan.allocation.demand import parcel_capacity, study_demand
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
+from landplan.criteria.network import zone_land_reach
 from landplan.model import Allocation, Scores, Study
 
-__all__ = ["allocate", "commute_reach_m"]
+__all__ = ["allocate", "commute_reach_m", "commute_reach_min"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,24 @@ def commute_reach_m(study: Study, spec: AllocationSpec) -> float:
         Metres.
     """
     return spec.max_commute_m or study.rules.housing_value("max_commute_m")
+
+
+def commute_reach_min(study: Study, spec: AllocationSpec) -> float:
+    """The allocation's commute reach along the network: ``max_commute_min``, else the rule pack's.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (its rule pack).
+    spec : AllocationSpec
+        The allocation settings.
+
+    Returns
+    -------
+    float
+        Minutes of network travel.
+    """
+    return spec.max_commute_min or study.rules.housing_value("max_commute_min")
 
 
 def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None) -> Allocation:
@@ -63,6 +82,9 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     capacity = parcel_capacity(
         parcels, params, eligible=scores.eligible, capacity_field=study.scenario.demand.capacity_field
     )
+    net = study.network
+    minutes = net.zone_minutes if net is not None else None
+    reach_min = commute_reach_min(study, spec) if minutes is not None else None
     problem = AllocationProblem.from_parcels(
         parcels,
         zones,
@@ -71,6 +93,9 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         demand=demand["units_needed"],
         spec=spec,
         max_commute_m=reach,
+        commute_min=minutes,
+        network_m=net.zone_distance_m if net is not None else None,
+        max_commute_min=reach_min,
     )
     method = spec.solver
     if method == "auto":
@@ -82,11 +107,19 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         method,
     )
     result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    access = zone_land_access(zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]).drop(
-        columns="workers"
-    )
+    if minutes is not None and reach_min is not None:  # land within the commute along the roads
+        access = zone_land_reach(minutes, parcels.geometry.area, eligible=capacity > 0, within_min=reach_min).reindex(
+            zones.index
+        )
+        access["workers_within"] = demand["workers"].where(access["nearest_eligible_min"] <= reach_min, 0)
+    else:
+        access = zone_land_access(
+            zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
+        ).drop(columns="workers")
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
+    if reach_min is not None:
+        info["max_commute_min"] = reach_min
     return Allocation(
         parcels=result.parcels,
         zones=table,

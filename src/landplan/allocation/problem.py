@@ -48,6 +48,31 @@ logger = logging.getLogger(__name__)
 _EPS_LAND = 1e-3  # tie-break: among equal allocations prefer less land
 
 
+def _pairs(
+    cand: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    max_commute_m: float,
+    network: tuple[pd.DataFrame, pd.DataFrame, float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Parcel-zone pairs within reach, sorted by parcel then zone: ``(parcel, zone, metres, minutes)``.
+
+    Straight lines (STRtree ``dwithin``) or, with ``network = (minutes, metres, max_minutes)``,
+    the network travel times of the study.
+    """
+    if network is not None:
+        minutes, metres, max_min = network
+        cm = minutes.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")
+        pi, zi = np.nonzero(cm <= max_min)  # row-major: sorted by parcel, then zone
+        d = metres.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")[pi, zi]
+        return pi, zi, d, cm[pi, zi]
+    tree = shapely.STRtree(geoms(cand))
+    zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
+    d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
+    order = np.lexsort((zi, pi))
+    return pi[order], zi[order], d[order], None
+
+
 class AllocationInfeasibleError(InputError):
     """The allocation settings contradict each other; the message says what to relax."""
 
@@ -73,6 +98,8 @@ class AllocationProblem:
     max_sites: int | None = None
     must_use: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     max_unmet_share: float | None = None
+    pair_minutes: np.ndarray | None = None  # per pair, network travel minutes (reach and cost use them)
+    max_commute_min: float | None = None
 
     # ------------------------------------------------------------------ build
 
@@ -120,11 +147,16 @@ class AllocationProblem:
         demand: pd.Series,
         spec: AllocationSpec,
         max_commute_m: float,
+        commute_min: pd.DataFrame | None = None,
+        network_m: pd.DataFrame | None = None,
+        max_commute_min: float | None = None,
     ) -> AllocationProblem:
         """Build from parcels and zones (same projected CRS): pairs found with an STRtree ``dwithin`` query.
 
         Candidates are parcels with capacity > 0 (eligible), at least ``min_site_ha``, not in
-        ``must_not_use``.
+        ``must_not_use``. With ``commute_min`` (parcels x zones network travel minutes) the pairs
+        are those within ``max_commute_min`` along the roads, the commute cost is in minutes and
+        ``commute_m`` is the network distance (``network_m``).
 
         Raises
         ------
@@ -155,11 +187,10 @@ class AllocationProblem:
             )
             raise AllocationInfeasibleError(msg)
         cand = parcels.loc[keep]
-        tree = shapely.STRtree(geoms(cand))
-        zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
-        d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
-        order = np.lexsort((zi, pi))
-        pi, zi, d = pi[order], zi[order], d[order]
+        network = None
+        if commute_min is not None and network_m is not None and max_commute_min is not None:
+            network = (commute_min, network_m, max_commute_min)
+        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m=max_commute_m, network=network)
         cand_ids = cand.index
         must_idx = np.flatnonzero(cand_ids.astype(str).isin(spec.must_use))
         problem = cls(
@@ -180,6 +211,8 @@ class AllocationProblem:
             max_sites=spec.max_sites,
             must_use=must_idx,
             max_unmet_share=spec.max_unmet_share,
+            pair_minutes=minutes,
+            max_commute_min=max_commute_min if minutes is not None else None,
         )
         problem.check()
         return problem
@@ -223,7 +256,11 @@ class AllocationProblem:
         """Cost per unit on each pair: weighted commute share of the maximum and unsuitability."""
         total = self.commute_weight + self.suitability_weight
         wc, ws = self.commute_weight / total, self.suitability_weight / total
-        return wc * self.pair_dist / self.max_commute_m + ws * (1 - self.score[self.pair_parcel])
+        if self.pair_minutes is not None and self.max_commute_min:
+            commute = self.pair_minutes / self.max_commute_min
+        else:
+            commute = self.pair_dist / self.max_commute_m
+        return wc * commute + ws * (1 - self.score[self.pair_parcel])
 
     def site_cost(self) -> np.ndarray:
         """Small cost per reserved parcel (prefers less land among equal allocations)."""
@@ -357,6 +394,20 @@ class AllocationProblem:
                 status = f"heuristic; fairness cap not met for {over} zones (use the MILP)"
         return self.tabulate(a, x, method=method, status=status, gap=gap, seconds=seconds)
 
+    def _minute_stats(self, zones: pd.DataFrame, sel: np.ndarray, z: np.ndarray, x: np.ndarray) -> None:
+        """Add ``mean_commute_min`` and ``max_commute_min`` (network travel) to a zone table."""
+        minutes = np.asarray(self.pair_minutes)[sel]
+        nz = len(self.demand)
+        allocated = zones["allocated_units"].to_numpy()
+        total = np.bincount(z, weights=x[sel] * minutes, minlength=nz)
+        longest = np.zeros(nz)
+        np.maximum.at(longest, z, np.where(x[sel] > 0, minutes, 0.0))
+        at = list(zones.columns).index("max_commute_m") + 1
+        zones.insert(
+            at, "mean_commute_min", np.where(allocated > 0, total / np.where(allocated > 0, allocated, 1), np.nan)
+        )
+        zones.insert(at + 1, "max_commute_min", np.where(allocated > 0, longest, np.nan))
+
     def tabulate(
         self, a: np.ndarray, x: np.ndarray, *, method: str, status: str, gap: float | None, seconds: float
     ) -> Allocation:
@@ -375,7 +426,11 @@ class AllocationProblem:
             index=self.parcel_ids[p],
         )
         parcels.index.name = self.parcel_ids.name
-        parcels = parcels.sort_values(["zone", "commute_m"], kind="stable")
+        if self.pair_minutes is not None:
+            parcels.insert(list(parcels.columns).index("commute_m") + 1, "commute_min", self.pair_minutes[sel])
+        parcels = parcels.sort_values(
+            ["zone", "commute_min" if self.pair_minutes is not None else "commute_m"], kind="stable"
+        )
         nz = len(self.demand)
         allocated = np.bincount(z, weights=x[sel], minlength=nz)
         unit_dist = np.bincount(z, weights=x[sel] * self.pair_dist[sel], minlength=nz)
@@ -397,6 +452,8 @@ class AllocationProblem:
                 },
                 index=self.zone_ids,
             )
+            if self.pair_minutes is not None:
+                self._minute_stats(zones, sel, z, x)
         return Allocation(
             parcels=parcels,
             zones=zones,

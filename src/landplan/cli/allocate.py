@@ -13,7 +13,16 @@ from landplan.cli.options import OverwriteOpt, ScenarioArg, SolverOpt, output_op
 __all__ = ["allocate"]
 
 #: Columns of the per-zone table printed on stdout.
-ZONE_COLUMNS = ["demand_units", "allocated_units", "unmet_units", "unmet_share", "mean_commute_m", "land_ha", "sites"]
+ZONE_COLUMNS = [
+    "demand_units",
+    "allocated_units",
+    "unmet_units",
+    "unmet_share",
+    "mean_commute_m",
+    "mean_commute_min",
+    "land_ha",
+    "sites",
+]
 
 
 @handle_errors

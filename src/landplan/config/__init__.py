@@ -29,15 +29,28 @@ from landplan.config.criteria import (
     AnyCriterionSpec,
     AreaCriterion,
     AttributeCriterion,
+    CatchmentCriterion,
     CountCriterion,
     CoverageCriterion,
     CriterionSpec,
     DistanceCriterion,
     RasterCriterion,
+    ReachableCriterion,
+    TravelCriterion,
+    TwoStepCriterion,
 )
 from landplan.config.layers import JoinSpec, Layers, LayerSpec, ParcelLayerSpec, RasterSpec, ZoneLayerSpec
-from landplan.config.rules import RulePack, RulePackMeta, RuleValue, is_builtin_pack, load_rule_pack, rule_pack_file
-from landplan.config.scenario import Scenario, load_scenario, read_toml, scenario_from_dict
+from landplan.config.network import Metric, NetworkSpec, TravelMode
+from landplan.config.rules import (
+    ModeRules,
+    RulePack,
+    RulePackMeta,
+    RuleValue,
+    is_builtin_pack,
+    load_rule_pack,
+    rule_pack_file,
+)
+from landplan.config.scenario import NETWORK_KINDS, Scenario, load_scenario, read_toml, scenario_from_dict
 from landplan.config.settings import (
     AggregationSpec,
     AllocationSpec,
@@ -61,6 +74,7 @@ from landplan.config.values import (
 )
 
 __all__ = [
+    "NETWORK_KINDS",
     "AccessCriterion",
     "AggregationSpec",
     "AllocationSpec",
@@ -70,6 +84,7 @@ __all__ = [
     "AttributeConstraint",
     "AttributeCriterion",
     "BandValue",
+    "CatchmentCriterion",
     "CategoricalValue",
     "ConstraintSpec",
     "CountCriterion",
@@ -87,19 +102,26 @@ __all__ = [
     "Layers",
     "LinearValue",
     "LogisticValue",
+    "Metric",
     "MinAreaConstraint",
+    "ModeRules",
+    "NetworkSpec",
     "OutputSpec",
     "ParcelLayerSpec",
     "PowerValue",
     "RasterConstraint",
     "RasterCriterion",
     "RasterSpec",
+    "ReachableCriterion",
     "RulePack",
     "RulePackMeta",
     "RuleValue",
     "Scenario",
     "ScenarioMeta",
     "StepValue",
+    "TravelCriterion",
+    "TravelMode",
+    "TwoStepCriterion",
     "ValueSpec",
     "WeightingSpec",
     "ZoneLayerSpec",

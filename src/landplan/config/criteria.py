@@ -20,11 +20,15 @@ __all__ = [
     "AccessCriterion",
     "AreaCriterion",
     "AttributeCriterion",
+    "CatchmentCriterion",
     "CountCriterion",
     "CoverageCriterion",
     "CriterionSpec",
     "DistanceCriterion",
     "RasterCriterion",
+    "ReachableCriterion",
+    "TravelCriterion",
+    "TwoStepCriterion",
 ]
 
 Selection = dict[str, str | int | float | list[str | int | float]]
@@ -203,19 +207,138 @@ class RasterCriterion(_CriterionBase):
 
 
 class AccessCriterion(_CriterionBase):
-    """Workers of the zones reachable from the parcel, summed with a distance decay."""
+    """Workers of the zones reachable from the parcel, summed with a distance or travel-time decay.
+
+    ``scale_m`` decays with the straight-line distance; ``scale_min`` with the travel time
+    along the scenario's ``[network]`` (which it needs).
+    """
 
     default_unit: ClassVar[str] = "workers"
     kind: Literal["access"]
     layer: str | None = Field(default=None, description="zone layer; the scenario's zones when unset")
     decay: Literal["exponential", "gaussian", "cumulative"] = "exponential"
-    scale_m: float = Field(gt=0, description="decay scale: e-folding, sigma or cut-off, metres")
+    scale_m: float | None = Field(default=None, gt=0, description="decay scale: e-folding, sigma or cut-off, metres")
+    scale_min: float | None = Field(default=None, gt=0, description="decay scale in minutes of network travel")
+
+    @model_validator(mode="after")
+    def _one_scale(self) -> AccessCriterion:
+        if (self.scale_m is None) == (self.scale_min is None):
+            msg = "an 'access' criterion needs exactly one of `scale_m` (straight line) or `scale_min` (network)"
+            raise ValueError(msg)
+        return self
+
+    def describe(self) -> str:
+        """One sentence saying what the criterion measures."""
+        scale = f"{self.scale_m:g} m" if self.scale_m is not None else f"{self.scale_min:g} min of network travel"
+        return f"workers of {self.layer or 'zones'} within reach, weighted by {self.decay} decay with scale {scale}"
+
+
+class _NetworkCriterion(_LayerCriterion):
+    """A layer criterion measured along the scenario's ``[network]``: travel time or distance."""
+
+    metric: Literal["time", "distance"] = "time"
+
+    def _along(self) -> str:
+        return "travel time" if self.metric == "time" else "network distance"
+
+
+class _ThresholdCriterion(_NetworkCriterion):
+    """A network criterion with a reach: ``within_min`` for time, ``within_m`` for distance."""
+
+    within_min: float | None = Field(default=None, gt=0)
+    within_m: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> _ThresholdCriterion:
+        want = "within_min" if self.metric == "time" else "within_m"
+        other = "within_m" if self.metric == "time" else "within_min"
+        if getattr(self, want) is None or getattr(self, other) is not None:
+            msg = f"a {getattr(self, 'kind', '')!r} criterion with metric = {self.metric!r} needs `{want}` (only)"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def limit(self) -> float:
+        """The reach in the graph's units: seconds (time) or metres (distance)."""
+        return float(self.within_min) * 60.0 if self.within_min is not None else float(self.within_m or 0.0)
+
+    def _reach(self) -> str:
+        return f"{self.within_min:g} min" if self.within_min is not None else f"{self.within_m:g} m along the roads"
+
+
+class TravelCriterion(_NetworkCriterion):
+    """Travel time (minutes) or network distance (metres) from the parcel to the nearest feature."""
+
+    kind: Literal["travel"]
+
+    @property
+    def unit_label(self) -> str:
+        """Unit of the raw value."""
+        return self.unit or ("min" if self.metric == "time" else "m")
+
+    def describe(self) -> str:
+        """One sentence saying what the criterion measures."""
+        return f"{self._along()} to the nearest feature of {self._features()}"
+
+
+class ReachableCriterion(_ThresholdCriterion):
+    """Number of features reachable from the parcel within a travel time or network distance."""
+
+    default_unit: ClassVar[str] = "features"
+    kind: Literal["reachable"]
+
+    def describe(self) -> str:
+        """One sentence saying what the criterion measures."""
+        return f"number of features of {self._features()} reachable within {self._reach()}"
+
+
+class CatchmentCriterion(_ThresholdCriterion):
+    """1 where the parcel lies in the network catchment of a feature (reached within the threshold), else 0."""
+
+    default_unit: ClassVar[str] = "share"
+    kind: Literal["catchment"]
+
+    def describe(self) -> str:
+        """One sentence saying what the criterion measures."""
+        return f"1 if the parcel lies within {self._reach()} of a feature of {self._features()}, else 0"
+
+
+class TwoStepCriterion(_ThresholdCriterion):
+    """Capacity-aware access (two-step floating catchment, 2SFCA) to the features of ``layer``.
+
+    Step 1: each facility's capacity divided by the future residents of the parcels within
+    its catchment; step 2: each parcel sums the ratios of the facilities within its reach.
+    Reported per ``per_residents`` residents.
+    """
+
+    default_unit: ClassVar[str] = "capacity per 1,000 residents"
+    kind: Literal["two_step"]
+    capacity_field: str | None = Field(default=None, description="facility column of capacity (seats, staff)")
+    capacity_rule: str | None = Field(default=None, description="[facility_capacity] entry of the rule pack")
+    population_field: str | None = Field(default=None, description="parcel column of residents (else derived)")
+    per_residents: float = Field(default=1000.0, gt=0)
+
+    @model_validator(mode="after")
+    def _capacity(self) -> TwoStepCriterion:
+        if self.capacity_field is None and self.capacity_rule is None:
+            msg = "a 'two_step' criterion needs `capacity_field` or `capacity_rule` (or both: the rule fills gaps)"
+            raise ValueError(msg)
+        return self
+
+    def required_columns(self) -> dict[str, list[str]]:
+        """Columns this criterion reads: ``select`` and capacity columns, the parcels' population."""
+        cols: dict[str, list[str]] = {
+            self.layer: [*self.select, *([self.capacity_field] if self.capacity_field else [])]
+        }
+        if self.population_field:
+            cols.setdefault("parcels", []).append(self.population_field)
+        return cols
 
     def describe(self) -> str:
         """One sentence saying what the criterion measures."""
         return (
-            f"workers of {self.layer or 'zones'} within reach, weighted by {self.decay} decay "
-            f"with scale {self.scale_m:g} m"
+            f"capacity of {self._features()} per {self.per_residents:g} future residents within "
+            f"{self._reach()} (two-step floating catchment)"
         )
 
 
@@ -227,6 +350,10 @@ AnyCriterionSpec = (
     | AreaCriterion
     | RasterCriterion
     | AccessCriterion
+    | TravelCriterion
+    | ReachableCriterion
+    | CatchmentCriterion
+    | TwoStepCriterion
 )
 #: one criterion of a scenario, chosen by its ``kind``
 CriterionSpec = Annotated[AnyCriterionSpec, Field(discriminator="kind")]

@@ -13,7 +13,15 @@ from landplan.config._base import _Frozen
 from landplan.config._errors import _format_errors
 from landplan.errors import RulePackError
 
-__all__ = ["RulePack", "RulePackMeta", "RuleValue", "is_builtin_pack", "load_rule_pack", "rule_pack_file"]
+__all__ = [
+    "ModeRules",
+    "RulePack",
+    "RulePackMeta",
+    "RuleValue",
+    "is_builtin_pack",
+    "load_rule_pack",
+    "rule_pack_file",
+]
 
 
 class RuleValue(_Frozen):
@@ -59,6 +67,39 @@ class RulePackMeta(_Frozen):
         return self
 
 
+class ModeRules(_Frozen):
+    """How one travel mode uses the roads: speeds by road class, closed classes, access tags.
+
+    The speeds and the closures usually come from different sources, so each has its own
+    citation and ``verified`` flag.
+    """
+
+    speeds_kmh: dict[str, float] = Field(description="road class (OSM `highway`) -> typical speed, km/h")
+    other_kmh: float = Field(gt=0, description="speed on a class the table does not list")
+    closed_classes: list[str] = Field(default_factory=list, description="road classes the mode may not use")
+    access_tags: list[str] = Field(default_factory=list, description="OSM access columns, most specific first")
+    obeys_oneway: bool = True
+    source: str = Field(min_length=1)
+    url: str | None = None
+    verified: bool
+    note: str = ""
+    closed_source: str = ""
+    closed_url: str | None = None
+    closed_verified: bool = False
+
+    def speed_kmh(self, road_class: str) -> float:
+        """Speed on a road class: 0 when closed to the mode, the table's, else ``other_kmh``.
+
+        Parameters
+        ----------
+        road_class : str
+            The road's class (OSM ``highway`` value).
+        """
+        if road_class in self.closed_classes:
+            return 0.0
+        return self.speeds_kmh.get(road_class, self.other_kmh)
+
+
 class RulePack(_Frozen):
     """Numbers from norms: isolation distances by hazard class and service radii."""
 
@@ -66,6 +107,9 @@ class RulePack(_Frozen):
     isolation_distance_m: dict[str, RuleValue] = Field(default_factory=dict)
     service_radius_m: dict[str, RuleValue] = Field(default_factory=dict)
     housing: dict[str, RuleValue] = Field(default_factory=dict)
+    network: dict[str, RuleValue] = Field(default_factory=dict)
+    network_mode: dict[str, ModeRules] = Field(default_factory=dict)
+    facility_capacity: dict[str, RuleValue] = Field(default_factory=dict)
     path: str = ""
 
     def regional_figures(self) -> dict[str, RuleValue]:
@@ -73,6 +117,64 @@ class RulePack(_Frozen):
         tables = {"isolation_distance_m": self.isolation_distance_m, "service_radius_m": self.service_radius_m}
         tables["housing"] = self.housing
         return {f"{t}.{k}": v for t, values in tables.items() for k, v in values.items() if v.regional}
+
+    def network_value(self, key: str) -> float:
+        """A network parameter (``off_network_speed_kmh``, ...).
+
+        Parameters
+        ----------
+        key
+            Name in the pack's ``[network]`` table.
+
+        Raises
+        ------
+        RulePackError
+            If the pack lacks it.
+        """
+        try:
+            return self.network[key].value
+        except KeyError:
+            msg = f"rule pack {self.meta.name!r} has no network value {key!r}; set it in the scenario or the pack"
+            raise RulePackError(msg) from None
+
+    def mode(self, mode: str) -> ModeRules:
+        """Speeds and access rules of a travel mode.
+
+        Parameters
+        ----------
+        mode
+            ``walk``, ``motorbike`` or ``car`` (a key of ``[network_mode]``).
+
+        Raises
+        ------
+        RulePackError
+            If the pack has no rules for the mode.
+        """
+        try:
+            return self.network_mode[mode]
+        except KeyError:
+            msg = f"rule pack {self.meta.name!r} has no [network_mode.{mode}] table; known: {sorted(self.network_mode)}"
+            raise RulePackError(msg) from None
+
+    def capacity(self, service: str) -> float:
+        """Default capacity of a facility of a service (seats, staff, ...) for 2SFCA.
+
+        Parameters
+        ----------
+        service
+            A key of ``[facility_capacity]``.
+
+        Raises
+        ------
+        RulePackError
+            If the pack has no such service.
+        """
+        try:
+            return self.facility_capacity[service].value
+        except KeyError:
+            known = sorted(self.facility_capacity)
+            msg = f"rule pack {self.meta.name!r} has no facility capacity for {service!r}; known: {known}"
+            raise RulePackError(msg) from None
 
     def housing_value(self, key: str) -> float:
         """A housing parameter (persons per unit, floor area per unit, ...).

@@ -18,6 +18,7 @@ from landplan.config._errors import _format_errors
 from landplan.config.constraints import ConstraintSpec, IsolationConstraint, RasterConstraint
 from landplan.config.criteria import AccessCriterion, CriterionSpec
 from landplan.config.layers import Layers, RasterSpec
+from landplan.config.network import NetworkSpec
 from landplan.config.rules import rule_pack_file
 from landplan.config.settings import (
     AggregationSpec,
@@ -30,11 +31,16 @@ from landplan.config.settings import (
 from landplan.errors import ConfigError
 
 __all__ = [
+    "NETWORK_KINDS",
     "Scenario",
     "load_scenario",
     "read_toml",
     "scenario_from_dict",
 ]
+
+
+#: criterion kinds measured along the ``[network]``
+NETWORK_KINDS = frozenset({"travel", "reachable", "catchment", "two_step"})
 
 
 class Scenario(_Frozen):
@@ -49,6 +55,7 @@ class Scenario(_Frozen):
     aggregation: AggregationSpec = Field(default_factory=AggregationSpec)
     demand: DemandSpec = Field(default_factory=DemandSpec)
     allocation: AllocationSpec | None = None
+    network: NetworkSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     base_dir: Path = Field(default=Path(), exclude=True)
     source: str = Field(default="<memory>", exclude=True)
@@ -69,7 +76,22 @@ class Scenario(_Frozen):
             msg = "allocation needs a [layers.zones] table"
             raise ValueError(msg)
         self._check_constraint_refs()
+        self._check_network()
         return self
+
+    def _check_network(self) -> None:
+        net = self.network
+        if net is not None and net.layer not in self.layers.names():
+            msg = f"network.layer {net.layer!r} is not declared under [layers]; declared: {sorted(self.layers.names())}"
+            raise ValueError(msg)
+        if net is None:
+            needs = [c.name for c in self.criteria if c.kind in NETWORK_KINDS or getattr(c, "scale_min", None)]
+            if needs:
+                msg = f"criteria {needs} measure along roads; add a [network] table naming the road layer"
+                raise ValueError(msg)
+            if self.allocation is not None and self.allocation.max_commute_min is not None:
+                msg = "allocation.max_commute_min needs a [network] table (or use max_commute_m)"
+                raise ValueError(msg)
 
     def _check_weighting(self, names: list[str]) -> None:
         w = self.weighting
@@ -176,6 +198,9 @@ class Scenario(_Frozen):
         for spec in [*self.criteria, *self.constraints]:
             for layer, columns in spec.required_columns().items():
                 req.setdefault(layer, []).extend(columns)
+        if self.network is not None:
+            net = self.network
+            req[net.layer].extend(f for f in (net.speed_field, net.oneway_field) if f is not None)
         z = self.layers.zones
         if z is not None:
             req["zones"].extend(

@@ -79,6 +79,9 @@ class AllocationSpec(_Frozen):
     """Capacity-aware assignment of zone demand to parcels."""
 
     max_commute_m: float | None = Field(default=None, gt=0)
+    max_commute_min: float | None = Field(
+        default=None, gt=0, description="longest commute along the [network], minutes (rule pack when unset)"
+    )
     commute_weight: float = Field(default=0.5, ge=0)
     suitability_weight: float = Field(default=0.5, ge=0)
     unmet_penalty: float = Field(default=10.0, gt=0, description="cost per unmet unit (>> per-unit costs of 0..1)")

@@ -88,6 +88,11 @@ def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = No
             "max_commute_m": allocation.info.get("max_commute_m"),
             "parameters": allocation.info.get("params", {}),
         }
+        if "max_commute_min" in allocation.info:  # commute along the [network]
+            info["allocation"]["max_commute_min"] = allocation.info["max_commute_min"]
+    if study.network is not None:
+        net = study.network.spec
+        info["network"] = {"layer": net.layer, "mode": net.mode, "off_network_speed_kmh": study.network.off_speed_kmh}
     return info
 
 

@@ -104,6 +104,7 @@ def allocation_layers(allocation: Allocation, study: Study) -> dict[str, gpd.Geo
             "zone": sel["zone"].astype(str).to_numpy(),
             "units": sel["units"].to_numpy(),
             "commute_m": sel["commute_m"].to_numpy(),
+            **({"commute_min": sel["commute_min"].to_numpy()} if "commute_min" in sel else {}),
         },
         geometry=lines,
         crs=parcels.crs,

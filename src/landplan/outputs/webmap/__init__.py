@@ -37,6 +37,7 @@ from landplan.outputs.webmap.base import (
     save_page,
 )
 from landplan.outputs.webmap.facilities import facility_layers
+from landplan.outputs.webmap.isochrones import isochrone_layers
 from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
 from landplan.outputs.webmap.zones import zone_layer
@@ -123,5 +124,7 @@ def scenario_map(
         group.add_to(m)
     if allocation is not None:
         allocation_layer(allocation, study).add_to(m)
+    for element in isochrone_layers(study):  # with a [network]: zone reach in 15/30/45 min
+        element.add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
     return m

@@ -1,0 +1,96 @@
+"""Isochrones on the map: 15 / 30 / 45-minute reach of each industrial zone along the roads.
+
+One toggleable layer (off by default) per travel time, drawn from
+:func:`landplan.network.reach.isochrones` (the road pieces from which a zone is reached within
+the time, buffered), and a legend naming the times. Zone names pass the escape choke point.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import geopandas as gpd
+
+from landplan.network.reach import isochrones
+from landplan.outputs.escape import html_text
+from landplan.outputs.webmap.base import esc, to_wgs84
+
+if TYPE_CHECKING:
+    import folium
+
+    from landplan.model import Study
+
+__all__ = ["ISOCHRONE_COLORS", "isochrone_layers"]
+
+#: fill colour by travel time, minutes (light to dark: farther is paler)
+ISOCHRONE_COLORS = {15.0: "#08519c", 30.0: "#4292c6", 45.0: "#9ecae1"}
+
+
+def _legend(minutes: list[float], mode: str) -> Any:
+    from branca.element import MacroElement, Template
+
+    class IsochroneLegend(MacroElement):
+        # a constant template; the (escaped) body is an attribute, seen by check_inert
+        _template = Template("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}")
+
+        def __init__(self, body: str) -> None:
+            super().__init__()
+            self._name = "IsochroneLegend"
+            self.body = body
+
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:12px;background:{ISOCHRONE_COLORS.get(m, "#999")};'
+        f'opacity:.6;border:1px solid #555;margin-right:6px"></span>{m:g} min</div>'
+        for m in minutes
+    )
+    return IsochroneLegend(
+        '<div class="landplan-isochrone-legend" style="position:absolute;bottom:28px;right:10px;z-index:1000;'
+        "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;"
+        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html_text(f"zone reach by {mode} (layers)")}</b>{rows}</div>'
+    )
+
+
+def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 45.0)) -> list[Any]:
+    """Feature groups (one per travel time, hidden at first) and their legend; empty without a network.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study with its ``network`` and zones.
+    minutes : tuple of float, default (15, 30, 45)
+        The travel times drawn.
+
+    Returns
+    -------
+    list
+        ``folium.FeatureGroup`` per travel time, then the legend element.
+    """
+    import folium
+
+    net = study.network
+    if net is None or study.zones is None or "zones" not in net.graph.places:
+        return []
+    ids, mins, polys = isochrones(net.graph, "zones", minutes=minutes)
+    frame = gpd.GeoDataFrame(
+        {"zone": esc(study.zone_names.reindex(pd.Index(ids)).astype(str)), "minutes": mins},
+        geometry=polys,
+        crs=study.crs,
+    )
+    out: list[Any] = []
+    for m in sorted(minutes):
+        part = frame[frame["minutes"] == m]
+        if part.empty:
+            continue
+        color = ISOCHRONE_COLORS.get(m, "#999999")
+        group: folium.FeatureGroup = folium.FeatureGroup(name=f"Zone reach within {m:g} min", show=False)
+        folium.GeoJson(
+            to_wgs84(part).to_json(drop_id=True),
+            style_function=lambda _f, c=color: {"color": c, "fillColor": c, "weight": 1, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=["zone", "minutes"], aliases=["Zone", "Minutes"]),
+        ).add_to(group)
+        out.append(group)
+    if out:
+        out.append(_legend(sorted(minutes), net.spec.mode))
+    return out
