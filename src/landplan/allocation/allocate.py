@@ -3,18 +3,54 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from dataclasses import replace
 
 import pandas as pd
 
 from landplan.allocation.demand import parcel_capacity, study_demand
+from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
 from landplan.model import Allocation, Scores, Study
 
-__all__ = ["allocate", "commute_reach_m"]
+__all__ = ["OVER_RESERVATION_LIMIT", "OverReservationWarning", "allocate", "commute_reach_m", "land_area_m2"]
 
 logger = logging.getLogger(__name__)
+
+#: zones whose reserved land exceeds the land their allocated units need by more than this ratio are named
+OVER_RESERVATION_LIMIT = 1.25
+
+
+class OverReservationWarning(UserWarning):
+    """Some zones reserve much more land than their allocated units need (whole-parcel allocation)."""
+
+
+def land_area_m2(study: Study, scores: Scores | None = None) -> pd.Series:
+    """Land of each parcel available for housing: net developable area if known, else the geometry's area.
+
+    The net area comes from ``scores.net_area_m2`` (when scoring subtracts constrained land) or a
+    ``net_area_m2`` parcel column; otherwise the parcel's whole area is used.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores, optional
+        Its scores.
+
+    Returns
+    -------
+    pandas.Series
+        Square metres by parcel id.
+    """
+    net = getattr(scores, "net_area_m2", None)
+    if isinstance(net, pd.Series):
+        return net.reindex(study.parcels.index).astype("float64")
+    if "net_area_m2" in study.parcels:
+        return pd.to_numeric(study.parcels["net_area_m2"], errors="coerce").fillna(0.0)
+    return study.parcels.geometry.area
 
 
 def commute_reach_m(study: Study, spec: AllocationSpec) -> float:
@@ -50,17 +86,35 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     Returns
     -------
     Allocation
-        ``parcels``: selected parcels with zone, units, capacity, commute distance, area,
-        score; ``zones``: demand (with the demand model's columns), allocated, unmet,
-        commute statistics, land used, land within reach; solver facts.
+        ``parcels``: reserved pieces with zone, (phase,) units, capacity, commute distance,
+        area, reserved area, score; ``zones``: demand (with the demand model's columns),
+        allocated, unmet, commute statistics, land reserved and used, over-reservation, land
+        within reach; solver facts; the per-phase summary of a phased plan.
+
+    Warns
+    -----
+    OverReservationWarning
+        When some zones reserve more than ``OVER_RESERVATION_LIMIT`` times the land their
+        allocated units need (the zones are named; also in ``info["warnings"]``).
     """
     spec = spec or study.scenario.allocation or AllocationSpec()
     zones = study.require_zones("allocation")
+    zspec = study.scenario.layers.zones
+    phase = zone_phases(zones, zspec, spec.phases) if spec.phases and zspec is not None else None
     reach = commute_reach_m(study, spec)
     demand, params = study_demand(study, commute_m=reach)
+    land = land_area_m2(study, scores)
     capacity = parcel_capacity(
-        study.parcels, params, eligible=scores.eligible, capacity_field=study.scenario.demand.capacity_field
+        study.parcels,
+        params,
+        eligible=scores.eligible,
+        capacity_field=study.scenario.demand.capacity_field,
+        area_m2=land,
+        whole_units=spec.unit == "whole",
     )
+    min_reserve = spec.min_reserve_ha
+    if min_reserve is None:
+        min_reserve = study.rules.housing_value("min_reserve_ha") if "min_reserve_ha" in study.rules.housing else 0.0
     problem = AllocationProblem.from_parcels(
         study.parcels,
         zones,
@@ -69,30 +123,55 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         demand=demand["units_needed"],
         spec=spec,
         max_commute_m=reach,
+        area_m2=land,
+        min_reserve_ha=min_reserve,
     )
     method = spec.solver
     if method == "auto":
         method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
     logger.info(
-        "allocation: %d candidate parcels, %d pairs, solver %s",
+        "allocation: %d candidate parcels, %d pairs, solver %s, unit %s",
         len(problem.parcel_ids),
         len(problem.pair_parcel),
         method,
+        spec.unit,
     )
-    result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
+    phases = None
+    if phase is None:
+        result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
+    else:
+        names = [p.name for p in spec.phases]
+        result, phases = solve_phased(
+            problem, phase, names, method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
+        )
     access = zone_land_access(
         zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
     ).drop(columns="workers")
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
-    info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
-    return Allocation(
-        parcels=result.parcels,
-        zones=table,
-        method=result.method,
-        status=result.status,
-        objective=result.objective,
-        gap=result.gap,
-        seconds=result.seconds,
-        pairs=result.pairs,
-        info=info,
+    if "phase" in table:
+        table = table[["phase", *[c for c in table.columns if c != "phase"]]]
+    info = {
+        "params": params.sources,
+        "max_commute_m": reach,
+        "candidates": len(problem.parcel_ids),
+        "unit": spec.unit,
+        "min_reserve_ha": min_reserve if spec.unit == "area" else None,
+        "warnings": _over_reservation(table, study),
+    }
+    return replace(result, zones=table, info=info, phases=phases)
+
+
+def _over_reservation(zones: pd.DataFrame, study: Study) -> list[str]:
+    """Warn (and return the text) when zones reserve far more land than their units need."""
+    ratio = zones["over_reservation"]
+    over = ratio[ratio > OVER_RESERVATION_LIMIT].sort_values(ascending=False, kind="stable")
+    if over.empty:
+        return []
+    names = study.zone_names.reindex(over.index).fillna(pd.Series(over.index.astype(str), index=over.index))
+    listed = ", ".join(f"{n} ({r:.2f}x)" for n, r in zip(names.astype(str), over, strict=True))
+    msg = (
+        f"{len(over)} zones reserve more than {OVER_RESERVATION_LIMIT}x the land their allocated units need: "
+        f"{listed}; use [allocation] unit = \"area\" or smaller candidate units"
     )
+    warnings.warn(msg, OverReservationWarning, stacklevel=3)
+    return [msg]

@@ -43,6 +43,7 @@ from landplan.config.settings import (
     AllocationSpec,
     DemandSpec,
     OutputSpec,
+    PhaseSpec,
     ScenarioMeta,
     WeightingSpec,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "MinAreaConstraint",
     "OutputSpec",
     "ParcelLayerSpec",
+    "PhaseSpec",
     "PowerValue",
     "RasterConstraint",
     "RasterCriterion",

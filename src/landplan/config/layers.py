@@ -45,6 +45,8 @@ class ZoneLayerSpec(LayerSpec):
     hazard_field: str | None = None
     default_hazard_class: str | None = None
     workers_field: str | None = None
+    phase_field: str | None = Field(default=None, description="plan phase of each zone (a name of [allocation] phases)")
+    year_field: str | None = Field(default=None, description="opening year of each zone (phased allocation)")
     area_ha_field: str | None = Field(
         default=None, description="area in hectares, used to derive a disc footprint for point zones"
     )
