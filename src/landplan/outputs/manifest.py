@@ -87,7 +87,12 @@ def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = No
             "gap": allocation.gap,
             "max_commute_m": allocation.info.get("max_commute_m"),
             "parameters": allocation.info.get("params", {}),
+            "unit": allocation.info.get("unit"),
+            "min_reserve_ha": allocation.info.get("min_reserve_ha"),
+            "warnings": allocation.info.get("warnings", []),
         }
+        if allocation.phases is not None:
+            info["allocation"]["phases"] = allocation.phases.reset_index().to_dict(orient="records")
     return info
 
 
