@@ -118,9 +118,7 @@ def brute_force_area(problem: AllocationProblem) -> float:
         a_eq[np.arange(nz), 2 * k + np.arange(nz)] = 1.0
         u_cap = [None] * nz if problem.max_unmet_share is None else list(problem.max_unmet_share * problem.demand)
         bounds = (
-            [(piece[p[j]] * y[j], area[p[j]] * y[j]) for j in range(k)]
-            + [(0, None)] * k
-            + [(0, cap) for cap in u_cap]
+            [(piece[p[j]] * y[j], area[p[j]] * y[j]) for j in range(k)] + [(0, None)] * k + [(0, cap) for cap in u_cap]
         )
         res = linprog(c, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=a_eq, b_eq=problem.demand, bounds=bounds)
         if res.status == 0:

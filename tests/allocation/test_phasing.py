@@ -101,9 +101,17 @@ def _run(path: Path, **update: object):
 def test_phase_by_year_and_by_name(tmp_path):
     study = landplan.load_study(_scenario(tmp_path, allocation=""))
     zspec = study.scenario.layers.zones
-    assert zone_phases(study.zones, zspec, PHASES).to_dict() == {"Z1": "2021–2025", "Z2": "2026–2030", "Z3": "after 2030"}
+    assert zone_phases(study.zones, zspec, PHASES).to_dict() == {
+        "Z1": "2021–2025",
+        "Z2": "2026–2030",
+        "Z3": "after 2030",
+    }
     by_name = zspec.model_copy(update={"year_field": None, "phase_field": "phase"})
-    assert zone_phases(study.zones, by_name, PHASES).to_dict() == {"Z1": "2021–2025", "Z2": "2026–2030", "Z3": "2026–2030"}
+    assert zone_phases(study.zones, by_name, PHASES).to_dict() == {
+        "Z1": "2021–2025",
+        "Z2": "2026–2030",
+        "Z3": "2026–2030",
+    }
     wrong = [PhaseSpec(name="early", until=2025), PhaseSpec(name="late", until=2030)]
     with pytest.raises(InputError, match=r"zones.gpkg \(layer zones\): field 'phase' has phases \['2026–2030'\]"):
         zone_phases(study.zones, by_name, wrong)
@@ -165,7 +173,7 @@ def test_phased_run_is_deterministic_and_written(tmp_path):
     parcels = pd.read_csv(out / "allocation_parcels.csv")
     assert set(parcels["phase"]) == {"2021–2025", "2026–2030"}
     assert "2026–2030" in (out / "report.html").read_text(encoding="utf-8")
-    again = landplan.run(path, out_dir=tmp_path / "again")
+    landplan.run(path, out_dir=tmp_path / "again")
     for name in ("allocation_parcels.csv", "allocation_zones.csv", "allocation.xlsx"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
     assert result.manifest["allocation"]["phases"][0]["phase"] == "2021–2025"

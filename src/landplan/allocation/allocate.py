@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from landplan.allocation.demand import parcel_capacity, study_demand
+from landplan.allocation.demand import DemandParams, parcel_capacity, study_demand
 from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
@@ -103,28 +103,8 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     phase = zone_phases(zones, zspec, spec.phases) if spec.phases and zspec is not None else None
     reach = commute_reach_m(study, spec)
     demand, params = study_demand(study, commute_m=reach)
-    land = land_area_m2(study, scores)
-    capacity = parcel_capacity(
-        study.parcels,
-        params,
-        eligible=scores.eligible,
-        capacity_field=study.scenario.demand.capacity_field,
-        area_m2=land,
-        whole_units=spec.unit == "whole",
-    )
-    min_reserve = spec.min_reserve_ha
-    if min_reserve is None:
-        min_reserve = study.rules.housing_value("min_reserve_ha") if "min_reserve_ha" in study.rules.housing else 0.0
-    problem = AllocationProblem.from_parcels(
-        study.parcels,
-        zones,
-        capacity=capacity,
-        score=scores.score,
-        demand=demand["units_needed"],
-        spec=spec,
-        max_commute_m=reach,
-        area_m2=land,
-        min_reserve_ha=min_reserve,
+    problem, capacity, min_reserve = _problem(
+        study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
     )
     method = spec.solver
     if method == "auto":
@@ -161,6 +141,36 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     return replace(result, zones=table, info=info, phases=phases)
 
 
+def _problem(
+    study: Study, scores: Scores, spec: AllocationSpec, *, demand: pd.Series, params: DemandParams, reach: float
+) -> tuple[AllocationProblem, pd.Series, float]:
+    """The allocation instance of a study: land (net if known), capacity, minimum piece, pairs within reach."""
+    land = land_area_m2(study, scores)
+    capacity = parcel_capacity(
+        study.parcels,
+        params,
+        eligible=scores.eligible,
+        capacity_field=study.scenario.demand.capacity_field,
+        area_m2=land,
+        whole_units=spec.unit == "whole",
+    )
+    min_reserve = spec.min_reserve_ha
+    if min_reserve is None:
+        min_reserve = study.rules.housing_value("min_reserve_ha") if "min_reserve_ha" in study.rules.housing else 0.0
+    problem = AllocationProblem.from_parcels(
+        study.parcels,
+        study.require_zones("allocation"),
+        capacity=capacity,
+        score=scores.score,
+        demand=demand,
+        spec=spec,
+        max_commute_m=reach,
+        area_m2=land,
+        min_reserve_ha=min_reserve,
+    )
+    return problem, capacity, min_reserve
+
+
 def _over_reservation(zones: pd.DataFrame, study: Study) -> list[str]:
     """Warn (and return the text) when zones reserve far more land than their units need."""
     ratio = zones["over_reservation"]
@@ -171,7 +181,7 @@ def _over_reservation(zones: pd.DataFrame, study: Study) -> list[str]:
     listed = ", ".join(f"{n} ({r:.2f}x)" for n, r in zip(names.astype(str), over, strict=True))
     msg = (
         f"{len(over)} zones reserve more than {OVER_RESERVATION_LIMIT}x the land their allocated units need: "
-        f"{listed}; use [allocation] unit = \"area\" or smaller candidate units"
+        f'{listed}; use [allocation] unit = "area" or smaller candidate units'
     )
     warnings.warn(msg, OverReservationWarning, stacklevel=3)
     return [msg]

@@ -10,6 +10,7 @@ each one sees only the land, budget and site count the earlier phases left.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -114,49 +115,25 @@ def solve_phased(
         One row per phase: zones, demand, allocated and unmet units, land reserved, status.
     """
     zone_phase = phase.reindex(problem.zone_ids).to_numpy()
-    left = problem.area_m2.astype("float64").copy()
-    land_left, sites_left = problem.land_budget_m2, problem.max_sites
+    state = _State(left=problem.area_m2.astype("float64").copy(), land=problem.land_budget_m2, sites=problem.max_sites)
     pending = set(problem.must_use.tolist())
-    parts, zone_rows, rows = [], [], []
-    objective, seconds, gaps, statuses = 0.0, 0.0, [], []
+    parts, zone_rows, rows, gaps, statuses = [], [], [], [], []
+    objective, seconds = 0.0, 0.0
     for name in names:
         in_phase = zone_phase == name
         reach = {int(p) for p in problem.pair_parcel[in_phase[problem.pair_zone]]}
         must = np.array(sorted(pending & reach), dtype=int)
-        sub = problem.restrict(
-            in_phase, area_left_m2=left, land_left_m2=land_left, sites_left=sites_left, must_use=must
+        done, reserved = _solve_phase(
+            problem, in_phase, must, state, method=method, time_limit_s=time_limit_s, mip_gap=mip_gap
         )
-        sub.check()
-        t0 = time.perf_counter()
-        y, r, x, status, gap = sub.solve_raw(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap)
-        took = time.perf_counter() - t0
-        done = sub.tabulate(y, x, r=r, method=method, status=status, gap=gap, seconds=took)
-        sel = y > 0.5
-        np.subtract.at(left, sub.pair_parcel[sel], r[sel])
-        left = np.clip(left, 0.0, None)
-        if land_left is not None:
-            land_left = max(land_left - float(r[sel].sum()), 0.0)
-        if sites_left is not None:
-            sites_left = max(sites_left - int(sel.sum()), 0)
-        pending -= {int(p) for p in sub.pair_parcel[sel]}
+        pending -= reserved
         parts.append(done.parcels.assign(phase=name))
-        zone_rows.append(done.zones.loc[in_phase])
-        objective, seconds = objective + done.objective, seconds + took
-        gaps.append(gap)
-        statuses.append(status)
         z = done.zones.loc[in_phase]
-        rows.append(
-            {
-                "phase": name,
-                "zones": int(in_phase.sum()),
-                "demand_units": float(z["demand_units"].sum()),
-                "allocated_units": float(z["allocated_units"].sum()),
-                "unmet_units": float(z["unmet_units"].sum()),
-                "land_ha": float(z["land_ha"].sum()),
-                "land_left_ha": float(ha(left.sum())),
-                "status": status,
-            }
-        )
+        zone_rows.append(z)
+        objective, seconds = objective + done.objective, seconds + done.seconds
+        gaps.append(done.gap)
+        statuses.append(done.status)
+        rows.append(_summary_row(name, z, state, done.status))
     if pending:
         bad = list(problem.parcel_ids[sorted(pending)].astype(str)[:5])
         msg = f"allocation: must_use parcels {bad} are beyond max_commute_m of every zone of every phase"
@@ -181,6 +158,58 @@ def solve_phased(
     if later.any():
         rows.append({"phase": str(zone_phase[later][0]), "zones": int(later.sum()), "status": "opens after the plan"})
     return allocation, pd.DataFrame(rows).set_index("phase")
+
+
+def _summary_row(name: str, zones: pd.DataFrame, state: _State, status: str) -> dict[str, object]:
+    """One phase's line of the summary: zones, demand, allocated, unmet, land reserved and left."""
+    return {
+        "phase": name,
+        "zones": len(zones),
+        "demand_units": float(zones["demand_units"].sum()),
+        "allocated_units": float(zones["allocated_units"].sum()),
+        "unmet_units": float(zones["unmet_units"].sum()),
+        "land_ha": float(zones["land_ha"].sum()),
+        "land_left_ha": float(ha(state.left.sum())),
+        "status": status,
+    }
+
+
+@dataclass
+class _State:
+    """What earlier phases left: land per parcel (m²), land budget (m²), site count."""
+
+    left: np.ndarray
+    land: float | None
+    sites: int | None
+
+
+def _solve_phase(
+    problem: AllocationProblem,
+    in_phase: np.ndarray,
+    must: np.ndarray,
+    state: _State,
+    *,
+    method: str,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[Allocation, set[int]]:
+    """Solve one phase on what is left, update ``state``, return its tables and the parcels it reserved."""
+    sub = problem.restrict(
+        in_phase, area_left_m2=state.left, land_left_m2=state.land, sites_left=state.sites, must_use=must
+    )
+    sub.check()
+    t0 = time.perf_counter()
+    y, r, x, status, gap = sub.solve_raw(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    done = sub.tabulate(y, x, r=r, method=method, status=status, gap=gap, seconds=time.perf_counter() - t0)
+    sel = y > 0.5
+    left = state.left.copy()
+    np.subtract.at(left, sub.pair_parcel[sel], r[sel])
+    state.left = np.clip(left, 0.0, None)
+    if state.land is not None:
+        state.land = max(state.land - float(r[sel].sum()), 0.0)
+    if state.sites is not None:
+        state.sites = max(state.sites - int(sel.sum()), 0)
+    return done, {int(p) for p in sub.pair_parcel[sel]}
 
 
 def _empty_rows(like: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

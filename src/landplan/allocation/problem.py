@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,9 +27,9 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan.allocation.instance import AllocationInfeasibleError, AllocationInstance
 from landplan.allocation.solvers import Solution, solve_greedy, solve_milp
 from landplan.criteria._common import check_inputs, geoms
-from landplan.errors import InputError
 from landplan.model import Allocation, ha, m2
 
 if TYPE_CHECKING:
@@ -39,37 +39,10 @@ __all__ = ["AllocationInfeasibleError", "AllocationProblem"]
 
 logger = logging.getLogger(__name__)
 
-_EPS_LAND = 1e-3  # tie-break: among equal allocations prefer less land
-
-
-class AllocationInfeasibleError(InputError):
-    """The allocation settings contradict each other; the message says what to relax."""
-
 
 @dataclass(frozen=True)
-class AllocationProblem:
-    """Arrays of an allocation instance (one row per parcel-zone pair within reach)."""
-
-    parcel_ids: pd.Index
-    zone_ids: pd.Index
-    capacity: np.ndarray  # per parcel, units
-    area_m2: np.ndarray  # per parcel
-    score: np.ndarray  # per parcel, 0..1
-    demand: np.ndarray  # per zone, units
-    pair_parcel: np.ndarray  # per pair, index into parcel_ids
-    pair_zone: np.ndarray  # per pair, index into zone_ids
-    pair_dist: np.ndarray  # per pair, metres
-    max_commute_m: float
-    commute_weight: float = 0.5
-    suitability_weight: float = 0.5
-    unmet_penalty: float = 10.0
-    land_budget_m2: float | None = None
-    max_sites: int | None = None
-    must_use: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    max_unmet_share: float | None = None
-    unit: str = "whole"  # "whole" parcels or "area" (see the module docstring)
-    min_reserve_m2: float = 0.0  # area mode: smallest piece reserved for one zone
-    piece_floor_m2: np.ndarray | None = None  # per parcel, when it differs from min(min_reserve, area)
+class AllocationProblem(AllocationInstance):
+    """An allocation instance with its builders, checks, solvers and tables."""
 
     # ------------------------------------------------------------------ build
 
@@ -147,9 +120,7 @@ class AllocationProblem:
         Raises
         ------
         AllocationInfeasibleError
-            For contradictory settings (unknown or ineligible must-use parcels, must-use
-            parcels beyond the land budget or the site limit, a zone whose reachable
-            capacity cannot satisfy the fairness cap).
+            For contradictory settings (see :meth:`check`).
         """
         check_inputs(parcels, zones, what="allocation")
         cap = capacity.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
@@ -159,30 +130,9 @@ class AllocationProblem:
             else area_m2.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
         )
         cap = np.where(area > 0, cap, 0.0)
-        keep = cap > 0
-        if spec.min_site_ha is not None:
-            keep &= area >= m2(spec.min_site_ha)
-        ids = parcels.index
-        unknown = [p for p in spec.must_use + spec.must_not_use if p not in set(map(str, ids))]
-        if unknown:
-            msg = f"allocation: must_use/must_not_use name unknown parcels {unknown[:5]}"
-            raise AllocationInfeasibleError(msg)
-        str_ids = ids.astype(str)
-        keep &= ~str_ids.isin(spec.must_not_use)
-        must = str_ids.isin(spec.must_use)
-        if (must & ~keep).any():
-            bad = list(str_ids[must & ~keep][:5])
-            msg = (
-                f"allocation: must_use parcels {bad} cannot hold housing (excluded, no capacity or below "
-                "min_site_ha); remove them from must_use"
-            )
-            raise AllocationInfeasibleError(msg)
+        keep = _candidates(parcels.index, cap, area, spec)
         cand = parcels.loc[keep]
-        tree = shapely.STRtree(geoms(cand))
-        zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
-        d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
-        order = np.lexsort((zi, pi))
-        pi, zi, d = pi[order], zi[order], d[order]
+        pi, zi, d = _pairs(cand, zones, max_commute_m)
         cand_ids = cand.index
         must_idx = np.flatnonzero(cand_ids.astype(str).isin(spec.must_use))
         problem = cls(
@@ -223,9 +173,10 @@ class AllocationProblem:
             if self.max_sites is not None and len(must) > self.max_sites:
                 msg = f"allocation: {len(must)} must_use parcels but max_sites = {self.max_sites}; raise max_sites"
                 raise AllocationInfeasibleError(msg)
-            if self.land_budget_m2 is not None and self.area_m2[must].sum() > self.land_budget_m2:
+            least = self.min_piece_m2()[must] if self.unit == "area" else self.area_m2[must]
+            if self.land_budget_m2 is not None and least.sum() > self.land_budget_m2:
                 msg = (
-                    f"allocation: must_use parcels cover {ha(self.area_m2[must].sum()):.1f} ha, more than "
+                    f"allocation: must_use parcels cover {ha(least.sum()):.1f} ha, more than "
                     f"land_budget_ha = {ha(self.land_budget_m2):g}; raise the budget or shorten must_use"
                 )
                 raise AllocationInfeasibleError(msg)
@@ -241,56 +192,6 @@ class AllocationProblem:
                     f"capacity lie within {self.max_commute_m:,.0f} m; raise max_unmet_share or max_commute_m"
                 )
                 raise AllocationInfeasibleError(msg)
-
-    # ------------------------------------------------------------------ costs
-
-    def unit_cost(self) -> np.ndarray:
-        """Cost per unit on each pair: weighted commute share of the maximum and unsuitability."""
-        total = self.commute_weight + self.suitability_weight
-        wc, ws = self.commute_weight / total, self.suitability_weight / total
-        return wc * self.pair_dist / self.max_commute_m + ws * (1 - self.score[self.pair_parcel])
-
-    def site_cost(self) -> np.ndarray:
-        """Small cost per reserved parcel (prefers less land among equal allocations)."""
-        biggest = self.area_m2.max() if len(self.area_m2) else 1.0
-        return _EPS_LAND * self.area_m2[self.pair_parcel] / biggest
-
-    def land_cost_per_m2(self) -> float:
-        """Small cost per reserved square metre in area mode (the same tie-break as :meth:`site_cost`)."""
-        biggest = self.area_m2.max() if len(self.area_m2) else 1.0
-        return _EPS_LAND / biggest if biggest > 0 else 0.0
-
-    def density(self) -> np.ndarray:
-        """Dwelling units per square metre of each parcel's land (``capacity / area``)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.area_m2 > 0, self.capacity / self.area_m2, 0.0)
-
-    def min_piece_m2(self) -> np.ndarray:
-        """Smallest reservable piece of each parcel: ``min_reserve_m2``, or the whole parcel if smaller."""
-        if self.piece_floor_m2 is not None:
-            return self.piece_floor_m2
-        return np.minimum(self.min_reserve_m2, self.area_m2)
-
-    def objective(self, y: np.ndarray, x: np.ndarray, r: np.ndarray | None = None) -> float:
-        """Objective of a solution (``y`` 1 per reserved pair, ``x`` units, ``r`` reserved m² in area mode).
-
-        Parameters
-        ----------
-        y : numpy.ndarray
-            1 where a pair is reserved.
-        x : numpy.ndarray
-            Units placed per pair.
-        r : numpy.ndarray, optional
-            Reserved square metres per pair (area mode; whole mode uses the parcel's area).
-
-        Returns
-        -------
-        float
-            Units x per-unit cost + land tie-break + unmet penalty.
-        """
-        unmet = self.demand - np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
-        land = y @ self.site_cost() if self.unit == "whole" or r is None else r.sum() * self.land_cost_per_m2()
-        return float(x @ self.unit_cost() + land + self.unmet_penalty * unmet.sum())
 
     def restrict(
         self,
@@ -410,7 +311,7 @@ class AllocationProblem:
         sel = np.flatnonzero(y > 0.5)
         p, z = self.pair_parcel[sel], self.pair_zone[sel]
         whole = self.unit == "whole" or r is None
-        reserved = self.area_m2[p] if whole else r[sel]
+        reserved = self.area_m2[p] if r is None or whole else r[sel]
         dens = self.density()[p]
         parcels = pd.DataFrame(
             {
@@ -478,3 +379,57 @@ def reserved_full(sel: np.ndarray, reserved: np.ndarray, k: int) -> np.ndarray:
     out = np.zeros(k)
     out[sel] = reserved
     return out
+
+
+def _pairs(cand: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, reach_m: float) -> tuple[np.ndarray, ...]:
+    """Parcel-zone pairs within ``reach_m`` (STRtree ``dwithin``), sorted by parcel then zone, with distances.
+
+    Parameters
+    ----------
+    cand, zones : geopandas.GeoDataFrame
+        Candidate parcels and zones.
+    reach_m : float
+        Commute reach in metres.
+    """
+    tree = shapely.STRtree(geoms(cand))
+    zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=reach_m)
+    d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
+    order = np.lexsort((zi, pi))
+    return pi[order], zi[order], d[order]
+
+
+def _candidates(ids: pd.Index, cap: np.ndarray, area: np.ndarray, spec: AllocationSpec) -> np.ndarray:
+    """Parcels that may hold housing: capacity > 0, at least ``min_site_ha``, not in ``must_not_use``.
+
+    Parameters
+    ----------
+    ids : pandas.Index
+        Parcel ids.
+    cap, area : numpy.ndarray
+        Capacity (units) and land (m²) per parcel.
+    spec : AllocationSpec
+        The allocation settings.
+
+    Raises
+    ------
+    AllocationInfeasibleError
+        For unknown must-use or must-not-use ids, and must-use parcels that cannot hold housing.
+    """
+    keep = cap > 0
+    if spec.min_site_ha is not None:
+        keep &= area >= m2(spec.min_site_ha)
+    unknown = [p for p in spec.must_use + spec.must_not_use if p not in set(map(str, ids))]
+    if unknown:
+        msg = f"allocation: must_use/must_not_use name unknown parcels {unknown[:5]}"
+        raise AllocationInfeasibleError(msg)
+    str_ids = ids.astype(str)
+    keep &= ~str_ids.isin(spec.must_not_use)
+    must = str_ids.isin(spec.must_use)
+    if (must & ~keep).any():
+        bad = list(str_ids[must & ~keep][:5])
+        msg = (
+            f"allocation: must_use parcels {bad} cannot hold housing (excluded, no capacity or below "
+            "min_site_ha); remove them from must_use"
+        )
+        raise AllocationInfeasibleError(msg)
+    return np.asarray(keep, dtype=bool)

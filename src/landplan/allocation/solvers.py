@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landplan.allocation.instance import AllocationInfeasibleError
 from landplan.errors import LandplanError
 from landplan.model import ha
 
 if TYPE_CHECKING:
-    from landplan.allocation.problem import AllocationProblem
+    from landplan.allocation.instance import AllocationInstance
 
 __all__ = ["Solution", "solve_greedy", "solve_milp"]
 
@@ -39,12 +40,12 @@ __all__ = ["Solution", "solve_greedy", "solve_milp"]
 Solution = tuple[np.ndarray, np.ndarray, np.ndarray, str, float | None]
 
 
-def solve_milp(problem: AllocationProblem, *, time_limit_s: float = 60.0, mip_gap: float = 0.01) -> Solution:
+def solve_milp(problem: AllocationInstance, *, time_limit_s: float = 60.0, mip_gap: float = 0.01) -> Solution:
     """Solve with HiGHS (whole-unit or area model, after ``problem.unit``).
 
     Parameters
     ----------
-    problem : AllocationProblem
+    problem : AllocationInstance
         The instance.
     time_limit_s : float, default 60
         HiGHS time limit in seconds (the best solution found is kept).
@@ -79,8 +80,6 @@ def solve_milp(problem: AllocationProblem, *, time_limit_s: float = 60.0, mip_ga
         options={"time_limit": time_limit_s, "mip_rel_gap": mip_gap, "disp": False},
     )
     if res.status == 2:
-        from landplan.allocation.problem import AllocationInfeasibleError
-
         msg = (
             "allocation is infeasible: the land budget, max_sites, must_use and max_unmet_share settings "
             "cannot all hold; relax max_unmet_share first, then land_budget_ha or max_sites"
@@ -102,7 +101,7 @@ def solve_milp(problem: AllocationProblem, *, time_limit_s: float = 60.0, mip_ga
 
 
 def _common_rows(
-    problem: AllocationProblem, n_before_x: int, blocks: list, lb: list, ub: list, *, land: np.ndarray, y_col: int
+    problem: AllocationInstance, n_before_x: int, blocks: list, lb: list, ub: list, *, land: np.ndarray, y_col: int
 ) -> None:
     """Demand, land budget and site-limit rows (shared by both models); ``land`` is the budget row's coefficients."""
     from scipy.sparse import coo_array
@@ -126,7 +125,7 @@ def _common_rows(
         ub.append(np.array([float(problem.max_sites)]))
 
 
-def _whole_model(problem: AllocationProblem) -> tuple:
+def _whole_model(problem: AllocationInstance) -> tuple:
     """Constraint matrix, bounds and costs of the whole-unit model (variables ``y, x, u``)."""
     from scipy.sparse import coo_array, vstack
 
@@ -153,7 +152,7 @@ def _whole_model(problem: AllocationProblem) -> tuple:
     return vstack(blocks).tocsr(), np.concatenate(lb), np.concatenate(ub), c, np.zeros(n_vars), hi
 
 
-def _area_model(problem: AllocationProblem) -> tuple:
+def _area_model(problem: AllocationInstance) -> tuple:
     """Constraint matrix, bounds and costs of the area model (variables ``y, a [ha], x, u``)."""
     from scipy.sparse import coo_array, vstack
 
@@ -186,7 +185,9 @@ def _area_model(problem: AllocationProblem) -> tuple:
         must_row = np.full(npar, -1)
         must_row[problem.must_use] = np.arange(len(problem.must_use))
         on = must_row[p] >= 0
-        blocks.append(coo_array((np.ones(int(on.sum())), (must_row[p][on], y[on])), shape=(len(problem.must_use), n_vars)))
+        blocks.append(
+            coo_array((np.ones(int(on.sum())), (must_row[p][on], y[on])), shape=(len(problem.must_use), n_vars))
+        )
         lb.append(np.ones(len(problem.must_use)))
         ub.append(np.full(len(problem.must_use), np.inf))
     land = np.zeros(n_vars)
@@ -198,12 +199,12 @@ def _area_model(problem: AllocationProblem) -> tuple:
     return vstack(blocks).tocsr(), np.concatenate(lb), np.concatenate(ub), c, np.zeros(n_vars), hi
 
 
-def _unmet_cap(problem: AllocationProblem) -> np.ndarray:
+def _unmet_cap(problem: AllocationInstance) -> np.ndarray:
     nz = len(problem.demand)
     return np.full(nz, np.inf) if problem.max_unmet_share is None else problem.max_unmet_share * problem.demand
 
 
-def solve_greedy(problem: AllocationProblem) -> Solution:
+def solve_greedy(problem: AllocationInstance) -> Solution:
     """Cheapest pairs first: reserve land for a zone while the zone still needs units.
 
     Must-use parcels are placed first (each with its cheapest zone). Respects capacity, the
@@ -213,7 +214,7 @@ def solve_greedy(problem: AllocationProblem) -> Solution:
 
     Parameters
     ----------
-    problem : AllocationProblem
+    problem : AllocationInstance
         The instance.
 
     Returns

@@ -13,7 +13,17 @@ from landplan.cli.options import OverwriteOpt, ScenarioArg, SolverOpt, output_op
 __all__ = ["allocate"]
 
 #: Columns of the per-zone table printed on stdout.
-ZONE_COLUMNS = ["demand_units", "allocated_units", "unmet_units", "unmet_share", "mean_commute_m", "land_ha", "sites"]
+ZONE_COLUMNS = [
+    "phase",
+    "demand_units",
+    "allocated_units",
+    "unmet_units",
+    "unmet_share",
+    "mean_commute_m",
+    "land_ha",
+    "over_reservation",
+    "sites",
+]
 
 
 @handle_errors
@@ -46,6 +56,9 @@ def allocate(
         raise ConfigError(msg)
     typer.echo(result.summary())
     table = result.zones[[c for c in ["name", *ZONE_COLUMNS] if c in result.zones]]
-    typer.echo(table.to_string(float_format=lambda v: f"{v:,.1f}"))
+    typer.echo(table.to_string(float_format=lambda v: f"{v:,.2f}"))
+    if result.phases is not None:
+        typer.echo("by phase:")
+        typer.echo(result.phases.to_string(float_format=lambda v: f"{v:,.1f}"))
     if output is not None:
         typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)

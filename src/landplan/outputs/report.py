@@ -86,14 +86,11 @@ def _finalize(value: Any) -> Any:
 
 def _zones_table(allocation: Allocation) -> str:
     """Zone demand and allocation as an HTML table; every cell escaped by the choke point."""
-    import pandas as pd
-
-    from landplan.outputs.escape import html_array
-
     cols = [
         c
         for c in (
             "name",
+            "phase",
             "workers",
             "existing_units",
             "demand_units",
@@ -103,18 +100,48 @@ def _zones_table(allocation: Allocation) -> str:
             "mean_commute_m",
             "max_commute_m",
             "land_ha",
+            "land_used_ha",
+            "over_reservation",
             "sites",
         )
         if c in allocation.zones
     ]
-    zones = allocation.zones[cols]
-    cells = pd.DataFrame(index=html_array(zones.index.to_series()))
-    cells.index.name = _html_or_none(zones.index.name)
-    for c in cols:
-        v = zones[c]
-        text = v.map(lambda x: f"{x:,.1f}") if pd.api.types.is_float_dtype(v) else v
-        cells[c] = html_array(text)
-    return cells.to_html(escape=False, classes="zones", border=0)
+    return _frame_html(allocation.zones[cols], css="zones")
+
+
+def _frame_html(frame: Any, *, css: str) -> str:
+    """A table as HTML; every cell and label escaped by the choke point, floats as ``1,234.5``."""
+    import pandas as pd
+
+    from landplan.outputs.escape import html_array
+
+    cells = pd.DataFrame(index=html_array(frame.index.to_series()))
+    cells.index.name = _html_or_none(frame.index.name)
+    for c in frame.columns:
+        v = frame[c]
+        digits = ",.2f" if c == "over_reservation" else ",.1f"
+        text = v.map(lambda x, d=digits: format(x, d)) if pd.api.types.is_float_dtype(v) else v
+        cells[_html_or_none(c)] = html_array(text)
+    return cells.to_html(escape=False, classes=css, border=0)
+
+
+def _allocation_notes(allocation: Allocation) -> list[str]:
+    """How land was allocated (area or whole parcels), and the allocation's warnings, as text."""
+    unit = allocation.info.get("unit", "whole")
+    if unit == "area":
+        first = (
+            "Land is reserved by area: each zone gets only the land its units need, in pieces of at least "
+            f"{allocation.info.get('min_reserve_ha') or 0:g} ha; a large parcel may serve several zones."
+        )
+    else:
+        first = "Whole parcels are reserved: a parcel goes whole to one zone, even when the zone needs less of it."
+    notes = [
+        first,
+        "land_ha is the land reserved, land_used_ha what the allocated units need, over_reservation their ratio.",
+    ]
+    if allocation.phases is not None:
+        notes.append("Phases are allocated in time order; land reserved in an earlier phase stays reserved.")
+    return notes + [f"Warning: {w}" for w in allocation.info.get("warnings", [])]
 
 
 def _html_or_none(value: object) -> str | None:
@@ -207,6 +234,10 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
         ],
         "constraint_lines": [describe_constraint(k, study) for k in s.constraints],
         "zones_html": Markup(_zones_table(allocation)) if allocation is not None else "",
+        "allocation_notes": _allocation_notes(allocation) if allocation is not None else [],
+        "phases_html": Markup(_frame_html(allocation.phases, css="zones"))
+        if allocation is not None and allocation.phases is not None
+        else "",
     }
 
 

@@ -134,6 +134,8 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path)
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
                 spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
+                if alloc.phases is not None:
+                    spreadsheet_safe(alloc.phases).to_excel(xl, sheet_name="phases")
             _freeze_xlsx_timestamps(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, study).items():
