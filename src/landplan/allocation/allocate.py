@@ -13,7 +13,7 @@ from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
-from landplan.model import Allocation, Scores, Study
+from landplan.model import Allocation, Scores, Study, m2
 
 __all__ = ["OVER_RESERVATION_LIMIT", "OverReservationWarning", "allocate", "commute_reach_m", "land_area_m2"]
 
@@ -121,8 +121,15 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
     else:
         names = [p.name for p in spec.phases]
+        budgets = [None if p.land_budget_ha is None else m2(p.land_budget_ha) for p in spec.phases]
         result, phases = solve_phased(
-            problem, phase, names, method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
+            problem,
+            phase,
+            names,
+            budgets_m2=budgets,
+            method=method,
+            time_limit_s=spec.time_limit_s,
+            mip_gap=spec.mip_gap,
         )
     access = zone_land_access(
         zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]

@@ -88,6 +88,7 @@ def solve_phased(
     phase: pd.Series,
     names: list[str],
     *,
+    budgets_m2: list[float | None] | None = None,
     method: str,
     time_limit_s: float,
     mip_gap: float,
@@ -102,6 +103,8 @@ def solve_phased(
         Phase name per zone id (:func:`zone_phases`).
     names : list of str
         Phase names in time order.
+    budgets_m2 : list of float or None, optional
+        Each phase's own land budget (square metres), within the problem's overall budget.
     method : {"milp", "greedy"}
         Solver of every phase.
     time_limit_s, mip_gap : float
@@ -119,12 +122,13 @@ def solve_phased(
     pending = set(problem.must_use.tolist())
     parts, zone_rows, rows, gaps, statuses = [], [], [], [], []
     objective, seconds = 0.0, 0.0
-    for name in names:
+    for i, name in enumerate(names):
         in_phase = zone_phase == name
+        own = budgets_m2[i] if budgets_m2 is not None else None
         reach = {int(p) for p in problem.pair_parcel[in_phase[problem.pair_zone]]}
         must = np.array(sorted(pending & reach), dtype=int)
         done, reserved = _solve_phase(
-            problem, in_phase, must, state, method=method, time_limit_s=time_limit_s, mip_gap=mip_gap
+            problem, in_phase, must, state, method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, budget_m2=own
         )
         pending -= reserved
         parts.append(done.parcels.assign(phase=name))
@@ -192,10 +196,16 @@ def _solve_phase(
     method: str,
     time_limit_s: float,
     mip_gap: float,
+    budget_m2: float | None = None,
 ) -> tuple[Allocation, set[int]]:
     """Solve one phase on what is left, update ``state``, return its tables and the parcels it reserved."""
+    land = [b for b in (state.land, budget_m2) if b is not None]
     sub = problem.restrict(
-        in_phase, area_left_m2=state.left, land_left_m2=state.land, sites_left=state.sites, must_use=must
+        in_phase,
+        area_left_m2=state.left,
+        land_left_m2=min(land) if land else None,
+        sites_left=state.sites,
+        must_use=must,
     )
     sub.check()
     t0 = time.perf_counter()

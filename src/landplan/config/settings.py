@@ -87,6 +87,9 @@ class PhaseSpec(_Frozen):
 
     name: str = Field(min_length=1, description='label, e.g. "2021-2025"')
     until: int = Field(description="last year of the phase (zones opening in or before it belong here)")
+    land_budget_ha: float | None = Field(
+        default=None, gt=0, description="land this phase may reserve (within [allocation] land_budget_ha, if set)"
+    )
 
 
 class AllocationSpec(_Frozen):
