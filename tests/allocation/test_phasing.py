@@ -177,3 +177,30 @@ def test_phased_run_is_deterministic_and_written(tmp_path):
     for name in ("allocation_parcels.csv", "allocation_zones.csv", "allocation.xlsx"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
     assert result.manifest["allocation"]["phases"][0]["phase"] == "2021–2025"
+
+
+def test_a_phase_budget_caps_that_phase_only(tmp_path):
+    path = _scenario(tmp_path, allocation='unit = "area"')
+    phases = [
+        PhaseSpec(name="2021–2025", until=2025, land_budget_ha=3.5),
+        PhaseSpec(name="2026–2030", until=2030, land_budget_ha=1.5),
+    ]
+    a = _run(path, phases=phases)
+    assert a.phases["land_ha"].tolist()[:2] == pytest.approx([3.0, 1.5])  # phase 1 needs only 3 ha
+    assert a.zones.loc["Z2", "allocated_units"] == pytest.approx(150)
+
+
+@pytest.mark.slow
+def test_phased_demo_scenario():
+    root = Path(__file__).resolve().parents[2]
+    result = landplan.compute(root / "scenarios" / "hanoi_phased.toml")
+    a = result.allocation
+    assert a is not None and a.phases is not None
+    assert list(a.phases.index) == ["2021-2025", "2026-2030"]
+    assert a.phases.loc["2021-2025", "land_ha"] <= 250 + 1e-6 and a.phases.loc["2026-2030", "land_ha"] <= 100 + 1e-6
+    z = a.zones
+    assert z.loc["IZ12", "phase"] == "2026-2030" and z.loc["IZ12", "allocated_units"] > 0  # KCN Đông Anh, 2030
+    assert z.loc["IZ01", "phase"] == "2021-2025"
+    assert (z["over_reservation"].dropna() <= 1.25).all()
+    per_parcel = a.parcels.groupby(level=0)["reserved_ha"].sum()
+    assert (per_parcel <= a.parcels.groupby(level=0)["area_ha"].first() + 1e-6).all()
