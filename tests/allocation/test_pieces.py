@@ -65,7 +65,7 @@ def test_pieces_have_their_area_lie_in_their_parcel_and_never_overlap(seed):
     pieces, ps, zs = _frames(rows, parcels, zones)
     drawn = piece_geometries(pieces, ps, zs)
     np.testing.assert_allclose(shapely.area(drawn), pieces["reserved_ha"] * 1e4, rtol=1e-6, atol=1e-3)
-    for pid in parcels:
+    for pid, parcel in parcels.items():
         mine = drawn[(pieces.index == pid)]
-        assert all(shapely.difference(m, parcels[pid]).area < 1e-6 for m in mine)
+        assert all(shapely.difference(m, parcel).area < 1e-6 for m in mine)
         assert shapely.union_all(mine).area == pytest.approx(sum(m.area for m in mine), rel=1e-6, abs=1e-3)
