@@ -125,7 +125,7 @@ def solve_phased(
     for i, name in enumerate(names):
         in_phase = zone_phase == name
         own = budgets_m2[i] if budgets_m2 is not None else None
-        reach = {int(p) for p in problem.pair_parcel[in_phase[problem.pair_zone]]}
+        reach = set(np.unique(problem.pair_parcel[in_phase[problem.pair_zone]]).tolist())
         must = np.array(sorted(pending & reach), dtype=int)
         done, reserved = _solve_phase(
             problem, in_phase, must, state, method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, budget_m2=own
@@ -219,7 +219,7 @@ def _solve_phase(
         state.land = max(state.land - float(r[sel].sum()), 0.0)
     if state.sites is not None:
         state.sites = max(state.sites - int(sel.sum()), 0)
-    return done, {int(p) for p in sub.pair_parcel[sel]}
+    return done, set(np.unique(sub.pair_parcel[sel]).tolist())
 
 
 def _empty_rows(like: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
