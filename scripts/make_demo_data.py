@@ -306,6 +306,76 @@ def zone_layer() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df.drop(columns=["lat", "lon"]), geometry=discs, crs=WORK_CRS)
 
 
+# Zones of the 2030 plan (phased demo, industrial_zones_2030): opening years, and two announced zones.
+# (sources in data/shapefiles/README.md; DBF text fields hold at most 254 bytes)
+OPEN_YEARS = {"IZ11": (2025, "announced: phase 1 (76.92 ha) listed as operating in Dec 2025; later stages not dated")}
+ASSUMED_2030 = "assumed: no opening year announced; approved for 2021-2025, zoning plan due by 2025"
+# name, district, area_ha, lat, lon (portal points), workers (None = estimate), workers source, hazard
+PLANNED_ZONES = [
+    ("KCN Đông Anh", "Đông Anh", 299.45, 21.1796, 105.8718, None, "", "III"),
+    (
+        "KCN Phụng Hiệp",
+        "Thường Tín",
+        174.88,
+        20.8061,
+        105.8761,
+        8000,
+        "announced: about 8,000 workers expected (Hanoi Times, zoning task)",
+        "III",
+    ),
+]
+
+
+def zone_layer_2030(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The demo zones plus two announced zones, each with an opening year and where it comes from.
+
+    Operating zones have no year (they need housing now); the announced zones get 2030, which is
+    **assumed**: the city approved them for 2021-2025 and their zoning plans were due by 2025, but no
+    opening year was announced.
+
+    Parameters
+    ----------
+    zones : geopandas.GeoDataFrame
+        :func:`zone_layer`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``zones`` with ``open_year`` and ``year_src``, then ``IZ12``, ``IZ13`` (disc footprints).
+    """
+    out = zones.copy()
+    out["open_year"] = [OPEN_YEARS.get(z, (None, ""))[0] for z in out["zone_id"]]
+    out["year_src"] = [OPEN_YEARS.get(z, (None, "operating: no year, housing needed now"))[1] for z in out["zone_id"]]
+    rows = []
+    for i, (name, district, area, lat, lon, public, public_src, hazard) in enumerate(PLANNED_ZONES, start=len(out) + 1):
+        workers, wrk_src = public, public_src
+        if workers is None:
+            workers, wrk_src = round(area * WORKERS_PER_HA), f"estimated: area_ha x {WORKERS_PER_HA} workers/ha"
+        x, y = to_utm(lat, lon)[0]
+        radius = math.sqrt(area * 10_000 / (32 * math.sin(2 * math.pi / 64)))
+        rows.append(
+            {
+                "zone_id": f"IZ{i:02d}",
+                "name": name,
+                "district": district,
+                "status": "planned",
+                "area_ha": area,
+                "area_src": PORTAL,
+                "workers": int(workers),
+                "wrk_src": wrk_src,
+                "hazard": hazard,
+                "geom_src": "derived: disc of area_ha around the portal's point",
+                "open_year": 2030,
+                "year_src": ASSUMED_2030,
+                "geometry": shapely.buffer(shapely.Point(x, y), radius, quad_segs=16),
+            }
+        )
+    planned = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+    combined = pd.concat([out, planned], ignore_index=True)
+    combined["open_year"] = combined["open_year"].astype("Int64")
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=WORK_CRS)
+
+
 def water_layer() -> gpd.GeoDataFrame:
     """Rivers as buffered corridors and lakes as discs."""
     names, kinds, geoms = [], [], []
@@ -719,6 +789,7 @@ def main(argv: list[str] | None = None) -> None:
         ("water", water),
         ("existing_housing", existing_housing_layer()),
         ("roads", road_network_layer(np.random.default_rng([args.seed, 11]), parcels, water)),
+        ("industrial_zones_2030", zone_layer_2030(zones)),
     ]:
         write(gdf, args.out, name)
         print(f"{name:<18} {len(gdf):>6} features -> {args.out / (name + '.shp')}")

@@ -312,11 +312,14 @@ class Allocation:
     Attributes
     ----------
     parcels : pandas.DataFrame
-        Selected parcels (index: parcel id) with ``zone``, ``units``, ``capacity_units``,
-        ``commute_m``, ``area_ha`` and ``score``.
+        One row per reserved piece (index: parcel id; a parcel serving several zones or phases
+        has several rows) with ``zone``, ``phase`` (phased plans), ``units``, ``capacity_units``
+        (of the reserved land), ``commute_m``, ``area_ha`` (the parcel), ``reserved_ha`` and
+        ``score``.
     zones : pandas.DataFrame
-        Per zone: demand (the demand model's columns), allocated and unmet units, commute
-        statistics, land used, land within reach.
+        Per zone: ``phase`` (phased plans), demand (the demand model's columns), allocated and
+        unmet units, commute statistics, ``land_ha`` (reserved), ``land_used_ha`` (what the
+        allocated units need), ``over_reservation`` (their ratio), land within reach.
     method, status : str
         Solver used (``milp``/``greedy``) and its status.
     objective : float
@@ -328,7 +331,11 @@ class Allocation:
     pairs : int
         Parcel-zone pairs within reach.
     info : dict
-        Parameters and their sources (rule pack or scenario), the commute reach, candidates.
+        Parameters and their sources (rule pack or scenario), the commute reach, candidates,
+        ``unit``, ``min_reserve_ha`` and ``warnings`` (text).
+    phases : pandas.DataFrame or None
+        Phased plans: one row per phase (zones, demand, allocated and unmet units, land
+        reserved, land left, solver status).
     """
 
     parcels: pd.DataFrame
@@ -340,6 +347,12 @@ class Allocation:
     seconds: float
     pairs: int
     info: dict[str, Any] = field(default_factory=dict)
+    phases: pd.DataFrame | None = None
+
+    def _land_ha(self) -> float:
+        """Land reserved, ha (whole parcels before area-based allocation existed)."""
+        col = "reserved_ha" if "reserved_ha" in self.parcels else "area_ha"
+        return float(self.parcels[col].sum())
 
     def summary(self, *, timing: bool = True) -> str:
         """One readable line: solver, parcels, land, units allocated and unmet.
@@ -359,7 +372,7 @@ class Allocation:
         took = f"{self.seconds:.1f} s, " if timing else ""
         return (
             f"{self.method} ({self.status}, gap {gap}, {took}{self.pairs} parcel-zone pairs): "
-            f"{len(self.parcels)} parcels, {self.parcels['area_ha'].sum():.1f} ha, "
+            f"{self.parcels.index.nunique()} parcels, {self._land_ha():.1f} ha, "
             f"{z['allocated_units'].sum():,.0f} of {z['demand_units'].sum():,.0f} units allocated, "
             f"{z['unmet_units'].sum():,.0f} unmet"
         )

@@ -43,7 +43,8 @@ def test_allocation_is_deterministic(alloc_scenario):
         ({"must_use": ["P0"]}, "must_use parcels \\['P0'\\] cannot hold housing"),
         ({"must_use": ["P9"]}, "unknown parcels \\['P9'\\]"),
         ({"must_use": ["P1", "P4"], "max_sites": 1}, "2 must_use parcels but max_sites = 1; raise max_sites"),
-        ({"must_use": ["P1"], "land_budget_ha": 0.5}, "more than land_budget_ha = 0.5"),
+        ({"must_use": ["P1"], "land_budget_ha": 0.4}, "cover 0.5 ha, more than land_budget_ha = 0.4"),
+        ({"must_use": ["P1"], "land_budget_ha": 0.5, "unit": "whole"}, "cover 1.0 ha, more than land_budget_ha = 0.5"),
         ({"max_unmet_share": 0.5}, "zone Z1 must get at least 500 units .* only 300 units .* raise max_unmet_share"),
     ],
 )

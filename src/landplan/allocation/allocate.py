@@ -3,19 +3,62 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from dataclasses import replace
 
 import pandas as pd
 
-from landplan.allocation.demand import parcel_capacity, study_demand
+from landplan.allocation.demand import DemandParams, parcel_capacity, study_demand
+from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
 from landplan.criteria.network import zone_land_reach
-from landplan.model import Allocation, Scores, Study
+from landplan.model import Allocation, Scores, Study, m2
 
-__all__ = ["allocate", "commute_reach_m", "commute_reach_min"]
+__all__ = [
+    "OVER_RESERVATION_LIMIT",
+    "OverReservationWarning",
+    "allocate",
+    "commute_reach_m",
+    "commute_reach_min",
+    "land_area_m2",
+]
 
 logger = logging.getLogger(__name__)
+
+#: zones whose reserved land exceeds the land their allocated units need by more than this ratio are named
+OVER_RESERVATION_LIMIT = 1.25
+
+
+class OverReservationWarning(UserWarning):
+    """Some zones reserve much more land than their allocated units need (whole-parcel allocation)."""
+
+
+def land_area_m2(study: Study, scores: Scores | None = None) -> pd.Series:
+    """Land of each parcel available for housing: net developable area if known, else the geometry's area.
+
+    The net area comes from ``scores.net`` (when scoring subtracts constrained land) or a
+    ``net_area_m2`` parcel column; otherwise the parcel's whole area is used.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores, optional
+        Its scores.
+
+    Returns
+    -------
+    pandas.Series
+        Square metres by parcel id.
+    """
+    net = getattr(scores, "net", None)
+    if net is not None:  # the net developable area of the subtract-mode constraints
+        return net.area_m2.reindex(study.parcels.index).astype("float64")
+    if "net_area_m2" in study.parcels:
+        return pd.to_numeric(study.parcels["net_area_m2"], errors="coerce").fillna(0.0)
+    return study.parcels.geometry.area
 
 
 def commute_reach_m(study: Study, spec: AllocationSpec) -> float:
@@ -69,65 +112,129 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     Returns
     -------
     Allocation
-        ``parcels``: selected parcels with zone, units, capacity, commute distance, area,
-        score; ``zones``: demand (with the demand model's columns), allocated, unmet,
-        commute statistics, land used, land within reach; solver facts.
+        ``parcels``: reserved pieces with zone, (phase,) units, capacity, commute distance,
+        area, reserved area, score; ``zones``: demand (with the demand model's columns),
+        allocated, unmet, commute statistics, land reserved and used, over-reservation, land
+        within reach; solver facts; the per-phase summary of a phased plan.
+
+    Warns
+    -----
+    OverReservationWarning
+        When some zones reserve more than ``OVER_RESERVATION_LIMIT`` times the land their
+        allocated units need (the zones are named; also in ``info["warnings"]``).
     """
     spec = spec or study.scenario.allocation or AllocationSpec()
     zones = study.require_zones("allocation")
+    zspec = study.scenario.layers.zones
+    phase = zone_phases(zones, zspec, spec.phases) if spec.phases and zspec is not None else None
     reach = commute_reach_m(study, spec)
     demand, params = study_demand(study, commute_m=reach)
-    # land is the net developable area: capacity, min_site_ha and land budgets count what is left
-    parcels = scores.net.measured(study.parcels) if scores.net is not None else study.parcels
-    capacity = parcel_capacity(
-        parcels, params, eligible=scores.eligible, capacity_field=study.scenario.demand.capacity_field
-    )
-    net = study.network
-    minutes = net.zone_minutes if net is not None else None
-    reach_min = commute_reach_min(study, spec) if minutes is not None else None
-    problem = AllocationProblem.from_parcels(
-        parcels,
-        zones,
-        capacity=capacity,
-        score=scores.score,
-        demand=demand["units_needed"],
-        spec=spec,
-        max_commute_m=reach,
-        commute_min=minutes,
-        network_m=net.zone_distance_m if net is not None else None,
-        max_commute_min=reach_min,
+    problem, capacity, min_reserve = _problem(
+        study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
     )
     method = spec.solver
     if method == "auto":
         method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
     logger.info(
-        "allocation: %d candidate parcels, %d pairs, solver %s",
+        "allocation: %d candidate parcels, %d pairs, solver %s, unit %s",
         len(problem.parcel_ids),
         len(problem.pair_parcel),
         method,
+        spec.unit,
     )
-    result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    if minutes is not None and reach_min is not None:  # land within the commute along the roads
-        access = zone_land_reach(minutes, parcels.geometry.area, eligible=capacity > 0, within_min=reach_min).reindex(
-            zones.index
-        )
-        access["workers_within"] = demand["workers"].where(access["nearest_eligible_min"] <= reach_min, 0)
+    phases = None
+    if phase is None:
+        result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
     else:
-        access = zone_land_access(
-            zones, parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
-        ).drop(columns="workers")
+        names = [p.name for p in spec.phases]
+        budgets = [None if p.land_budget_ha is None else m2(p.land_budget_ha) for p in spec.phases]
+        result, phases = solve_phased(
+            problem,
+            phase,
+            names,
+            budgets_m2=budgets,
+            method=method,
+            time_limit_s=spec.time_limit_s,
+            mip_gap=spec.mip_gap,
+        )
+    access = _land_access(study, zones, capacity=capacity, demand=demand, reach=reach, spec=spec)
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
-    info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
-    if reach_min is not None:
-        info["max_commute_min"] = reach_min
-    return Allocation(
-        parcels=result.parcels,
-        zones=table,
-        method=result.method,
-        status=result.status,
-        objective=result.objective,
-        gap=result.gap,
-        seconds=result.seconds,
-        pairs=result.pairs,
-        info=info,
+    if "phase" in table:
+        table = table[["phase", *[c for c in table.columns if c != "phase"]]]
+    info = {
+        "params": params.sources,
+        "max_commute_m": reach,
+        "candidates": len(problem.parcel_ids),
+        "unit": spec.unit,
+        "min_reserve_ha": min_reserve if spec.unit == "area" else None,
+        "warnings": _over_reservation(table, study),
+    }
+    if study.network is not None:
+        info["max_commute_min"] = commute_reach_min(study, spec)
+    return replace(result, zones=table, info=info, phases=phases)
+
+
+def _land_access(
+    study: Study, zones: pd.DataFrame, *, capacity: pd.Series, demand: pd.DataFrame, reach: float, spec: AllocationSpec
+) -> pd.DataFrame:
+    """Land and workers within each zone's commute: along the roads with a network, else straight lines."""
+    minutes = study.network.zone_minutes if study.network is not None else None
+    if minutes is not None:
+        reach_min = commute_reach_min(study, spec)
+        area = study.parcels.geometry.area
+        access = zone_land_reach(minutes, area, eligible=capacity > 0, within_min=reach_min)
+        access = access.reindex(zones.index)
+        access["workers_within"] = demand["workers"].where(access["nearest_eligible_min"] <= reach_min, 0)
+        return access
+    return zone_land_access(
+        zones, study.parcels, eligible=capacity > 0, within_m=reach, workers=demand["workers"]
+    ).drop(columns="workers")
+
+
+def _problem(
+    study: Study, scores: Scores, spec: AllocationSpec, *, demand: pd.Series, params: DemandParams, reach: float
+) -> tuple[AllocationProblem, pd.Series, float]:
+    """The allocation instance of a study: land (net if known), capacity, minimum piece, pairs within reach."""
+    land = land_area_m2(study, scores)
+    capacity = parcel_capacity(
+        study.parcels,
+        params,
+        eligible=scores.eligible,
+        capacity_field=study.scenario.demand.capacity_field,
+        area_m2=land,
+        whole_units=spec.unit == "whole",
     )
+    min_reserve = spec.min_reserve_ha
+    if min_reserve is None:
+        min_reserve = study.rules.housing_value("min_reserve_ha") if "min_reserve_ha" in study.rules.housing else 0.0
+    problem = AllocationProblem.from_parcels(
+        study.parcels,
+        study.require_zones("allocation"),
+        capacity=capacity,
+        score=scores.score,
+        demand=demand,
+        spec=spec,
+        max_commute_m=reach,
+        area_m2=land,
+        min_reserve_ha=min_reserve,
+        commute_min=study.network.zone_minutes if study.network is not None else None,
+        network_m=study.network.zone_distance_m if study.network is not None else None,
+        max_commute_min=commute_reach_min(study, spec) if study.network is not None else None,
+    )
+    return problem, capacity, min_reserve
+
+
+def _over_reservation(zones: pd.DataFrame, study: Study) -> list[str]:
+    """Warn (and return the text) when zones reserve far more land than their units need."""
+    ratio = zones["over_reservation"]
+    over = ratio[ratio > OVER_RESERVATION_LIMIT].sort_values(ascending=False, kind="stable")
+    if over.empty:
+        return []
+    names = study.zone_names.reindex(over.index).fillna(pd.Series(over.index.astype(str), index=over.index))
+    listed = ", ".join(f"{n} ({r:.2f}x)" for n, r in zip(names.astype(str), over, strict=True))
+    msg = (
+        f"{len(over)} zones reserve more than {OVER_RESERVATION_LIMIT}x the land their allocated units need: "
+        f'{listed}; use [allocation] unit = "area" or smaller candidate units'
+    )
+    warnings.warn(msg, OverReservationWarning, stacklevel=3)
+    return [msg]

@@ -213,12 +213,15 @@ def parcel_capacity(
     *,
     eligible: pd.Series | None = None,
     capacity_field: str | None = None,
+    area_m2: pd.Series | None = None,
+    whole_units: bool = True,
 ) -> pd.Series:
-    """Dwelling units each parcel can hold (whole units; 0 for excluded parcels).
+    """Dwelling units each parcel can hold (0 for excluded parcels).
 
     ``floor(area_m2 x buildable_share x floor_area_ratio / gfa_per_unit_m2)``, or the
     ``capacity_field`` column where the parcel layer has one (missing values fall back to
-    the formula).
+    the formula). Without ``whole_units`` the result is not rounded down: area-based
+    allocation places units on parts of a parcel, at the parcel's density.
 
     Parameters
     ----------
@@ -230,14 +233,20 @@ def parcel_capacity(
         Parcels that may hold housing; others get 0.
     capacity_field : str, optional
         A parcel column of unit counts to use where present.
+    area_m2 : pandas.Series, optional
+        Land of each parcel (e.g. the net developable area); default: the geometry's area.
+    whole_units : bool, default True
+        Round capacities down to whole units.
     """
-    cap = np.floor(parcels.geometry.area.to_numpy() * params.units_per_m2)
+    area = parcels.geometry.area if area_m2 is None else area_m2.reindex(parcels.index).fillna(0.0)
+    rounding = np.floor if whole_units else np.asarray
+    cap = rounding(area.to_numpy(dtype="float64") * params.units_per_m2)
     if capacity_field is not None:
         if capacity_field not in parcels:
             msg = f"parcels have no capacity column {capacity_field!r}"
             raise InputError(msg)
         given = pd.to_numeric(parcels[capacity_field], errors="coerce").to_numpy()
-        cap = np.where(np.isnan(given), cap, np.floor(given))
+        cap = np.where(np.isnan(given), cap, rounding(given))
     out = pd.Series(cap, index=parcels.index, name="capacity_units", dtype="float64")
     if eligible is not None:
         out = out.where(eligible.reindex(parcels.index).fillna(False).astype(bool), 0.0)

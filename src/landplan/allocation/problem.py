@@ -1,31 +1,24 @@
-"""Capacity-aware allocation of worker housing demand to parcels.
+"""Capacity-aware allocation of worker housing demand to parcels: the instance and its tables.
 
-Each selected parcel is reserved for one industrial zone and holds up to its capacity in
-dwelling units; each zone's demand is met as far as possible from parcels within the
-maximum commute distance. The model (a mixed-integer programme solved by HiGHS through
-``scipy.optimize.milp``)::
+Each zone's demand (dwelling units) is met as far as possible from parcels within the maximum
+commute distance, at the least cost per unit ``c_k = w_commute d_k / d_max + w_suit (1 - score_p)``
+(weights normalised) plus a penalty ``P`` per unmet unit far above any per-unit cost. Two
+units of land (``unit``):
 
-    minimise   sum_k x_k c_k  +  eps sum_k a_k area_k / max_area  +  P sum_z u_z
-    subject to x_k <= cap_p(k) a_k                 (units only on a reserved parcel)
-               sum_{k of p} a_k <= 1                (a parcel serves one zone)
-               sum_{k of z} x_k + u_z = D_z         (demand met or counted as unmet)
-               sum_k area_k a_k <= land budget      (optional)
-               sum_k a_k <= max sites               (optional)
-               sum_{k of p} a_k = 1 for must-use parcels
-               u_z <= max_unmet_share D_z           (optional fairness)
-               a binary, x >= 0, u >= 0
+- ``"area"``: a parcel-zone pair reserves only the land the zone needs (a continuous area with
+  a minimum piece ``min_reserve_ha``), and a large parcel may serve several zones, so reserved
+  land stays within the need plus about one minimum piece per zone;
+- ``"whole"``: a reserved parcel goes whole to one zone (the model before area allocation).
 
-over parcel-zone pairs ``k`` within reach, with the per-unit cost
-``c_k = w_commute d_k / d_max + w_suit (1 - score_p)`` (weights normalised) and a penalty
-``P`` per unmet unit far above any per-unit cost. A greedy heuristic (cheapest pairs first)
-handles instances too large for the MILP and is compared with it in the tests.
+The models are written out in :mod:`landplan.allocation.solvers` (MILP by HiGHS through
+``scipy.optimize.milp``, and a greedy heuristic for instances too large for it).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,8 +27,9 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan.allocation.instance import AllocationInfeasibleError, AllocationInstance
+from landplan.allocation.solvers import Solution, solve_greedy, solve_milp
 from landplan.criteria._common import check_inputs, geoms
-from landplan.errors import InputError, LandplanError
 from landplan.model import Allocation, ha, m2
 
 if TYPE_CHECKING:
@@ -45,61 +39,10 @@ __all__ = ["AllocationInfeasibleError", "AllocationProblem"]
 
 logger = logging.getLogger(__name__)
 
-_EPS_LAND = 1e-3  # tie-break: among equal allocations prefer less land
-
-
-def _pairs(
-    cand: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame,
-    *,
-    max_commute_m: float,
-    network: tuple[pd.DataFrame, pd.DataFrame, float] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Parcel-zone pairs within reach, sorted by parcel then zone: ``(parcel, zone, metres, minutes)``.
-
-    Straight lines (STRtree ``dwithin``) or, with ``network = (minutes, metres, max_minutes)``,
-    the network travel times of the study.
-    """
-    if network is not None:
-        minutes, metres, max_min = network
-        cm = minutes.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")
-        pi, zi = np.nonzero(cm <= max_min)  # row-major: sorted by parcel, then zone
-        d = metres.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")[pi, zi]
-        return pi, zi, d, cm[pi, zi]
-    tree = shapely.STRtree(geoms(cand))
-    zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=max_commute_m)
-    d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
-    order = np.lexsort((zi, pi))
-    return pi[order], zi[order], d[order], None
-
-
-class AllocationInfeasibleError(InputError):
-    """The allocation settings contradict each other; the message says what to relax."""
-
 
 @dataclass(frozen=True)
-class AllocationProblem:
-    """Arrays of an allocation instance (one row per parcel-zone pair within reach)."""
-
-    parcel_ids: pd.Index
-    zone_ids: pd.Index
-    capacity: np.ndarray  # per parcel, units
-    area_m2: np.ndarray  # per parcel
-    score: np.ndarray  # per parcel, 0..1
-    demand: np.ndarray  # per zone, units
-    pair_parcel: np.ndarray  # per pair, index into parcel_ids
-    pair_zone: np.ndarray  # per pair, index into zone_ids
-    pair_dist: np.ndarray  # per pair, metres
-    max_commute_m: float
-    commute_weight: float = 0.5
-    suitability_weight: float = 0.5
-    unmet_penalty: float = 10.0
-    land_budget_m2: float | None = None
-    max_sites: int | None = None
-    must_use: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    max_unmet_share: float | None = None
-    pair_minutes: np.ndarray | None = None  # per pair, network travel minutes (reach and cost use them)
-    max_commute_min: float | None = None
+class AllocationProblem(AllocationInstance):
+    """An allocation instance with its builders, checks, solvers and tables."""
 
     # ------------------------------------------------------------------ build
 
@@ -147,6 +90,8 @@ class AllocationProblem:
         demand: pd.Series,
         spec: AllocationSpec,
         max_commute_m: float,
+        area_m2: pd.Series | None = None,
+        min_reserve_ha: float = 0.0,
         commute_min: pd.DataFrame | None = None,
         network_m: pd.DataFrame | None = None,
         max_commute_min: float | None = None,
@@ -154,43 +99,52 @@ class AllocationProblem:
         """Build from parcels and zones (same projected CRS): pairs found with an STRtree ``dwithin`` query.
 
         Candidates are parcels with capacity > 0 (eligible), at least ``min_site_ha``, not in
-        ``must_not_use``. With ``commute_min`` (parcels x zones network travel minutes) the pairs
-        are those within ``max_commute_min`` along the roads, the commute cost is in minutes and
-        ``commute_m`` is the network distance (``network_m``).
+        ``must_not_use``.
+
+        Parameters
+        ----------
+        parcels, zones : geopandas.GeoDataFrame
+            Candidate parcels and zones, in one projected CRS.
+        capacity : pandas.Series
+            Dwelling units each parcel can hold (0 for excluded parcels).
+        score : pandas.Series
+            Suitability score, 0..1.
+        demand : pandas.Series
+            Units needed per zone.
+        spec : AllocationSpec
+            The allocation settings (``unit``, budget, site limit, must-use, fairness, weights).
+        max_commute_m : float
+            Commute reach: pairs farther apart are not candidates.
+        area_m2 : pandas.Series, optional
+            Land area of each parcel (e.g. net developable area); default: the geometry's area.
+        min_reserve_ha : float, default 0
+            Area mode: smallest piece of a parcel reserved for one zone.
+        commute_min, network_m : pandas.DataFrame, optional
+            Parcels x zones network travel minutes and metres; with them (and ``max_commute_min``)
+            the pairs are those within ``max_commute_min`` along the roads, the commute cost is in
+            minutes and ``commute_m`` is the network distance.
+        max_commute_min : float, optional
+            Commute reach along the network, minutes.
 
         Raises
         ------
         AllocationInfeasibleError
-            For contradictory settings (unknown or ineligible must-use parcels, must-use
-            parcels beyond the land budget or the site limit, a zone whose reachable
-            capacity cannot satisfy the fairness cap).
+            For contradictory settings (see :meth:`check`).
         """
         check_inputs(parcels, zones, what="allocation")
         cap = capacity.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
-        area = parcels.geometry.area.to_numpy()
-        keep = cap > 0
-        if spec.min_site_ha is not None:
-            keep &= area >= m2(spec.min_site_ha)
-        ids = parcels.index
-        unknown = [p for p in spec.must_use + spec.must_not_use if p not in set(map(str, ids))]
-        if unknown:
-            msg = f"allocation: must_use/must_not_use name unknown parcels {unknown[:5]}"
-            raise AllocationInfeasibleError(msg)
-        str_ids = ids.astype(str)
-        keep &= ~str_ids.isin(spec.must_not_use)
-        must = str_ids.isin(spec.must_use)
-        if (must & ~keep).any():
-            bad = list(str_ids[must & ~keep][:5])
-            msg = (
-                f"allocation: must_use parcels {bad} cannot hold housing (excluded, no capacity or below "
-                "min_site_ha); remove them from must_use"
-            )
-            raise AllocationInfeasibleError(msg)
+        area = (
+            parcels.geometry.area.to_numpy()
+            if area_m2 is None
+            else area_m2.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
+        )
+        cap = np.where(area > 0, cap, 0.0)
+        keep = _candidates(parcels.index, cap, area, spec)
         cand = parcels.loc[keep]
         network = None
         if commute_min is not None and network_m is not None and max_commute_min is not None:
             network = (commute_min, network_m, max_commute_min)
-        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m=max_commute_m, network=network)
+        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m, network=network)
         cand_ids = cand.index
         must_idx = np.flatnonzero(cand_ids.astype(str).isin(spec.must_use))
         problem = cls(
@@ -211,6 +165,8 @@ class AllocationProblem:
             max_sites=spec.max_sites,
             must_use=must_idx,
             max_unmet_share=spec.max_unmet_share,
+            unit=spec.unit,
+            min_reserve_m2=m2(min_reserve_ha),
             pair_minutes=minutes,
             max_commute_min=max_commute_min if minutes is not None else None,
         )
@@ -231,9 +187,10 @@ class AllocationProblem:
             if self.max_sites is not None and len(must) > self.max_sites:
                 msg = f"allocation: {len(must)} must_use parcels but max_sites = {self.max_sites}; raise max_sites"
                 raise AllocationInfeasibleError(msg)
-            if self.land_budget_m2 is not None and self.area_m2[must].sum() > self.land_budget_m2:
+            least = self.min_piece_m2()[must] if self.unit == "area" else self.area_m2[must]
+            if self.land_budget_m2 is not None and least.sum() > self.land_budget_m2:
                 msg = (
-                    f"allocation: must_use parcels cover {ha(self.area_m2[must].sum()):.1f} ha, more than "
+                    f"allocation: must_use parcels cover {ha(least.sum()):.1f} ha, more than "
                     f"land_budget_ha = {ha(self.land_budget_m2):g}; raise the budget or shorten must_use"
                 )
                 raise AllocationInfeasibleError(msg)
@@ -250,149 +207,95 @@ class AllocationProblem:
                 )
                 raise AllocationInfeasibleError(msg)
 
-    # ------------------------------------------------------------------ costs
+    def restrict(
+        self,
+        zones: np.ndarray,
+        *,
+        area_left_m2: np.ndarray,
+        land_left_m2: float | None,
+        sites_left: int | None,
+        must_use: np.ndarray,
+    ) -> AllocationProblem:
+        """The same instance for some zones only, on the land not yet reserved (one plan phase).
 
-    def unit_cost(self) -> np.ndarray:
-        """Cost per unit on each pair: weighted commute share of the maximum and unsuitability."""
-        total = self.commute_weight + self.suitability_weight
-        wc, ws = self.commute_weight / total, self.suitability_weight / total
-        if self.pair_minutes is not None and self.max_commute_min:
-            commute = self.pair_minutes / self.max_commute_min
-        else:
-            commute = self.pair_dist / self.max_commute_m
-        return wc * commute + ws * (1 - self.score[self.pair_parcel])
+        Parameters
+        ----------
+        zones : numpy.ndarray
+            Boolean per zone: the zones of this phase (others get no demand and no pairs).
+        area_left_m2 : numpy.ndarray
+            Land of each parcel still free; whole-unit mode drops every parcel already touched.
+        land_left_m2 : float or None
+            What is left of the land budget.
+        sites_left : int or None
+            What is left of the site limit.
+        must_use : numpy.ndarray
+            Indices of must-use parcels to place in this phase.
 
-    def site_cost(self) -> np.ndarray:
-        """Small cost per reserved parcel (prefers less land among equal allocations)."""
-        biggest = self.area_m2.max() if len(self.area_m2) else 1.0
-        return _EPS_LAND * self.area_m2[self.pair_parcel] / biggest
-
-    def objective(self, a: np.ndarray, x: np.ndarray) -> float:
-        """Objective of a solution (``a`` binary per pair, ``x`` units per pair)."""
-        unmet = self.demand - np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
-        return float(x @ self.unit_cost() + a @ self.site_cost() + self.unmet_penalty * unmet.sum())
+        Returns
+        -------
+        AllocationProblem
+            A new instance on the same parcel and zone indices.
+        """
+        piece = self.min_piece_m2()
+        free = area_left_m2 >= piece - 1e-6 if self.unit == "area" else area_left_m2 >= self.area_m2
+        free &= area_left_m2 > 0
+        keep = zones[self.pair_zone] & free[self.pair_parcel]
+        dens = self.density()
+        return replace(
+            self,
+            demand=np.where(zones, self.demand, 0.0),
+            pair_parcel=self.pair_parcel[keep],
+            pair_zone=self.pair_zone[keep],
+            pair_dist=self.pair_dist[keep],
+            pair_minutes=self.pair_minutes[keep] if self.pair_minutes is not None else None,
+            area_m2=area_left_m2 if self.unit == "area" else self.area_m2,
+            capacity=dens * area_left_m2 if self.unit == "area" else self.capacity,
+            land_budget_m2=land_left_m2,
+            max_sites=sites_left,
+            must_use=must_use,
+            piece_floor_m2=np.minimum(piece, area_left_m2) if self.unit == "area" else None,
+        )
 
     # ------------------------------------------------------------------ solvers
 
-    def solve_milp(
-        self, *, time_limit_s: float = 60.0, mip_gap: float = 0.01
-    ) -> tuple[np.ndarray, np.ndarray, str, float | None]:
-        """Solve with HiGHS; returns ``(a, x, status, gap)``.
+    def solve_raw(self, *, method: str = "milp", time_limit_s: float = 60.0, mip_gap: float = 0.01) -> Solution:
+        """Solve and return the per-pair arrays ``(y, r, x, status, gap)`` (see :mod:`~landplan.allocation.solvers`).
 
-        Raises
-        ------
-        AllocationInfeasibleError
-            If HiGHS proves the settings infeasible.
-        LandplanError
-            If no feasible solution was found within the time limit.
+        Parameters
+        ----------
+        method : {"milp", "greedy"}
+            Solver.
+        time_limit_s : float, default 60
+            MILP time limit.
+        mip_gap : float, default 0.01
+            MILP relative gap.
         """
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_array, hstack, vstack
-
-        k, nz, npar = len(self.pair_parcel), len(self.demand), len(self.parcel_ids)
-        if k == 0:
-            return np.zeros(0), np.zeros(0), "no candidate pairs", 0.0
-        rows = np.arange(k)
-        # x_k - cap a_k <= 0
-        cap_a = coo_array((-self.capacity[self.pair_parcel], (rows, rows)), shape=(k, k))
-        eye = coo_array((np.ones(k), (rows, rows)), shape=(k, k))
-        zero_u = coo_array((k, nz))
-        blocks = [hstack([cap_a, eye, zero_u])]
-        lb, ub = [np.full(k, -np.inf)], [np.zeros(k)]
-        # one zone per parcel (and must-use parcels exactly one)
-        per_parcel = coo_array((np.ones(k), (self.pair_parcel, rows)), shape=(npar, k))
-        blocks.append(hstack([per_parcel, coo_array((npar, k)), coo_array((npar, nz))]))
-        low = np.zeros(npar)
-        low[self.must_use] = 1
-        lb.append(low)
-        ub.append(np.ones(npar))
-        # demand: sum x + u = D
-        per_zone = coo_array((np.ones(k), (self.pair_zone, rows)), shape=(nz, k))
-        unmet = coo_array((np.ones(nz), (np.arange(nz), np.arange(nz))), shape=(nz, nz))
-        blocks.append(hstack([coo_array((nz, k)), per_zone, unmet]))
-        lb.append(self.demand)
-        ub.append(self.demand)
-        if self.land_budget_m2 is not None:
-            land = coo_array(self.area_m2[self.pair_parcel][None, :])
-            blocks.append(hstack([land, coo_array((1, k)), coo_array((1, nz))]))
-            lb.append(np.array([-np.inf]))
-            ub.append(np.array([self.land_budget_m2]))
-        if self.max_sites is not None:
-            blocks.append(hstack([coo_array(np.ones((1, k))), coo_array((1, k)), coo_array((1, nz))]))
-            lb.append(np.array([-np.inf]))
-            ub.append(np.array([float(self.max_sites)]))
-        a_matrix = vstack(blocks).tocsr()
-        c = np.concatenate([self.site_cost(), self.unit_cost(), np.full(nz, self.unmet_penalty)])
-        u_max = np.full(nz, np.inf) if self.max_unmet_share is None else self.max_unmet_share * self.demand
-        bounds = Bounds(np.zeros(2 * k + nz), np.concatenate([np.ones(k), np.full(k, np.inf), u_max]))
-        integrality = np.concatenate([np.ones(k), np.zeros(k + nz)])
-        res = milp(
-            c,
-            constraints=LinearConstraint(a_matrix, np.concatenate(lb), np.concatenate(ub)),
-            integrality=integrality,
-            bounds=bounds,
-            options={"time_limit": time_limit_s, "mip_rel_gap": mip_gap, "disp": False},
-        )
-        if res.status == 2:
-            msg = (
-                "allocation is infeasible: the land budget, max_sites, must_use and max_unmet_share settings "
-                "cannot all hold; relax max_unmet_share first, then land_budget_ha or max_sites"
-            )
-            raise AllocationInfeasibleError(msg)
-        if res.x is None:
-            msg = f'allocation: HiGHS found no solution ({res.message}); raise time_limit_s or use solver = "greedy"'
-            raise LandplanError(msg)
-        a = np.round(res.x[:k])
-        x = np.where(a > 0, res.x[k : 2 * k], 0.0)
-        status = "optimal" if res.status == 0 else "time limit (best found)"
-        gap = getattr(res, "mip_gap", None)
-        return a, x, status, None if gap is None else float(gap)
-
-    def solve_greedy(self) -> tuple[np.ndarray, np.ndarray, str, float | None]:
-        """Cheapest pairs first: reserve a parcel for a zone while the zone still needs units.
-
-        Must-use parcels are placed first (each with its cheapest zone). Respects capacity,
-        one zone per parcel, the land budget and max_sites; the fairness cap is reported, not enforced.
-        """
-        k = len(self.pair_parcel)
-        a, x = np.zeros(k), np.zeros(k)
-        remaining = self.demand.astype("float64").copy()
-        used = np.zeros(len(self.parcel_ids), dtype=bool)
-        cost = self.unit_cost()
-        order = np.lexsort((self.pair_zone, self.pair_parcel, cost))
-        must = np.isin(self.pair_parcel, self.must_use)
-        order = np.concatenate([order[must[order]], order[~must[order]]])
-        land, sites = 0.0, 0
-        for pair in order:  # sequential by nature: each choice changes the remaining demand
-            p, z = self.pair_parcel[pair], self.pair_zone[pair]
-            if used[p] or (remaining[z] <= 0 and not must[pair]):
-                continue
-            if self.max_sites is not None and sites >= self.max_sites:
-                break
-            if self.land_budget_m2 is not None and land + self.area_m2[p] > self.land_budget_m2 and not must[pair]:
-                continue
-            units = min(self.capacity[p], max(remaining[z], 0.0))
-            a[pair], x[pair] = 1.0, units
-            remaining[z] -= units
-            used[p] = True
-            land += self.area_m2[p]
-            sites += 1
-        return a, x, "heuristic", None
+        if method == "greedy":
+            y, r, x, status, gap = solve_greedy(self)
+            if self.max_unmet_share is not None:
+                got = np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
+                over = int((self.demand - got > self.max_unmet_share * self.demand + 1e-6).sum())
+                if over:
+                    status = f"heuristic; fairness cap not met for {over} zones (use the MILP)"
+            return y, r, x, status, gap
+        return solve_milp(self, time_limit_s=time_limit_s, mip_gap=mip_gap)
 
     def solve(self, *, method: str = "milp", time_limit_s: float = 60.0, mip_gap: float = 0.01) -> Allocation:
-        """Solve and tabulate per parcel and per zone."""
+        """Solve and tabulate per parcel and per zone.
+
+        Parameters
+        ----------
+        method : {"milp", "greedy"}
+            Solver.
+        time_limit_s : float, default 60
+            MILP time limit.
+        mip_gap : float, default 0.01
+            MILP relative gap.
+        """
         t0 = time.perf_counter()
-        if method == "greedy":
-            a, x, status, gap = self.solve_greedy()
-        else:
-            a, x, status, gap = self.solve_milp(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        y, r, x, status, gap = self.solve_raw(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap)
         seconds = time.perf_counter() - t0
-        if method == "greedy" and self.max_unmet_share is not None:
-            got = np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
-            over = int((self.demand - got > self.max_unmet_share * self.demand + 1e-6).sum())
-            if over:
-                status = f"heuristic; fairness cap not met for {over} zones (use the MILP)"
-        return self.tabulate(a, x, method=method, status=status, gap=gap, seconds=seconds)
+        return self.tabulate(y, x, r=r, method=method, status=status, gap=gap, seconds=seconds)
 
     def _minute_stats(self, zones: pd.DataFrame, sel: np.ndarray, z: np.ndarray, x: np.ndarray) -> None:
         """Add ``mean_commute_min`` and ``max_commute_min`` (network travel) to a zone table."""
@@ -409,18 +312,44 @@ class AllocationProblem:
         zones.insert(at + 1, "max_commute_min", np.where(allocated > 0, longest, np.nan))
 
     def tabulate(
-        self, a: np.ndarray, x: np.ndarray, *, method: str, status: str, gap: float | None, seconds: float
+        self,
+        y: np.ndarray,
+        x: np.ndarray,
+        *,
+        r: np.ndarray | None = None,
+        method: str,
+        status: str,
+        gap: float | None,
+        seconds: float,
     ) -> Allocation:
-        """Per-parcel and per-zone tables of a solution."""
-        sel = np.flatnonzero(a > 0.5)
+        """Per-parcel (one row per reserved parcel-zone piece) and per-zone tables of a solution.
+
+        Parameters
+        ----------
+        y, x : numpy.ndarray
+            Per pair: 1 where reserved; units placed.
+        r : numpy.ndarray, optional
+            Reserved square metres per pair (default: the whole parcel).
+        method, status : str
+            Solver and its status.
+        gap : float or None
+            MIP gap.
+        seconds : float
+            Solve time.
+        """
+        sel = np.flatnonzero(y > 0.5)
         p, z = self.pair_parcel[sel], self.pair_zone[sel]
+        whole = self.unit == "whole" or r is None
+        reserved = self.area_m2[p] if r is None or whole else r[sel]
+        dens = self.density()[p]
         parcels = pd.DataFrame(
             {
                 "zone": self.zone_ids[z],
                 "units": x[sel],
-                "capacity_units": self.capacity[p],
+                "capacity_units": self.capacity[p] if whole else dens * reserved,
                 "commute_m": self.pair_dist[sel],
                 "area_ha": ha(self.area_m2[p]),
+                "reserved_ha": ha(reserved),
                 "score": self.score[p],
             },
             index=self.parcel_ids[p],
@@ -436,7 +365,9 @@ class AllocationProblem:
         unit_dist = np.bincount(z, weights=x[sel] * self.pair_dist[sel], minlength=nz)
         max_dist = np.zeros(nz)
         np.maximum.at(max_dist, z, np.where(x[sel] > 0, self.pair_dist[sel], 0.0))
+        land = np.bincount(z, weights=reserved, minlength=nz)
         with np.errstate(invalid="ignore", divide="ignore"):
+            used = np.bincount(z, weights=np.where(dens > 0, x[sel] / dens, 0.0), minlength=nz)
             zones = pd.DataFrame(
                 {
                     "demand_units": self.demand,
@@ -447,20 +378,110 @@ class AllocationProblem:
                     ),
                     "mean_commute_m": np.where(allocated > 0, unit_dist / allocated, np.nan),
                     "max_commute_m": np.where(allocated > 0, max_dist, np.nan),
-                    "land_ha": ha(np.bincount(z, weights=self.area_m2[p], minlength=nz)),
+                    "land_ha": ha(land),
                     "sites": np.bincount(z, minlength=nz),
+                    "land_used_ha": ha(used),
+                    "over_reservation": np.where(used > 0, land / used, np.nan),
                 },
                 index=self.zone_ids,
             )
-            if self.pair_minutes is not None:
-                self._minute_stats(zones, sel, z, x)
+        if self.pair_minutes is not None:
+            self._minute_stats(zones, sel, z, x)
         return Allocation(
             parcels=parcels,
             zones=zones,
             method=method,
             status=status,
-            objective=self.objective(a, x),
+            objective=self.objective(y, x, reserved_full(sel, reserved, len(y))),
             gap=gap,
             seconds=seconds,
             pairs=len(self.pair_parcel),
         )
+
+
+def reserved_full(sel: np.ndarray, reserved: np.ndarray, k: int) -> np.ndarray:
+    """Reserved square metres per pair from the selected pairs' values.
+
+    Parameters
+    ----------
+    sel : numpy.ndarray
+        Indices of the reserved pairs.
+    reserved : numpy.ndarray
+        Their reserved square metres.
+    k : int
+        Number of pairs.
+    """
+    out = np.zeros(k)
+    out[sel] = reserved
+    return out
+
+
+def _pairs(
+    cand: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    reach_m: float,
+    *,
+    network: tuple[pd.DataFrame, pd.DataFrame, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Parcel-zone pairs within reach, sorted by parcel then zone: ``(parcel, zone, metres, minutes)``.
+
+    Straight lines (STRtree ``dwithin`` within ``reach_m``) or, with ``network = (minutes, metres,
+    max_minutes)``, the network travel times of the study.
+
+    Parameters
+    ----------
+    cand, zones : geopandas.GeoDataFrame
+        Candidate parcels and zones.
+    reach_m : float
+        Commute reach in metres (straight lines).
+    network : tuple, optional
+        Parcels x zones minutes and metres along the roads, and the reach in minutes.
+    """
+    if network is not None:
+        minutes, metres, max_min = network
+        cm = minutes.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")
+        pi, zi = np.nonzero(cm <= max_min)  # row-major: sorted by parcel, then zone
+        d = metres.reindex(index=cand.index, columns=zones.index).to_numpy(dtype="float64")[pi, zi]
+        return pi, zi, d, cm[pi, zi]
+    tree = shapely.STRtree(geoms(cand))
+    zi, pi = tree.query(geoms(zones), predicate="dwithin", distance=reach_m)
+    d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
+    order = np.lexsort((zi, pi))
+    return pi[order], zi[order], d[order], None
+
+
+def _candidates(ids: pd.Index, cap: np.ndarray, area: np.ndarray, spec: AllocationSpec) -> np.ndarray:
+    """Parcels that may hold housing: capacity > 0, at least ``min_site_ha``, not in ``must_not_use``.
+
+    Parameters
+    ----------
+    ids : pandas.Index
+        Parcel ids.
+    cap, area : numpy.ndarray
+        Capacity (units) and land (m²) per parcel.
+    spec : AllocationSpec
+        The allocation settings.
+
+    Raises
+    ------
+    AllocationInfeasibleError
+        For unknown must-use or must-not-use ids, and must-use parcels that cannot hold housing.
+    """
+    keep = cap > 0
+    if spec.min_site_ha is not None:
+        keep &= area >= m2(spec.min_site_ha)
+    unknown = [p for p in spec.must_use + spec.must_not_use if p not in set(map(str, ids))]
+    if unknown:
+        msg = f"allocation: must_use/must_not_use name unknown parcels {unknown[:5]}"
+        raise AllocationInfeasibleError(msg)
+    str_ids = ids.astype(str)
+    keep &= ~str_ids.isin(spec.must_not_use)
+    must = str_ids.isin(spec.must_use)
+    if (must & ~keep).any():
+        bad = list(str_ids[must & ~keep][:5])
+        msg = (
+            f"allocation: must_use parcels {bad} cannot hold housing (excluded, no capacity or below "
+            "min_site_ha); remove them from must_use"
+        )
+        raise AllocationInfeasibleError(msg)
+    return np.asarray(keep, dtype=bool)

@@ -14,6 +14,7 @@ __all__ = ["allocate"]
 
 #: Columns of the per-zone table printed on stdout.
 ZONE_COLUMNS = [
+    "phase",
     "demand_units",
     "allocated_units",
     "unmet_units",
@@ -21,6 +22,8 @@ ZONE_COLUMNS = [
     "mean_commute_m",
     "mean_commute_min",
     "land_ha",
+    "land_ha",
+    "over_reservation",
     "sites",
 ]
 
@@ -55,6 +58,9 @@ def allocate(
         raise ConfigError(msg)
     typer.echo(result.summary())
     table = result.zones[[c for c in ["name", *ZONE_COLUMNS] if c in result.zones]]
-    typer.echo(table.to_string(float_format=lambda v: f"{v:,.1f}"))
+    typer.echo(table.to_string(float_format=lambda v: f"{v:,.2f}"))
+    if result.phases is not None:
+        typer.echo("by phase:")
+        typer.echo(result.phases.to_string(float_format=lambda v: f"{v:,.1f}"))
     if output is not None:
         typer.echo(f"wrote {', '.join(names.values())} to {output}", err=True)

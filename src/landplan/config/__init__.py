@@ -56,6 +56,7 @@ from landplan.config.settings import (
     AllocationSpec,
     DemandSpec,
     OutputSpec,
+    PhaseSpec,
     ScenarioMeta,
     WeightingSpec,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "NetworkSpec",
     "OutputSpec",
     "ParcelLayerSpec",
+    "PhaseSpec",
     "PowerValue",
     "RasterConstraint",
     "RasterCriterion",

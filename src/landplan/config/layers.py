@@ -166,6 +166,8 @@ class ZoneLayerSpec(LayerSpec):
         default=None,
         description="column marking worker counts that are estimates (1/true/yes); empty counts are always estimates",
     )
+    phase_field: str | None = Field(default=None, description="plan phase of each zone (a name of [allocation] phases)")
+    year_field: str | None = Field(default=None, description="opening year of each zone (phased allocation)")
     area_ha_field: str | None = Field(
         default=None, description="area in hectares, used to derive a disc footprint for point zones"
     )

@@ -9,7 +9,15 @@ from pydantic import Field, field_validator, model_validator
 
 from landplan.config._base import _Frozen
 
-__all__ = ["AggregationSpec", "AllocationSpec", "DemandSpec", "OutputSpec", "ScenarioMeta", "WeightingSpec"]
+__all__ = [
+    "AggregationSpec",
+    "AllocationSpec",
+    "DemandSpec",
+    "OutputSpec",
+    "PhaseSpec",
+    "ScenarioMeta",
+    "WeightingSpec",
+]
 
 
 def _parse_judgement(value: float | str) -> float:
@@ -75,8 +83,31 @@ class DemandSpec(_Frozen):
     capacity_field: str | None = Field(default=None, description="parcel column with capacity in units")
 
 
+class PhaseSpec(_Frozen):
+    """One plan phase: zones opening up to ``until`` (a year, inclusive) get housing in it."""
+
+    name: str = Field(min_length=1, description='label, e.g. "2021-2025"')
+    until: int = Field(description="last year of the phase (zones opening in or before it belong here)")
+    land_budget_ha: float | None = Field(
+        default=None, gt=0, description="land this phase may reserve (within [allocation] land_budget_ha, if set)"
+    )
+
+
 class AllocationSpec(_Frozen):
     """Capacity-aware assignment of zone demand to parcels."""
+
+    unit: Literal["area", "whole"] = Field(
+        default="area",
+        description="reserve only the land a zone needs (area) or whole parcels (whole)",
+    )
+    min_reserve_ha: float | None = Field(
+        default=None,
+        ge=0,
+        description="area mode: smallest piece of a parcel reserved for one zone (rule pack default)",
+    )
+    phases: list[PhaseSpec] = Field(
+        default_factory=list, description="plan phases in time order; zones need a phase_field or year_field"
+    )
 
     max_commute_m: float | None = Field(default=None, gt=0)
     max_commute_min: float | None = Field(
@@ -103,6 +134,14 @@ class AllocationSpec(_Frozen):
             raise ValueError(msg)
         if self.commute_weight + self.suitability_weight <= 0:
             msg = "commute_weight + suitability_weight must be > 0"
+            raise ValueError(msg)
+        names = [p.name for p in self.phases]
+        if len(set(names)) < len(names):
+            msg = f"phases: names must be unique, got {names}"
+            raise ValueError(msg)
+        years = [p.until for p in self.phases]
+        if years != sorted(set(years)):
+            msg = f"phases: `until` years must increase strictly, got {years}; list the phases in time order"
             raise ValueError(msg)
         return self
 

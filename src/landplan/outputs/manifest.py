@@ -87,9 +87,14 @@ def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = No
             "gap": allocation.gap,
             "max_commute_m": allocation.info.get("max_commute_m"),
             "parameters": allocation.info.get("params", {}),
+            "unit": allocation.info.get("unit"),
+            "min_reserve_ha": allocation.info.get("min_reserve_ha"),
+            "warnings": allocation.info.get("warnings", []),
         }
         if "max_commute_min" in allocation.info:  # commute along the [network]
             info["allocation"]["max_commute_min"] = allocation.info["max_commute_min"]
+        if allocation.phases is not None:
+            info["allocation"]["phases"] = allocation.phases.reset_index().to_dict(orient="records")
     if study.network is not None:
         net = study.network.spec
         info["network"] = {"layer": net.layer, "mode": net.mode, "off_network_speed_kmh": study.network.off_speed_kmh}

@@ -85,6 +85,46 @@ def _finalize(value: Any) -> Any:
     return Markup(html_text("" if value is None else value))
 
 
+def _frame_html(frame: Any, *, css: str) -> str:
+    """A table as HTML; every cell and label escaped by the choke point, floats as ``1,234.5``."""
+    import pandas as pd
+
+    from landplan.outputs.escape import html_array
+
+    cells = pd.DataFrame(index=html_array(frame.index.to_series()))
+    cells.index.name = _html_or_none(frame.index.name)
+    for c in frame.columns:
+        v = frame[c]
+        digits = ",.2f" if c == "over_reservation" else ",.1f"
+        text = v.map(lambda x, d=digits: format(x, d)) if pd.api.types.is_float_dtype(v) else v
+        cells[_html_or_none(c)] = html_array(text)
+    return cells.to_html(escape=False, classes=css, border=0)
+
+
+def _allocation_notes(allocation: Allocation, tr: Translator) -> list[str]:
+    """How land was allocated (area or whole parcels), and the allocation's warnings, as text."""
+    unit = allocation.info.get("unit", "whole")
+    if unit == "area":
+        first = tr(
+            "Land is reserved by area: each zone gets only the land its units need, in pieces of at least "
+            "{ha} ha; a large parcel may serve several zones.",
+            ha=tr.number(allocation.info.get("min_reserve_ha") or 0, decimals=2),
+        )
+    else:
+        first = tr("Whole parcels are reserved: a parcel goes whole to one zone, even when the zone needs less of it.")
+    notes = [first]
+    if allocation.phases is not None:
+        notes.append(tr("Phases are allocated in time order; land reserved in an earlier phase stays reserved."))
+    return notes + [tr("Warning: {text}", text=w) for w in allocation.info.get("warnings", [])]
+
+
+def _html_or_none(value: object) -> str | None:
+    """:func:`landplan.outputs.escape.html_text` of a value, None kept."""
+    from landplan.outputs.escape import html_text
+
+    return None if value is None else html_text(value)
+
+
 def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[str, Any]]:
     """Score cards of the ``top`` best parcels (``scores.top(top)``) as table markup."""
     from markupsafe import Markup
@@ -273,6 +313,10 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
         ],
         "constraint_lines": [describe_constraint(k, study) for k in s.constraints] + _net_lines(study, scores),
         **report_tables(study, scores, allocation, info, tr),
+        "allocation_notes": _allocation_notes(allocation, tr) if allocation is not None else [],
+        "phases_html": Markup(_frame_html(allocation.phases, css="zones"))
+        if allocation is not None and allocation.phases is not None
+        else "",
     }
 
 

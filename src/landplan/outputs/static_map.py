@@ -146,7 +146,7 @@ def static_map(
     if study.zones is not None:
         handles.append(_draw_zones(ax, study.zones))
     if allocation is not None and len(allocation.parcels):
-        ranked.loc[allocation.parcels.index].boundary.plot(ax=ax, color="#000000", linewidth=0.9)
+        ranked.loc[allocation.parcels.index.unique()].boundary.plot(ax=ax, color="#000000", linewidth=0.9)
         handles.append(Patch(facecolor="none", edgecolor="#000000", label="reserved by the allocation"))
     _draw_ranks(ax, ranked.loc[scores.top(top)])
     _draw_furniture(ax, handles, classification)

@@ -85,18 +85,22 @@ def allocation_layers(allocation: Allocation, study: Study) -> dict[str, gpd.Geo
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        ``allocated_parcels``, ``zones`` and ``links`` in the working CRS.
+        ``allocated_parcels`` (one row per reserved piece; a piece smaller than its parcel is drawn
+        as the strip of the parcel facing its zone, see :mod:`landplan.allocation.pieces`),
+        ``zones`` and ``links`` in the working CRS.
     """
+    from landplan.allocation.pieces import piece_geometries
+
     parcels = study.parcels
     zones = study.require_zones("an allocation")
     sel = allocation.parcels
-    geom = parcels.geometry.reindex(sel.index)
-    allocated = gpd.GeoDataFrame(sel.copy(), geometry=geom.to_numpy(), crs=parcels.crs)
+    drawn = piece_geometries(sel, parcels.geometry, zones.geometry)  # reserved pieces, not whole parcels
+    allocated = gpd.GeoDataFrame(sel.copy(), geometry=drawn, crs=parcels.crs)
     zone_table = gpd.GeoDataFrame(
         allocation.zones.copy(), geometry=zones.geometry.reindex(allocation.zones.index).to_numpy(), crs=zones.crs
     )
     start = shapely.get_coordinates(shapely.point_on_surface(zones.geometry.reindex(sel["zone"]).to_numpy()))
-    end = shapely.get_coordinates(shapely.point_on_surface(geom.to_numpy()))
+    end = shapely.get_coordinates(shapely.point_on_surface(drawn))
     lines = shapely.linestrings(np.stack([start, end], axis=1))
     links = gpd.GeoDataFrame(
         {
@@ -143,6 +147,8 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path,
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
                 spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
+                if alloc.phases is not None:
+                    spreadsheet_safe(alloc.phases).to_excel(xl, sheet_name="phases")
             freeze_xlsx(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, study).items():

@@ -123,7 +123,9 @@ def scenario_map(
     for group in facility_layers(study):
         group.add_to(m)
     if allocation is not None:
-        allocation_layer(allocation, study).add_to(m)
+        layers = allocation_layer(allocation, study)
+        for layer in layers if isinstance(layers, list) else [layers]:
+            layer.add_to(m)
     for element in isochrone_layers(study):  # with a [network]: zone reach in 15/30/45 min
         element.add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
