@@ -54,7 +54,7 @@ def land_area_m2(study: Study, scores: Scores | None = None) -> pd.Series:
         Square metres by parcel id.
     """
     net = getattr(scores, "net", None)
-    if net is not None:  # the net developable area of the subtract-mode constraints
+    if net is not None and net.subtracted:  # the net developable area of the subtract-mode constraints
         return net.area_m2.reindex(study.parcels.index).astype("float64")
     if "net_area_m2" in study.parcels:
         return pd.to_numeric(study.parcels["net_area_m2"], errors="coerce").fillna(0.0)

@@ -96,10 +96,9 @@ class AllocationProblem(AllocationInstance):
         network_m: pd.DataFrame | None = None,
         max_commute_min: float | None = None,
     ) -> AllocationProblem:
-        """Build from parcels and zones (same projected CRS): pairs found with an STRtree ``dwithin`` query.
+        """Build from parcels and zones (one projected CRS): pairs within reach (STRtree or network).
 
-        Candidates are parcels with capacity > 0 (eligible), at least ``min_site_ha``, not in
-        ``must_not_use``.
+        Candidates: capacity > 0 (eligible), at least ``min_site_ha``, not in ``must_not_use``.
 
         Parameters
         ----------
@@ -119,12 +118,9 @@ class AllocationProblem(AllocationInstance):
             Land area of each parcel (e.g. net developable area); default: the geometry's area.
         min_reserve_ha : float, default 0
             Area mode: smallest piece of a parcel reserved for one zone.
-        commute_min, network_m : pandas.DataFrame, optional
-            Parcels x zones network travel minutes and metres; with them (and ``max_commute_min``)
-            the pairs are those within ``max_commute_min`` along the roads, the commute cost is in
-            minutes and ``commute_m`` is the network distance.
-        max_commute_min : float, optional
-            Commute reach along the network, minutes.
+        commute_min, network_m, max_commute_min : pandas.DataFrame, pandas.DataFrame, float, optional
+            Network travel (parcels x zones minutes and metres) and its reach in minutes: pairs
+            within reach along the roads, commute cost in minutes, ``commute_m`` along the roads.
 
         Raises
         ------
@@ -132,19 +128,11 @@ class AllocationProblem(AllocationInstance):
             For contradictory settings (see :meth:`check`).
         """
         check_inputs(parcels, zones, what="allocation")
-        cap = capacity.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
-        area = (
-            parcels.geometry.area.to_numpy()
-            if area_m2 is None
-            else area_m2.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
-        )
-        cap = np.where(area > 0, cap, 0.0)
-        keep = _candidates(parcels.index, cap, area, spec)
+        cap, area, keep = _land(parcels, capacity, area_m2, spec)
         cand = parcels.loc[keep]
-        network = None
-        if commute_min is not None and network_m is not None and max_commute_min is not None:
-            network = (commute_min, network_m, max_commute_min)
-        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m, network=network)
+        use_net = commute_min is not None and network_m is not None and max_commute_min is not None
+        network = (commute_min, network_m, max_commute_min) if use_net else None
+        pi, zi, d, minutes = _pairs(cand, zones, max_commute_m, network=network)  # type: ignore[arg-type]
         cand_ids = cand.index
         must_idx = np.flatnonzero(cand_ids.astype(str).isin(spec.must_use))
         problem = cls(
@@ -311,6 +299,37 @@ class AllocationProblem(AllocationInstance):
         )
         zones.insert(at + 1, "max_commute_min", np.where(allocated > 0, longest, np.nan))
 
+    def _zone_table(
+        self, sel: np.ndarray, z: np.ndarray, x: np.ndarray, reserved: np.ndarray, dens: np.ndarray
+    ) -> pd.DataFrame:
+        """Per-zone demand, allocated and unmet units, commute distances and land of a solution."""
+        nz = len(self.demand)
+        allocated = np.bincount(z, weights=x[sel], minlength=nz)
+        unit_dist = np.bincount(z, weights=x[sel] * self.pair_dist[sel], minlength=nz)
+        max_dist = np.zeros(nz)
+        np.maximum.at(max_dist, z, np.where(x[sel] > 0, self.pair_dist[sel], 0.0))
+        land = np.bincount(z, weights=reserved, minlength=nz)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            used = np.bincount(z, weights=np.where(dens > 0, x[sel] / dens, 0.0), minlength=nz)
+            zones = pd.DataFrame(
+                {
+                    "demand_units": self.demand,
+                    "allocated_units": allocated,
+                    "unmet_units": np.clip(self.demand - allocated, 0, None),
+                    "unmet_share": np.where(
+                        self.demand > 0, np.clip(self.demand - allocated, 0, None) / self.demand, 0.0
+                    ),
+                    "mean_commute_m": np.where(allocated > 0, unit_dist / allocated, np.nan),
+                    "max_commute_m": np.where(allocated > 0, max_dist, np.nan),
+                    "land_ha": ha(land),
+                    "sites": np.bincount(z, minlength=nz),
+                    "land_used_ha": ha(used),
+                    "over_reservation": np.where(used > 0, land / used, np.nan),
+                },
+                index=self.zone_ids,
+            )
+        return zones
+
     def tabulate(
         self,
         y: np.ndarray,
@@ -360,31 +379,7 @@ class AllocationProblem(AllocationInstance):
         parcels = parcels.sort_values(
             ["zone", "commute_min" if self.pair_minutes is not None else "commute_m"], kind="stable"
         )
-        nz = len(self.demand)
-        allocated = np.bincount(z, weights=x[sel], minlength=nz)
-        unit_dist = np.bincount(z, weights=x[sel] * self.pair_dist[sel], minlength=nz)
-        max_dist = np.zeros(nz)
-        np.maximum.at(max_dist, z, np.where(x[sel] > 0, self.pair_dist[sel], 0.0))
-        land = np.bincount(z, weights=reserved, minlength=nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            used = np.bincount(z, weights=np.where(dens > 0, x[sel] / dens, 0.0), minlength=nz)
-            zones = pd.DataFrame(
-                {
-                    "demand_units": self.demand,
-                    "allocated_units": allocated,
-                    "unmet_units": np.clip(self.demand - allocated, 0, None),
-                    "unmet_share": np.where(
-                        self.demand > 0, np.clip(self.demand - allocated, 0, None) / self.demand, 0.0
-                    ),
-                    "mean_commute_m": np.where(allocated > 0, unit_dist / allocated, np.nan),
-                    "max_commute_m": np.where(allocated > 0, max_dist, np.nan),
-                    "land_ha": ha(land),
-                    "sites": np.bincount(z, minlength=nz),
-                    "land_used_ha": ha(used),
-                    "over_reservation": np.where(used > 0, land / used, np.nan),
-                },
-                index=self.zone_ids,
-            )
+        zones = self._zone_table(sel, z, x, reserved, dens)
         if self.pair_minutes is not None:
             self._minute_stats(zones, sel, z, x)
         return Allocation(
@@ -448,6 +443,20 @@ def _pairs(
     d = shapely.distance(geoms(cand)[pi], geoms(zones)[zi])
     order = np.lexsort((zi, pi))
     return pi[order], zi[order], d[order], None
+
+
+def _land(
+    parcels: gpd.GeoDataFrame, capacity: pd.Series, area_m2: pd.Series | None, spec: AllocationSpec
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capacity and land per parcel (geometry area unless given), and the candidate mask."""
+    cap = capacity.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
+    area = (
+        parcels.geometry.area.to_numpy()
+        if area_m2 is None
+        else area_m2.reindex(parcels.index).fillna(0).to_numpy(dtype="float64")
+    )
+    cap = np.where(area > 0, cap, 0.0)
+    return cap, area, _candidates(parcels.index, cap, area, spec)
 
 
 def _candidates(ids: pd.Index, cap: np.ndarray, area: np.ndarray, spec: AllocationSpec) -> np.ndarray:
