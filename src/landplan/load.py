@@ -21,7 +21,7 @@ import pyproj
 
 from landplan.config import LayerSpec, RulePack, Scenario, load_rule_pack, load_scenario
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
-from landplan.errors import LandplanError, ValidationError
+from landplan.errors import LandplanError, ValidationError, redact
 from landplan.io import crs_label, read_layer
 from landplan.io.raster import RasterData, read_raster
 from landplan.model import Study, select_rows
@@ -172,6 +172,8 @@ def _read_layers(s: Scenario, report: ValidationReport, progress: Progress) -> d
                 encoding=spec.encoding,
                 lon_field=spec.lon_field,
                 lat_field=spec.lat_field,
+                table=spec.table,
+                sql=spec.sql,
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
@@ -222,7 +224,7 @@ def _check_layers(
         checked, found, n_repaired = check_layer(
             raw[name],
             name=name,
-            source=str(s.layer_path(name)),
+            source=redact(str(s.layer_path(name))),
             geometry=spec.geometry,
             id_field=spec.id_field,
             required=required.get(name, []),

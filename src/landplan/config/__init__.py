@@ -35,7 +35,7 @@ from landplan.config.criteria import (
     DistanceCriterion,
     RasterCriterion,
 )
-from landplan.config.layers import Layers, LayerSpec, ParcelLayerSpec, RasterSpec, ZoneLayerSpec
+from landplan.config.layers import POSTGIS_SCHEMES, Layers, LayerSpec, ParcelLayerSpec, RasterSpec, ZoneLayerSpec
 from landplan.config.rules import RulePack, RulePackMeta, RuleValue, is_builtin_pack, load_rule_pack, rule_pack_file
 from landplan.config.scenario import Scenario, load_scenario, read_toml, scenario_from_dict
 from landplan.config.settings import (
@@ -61,6 +61,7 @@ from landplan.config.values import (
 )
 
 __all__ = [
+    "POSTGIS_SCHEMES",
     "AccessCriterion",
     "AggregationSpec",
     "AllocationSpec",

@@ -7,15 +7,29 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from landplan.config._base import _Frozen
+from landplan.errors import redact
 
-__all__ = ["LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec"]
+__all__ = ["POSTGIS_SCHEMES", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec"]
+
+
+#: schemes of a PostGIS source (``path = "postgresql://user@host:port/db"``)
+POSTGIS_SCHEMES = ("postgresql://", "postgres://")
 
 
 class LayerSpec(_Frozen):
-    """A vector layer of the scenario."""
+    """A vector layer of the scenario.
 
-    path: str = Field(min_length=1, description="file path, relative to the scenario file")
+    ``path`` is a file (relative to the scenario file), a GDAL data source string
+    (``WFS:https://...``, ``OAPIF:https://...``) or a PostGIS database
+    (``postgresql://user@host:port/db``) with ``table`` or ``sql``.
+    """
+
+    path: str = Field(
+        min_length=1, description="file path (relative to the scenario file), WFS:/OAPIF: or postgresql://"
+    )
     layer: str | None = Field(default=None, description="layer name in a multi-layer source")
+    table: str | None = Field(default=None, min_length=1, description="PostGIS table or view: `name` or `schema.name`")
+    sql: str | None = Field(default=None, min_length=1, description="PostGIS query returning one geometry column")
     where: str | None = Field(default=None, description="OGR SQL attribute filter")
     crs: str | None = Field(default=None, description="CRS to declare when the file has none")
     encoding: str | None = None
@@ -24,6 +38,29 @@ class LayerSpec(_Frozen):
     id_field: str | None = Field(default=None, description="unique id column")
     name_field: str | None = None
     geometry: Literal["point", "line", "polygon", "polygon_or_point", "any"] = "any"
+
+    @model_validator(mode="after")
+    def _database_keys(self) -> LayerSpec:
+        if self.path.lower().startswith(POSTGIS_SCHEMES):
+            if (self.table is None) == (self.sql is None):
+                msg = 'a postgresql:// layer needs exactly one of `table = "schema.name"` or `sql = "SELECT ..."`'
+                raise ValueError(msg)
+            if self.layer is not None:
+                msg = 'a postgresql:// layer names its table with `table = "schema.name"`, not `layer`'
+                raise ValueError(msg)
+        elif self.table is not None or self.sql is not None:
+            msg = '`table` and `sql` are for PostGIS layers (path = "postgresql://user@host:port/db")'
+            raise ValueError(msg)
+        return self
+
+    @property
+    def is_postgis(self) -> bool:
+        """Whether the layer comes from a PostGIS database."""
+        return self.path.lower().startswith(POSTGIS_SCHEMES)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (redact(value) if name == "path" and isinstance(value, str) else value)
 
 
 class ParcelLayerSpec(LayerSpec):

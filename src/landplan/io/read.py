@@ -21,8 +21,9 @@ import pyogrio.errors
 import shapely
 
 from landplan.crs import _check_geographic_range, _declare_crs
-from landplan.errors import LayerReadError
+from landplan.errors import LayerReadError, redact
 from landplan.io.csv_points import _read_csv
+from landplan.io.postgis import is_postgis_url, read_postgis_layer
 from landplan.io.text import (
     _as_raw_text,
     _dbf_encoding,
@@ -40,9 +41,17 @@ logger = logging.getLogger(__name__)
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 
+#: OGC web services: GDAL source prefix -> driver
+_SERVICES = {"WFS:": "WFS", "OAPIF:": "OAPIF"}
 
-def _describe(source: str | os.PathLike[str], layer: str | int | None) -> str:
-    return f"{source}" + (f" (layer {layer!r})" if layer is not None else "")
+
+def _describe(source: str | os.PathLike[str], layer: str | int | None, *, table: str | None, sql: str | None) -> str:
+    where = f" (layer {layer!r})" if layer is not None else ""
+    if table is not None:
+        where = f" (table {table!r})"
+    elif sql is not None:
+        where = " (sql query)"
+    return redact(f"{source}") + where
 
 
 def read_layer(
@@ -55,6 +64,8 @@ def read_layer(
     encoding: str | None = None,
     lon_field: str | None = None,
     lat_field: str | None = None,
+    table: str | None = None,
+    sql: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -62,13 +73,17 @@ def read_layer(
     ----------
     source
         Path to a file GDAL reads (Shapefile, GeoPackage, GeoJSON, KML, FlatGeobuf, ...),
-        a GeoParquet file (``.parquet``), or a CSV with longitude/latitude columns.
-        Other GDAL data source strings are passed through to pyogrio.
+        a GeoParquet file (``.parquet``), a CSV with longitude/latitude columns, an OGC
+        web service (``WFS:https://...``, ``OAPIF:https://...``), or a PostGIS database
+        (``postgresql://user@host:port/db`` with ``table`` or ``sql``; the password from
+        ``PGPASSWORD`` or ``~/.pgpass``). Other GDAL data source strings are passed through
+        to pyogrio.
     layer
         Layer name or index, for multi-layer sources (GeoPackage, KML with folders).
         Required when the source has more than one layer.
     where
-        Attribute filter in OGR SQL (``"kind = 'school'"``), applied while reading.
+        Attribute filter in OGR SQL (``"kind = 'school'"``), applied while reading
+        (PostgreSQL SQL for a PostGIS layer).
     columns
         Attribute columns to read (all by default).
     crs
@@ -84,6 +99,11 @@ def read_layer(
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
+    table
+        PostGIS: the table or view, ``schema.name``.
+    sql
+        PostGIS: a query returning one geometry column (run in a read-only transaction).
+        The CRS comes from the geometries' SRID (SRID 0: none, declare it with ``crs``).
 
     Returns
     -------
@@ -100,15 +120,21 @@ def read_layer(
     CRSError
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
-    label = _describe(source, layer)
-    gdf, crs = _read_by_format(
-        source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
-    )
+    label = _describe(source, layer, table=table, sql=sql)
+    if is_postgis_url(source):
+        gdf, _ = read_postgis_layer(str(source), label, table=table, sql=sql, where=where, columns=columns)
+    else:
+        if table is not None or sql is not None:
+            msg = f"{label}: `table` and `sql` are for PostGIS sources (postgresql://user@host:port/db)"
+            raise LayerReadError(msg)
+        gdf, crs = _read_by_format(
+            source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
+        )
     gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     for text in gdf.attrs["warnings"]:
         logger.warning("%s", text)
 
-    gdf.attrs["source"] = str(source)
+    gdf.attrs["source"] = redact(str(source))
     gdf = _declare_crs(gdf, crs, label)
     gdf = _drop_z(gdf, label)
     _check_geographic_range(gdf, label)
@@ -150,7 +176,35 @@ def _read_by_format(
 
 def _is_connection_string(source: object) -> bool:
     text = str(source)
-    return text.startswith(("PG:", "postgresql://", "postgres://", "/vsi", "http://", "https://"))
+    return text.startswith(("PG:", "postgresql://", "postgres://", "/vsi", "http://", "https://", *_SERVICES))
+
+
+def _service_driver(source: object) -> str | None:
+    """The GDAL driver of an OGC web service source (``WFS:...``, ``OAPIF:...``), else None."""
+    text = str(source)
+    return next((driver for prefix, driver in _SERVICES.items() if text.upper().startswith(prefix)), None)
+
+
+def _check_service(source: object, label: str) -> None:
+    driver = _service_driver(source)
+    if driver is not None and driver not in pyogrio.list_drivers():
+        msg = (
+            f"{label}: this GDAL ({pyogrio.__gdal_version_string__}) has no {driver} driver; install a "
+            "pyogrio/GDAL built with it (libcurl), or save the layer to a GeoPackage first"
+        )
+        raise LayerReadError(msg)
+
+
+def _open_error(source: object, label: str, exc: Exception) -> str:
+    """The message for a source GDAL cannot open: a file, or an unreachable web service."""
+    driver = _service_driver(source)
+    if driver is None:
+        return f"{label}: GDAL cannot open this file as a vector data source ({exc})"
+    detail = redact(" ".join(str(exc).split()))
+    return (
+        f"{label}: the {driver} service cannot be read ({detail}); check the URL, the network (proxy, "
+        "firewall) and that the service answers in a browser"
+    )
 
 
 def _read_ogr(
@@ -162,12 +216,12 @@ def _read_ogr(
     columns: Sequence[str] | None,
     encoding: str | None,
 ) -> gpd.GeoDataFrame:
+    _check_service(source, label)
     if layer is None:
         try:
             layers = pyogrio.list_layers(source)
         except pyogrio.errors.DataSourceError as exc:
-            msg = f"{label}: GDAL cannot open this file as a vector data source ({exc})"
-            raise LayerReadError(msg) from exc
+            raise LayerReadError(_open_error(source, label, exc)) from exc
         if len(layers) > 1:
             names = ", ".join(repr(str(n)) for n in layers[:, 0])
             msg = f"{label}: the source has {len(layers)} layers ({names}); say which one with `layer = ...`"
@@ -193,6 +247,8 @@ def _read_ogr(
             msg = f"{label}: {text}; layers in this source: {names}"
         raise LayerReadError(msg) from exc
     except pyogrio.errors.DataSourceError as exc:
+        if _service_driver(source) is not None:
+            raise LayerReadError(_open_error(source, label, exc)) from exc
         msg = f"{label}: GDAL cannot read this file ({exc})"
         raise LayerReadError(msg) from exc
     except (pyogrio.errors.FieldError, ValueError) as exc:
