@@ -155,11 +155,20 @@ def explain(
 @handle_errors
 def run(
     scenario: ScenarioArg,
-    output: Annotated[Path, output_option("DIR", "Output folder.")],
+    output: Annotated[
+        str,
+        output_option(
+            "DIR|URL",
+            "Output folder, or a PostGIS database for the result tables: "
+            "postgresql://user@host:port/db?schema=NAME (password from PGPASSWORD or ~/.pgpass).",
+        ),
+    ],
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
-    _run_and_report(scenario, output, overwrite)
+    from landplan.io import is_postgis_url
+
+    _run_and_report(scenario, output if is_postgis_url(output) else Path(output), overwrite)
 
 
 @handle_errors
@@ -182,7 +191,7 @@ def _with_output(s: Any, **changes: Any) -> Any:
     return s.model_copy(update={"output": s.output.model_copy(update=given)})
 
 
-def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool) -> None:
+def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool) -> None:
     from landplan.pipeline import run as run_pipeline
 
     with progress_bar() as progress:

@@ -2,19 +2,22 @@
 
 :func:`read_layer` is the one entry point for vector input: every format GDAL reads
 through pyogrio (Shapefile with its ``.cpg``/``.prj``, GeoPackage, GeoJSON, KML,
-FlatGeobuf...), GeoParquet through pyarrow, and CSV with lon/lat columns.
+FlatGeobuf..., OGC WFS and API Features services), GeoParquet through pyarrow, CSV with
+lon/lat columns, and PostGIS tables or queries (SQLAlchemy + psycopg).
 Writers never leave a half-written file: they write next to the target and rename.
 
 Modules: :mod:`~landplan.io.read` (vector layers), :mod:`~landplan.io.text` (text
-encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.raster`
-(rasters), :mod:`~landplan.io.inputs` (files a scenario reads), :mod:`~landplan.io.write`
-(safe writing) and :mod:`~landplan.io.tables` (table formats). This package re-exports them.
+encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.postgis` (PostGIS
+connections and reading), :mod:`~landplan.io.raster` (rasters), :mod:`~landplan.io.inputs` (files a
+scenario reads), :mod:`~landplan.io.write` (safe writing) and :mod:`~landplan.io.tables` (table
+formats). This package re-exports them.
 """
 
 from __future__ import annotations
 
 from landplan.io.csv_points import compact_ranges
 from landplan.io.inputs import scenario_inputs
+from landplan.io.postgis import is_postgis_url
 from landplan.io.read import read_layer
 from landplan.io.tables import (
     FORMATS,
@@ -39,6 +42,7 @@ __all__ = [
     "clean_stale_temp_files",
     "compact_ranges",
     "crs_label",
+    "is_postgis_url",
     "output_folder",
     "output_format",
     "read_layer",

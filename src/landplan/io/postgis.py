@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import psycopg
     import sqlalchemy
 
-__all__ = ["connect", "database_error", "execute", "is_postgis_url", "quote_table", "read_postgis_layer", "split_url"]
+__all__ = ["connect", "database_error", "execute", "is_postgis_url", "read_postgis_layer", "split_table", "split_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -145,29 +145,26 @@ def database_error(exc: BaseException) -> str:
     return redact(lines[0] if lines else type(inner).__name__)
 
 
-def quote_table(conn: sqlalchemy.Connection, table: str) -> tuple[str | None, str, str]:
-    """Split ``schema.name`` (or ``name``) and quote it for SQL.
+def split_table(table: str) -> tuple[str | None, str]:
+    """Split ``schema.name`` (or ``name``; a name containing a dot can be written ``"a.b"``).
 
     Parameters
     ----------
-    conn : sqlalchemy.Connection
-        For the dialect's quoting rules.
     table : str
-        ``name`` or ``schema.name`` (a name containing a dot can be written ``"a.b"``).
+        The table as written in a scenario.
 
     Returns
     -------
-    tuple of (str or None, str, str)
-        Schema, name and the quoted ``"schema"."name"``.
+    tuple of (str or None, str)
+        Schema (None when not given) and name, unquoted.
     """
     text = table.strip()
     if text.startswith('"') and text.endswith('"') and text.count('"') == 2:
-        schema, name = None, text[1:-1]
-    else:
-        schema, _, name = text.rpartition(".") if "." in text else (None, "", text)
-    quote = conn.dialect.identifier_preparer.quote_identifier
-    quoted = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
-    return schema or None, name, quoted
+        return None, text[1:-1]
+    if "." not in text:
+        return None, text
+    schema, _, name = text.rpartition(".")
+    return schema.strip('"') or None, name.strip('"')
 
 
 def read_postgis_layer(
@@ -270,7 +267,9 @@ def execute(conn: sqlalchemy.Connection, sql: str, params: dict[str, Any] | None
 
 
 def _table_source(conn: sqlalchemy.Connection, table: str, label: str) -> str:
-    quoted = quote_table(conn, table)[2]
+    schema, name = split_table(table)
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    quoted = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
     found = execute(conn, "SELECT to_regclass(%(t)s)", {"t": quoted}).fetchone()
     if found is None or found[0] is None:
         rows = execute(
