@@ -192,6 +192,10 @@ class PostgisServer:
         if os.geteuid() == 0:
             for p in (self.folder, pwfile):
                 os.chown(p, owner.pw_uid, owner.pw_gid)
+            if subprocess.run([*self._as_owner(), "test", "-r", str(pwfile)], check=False).returncode != 0:
+                shutil.rmtree(self.folder)
+                msg = f"the postgres OS user cannot reach {self.folder}; give a folder it can enter (under /tmp)"
+                raise RuntimeError(msg)
         self._run(
             bindir / "initdb",
             "-D",

@@ -101,8 +101,7 @@ def _inputs(study: Study) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"layer": name, "path": redact(str(p))}
         if spec.table is not None or spec.sql is not None:
             entry["table" if spec.table is not None else "sql"] = spec.table or spec.sql
-        if isinstance(p, Path) and p.is_file():
-            entry["sha256"] = sha256(p)
+        entry["sha256"] = sha256(p) if isinstance(p, Path) and p.is_file() else None
         entry["features"] = study.report.features.get(name)
         inputs.append(entry)
     for name in s.rasters:

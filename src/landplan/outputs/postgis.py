@@ -27,10 +27,12 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
 import pyproj
+import shapely
 
 from landplan.config import Scenario
 from landplan.errors import InputError, OutputExistsError, redact
@@ -147,55 +149,92 @@ def write_database(result: Result, url: str, *, overwrite: bool) -> dict[str, st
                 raise OutputExistsError(msg)
             for name in existing:
                 execute(conn, f"DROP TABLE {q(schema)}.{q(name)}")
-            for name, (frame, key) in frames.items():
-                _write_table(conn, schema, name, frame, key, srid=srid)
+            for name, table in frames.items():
+                _write_table(conn, schema, name, table, srid=srid)
         except psycopg.Error as exc:
             msg = f"{what}: the database refused the write ({database_error(exc)}); nothing was written"
             raise InputError(msg) from None
     return {name: f"{schema}.{name}" for name in frames}
 
 
-def _frames(result: Result) -> dict[str, tuple[pd.DataFrame, list[str]]]:
-    """Each table's frame (index written as columns) and its primary-key columns."""
+#: a table to write: its frame (index as columns), primary-key columns, SQL types by column (else from dtypes)
+_Table = tuple[pd.DataFrame, list[str], dict[str, str]]
+
+
+def _frames(result: Result) -> dict[str, _Table]:
+    """Each table to write, in order."""
     ranked = result.ranked
-    frames: dict[str, tuple[pd.DataFrame, list[str]]] = {"ranked": (ranked.reset_index(), [str(ranked.index.name)])}
+    frames: dict[str, _Table] = {"ranked": (ranked.reset_index(), [str(ranked.index.name)], {})}
     if result.allocation is not None:
         layers = allocation_layers(result.allocation, result.study)
         for table, layer in zip(_ALLOCATION_TABLES, ("allocated_parcels", "zones", "links"), strict=True):
             gdf = layers[layer]
             key = ["parcel", "zone"] if layer == "links" else [str(gdf.index.name)]
-            frames[table] = (gdf.reset_index(drop=layer == "links"), key)
-    info = {k: json.dumps(v, ensure_ascii=False, default=str) for k, v in result.manifest.items()}
-    frames["manifest"] = (pd.DataFrame({"item": list(info), "value": list(info.values())}), ["item"])
+            frames[table] = (gdf.reset_index(drop=layer == "links"), key, {})
+    info = {k: json.loads(json.dumps({"v": v}, default=str))["v"] for k, v in result.manifest.items()}
+    values = pd.Series([json.dumps(v, ensure_ascii=False) for v in info.values()], dtype=object)
+    frames["manifest"] = (pd.DataFrame({"item": list(info), "value": values}), ["item"], {"value": "jsonb"})
     return frames
 
 
-def _write_table(conn: Any, schema: str, name: str, frame: pd.DataFrame, key: list[str], *, srid: int) -> None:
-    from geoalchemy2 import Geometry
-    from sqlalchemy.dialects.postgresql import JSONB
-
+def _write_table(conn: Any, schema: str, name: str, table: _Table, *, srid: int) -> None:
+    """Create the table from the frame's dtypes, COPY the rows in, add the primary key and GiST index."""
     q = conn.dialect.identifier_preparer.quote_identifier
+    frame, key, types = table
     if too_long := [c for c in frame.columns if len(str(c).encode()) > _MAX_NAME]:
         msg = f"{schema}.{name}: column names longer than {_MAX_NAME} bytes (PostgreSQL would cut them): {too_long}"
         raise InputError(msg)
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    columns = {str(c): types.get(c) or _sql_type(frame[c], geometry=c == geom, srid=srid) for c in frame.columns}
     target = f"{q(schema)}.{q(name)}"
-    if isinstance(frame, gpd.GeoDataFrame):
-        geom = frame.geometry.name
-        types = set(frame.geometry.geom_type.dropna())
-        kind = types.pop().upper() if len(types) == 1 else "GEOMETRY"
-        frame.to_postgis(
-            name, conn, schema=schema, index=False, if_exists="fail", dtype={geom: Geometry(kind, srid=srid)}
-        )
-        if not _has_gist(conn, schema, name):
-            execute(conn, f"CREATE INDEX ON {target} USING GIST ({q(geom)})")
-    else:
-        frame.to_sql(name, conn, schema=schema, index=False, if_exists="fail", dtype={"value": JSONB})
+    execute(conn, f"CREATE TABLE {target} ({', '.join(f'{q(c)} {t}' for c, t in columns.items())})")
+    driver = conn.connection.driver_connection
+    with driver.cursor().copy(f"COPY {target} ({', '.join(q(c) for c in columns)}) FROM STDIN") as copy:
+        copy.write(_copy_text(frame, geom=geom, srid=srid))
     execute(conn, f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(q(c) for c in key)})")
+    if geom is not None:
+        execute(conn, f"CREATE INDEX {q(f'{name}_{geom}_gist')} ON {target} USING GIST ({q(geom)})")
 
 
-def _has_gist(conn: Any, schema: str, name: str) -> bool:
-    sql = "SELECT 1 FROM pg_indexes WHERE schemaname = %(s)s AND tablename = %(t)s AND indexdef ILIKE '%%USING gist%%'"
-    return execute(conn, sql, {"s": schema, "t": name}).fetchone() is not None
+def _sql_type(values: pd.Series, *, geometry: bool, srid: int) -> str:
+    if geometry:
+        kinds = set(gpd.GeoSeries(values).geom_type.dropna())
+        return f"geometry({kinds.pop() if len(kinds) == 1 else 'Geometry'}, {srid})"
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double precision"
+    return "text"
+
+
+def _copy_text(frame: pd.DataFrame, *, geom: str | None, srid: int) -> str:
+    r"""The rows in PostgreSQL's COPY text format (tab-separated, backslash escapes, ``\N`` for null).
+
+    Text format, not CSV: COPY reads an unquoted empty CSV field as NULL, so an empty string would
+    come back as a null (``GeoDataFrame.to_postgis`` writes CSV and loses them that way).
+    """
+    if frame.empty:
+        return ""
+    fields = []
+    for col in frame.columns:
+        values = frame[col]
+        if col == geom:
+            wkb = shapely.to_wkb(shapely.set_srid(np.asarray(values.array), srid), hex=True, include_srid=True)
+            text = pd.Series(wkb, index=frame.index, dtype=object)
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            text = values.map({True: "t", False: "f"})
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            text = values.astype(object).map(repr, na_action="ignore")  # repr: the shortest exact float
+        else:
+            text = values.map(str, na_action="ignore").astype(object)
+            for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+                text = text.str.replace(raw, escaped, regex=False)
+        fields.append(text.where(values.notna(), "\\N").astype(str))
+    lines = fields[0].str.cat(pd.concat(fields[1:], axis=1), sep="\t") if len(fields) > 1 else fields[0]
+    return "\n".join(lines) + "\n"
 
 
 def _existing(conn: Any, schema: str, names: list[str]) -> list[str]:
