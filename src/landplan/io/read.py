@@ -99,11 +99,9 @@ def read_layer(
     lon_field, lat_field
         Coordinate columns of a CSV; by default the first of ``lon``/``lng``/
         ``longitude``/``x`` and ``lat``/``latitude``/``y`` found (case-insensitive).
-    table
-        PostGIS: the table or view, ``schema.name``.
-    sql
-        PostGIS: a query returning one geometry column (run in a read-only transaction).
-        The CRS comes from the geometries' SRID (SRID 0: none, declare it with ``crs``).
+    table, sql
+        PostGIS: the table or view (``schema.name``), or a query returning one geometry column
+        (run read-only). The CRS comes from the SRID (SRID 0: none, declare it with ``crs``).
 
     Returns
     -------
@@ -121,15 +119,8 @@ def read_layer(
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
     label = _describe(source, layer, table=table, sql=sql)
-    if is_postgis_url(source):
-        gdf, _ = read_postgis_layer(str(source), label, table=table, sql=sql, where=where, columns=columns)
-    else:
-        if table is not None or sql is not None:
-            msg = f"{label}: `table` and `sql` are for PostGIS sources (postgresql://user@host:port/db)"
-            raise LayerReadError(msg)
-        gdf, crs = _read_by_format(
-            source, layer, label, where=where, columns=columns, crs=crs, encoding=encoding, lon=lon_field, lat=lat_field
-        )
+    options = {"encoding": encoding, "lon": lon_field, "lat": lat_field, "table": table, "sql": sql}
+    gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, crs=crs, **options)
     gdf.attrs["warnings"] = gdf.attrs.get("warnings", []) or _garbled_text_warnings(gdf, label)
     for text in gdf.attrs["warnings"]:
         logger.warning("%s", text)
@@ -153,8 +144,15 @@ def _read_by_format(
     encoding: str | None,
     lon: str | None,
     lat: str | None,
+    table: str | None,
+    sql: str | None,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
+    if is_postgis_url(source):  # the CRS comes from the SRID
+        return read_postgis_layer(str(source), label, table=table, sql=sql, where=where, columns=columns)[0], crs
+    if table is not None or sql is not None:
+        msg = f"{label}: `table` and `sql` are for PostGIS sources (postgresql://user@host:port/db)"
+        raise LayerReadError(msg)
     path = Path(source) if not _is_connection_string(source) else None
     if path is not None and not path.exists():
         msg = (
