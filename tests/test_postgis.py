@@ -265,7 +265,7 @@ def test_run_from_postgis_keeps_the_password_out(scenario_dir, engine, schema, p
     scenario = _pg_scenario(scenario_dir, postgis_url, schema, engine)
     secret = _password(postgis_url)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["-v", "run", str(scenario), "-o", str(out)])
+    result = CliRunner().invoke(app, ["-vv", "run", str(scenario), "-o", str(out)])
     assert result.exit_code == 0, result.output
     files = run(scenario_dir / "scenario.toml", out_dir=tmp_path / "files")
     assert (out / "ranked.csv").read_bytes() == (tmp_path / "files" / "ranked.csv").read_bytes()
@@ -298,9 +298,10 @@ def test_redact_hides_passwords_only() -> None:
 
 def test_run_into_postgis_writes_indexed_tables(alloc_scenario, engine, schema, postgis_server) -> None:
     url = f"{postgis_server.url_with_password}?schema={schema}_out"
-    result = CliRunner().invoke(app, ["run", str(alloc_scenario), "-o", url])
+    result = CliRunner().invoke(app, ["-vv", "run", str(alloc_scenario), "-o", url])
     assert result.exit_code == 0, result.output
-    assert f"{schema}_out.ranked" in result.output and postgis_server.password not in result.output
+    assert f"{schema}_out.ranked" in result.output
+    assert postgis_server.password not in result.output + result.stderr
     out = f"{schema}_out"
     tables = {r[0] for r in sql(engine, f"SELECT tablename FROM pg_tables WHERE schemaname = '{out}'")}
     assert tables == {"ranked", "allocation_parcels", "allocation_zones", "allocation_links", "manifest"}
