@@ -18,16 +18,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import geopandas as gpd
 import shapely
 
-from conftest import CRS
+from conftest import CRS, pt
 from landplan.cli import app
 from landplan.config import load_scenario
 from landplan.errors import ConfigError, CRSError, InputError, LayerReadError, OutputExistsError, redact
 from landplan.io import read_layer
+from landplan.io.postgis import connect
+from landplan.outputs.postgis import _write_table
 from landplan.pipeline import run
 from postgis_server import PostgisServer, ensure_installed
 
@@ -347,6 +351,33 @@ def test_text_survives_the_round_trip(grid, scenario_dir, engine, schema, postgi
     assert got.isna().tolist() == [n is None for n in notes]
     assert got.dropna().tolist() == [n for n in notes if n is not None]
     assert sql(engine, f"SELECT count(*) FROM {schema}.ranked WHERE note = ''") == [(1,)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_characters="\x00"))),
+            st.one_of(st.none(), st.floats(allow_nan=False)),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_text_and_float_round_trips(postgis_url, rows) -> None:
+    """Whatever text (but NUL, which PostgreSQL text cannot hold) and floats go in come back out."""
+    texts, numbers = [r[0] for r in rows], [r[1] for r in rows]
+    frame = gpd.GeoDataFrame(
+        {"id": range(len(rows)), "text": pd.Series(texts, dtype=object), "number": pd.Series(numbers, dtype=float)},
+        geometry=[pt(10 * i, 0) for i in range(len(rows))],
+        crs=CRS,
+    )
+    with connect(postgis_url, what="test", read_only=False) as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS public.hypothesis_rows")
+        _write_table(conn, "public", "hypothesis_rows", (frame, ["id"], {}), srid=32648)
+    back = read_layer(postgis_url, sql="SELECT * FROM public.hypothesis_rows ORDER BY id")
+    assert [None if pd.isna(v) else v for v in back["text"]] == texts
+    assert [None if pd.isna(v) else v for v in back["number"]] == numbers
 
 
 def test_existing_tables_need_overwrite_and_a_failure_writes_nothing(scenario_dir, engine, schema, postgis_server):
