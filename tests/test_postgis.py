@@ -380,6 +380,14 @@ def test_any_text_and_float_round_trips(postgis_url, rows) -> None:
     assert [None if pd.isna(v) else v for v in back["number"]] == numbers
 
 
+def test_nul_text_is_refused_not_cut(postgis_url, engine) -> None:
+    frame = gpd.GeoDataFrame({"id": [1], "text": ["a\x00b"]}, geometry=[pt(0, 0)], crs=CRS)
+    with pytest.raises(InputError, match="column 'text' has text with a NUL character"):
+        with connect(postgis_url, what="test", read_only=False) as conn:
+            _write_table(conn, "public", "nul_rows", (frame, ["id"], {}), srid=32648)
+    assert sql(engine, "SELECT to_regclass('public.nul_rows')") == [(None,)]
+
+
 def test_existing_tables_need_overwrite_and_a_failure_writes_nothing(scenario_dir, engine, schema, postgis_server):
     url = f"{postgis_server.url_with_password}?schema={schema}"
     first = run(scenario_dir / "scenario.toml", out_dir=url)

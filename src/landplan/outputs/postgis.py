@@ -230,6 +230,9 @@ def _copy_text(frame: pd.DataFrame, *, geom: str | None, srid: int) -> str:
             text = values.astype(object).map(repr, na_action="ignore")  # repr: the shortest exact float
         else:
             text = values.map(str, na_action="ignore").astype(object)
+            if text.str.contains("\x00", regex=False).any():
+                msg = f"column {col!r} has text with a NUL character, which PostgreSQL cannot store; remove it"
+                raise InputError(msg)
             for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
                 text = text.str.replace(raw, escaped, regex=False)
         fields.append(text.where(values.notna(), "\\N").astype(str))
