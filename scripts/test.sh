@@ -13,6 +13,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: chromium is not installed and cannot be installed here; browser tests will be skipped" >&2
   fi
 fi
+# PostGIS tests start a private server from Debian's postgresql + postgis packages.
+scripts/postgis.sh install
 echo "== ruff" >&2
 .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/ruff format --check --quiet src tests benchmarks scripts

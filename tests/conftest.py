@@ -14,7 +14,7 @@ import json
 import re
 import textwrap
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ import shapely
 import landplan
 from landplan.model import Scores, Study
 from landplan.outputs.tables import ranked_table
+from postgis_server import PostgisServer, ensure_installed
 
 X0, Y0 = 580_000.0, 2_330_000.0
 CRS = "EPSG:32648"
@@ -300,3 +301,24 @@ def scenario_factory(scenario_dir: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[PostgisServer]:
+    """A private PostGIS server on 127.0.0.1 for the whole session (tests/postgis_server.py).
+
+    Debian's packages are installed when missing and the tests run as root with apt-get; the
+    tests skip only when they cannot be installed. A server that is installed but fails to
+    start is an error, not a skip.
+    """
+    reason = ensure_installed()
+    if reason is not None:
+        pytest.skip(reason)
+    with PostgisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgis_url(postgis_server: PostgisServer) -> str:
+    """``postgresql://landplan:PASSWORD@127.0.0.1:PORT/landplan`` of the session's PostGIS server."""
+    return postgis_server.url_with_password

@@ -7,6 +7,8 @@ arrived, what was expected and how to fix it.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "CRSError",
     "ConfigError",
@@ -17,11 +19,41 @@ __all__ = [
     "OutputExistsError",
     "RulePackError",
     "ValidationError",
+    "redact",
 ]
+
+#: a password in a database URL (``scheme://user:PASSWORD@host``) or a libpq keyword string
+_SECRETS = re.compile(
+    r"(?P<url>\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:)[^\s/'\"]*(?=@)|(?P<kw>\bpassword\s*=\s*)('[^']*'|[^\s'\"]+)",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every password in a URL or a ``password=...`` setting replaced by ``***``.
+
+    Parameters
+    ----------
+    text : str
+        Any text that may carry a connection string (a message, a path, a log line).
+
+    Returns
+    -------
+    str
+        The same text; ``postgresql://user:secret@host/db`` becomes ``postgresql://user:***@host/db``.
+    """
+    return _SECRETS.sub(lambda m: (m.group("url") or m.group("kw")) + "***", text)
 
 
 class LandplanError(Exception):
-    """Root of every landplan error."""
+    """Root of every landplan error.
+
+    Text arguments are passed through :func:`redact`: a password in a connection string
+    never reaches a message, a traceback or a log.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class InputError(LandplanError, ValueError):

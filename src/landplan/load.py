@@ -21,7 +21,7 @@ import pyproj
 
 from landplan.config import NETWORK_KINDS, LayerSpec, RulePack, Scenario, load_rule_pack, load_scenario
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
-from landplan.errors import LandplanError, ValidationError
+from landplan.errors import LandplanError, ValidationError, redact
 from landplan.io import crs_label, read_layer
 from landplan.io.raster import RasterData, read_raster
 from landplan.io.sheets import join_table, read_table
@@ -226,6 +226,8 @@ def _read_layers(s: Scenario, report: ValidationReport, progress: Progress) -> d
                 osm_columns=spec.osm_columns,
                 geometry=spec.geometry,
                 sheet=spec.sheet,
+                table=spec.table,
+                sql=spec.sql,
             )
         except LandplanError as exc:
             report.findings.append(Finding("error", name, str(exc)))
@@ -302,7 +304,7 @@ def _check_layers(
         checked, found, n_repaired = check_layer(
             raw[name],
             name=name,
-            source=str(s.layer_path(name)),
+            source=redact(str(s.layer_path(name))),
             geometry=spec.geometry,
             id_field=spec.id_field,
             required=required.get(name, []),

@@ -393,7 +393,7 @@ class Result:
     ranked : geopandas.GeoDataFrame
         The wide ranking, as written (sorted by rank, then excluded parcels by id).
     outputs : dict
-        Output key -> path of every file written.
+        Output key -> path of every file written (``schema.table`` for PostGIS tables).
     manifest : dict
         The run manifest (inputs with hashes, CRS, weights, versions, outputs).
     """
@@ -402,7 +402,7 @@ class Result:
     scores: Scores
     ranked: gpd.GeoDataFrame
     allocation: Allocation | None = None
-    outputs: dict[str, Path] = field(default_factory=dict)
+    outputs: dict[str, Path | str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def top(self, n: int = 10) -> gpd.GeoDataFrame:

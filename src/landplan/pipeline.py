@@ -1,9 +1,8 @@
 """The orchestrator: scenario -> study -> scores -> allocation -> outputs.
 
-:func:`compute` loads, scores and (when the scenario asks) allocates, carrying each result
-forward once; :func:`produce` checks the targets, computes, and writes the products asked for
-(``landplan rank``, ``map``, ``report``, ``allocate``); :func:`run` does the same into a locked
-folder whose files are staged and moved in together, with a manifest (``landplan run``).
+:func:`compute` loads, scores and (when the scenario asks) allocates, carrying each result forward once;
+:func:`produce` checks the targets, computes, and writes the products asked for (``landplan rank``, ``map``,
+``report``, ``allocate``); :func:`run` writes a locked, staged folder with a manifest, or PostGIS tables.
 """
 
 from __future__ import annotations
@@ -15,10 +14,11 @@ from pathlib import Path
 
 from landplan.allocation import allocate as allocate_demand
 from landplan.config import AllocationSpec, Scenario
-from landplan.io import check_output_path, output_folder, scenario_inputs
+from landplan.io import check_output_path, is_postgis_url, output_folder, scenario_inputs
 from landplan.load import as_scenario, load_study
 from landplan.model import Result
 from landplan.outputs.manifest import manifest, sha256
+from landplan.outputs.postgis import check_database_target, write_database
 from landplan.outputs.products import PRODUCTS, Render, folder_targets, write_product
 from landplan.outputs.tables import ranked_table
 from landplan.scoring.score import score
@@ -81,8 +81,8 @@ def produce(
 ) -> Result:
     """Compute a scenario and write the products named in ``targets``, each atomically.
 
-    Every target is checked before any work: existing files are refused unless
-    ``overwrite``; inputs, links, pipes and paths under a file always.
+    Every target is checked before any work: existing files are refused unless ``overwrite``; inputs,
+    links, pipes and paths under a file always.
 
     Parameters
     ----------
@@ -111,8 +111,7 @@ def produce(
     s = as_scenario(scenario)
     paths = {key: Path(p) for key, p in targets.items()}
     _check_targets(s, paths.values(), overwrite=overwrite)
-    if any(PRODUCTS[key].needs_allocation for key in paths):
-        allocate = True
+    allocate = True if any(PRODUCTS[key].needs_allocation for key in paths) else allocate
     result = compute(s, allocate=allocate, allocation=allocation, progress=lambda f, m: progress(0.8 * f, m))
     render = Render(result, top=top)
     for key, path in paths.items():
@@ -131,21 +130,19 @@ def run(
     overwrite: bool = False,
     progress: Progress | None = None,
 ) -> Result:
-    """Run the whole pipeline and (when ``out_dir`` is given) write its outputs into a folder.
+    """Run the whole pipeline and (when ``out_dir`` is given) write its outputs into a folder or PostGIS.
 
-    Writes ``ranked.<fmt>`` for each format, the allocation tables, ``map.html``,
-    ``report.html`` and ``manifest.json`` (with the sha256 of every output). Every output path
-    is checked before any work. The folder is locked for the run (a concurrent run into it
-    fails), and all files are written into a staging folder beside it and moved in together
-    only when every one of them succeeded: a failed or interrupted run leaves the folder as it
-    was.
+    Writes ``ranked.<fmt>`` for each format, the allocation tables, ``map.html``, ``report.html`` and
+    ``manifest.json`` (with the sha256 of every output), every path checked before any work. The folder is
+    locked for the run, and all files are staged beside it and moved in together only when every one
+    succeeded. A ``postgresql://...?schema=name`` target gets :mod:`landplan.outputs.postgis`'s tables.
 
     Parameters
     ----------
     scenario : Scenario, str or os.PathLike
         The scenario or its TOML file.
     out_dir : str or os.PathLike, optional
-        The output folder (nothing is written without it).
+        The output folder or database URL (nothing is written without it).
     formats : list of str, optional
         Ranked-list formats (default: the scenario's ``[output] formats``).
     write_map : bool, optional
@@ -169,6 +166,10 @@ def run(
     s = as_scenario(scenario)
     if out_dir is None:
         return compute(s, progress=progress)
+    if is_postgis_url(out_dir):
+        check_database_target(s, str(out_dir), overwrite=overwrite)
+        result = compute(s, progress=progress)
+        return Result(**{**vars(result), "outputs": write_database(result, str(out_dir), overwrite=overwrite)})
     fmts = formats or list(s.output.formats)
     targets = folder_targets(s, Path(out_dir), formats=fmts, write_map=s.output.map if write_map is None else write_map)
     manifest_path = Path(out_dir) / "manifest.json"

@@ -179,12 +179,21 @@ def explain(
 @handle_errors
 def run(
     scenario: ScenarioArg,
-    output: Annotated[Path, output_option("DIR", "Output folder.")],
+    output: Annotated[
+        str,
+        output_option(
+            "DIR|URL",
+            "Output folder, or a PostGIS database for the result tables: "
+            "postgresql://user@host:port/db?schema=NAME (password from PGPASSWORD or ~/.pgpass).",
+        ),
+    ],
     lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
-    _run_and_report(scenario, output, overwrite, lang)
+    from landplan.io import is_postgis_url
+
+    _run_and_report(scenario, output if is_postgis_url(output) else Path(output), overwrite, lang)
 
 
 @handle_errors
@@ -208,7 +217,7 @@ def _with_output(s: Any, **changes: Any) -> Any:
     return s.model_copy(update={"output": s.output.model_copy(update=given)})
 
 
-def _run_and_report(scenario: Path, out_dir: Path, overwrite: bool, lang: str | None) -> None:
+def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: str | None) -> None:
     from landplan.config import load_scenario
     from landplan.pipeline import run as run_pipeline
 

@@ -39,7 +39,15 @@ from landplan.config.criteria import (
     TravelCriterion,
     TwoStepCriterion,
 )
-from landplan.config.layers import JoinSpec, Layers, LayerSpec, ParcelLayerSpec, RasterSpec, ZoneLayerSpec
+from landplan.config.layers import (
+    POSTGIS_SCHEMES,
+    JoinSpec,
+    Layers,
+    LayerSpec,
+    ParcelLayerSpec,
+    RasterSpec,
+    ZoneLayerSpec,
+)
 from landplan.config.network import Metric, NetworkSpec, TravelMode
 from landplan.config.rules import (
     ModeRules,
@@ -76,6 +84,7 @@ from landplan.config.values import (
 
 __all__ = [
     "NETWORK_KINDS",
+    "POSTGIS_SCHEMES",
     "AccessCriterion",
     "AggregationSpec",
     "AllocationSpec",

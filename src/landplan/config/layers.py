@@ -9,11 +9,15 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from landplan.config._base import _Frozen
+from landplan.errors import redact
 
 __all__ = [
-    "OSM_SUFFIXES", "JoinSpec", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec", "ZoneLayerSpec",
-    "check_osm_tags", "is_osm_path",
+    "OSM_SUFFIXES", "POSTGIS_SCHEMES", "JoinSpec", "LayerSpec", "Layers", "ParcelLayerSpec", "RasterSpec",
+    "ZoneLayerSpec", "check_osm_tags", "is_osm_path",
 ]  # fmt: skip
+
+#: schemes of a PostGIS source (``path = "postgresql://user@host:port/db"``)
+POSTGIS_SCHEMES = ("postgresql://", "postgres://")
 
 #: file names read as OpenStreetMap (GDAL's OSM driver): ``.osm`` XML and ``.osm.pbf``
 OSM_SUFFIXES = (".osm", ".pbf")
@@ -99,10 +103,19 @@ class JoinSpec(_Frozen):
 
 
 class LayerSpec(_Frozen):
-    """A vector layer of the scenario."""
+    """A vector layer of the scenario.
 
-    path: str = Field(min_length=1, description="file path, relative to the scenario file")
+    ``path`` is a file (relative to the scenario file), a GDAL data source string
+    (``WFS:https://...``, ``OAPIF:https://...``) or a PostGIS database
+    (``postgresql://user@host:port/db``) with ``table`` or ``sql``.
+    """
+
+    path: str = Field(
+        min_length=1, description="file path (relative to the scenario file), WFS:/OAPIF: or postgresql://"
+    )
     layer: str | None = Field(default=None, description="layer name in a multi-layer source")
+    table: str | None = Field(default=None, min_length=1, description="PostGIS table or view: `name` or `schema.name`")
+    sql: str | None = Field(default=None, min_length=1, description="PostGIS query returning one geometry column")
     where: str | None = Field(default=None, description="OGR SQL attribute filter")
     crs: str | None = Field(default=None, description="CRS to declare when the file has none")
     encoding: str | None = None
@@ -141,6 +154,29 @@ class LayerSpec(_Frozen):
             msg = f"`osm` and `osm_columns` are for OpenStreetMap files (.osm.pbf, .osm), not {self.path!r}"
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _database_keys(self) -> LayerSpec:
+        if self.path.lower().startswith(POSTGIS_SCHEMES):
+            if (self.table is None) == (self.sql is None):
+                msg = 'a postgresql:// layer needs exactly one of `table = "schema.name"` or `sql = "SELECT ..."`'
+                raise ValueError(msg)
+            if self.layer is not None:
+                msg = 'a postgresql:// layer names its table with `table = "schema.name"`, not `layer`'
+                raise ValueError(msg)
+        elif self.table is not None or self.sql is not None:
+            msg = '`table` and `sql` are for PostGIS layers (path = "postgresql://user@host:port/db")'
+            raise ValueError(msg)
+        return self
+
+    @property
+    def is_postgis(self) -> bool:
+        """Whether the layer comes from a PostGIS database."""
+        return self.path.lower().startswith(POSTGIS_SCHEMES)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (redact(value) if name == "path" and isinstance(value, str) else value)
 
 
 class ParcelLayerSpec(LayerSpec):

@@ -2,12 +2,14 @@
 
 :func:`read_layer` is the one entry point for vector input: every format GDAL reads
 through pyogrio (Shapefile with its ``.cpg``/``.prj``, GeoPackage, GeoJSON, KML,
-FlatGeobuf...), GeoParquet through pyarrow, and CSV with lon/lat columns.
+FlatGeobuf..., OGC WFS and API Features services), GeoParquet through pyarrow, CSV with
+lon/lat columns, and PostGIS tables or queries (SQLAlchemy + psycopg).
 Writers never leave a half-written file: they write next to the target and rename.
 
 Modules: :mod:`~landplan.io.read` (vector layers), :mod:`~landplan.io.text` (text
-encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.raster`
-(rasters), :mod:`~landplan.io.osm` (OpenStreetMap), :mod:`~landplan.io.inputs` (files a
+encodings), :mod:`~landplan.io.csv_points` (CSV lon/lat), :mod:`~landplan.io.postgis`
+(PostGIS), :mod:`~landplan.io.raster` (rasters), :mod:`~landplan.io.osm` (OpenStreetMap),
+:mod:`~landplan.io.inputs` (files a
 scenario reads), :mod:`~landplan.io.write` (safe writing) and :mod:`~landplan.io.tables`
 (table formats). This package re-exports them.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from landplan.io.csv_points import compact_ranges
 from landplan.io.inputs import scenario_inputs
 from landplan.io.osm import read_osm
+from landplan.io.postgis import is_postgis_url
 from landplan.io.read import read_layer
 from landplan.io.tables import (
     FORMATS,
@@ -44,6 +47,7 @@ __all__ = [
     "compact_ranges",
     "crs_label",
     "freeze_xlsx",
+    "is_postgis_url",
     "output_folder",
     "output_format",
     "read_layer",

@@ -22,9 +22,10 @@ import shapely
 
 from landplan.config.layers import is_osm_path
 from landplan.crs import _check_geographic_range, _declare_crs
-from landplan.errors import LayerReadError
+from landplan.errors import LayerReadError, redact
 from landplan.io.csv_points import _read_csv
 from landplan.io.osm import centroids, read_osm
+from landplan.io.postgis import is_postgis_url, read_postgis_layer
 from landplan.io.sheets import EXCEL_SUFFIXES, _read_sheet_points
 from landplan.io.text import (
     _as_raw_text,
@@ -47,9 +48,17 @@ logger = logging.getLogger(__name__)
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 
+#: OGC web services: GDAL source prefix -> driver
+_SERVICES = {"WFS:": "WFS", "OAPIF:": "OAPIF"}
 
-def _describe(source: str | os.PathLike[str], layer: str | int | None) -> str:
-    return f"{source}" + (f" (layer {layer!r})" if layer is not None else "")
+
+def _describe(source: str | os.PathLike[str], layer: str | int | None, *, table: str | None, sql: str | None) -> str:
+    where = f" (layer {layer!r})" if layer is not None else ""
+    if table is not None:
+        where = f" (table {table!r})"
+    elif sql is not None:
+        where = " (sql query)"
+    return redact(f"{source}") + where
 
 
 def read_layer(
@@ -66,6 +75,8 @@ def read_layer(
     osm_columns: Sequence[str] = (),
     geometry: str = "any",
     sheet: str | None = None,
+    table: str | None = None,
+    sql: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame, checked and in 2-D.
 
@@ -73,11 +84,14 @@ def read_layer(
     ----------
     source
         A file GDAL reads (Shapefile, GeoPackage, GeoJSON, KML, ...), GeoParquet, a CSV or XLSX of
-        coordinates, OpenStreetMap; other GDAL data source strings are passed to pyogrio.
+        coordinates, OpenStreetMap, an OGC web service (``WFS:https://...``, ``OAPIF:https://...``)
+        or PostGIS (``postgresql://user@host:port/db`` with ``table`` or ``sql``; the password from
+        ``PGPASSWORD`` or ``~/.pgpass``); other GDAL data source strings are passed to pyogrio.
     layer
         Layer name or index, required when the source has more than one layer.
     where
-        Attribute filter in OGR SQL (``"kind = 'school'"``), applied while reading.
+        Attribute filter in OGR SQL (``"kind = 'school'"``), applied while reading
+        (PostgreSQL SQL for a PostGIS layer).
     columns
         Attribute columns to read (all by default).
     crs
@@ -101,6 +115,9 @@ def read_layer(
     sheet
         Sheet of an Excel workbook (``.xlsx``: points from coordinate columns, EPSG:4326
         unless ``crs`` says otherwise); the first sheet by default.
+    table, sql
+        PostGIS: the table or view (``schema.name``), or a query returning one geometry column
+        (run read-only). The CRS comes from the SRID (SRID 0: none, declare it with ``crs``).
 
     Returns
     -------
@@ -116,12 +133,19 @@ def read_layer(
     CRSError
         If the layer has no CRS and none is declared, or ``crs`` contradicts the file's.
     """
-    label = _describe(source, layer)
+    label = _describe(source, layer, table=table, sql=sql)
     args = {"crs": crs, "encoding": encoding, "lon": lon_field, "lat": lat_field, "sheet": sheet}
-    args |= {"osm": osm, "osm_columns": osm_columns, "geometry": geometry}
+    args |= {"osm": osm, "osm_columns": osm_columns, "geometry": geometry, "table": table, "sql": sql}
     gdf, crs = _read_by_format(source, layer, label, where=where, columns=columns, **args)
+    return _finish(gdf, crs, label, source=source, layer=layer, geometry=geometry)
+
+
+def _finish(
+    gdf: gpd.GeoDataFrame, crs: Any, label: str, *, source: object, layer: str | int | None, geometry: str
+) -> gpd.GeoDataFrame:
+    """Encoding warnings, the declared CRS, 2-D, range checks, centroids and attrs of a layer read."""
     found = _legacy_text_warnings(gdf, label) or [*(gdf.attrs.get("warnings") or _garbled_text_warnings(gdf, label))]
-    gdf.attrs.update(warnings=[], source=str(source))
+    gdf.attrs.update(warnings=[], source=redact(str(source)))
     gdf = _declare_crs(gdf, crs, label)
     found += gdf.attrs.get("warnings", [])
     gdf = _drop_z(gdf, label)
@@ -183,7 +207,7 @@ def _read_legacy(
     return gdf, crs
 
 
-def _read_by_format(
+def _read_by_format(  # noqa: PLR0912 - one branch per source kind
     source: str | os.PathLike[str],
     layer: str | int | None,
     label: str,
@@ -195,9 +219,16 @@ def _read_by_format(
     lon: str | None,
     lat: str | None,
     sheet: str | None = None,
+    table: str | None = None,
+    sql: str | None = None,
     **osm_args: Any,
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """The layer read by the reader its format needs, and the CRS to declare (EPSG:4326 for a CSV)."""
+    if is_postgis_url(source):  # the CRS comes from the SRID
+        return read_postgis_layer(str(source), label, table=table, sql=sql, where=where, columns=columns)[0], crs
+    if table is not None or sql is not None:
+        msg = f"{label}: `table` and `sql` are for PostGIS sources (postgresql://user@host:port/db)"
+        raise LayerReadError(msg)
     if is_osm_path(source):
         return _read_osm_source(source, layer, label, where=where, columns=columns, **osm_args), crs
     legacy = _legacy_encoding(encoding)
@@ -232,7 +263,35 @@ def _read_by_format(
 
 def _is_connection_string(source: object) -> bool:
     text = str(source)
-    return text.startswith(("PG:", "postgresql://", "postgres://", "/vsi", "http://", "https://"))
+    return text.startswith(("PG:", "postgresql://", "postgres://", "/vsi", "http://", "https://", *_SERVICES))
+
+
+def _service_driver(source: object) -> str | None:
+    """The GDAL driver of an OGC web service source (``WFS:...``, ``OAPIF:...``), else None."""
+    text = str(source)
+    return next((driver for prefix, driver in _SERVICES.items() if text.upper().startswith(prefix)), None)
+
+
+def _check_service(source: object, label: str) -> None:
+    driver = _service_driver(source)
+    if driver is not None and driver not in pyogrio.list_drivers():
+        msg = (
+            f"{label}: this GDAL ({pyogrio.__gdal_version_string__}) has no {driver} driver; install a "
+            "pyogrio/GDAL built with it (libcurl), or save the layer to a GeoPackage first"
+        )
+        raise LayerReadError(msg)
+
+
+def _open_error(source: object, label: str, exc: Exception) -> str:
+    """The message for a source GDAL cannot open: a file, or an unreachable web service."""
+    driver = _service_driver(source)
+    if driver is None:
+        return f"{label}: GDAL cannot open this file as a vector data source ({exc})"
+    detail = redact(" ".join(str(exc).split()))
+    return (
+        f"{label}: the {driver} service cannot be read ({detail}); check the URL, the network (proxy, "
+        "firewall) and that the service answers in a browser"
+    )
 
 
 def _read_ogr(
@@ -244,12 +303,12 @@ def _read_ogr(
     columns: Sequence[str] | None,
     encoding: str | None,
 ) -> gpd.GeoDataFrame:
+    _check_service(source, label)
     if layer is None:
         try:
             layers = pyogrio.list_layers(source)
         except pyogrio.errors.DataSourceError as exc:
-            msg = f"{label}: GDAL cannot open this file as a vector data source ({exc})"
-            raise LayerReadError(msg) from exc
+            raise LayerReadError(_open_error(source, label, exc)) from exc
         if len(layers) > 1:
             names = ", ".join(repr(str(n)) for n in layers[:, 0])
             msg = f"{label}: the source has {len(layers)} layers ({names}); say which one with `layer = ...`"
@@ -275,6 +334,8 @@ def _read_ogr(
             msg = f"{label}: {text}; layers in this source: {names}"
         raise LayerReadError(msg) from exc
     except pyogrio.errors.DataSourceError as exc:
+        if _service_driver(source) is not None:
+            raise LayerReadError(_open_error(source, label, exc)) from exc
         msg = f"{label}: GDAL cannot read this file ({exc})"
         raise LayerReadError(msg) from exc
     except (pyogrio.errors.FieldError, ValueError) as exc:

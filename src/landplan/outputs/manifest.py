@@ -14,6 +14,7 @@ import geopandas as gpd
 import pyproj
 import shapely
 
+from landplan.errors import redact
 from landplan.io import crs_label
 from landplan.model import Allocation, Scores, Study
 
@@ -106,9 +107,11 @@ def _inputs(study: Study) -> list[dict[str, Any]]:
     inputs: list[dict[str, Any]] = []
     for name in s.layers.names():
         p = s.layer_path(name)
-        entry: dict[str, Any] = {"layer": name, "path": str(p)}
-        if isinstance(p, Path) and p.is_file():
-            entry["sha256"] = sha256(p)
+        spec = dict(s.layers.items())[name]
+        entry: dict[str, Any] = {"layer": name, "path": redact(str(p))}
+        if spec.table is not None or spec.sql is not None:
+            entry["table" if spec.table is not None else "sql"] = spec.table or spec.sql
+        entry["sha256"] = sha256(p) if isinstance(p, Path) and p.is_file() else None
         entry["features"] = study.report.features.get(name)
         inputs.append(entry)
     for name, spec in s.layers.items():
