@@ -44,6 +44,7 @@ from landplan.config.settings import (
     DemandSpec,
     OutputSpec,
     ScenarioMeta,
+    SitesSpec,
     WeightingSpec,
 )
 from landplan.config.values import (
@@ -98,6 +99,7 @@ __all__ = [
     "RuleValue",
     "Scenario",
     "ScenarioMeta",
+    "SitesSpec",
     "StepValue",
     "ValueSpec",
     "WeightingSpec",
