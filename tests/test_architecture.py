@@ -73,7 +73,7 @@ def _imports(module: str, path: Path, known: set[str]) -> set[str]:
     return found
 
 
-def _layer(module: str) -> int | None:
+def _layer(module: str) -> float | None:
     parts = module.split(".")
     if len(parts) == 1 or parts[1] in FACES:
         return None

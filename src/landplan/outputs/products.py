@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from landplan.config import Scenario
+from landplan.errors import InputError
 from landplan.io import FORMATS, write_table
 from landplan.model import Result
+from landplan.outputs.sites import SITE_FILES, write_site_file
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
 
 __all__ = ["PRODUCTS", "Product", "Render", "folder_targets", "write_product"]
@@ -80,6 +82,7 @@ class Product:
     filename: str
     write: Writer
     needs_allocation: bool = False
+    needs_sites: bool = False
 
 
 def _ranked(fmt: str) -> Writer:
@@ -98,6 +101,17 @@ def _allocation(key: str) -> Writer:
             msg = f"{key}: the run has no allocation"
             raise ValueError(msg)
         write_allocation_file(r.allocation, r.study, key, path)
+
+    return write
+
+
+def _sites(key: str) -> Writer:
+    def write(render: Render, path: Path) -> None:
+        r = render.result
+        if r.sites is None:
+            msg = f"{key}: the scenario has no [sites] table"
+            raise InputError(msg)
+        write_site_file(r.sites, r.study, r.scores, key, path)
 
     return write
 
@@ -152,6 +166,7 @@ def _report(render: Render, path: Path) -> None:
 PRODUCTS: dict[str, Product] = {
     **{f"ranked_{fmt}": Product(f"ranked_{fmt}", f"ranked{suffix}", _ranked(fmt)) for fmt, suffix in FORMATS.items()},
     **{key: Product(key, name, _allocation(key), needs_allocation=True) for key, name in ALLOCATION_FILES.items()},
+    **{key: Product(key, name, _sites(key), needs_sites=True) for key, name in SITE_FILES.items()},
     "map": Product("map", "map.html", _map),
     "map_png": Product("map_png", "map.png", _map_png),
     "report": Product("report", "report.html", _report),
@@ -164,7 +179,7 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
     Parameters
     ----------
     s : Scenario
-        The scenario (its ``[output]`` and ``[allocation]`` tables).
+        The scenario (its ``[output]``, ``[allocation]`` and ``[sites]`` tables).
     out_dir : pathlib.Path
         The output folder.
     formats : list of str
@@ -180,6 +195,8 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
     keys = [f"ranked_{fmt}" for fmt in formats]
     if s.allocation is not None:
         keys += list(ALLOCATION_FILES)
+    if s.sites is not None:
+        keys += list(SITE_FILES)
     if write_map:
         keys.append("map")
     if s.output.report:
