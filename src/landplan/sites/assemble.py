@@ -173,7 +173,7 @@ def _merge_fragments(
             break
         order = np.lexsort((dst, piece_area[dst], src))  # per source: smallest neighbour, then lowest label
         src, dst = src[order], dst[order]
-        head = np.r_[True, src[1:] != src[:-1]]
+        head = np.diff(src, prepend=-1) != 0
         src, dst = src[head], dst[head]
         target = np.full(len(piece_area), -1, dtype=np.int64)
         target[src] = dst
@@ -182,7 +182,7 @@ def _merge_fragments(
         src, dst = src[stays], dst[stays]
         order = np.lexsort((src, dst))  # each target takes its lowest-label source this round
         src, dst = src[order], dst[order]
-        head = np.r_[True, dst[1:] != dst[:-1]]
+        head = np.diff(dst, prepend=-1) != 0
         src, dst = src[head], dst[head]
         if len(src) == 0:
             break

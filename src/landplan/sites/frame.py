@@ -84,7 +84,7 @@ def _largest_member(label: np.ndarray, area: np.ndarray, n: int) -> np.ndarray:
     keep = label >= 0
     order = np.lexsort((pos[keep], -area[keep], label[keep]))
     lab = label[keep][order]
-    head = np.r_[True, lab[1:] != lab[:-1]]
+    head = np.diff(lab, prepend=-1) != 0
     out = np.empty(n, dtype=np.int64)
     out[lab[head]] = pos[keep][order][head]
     return out
