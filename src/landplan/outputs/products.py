@@ -66,6 +66,7 @@ class Render:
                 allocation=r.allocation,
                 offline=offline,
                 classification=out.classification,
+                sites=r.sites,
             )
             self.pages[key] = map_html(m, offline=offline)
         return self.pages[key]
@@ -159,6 +160,7 @@ def _report(render: Render, path: Path) -> None:
         sensitivity=sensitivity,
         top=out.cards,
         map_page=render.map_page(offline=True),
+        sites=r.sites,
     )
 
 

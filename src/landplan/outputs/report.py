@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from landplan.model import Allocation, Scores, Study
+    from landplan.model import Allocation, Scores, Sites, Study
     from landplan.scoring.sensitivity import SensitivityResult
 
 __all__ = ["render_report", "template_source", "write_report"]
@@ -124,7 +124,7 @@ def _html_or_none(value: object) -> str | None:
     return None if value is None else html_text(value)
 
 
-def _cards(study: Study, scores: Scores, top: int) -> list[dict[str, Any]]:
+def _cards(study: Study, scores: Scores, top: int, sites: Sites | None = None) -> list[dict[str, Any]]:
     """Table rows and score-card text of the ``top`` best parcels (``scores.top(top)``)."""
     from landplan.model import ha
     from landplan.outputs.scorecard import explain
@@ -136,7 +136,7 @@ def _cards(study: Study, scores: Scores, top: int) -> list[dict[str, Any]]:
             "score": float(scores.score[pid]),
             "area_ha": float(ha(study.parcels.geometry[pid].area)),
             "top_drivers": scores.top_drivers[pid],
-            "text": explain(study, scores, pid).to_text(),
+            "text": explain(study, scores, pid, sites=sites).to_text(),
         }
         for pid in scores.top(top)
     ]
@@ -221,6 +221,7 @@ def render_report(
     top: int = 10,
     map_page: str | None = None,
     interactive_map: bool = True,
+    sites: Sites | None = None,
 ) -> str:
     """The report as one HTML string (see module docstring); the same inputs give the same bytes.
 
@@ -244,6 +245,8 @@ def render_report(
         An offline HTML map page already rendered for this run (rendered here otherwise).
     interactive_map : bool, default True
         Embed the interactive map.
+    sites : Sites, optional
+        Sites assembled from parcels: score cards list each site's members.
 
     Returns
     -------
@@ -260,7 +263,7 @@ def render_report(
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
     return env.from_string(template_source()).render(
         **_context(study, scores, allocation, info),
-        cards=_cards(study, scores, top),
+        cards=_cards(study, scores, top, sites),
         **_sensitivity(sensitivity),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),
     )
