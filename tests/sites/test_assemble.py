@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import CRS, X0, Y0
 
 import geopandas as gpd
 import shapely
@@ -24,7 +25,6 @@ import shapely
 from landplan.errors import InputError
 from landplan.sites import adjacency, assemble_sites, union_by_label
 from landplan.sites.assemble import DROP_SPLIT_REMAINDER, DROP_TOO_SMALL, partition
-from tests.conftest import CRS, X0, Y0
 
 
 def cell(x: float, y: float, w: float = 50.0, h: float = 50.0) -> shapely.Polygon:
@@ -156,6 +156,26 @@ def test_union_by_label_matches_per_site_union() -> None:
     assert out[0].equals(shapely.union_all(g[:3])) and out[1].equals(g[3])
 
 
+def test_union_by_label_falls_back_to_a_full_union() -> None:
+    # site 0: a T-junction (the corner of the small parcel lies mid-edge of the big one), which
+    # GEOS's coverage union refuses; site 1: overlapping parcels (not a coverage at all);
+    # site 2: a clean coverage whose shared edge differs in the last bits (snapped to 1 cm)
+    g = np.array(
+        [
+            cell(0, 0, 100, 100),
+            cell(100, 0, 50, 50),
+            cell(300, 0, 60, 60),
+            cell(340, 0, 60, 60),
+            cell(500, 0, 50, 50),
+            shapely.box(X0 + 550 + 1e-9, Y0, X0 + 600, Y0 + 50),
+        ]
+    )
+    out = union_by_label(g, np.array([0, 0, 1, 1, 2, 2]), 3)
+    assert shapely.is_valid(out).all()
+    assert shapely.area(out).tolist() == pytest.approx([12_500.0, 6_000.0, 5_000.0])
+    assert out[0].geom_type == out[1].geom_type == out[2].geom_type == "Polygon"
+
+
 # ------------------------------------------------------------------- invariants on random maps
 
 
@@ -205,7 +225,9 @@ def _oracle_groups(parcels: gpd.GeoDataFrame, gap_m: float, group: str | None) -
 def test_sites_are_connected_within_range_and_order_free(case, rnd, by_owner) -> None:  # type: ignore[no-untyped-def]
     parcels, min_ha, max_ha, gap_m = case
     group = "owner" if by_owner else None
-    sites, mem, summary = assemble_sites(parcels, min_site_ha=min_ha, max_site_ha=max_ha, gap_m=gap_m, group_field=group)
+    sites, mem, summary = assemble_sites(
+        parcels, min_site_ha=min_ha, max_site_ha=max_ha, gap_m=gap_m, group_field=group
+    )
     order = list(range(len(parcels)))
     rnd.shuffle(order)
     again, mem2, summary2 = assemble_sites(
@@ -254,5 +276,7 @@ def test_adjacency_pairs_match_brute_force() -> None:
 
 
 def test_partition_of_nothing() -> None:
-    part = partition(np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), min_m2=1, max_m2=2)
+    part = partition(
+        np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), min_m2=1, max_m2=2
+    )
     assert len(part.label) == 0 and part.n_groups == 0

@@ -16,16 +16,16 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pyogrio
 import pytest
+from tests.conftest import CRS, box
 
 import geopandas as gpd
+import pyogrio
 
 from landplan.cli import app
 from landplan.errors import ConfigError
 from landplan.outputs.scorecard import explain
 from landplan.pipeline import compute, run
-from tests.conftest import CRS, box
 
 WEST = ["P00", "P01", "P04", "P05", "P08", "P09", "P12", "P13"]
 

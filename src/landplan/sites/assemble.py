@@ -124,8 +124,8 @@ def _bisect(label: np.ndarray, parts: np.ndarray, xy: np.ndarray, area: np.ndarr
         pos = np.flatnonzero(cut)
         a = area[cut]
         total = np.bincount(lab, a, minlength=len(parts))
-        mean = np.stack([np.bincount(lab, a * xy[cut, d], minlength=len(parts)) for d in (0, 1)], axis=1)
-        mean = mean / np.where(total > 0, total, 1.0)[:, None]
+        weighted = np.stack([np.bincount(lab, a * xy[cut, d], minlength=len(parts)) for d in (0, 1)], axis=1)
+        mean = weighted / np.where(total > 0, total, 1.0)[:, None]
         dx, dy = (xy[cut] - mean[lab]).T
         sxx = np.bincount(lab, a * dx * dx, minlength=len(parts))
         syy = np.bincount(lab, a * dy * dy, minlength=len(parts))

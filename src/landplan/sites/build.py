@@ -97,7 +97,7 @@ def assemble_sites(
     xy = shapely.get_coordinates(shapely.centroid(geoms))
     part = partition(xy, area, left, right, min_m2=m2(min_site_ha), max_m2=m2(max_site_ha))
     sites = site_frame(ordered, part.label, prefix=id_prefix, sum_columns=sum_columns)
-    with_none = np.append(sites.index.to_numpy(dtype=object), None)  # label -1 -> None
+    with_none = np.array([*sites.index, None], dtype=object)  # label -1 -> None
     site_id = pd.array(with_none[part.label], dtype="string")
     members = pd.DataFrame({"site_id": site_id, "status": part.status, "area_m2": area}, index=ordered.index)
     if group_field is not None:

@@ -44,12 +44,17 @@ def site_ids(n: int, *, prefix: str = "S") -> np.ndarray:
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
 
-def union_by_label(geoms: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
+def union_by_label(geoms: np.ndarray, label: np.ndarray, n: int, *, grid_m: float = 0.01) -> np.ndarray:
     """Union of the geometries of each label ``0..n-1`` (vectorised by member count).
 
     Members are laid out in a padded table per bucket of sites with the same member count and
-    united with ``shapely.union_all(table, axis=1)``: one call per distinct count, never one
-    per site.
+    united with ``shapely.coverage_union_all(table, axis=1)``: one call per distinct count, never
+    one per site. A coverage union needs neighbours to share their vertices exactly, so member
+    coordinates are first rounded to ``grid_m`` (1 cm: parcels whose common edge differs in the
+    last bits then match); it is then about five times faster than a full union. A site whose
+    coverage union is invalid or smaller than the sum of its members (overlapping parcels, a
+    vertex of one parcel in the middle of its neighbour's edge) is united again with
+    ``shapely.union_all`` from the members as given.
 
     Parameters
     ----------
@@ -59,6 +64,8 @@ def union_by_label(geoms: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
         Label per geometry (``-1``: left out).
     n : int
         Number of labels.
+    grid_m : float, default 0.01
+        Grid the coordinates are rounded to before the coverage union (CRS units, metres).
 
     Returns
     -------
@@ -68,14 +75,36 @@ def union_by_label(geoms: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     keep = np.flatnonzero(label >= 0)
     order = keep[np.argsort(label[keep], kind="stable")]
-    lab = label[order]
-    count = np.bincount(lab, minlength=n)
+    members = geoms[order]
+    snapped = shapely.transform(members, lambda xy: np.round(xy / grid_m) * grid_m)
+    count = np.bincount(label[order], minlength=n)
     start = np.r_[0, np.cumsum(count)[:-1]]
+    member_area = np.bincount(label[order], shapely.area(snapped), minlength=n)
     for c in np.unique(count[count > 0]):
         sites = np.flatnonzero(count == c)
-        table = order[start[sites][:, None] + np.arange(c)[None, :]]
-        out[sites] = shapely.union_all(geoms[table], axis=1)
+        table = start[sites][:, None] + np.arange(c)[None, :]
+        out[sites], full = _coverage_union(snapped[table], members[table])
+        area = shapely.area(out[sites])
+        bad = ~full & (~shapely.is_valid(out[sites]) | ~np.isclose(area, member_area[sites], rtol=1e-9))
+        if bad.any():  # a valid-looking coverage union with a wrong area: overlapping members
+            out[sites[bad]] = shapely.union_all(members[table[bad]], axis=1)
     return out
+
+
+def _coverage_union(snapped: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage union of each row, and which rows got a full union because GEOS refused them.
+
+    A refused table is halved until the refusing rows are found, so a few bad sites cost a
+    few extra calls, not a full union of every site.
+    """
+    try:
+        return np.asarray(shapely.coverage_union_all(snapped, axis=1)), np.zeros(len(snapped), dtype=bool)
+    except shapely.errors.GEOSException:
+        if len(snapped) == 1:
+            return np.asarray(shapely.union_all(members, axis=1)), np.ones(1, dtype=bool)
+    half = len(snapped) // 2
+    first, second = _coverage_union(snapped[:half], members[:half]), _coverage_union(snapped[half:], members[half:])
+    return np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])
 
 
 def _largest_member(label: np.ndarray, area: np.ndarray, n: int) -> np.ndarray:
@@ -88,6 +117,16 @@ def _largest_member(label: np.ndarray, area: np.ndarray, n: int) -> np.ndarray:
     out = np.empty(n, dtype=np.int64)
     out[lab[head]] = pos[keep][order][head]
     return out
+
+
+def _joined_ids(index: pd.Index, label: np.ndarray, n: int) -> np.ndarray:
+    """Each label's member ids (in parcel order) joined with ``;`` (one join per site)."""
+    keep = np.flatnonzero(label >= 0)
+    order = keep[np.argsort(label[keep], kind="stable")]
+    ids = np.asarray(index.astype(str).to_numpy(dtype=object)[order]).tolist()
+    ends = np.cumsum(np.bincount(label[order], minlength=n)).tolist()
+    starts = [0, *ends][:n]
+    return np.array([";".join(ids[a:b]) for a, b in zip(starts, ends, strict=True)], dtype=object)
 
 
 def _numeric(values: pd.Series, label: np.ndarray, area: np.ndarray, n: int, *, total: bool) -> np.ndarray:
@@ -147,8 +186,6 @@ def site_frame(
         else:
             data[col] = values.to_numpy()[largest] if n else values.to_numpy()[:0]
     data[MEMBER_COUNT] = np.bincount(label[label >= 0], minlength=n).astype(np.int64)
-    members = pd.Series(parcels.index.astype(str), index=label)[label >= 0]
-    joined = members.groupby(level=0, sort=True).agg(";".join)
-    data[MEMBER_IDS] = joined.reindex(range(n)).to_numpy(dtype=object)
+    data[MEMBER_IDS] = _joined_ids(parcels.index, label, n)
     frame = pd.DataFrame(data, index=ids)
     return gpd.GeoDataFrame(frame, geometry=union_by_label(geoms, label, n), crs=parcels.crs)
