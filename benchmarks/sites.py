@@ -33,8 +33,12 @@ X0, Y0, CRS = 560_000.0, 2_300_000.0, "EPSG:32648"
 MIN_HA, MAX_HA, GAP_M = 1.0, 5.0, 8.0
 
 
-def make_parcels(n: int, seed: int = 12) -> gpd.GeoDataFrame:
-    """About ``n`` eligible parcels of 100-1,000 m2 in blocks with lanes and roads (see module doc)."""
+def make_parcels(n: int, seed: int = 12, *, staggered: bool = False) -> gpd.GeoDataFrame:
+    """About ``n`` eligible parcels of 100-1,000 m2 in blocks with lanes and roads (see module doc).
+
+    ``staggered``: every row of parcels is shifted by a random part of a parcel width, so
+    corners meet the neighbouring row mid-edge (T-junctions, as in real cadastres).
+    """
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n / 0.85)))
 
@@ -50,7 +54,13 @@ def make_parcels(n: int, seed: int = 12) -> gpd.GeoDataFrame:
     keep = np.flatnonzero(rng.uniform(size=side * side) >= 0.15)[:n]
     col, row = col[keep], row[keep]
     x0, y0 = X0 + xs[col], Y0 + ys[row]
-    geoms = shapely.box(x0, y0, x0 + w[col], y0 + h[row])
+    x1 = x0 + w[col]
+    if staggered:  # move the shared vertical edges of each row (not across lanes: blocks keep their outline)
+        shift = rng.uniform(-4, 4, side)[row]
+        inner = col % 8
+        x0 = np.where(inner > 0, x0 + shift, x0)
+        x1 = np.where(inner < 7, x1 + shift, x1)
+    geoms = shapely.box(x0, y0, x1, y0 + h[row])
     commune = (row // 200) * 1000 + col // 200
     frame = gpd.GeoDataFrame(
         {"commune": commune, "price": rng.uniform(5, 60, len(keep))},
@@ -65,7 +75,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(n: int) -> dict[str, Any]:
+def measure(n: int, *, staggered: bool = False) -> dict[str, Any]:
     """Time each stage of site assembly on ``n`` parcels (in this process)."""
     from landplan.sites import adjacency, assemble_sites, partition, site_frame
     from landplan.sites.build import _group_codes
@@ -73,20 +83,23 @@ def measure(n: int) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
 
     def stage(name: str, t0: float) -> None:
-        rows.append({"stage": name, "parcels": n, "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": _rss_mb()})
+        rows.append(
+            {"stage": name, "parcels": n, "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": _rss_mb()}
+        )
 
     t = time.perf_counter()
-    parcels = make_parcels(n)
-    stage("generate parcels", t)
+    parcels = make_parcels(n, staggered=staggered)
+    stage("generate parcels" + (" (staggered rows)" if staggered else ""), t)
     # the stages of assemble_sites, one by one
     t = time.perf_counter()
-    ordered = parcels.iloc[np.argsort(parcels.index.to_numpy(), kind="stable")]
+    ordered = parcels.iloc[parcels.index.argsort()]
     geoms = ordered.geometry.to_numpy()
     area = shapely.area(geoms)
-    xy = shapely.get_coordinates(shapely.centroid(geoms))
-    stage("sort by id, areas, centroids", t)
+    bounds = shapely.bounds(geoms)
+    xy = (bounds[:, :2] + bounds[:, 2:]) / 2
+    stage("sort by id, areas, bounds", t)
     t = time.perf_counter()
-    left, right = adjacency(geoms, gap_m=GAP_M, group=_group_codes(ordered["commune"]))
+    left, right = adjacency(geoms, gap_m=GAP_M, group=_group_codes(ordered["commune"]), bounds=bounds)
     stage(f"adjacency (STRtree dwithin {GAP_M:g} m)", t)
     t = time.perf_counter()
     part = partition(xy, area, left, right, min_m2=MIN_HA * 1e4, max_m2=MAX_HA * 1e4)
@@ -104,6 +117,7 @@ def measure(n: int) -> dict[str, Any]:
     hull = shapely.area(shapely.convex_hull(sites2.geometry.to_numpy()))
     shape = {
         "parcels": n,
+        "layout": "staggered" if staggered else "aligned",
         "sites": len(sites2),
         "site_ha_min": round(a.min() / 1e4, 2),
         "site_ha_median": round(float(np.median(a)) / 1e4, 2),
@@ -121,16 +135,16 @@ def main() -> None:
     """Run each size in a subprocess and print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--staggered", action="store_true", help="rows shifted: T-junctions (full-union fallback)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, staggered=args.staggered)))
         return
     rows, shapes = [], []
     for n in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
-        ).stdout
+        cmd = [sys.executable, __file__, "--one", str(n), *(["--staggered"] if args.staggered else [])]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         res = json.loads(out.strip().splitlines()[-1])
         rows += res["rows"]
         shapes.append(res["shape"])

@@ -3,11 +3,12 @@
 :func:`partition` works on plain arrays in a canonical order (the caller sorts parcels by id), so
 the same parcels in any row order give the same sites, bit for bit:
 
-1. **Adjacency.** One STRtree query over every parcel: ``intersects`` (touching) when
-   ``gap_m`` is 0, else ``dwithin(gap_m)`` (across a lane); pairs in different groups are
-   dropped. Connected components come from :func:`scipy.sparse.csgraph.connected_components`.
+1. **Adjacency.** One STRtree query of the parcels' boxes grown by ``gap_m``; candidate pairs
+   within one group are tested with ``intersects`` (touching) when ``gap_m`` is 0, else
+   ``dwithin(gap_m)`` (across a lane). Connected components come from
+   :func:`scipy.sparse.csgraph.connected_components`.
 2. **Split.** A group larger than ``max_m2`` gets ``k = ceil(area / max_m2)`` parts and is
-   bisected recursively: members (by centroid) are projected on the group's area-weighted
+   bisected recursively: members (by bounding-box centre) are projected on the group's area-weighted
    principal axis and cut where the cumulative area reaches ``k1 / k`` of the total
    (``k1 = k // 2``); each half goes on with ``k1`` and ``k - k1`` parts. All groups of one
    level are cut together with grouped numpy sums (a loop over levels, never over parcels).
@@ -60,8 +61,16 @@ class Partition:
     n_split: int
 
 
-def adjacency(geoms: np.ndarray, *, gap_m: float, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def adjacency(
+    geoms: np.ndarray, *, gap_m: float, group: np.ndarray | None = None, bounds: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)``, ``i < j``, of parcels that touch or lie within ``gap_m`` of each other.
+
+    Candidates come from one STRtree query of the parcels' bounding boxes grown by ``gap_m``;
+    only pairs with ``i < j`` in the same group are then tested exactly with the vectorised
+    ``shapely.dwithin`` (``shapely.intersects`` for ``gap_m = 0``). This is about 2.5 times
+    faster than the tree's own ``dwithin`` predicate, which tests every pair twice and before
+    the group filter.
 
     Parameters
     ----------
@@ -71,21 +80,26 @@ def adjacency(geoms: np.ndarray, *, gap_m: float, group: np.ndarray | None = Non
         Largest gap, metres, still counted as adjacent (0: touching or overlapping only).
     group : numpy.ndarray, optional
         Integer group code per parcel; pairs across groups are left out.
+    bounds : numpy.ndarray, optional
+        ``shapely.bounds(geoms)`` when already computed.
 
     Returns
     -------
     tuple of numpy.ndarray
         ``left`` and ``right`` positions, sorted by ``(left, right)``.
     """
+    b = shapely.bounds(geoms) if bounds is None else bounds
     tree = shapely.STRtree(geoms)
-    if gap_m > 0:
-        left, right = tree.query(geoms, predicate="dwithin", distance=gap_m)
-    else:
-        left, right = tree.query(geoms, predicate="intersects")
+    left, right = tree.query(shapely.box(b[:, 0] - gap_m, b[:, 1] - gap_m, b[:, 2] + gap_m, b[:, 3] + gap_m))
     keep = left < right
     if group is not None:
         keep &= group[left] == group[right]
     left, right = left[keep], right[keep]
+    if gap_m > 0:
+        hit = shapely.dwithin(geoms[left], geoms[right], gap_m)
+    else:
+        hit = shapely.intersects(geoms[left], geoms[right])
+    left, right = left[hit], right[hit]
     order = np.lexsort((right, left))
     return left[order].astype(np.int64), right[order].astype(np.int64)
 
@@ -206,7 +220,7 @@ def partition(
     Parameters
     ----------
     xy : numpy.ndarray
-        ``(n, 2)`` parcel centroids, metres, in canonical (parcel id) order.
+        ``(n, 2)`` parcel positions (bounding-box centres), metres, in canonical (parcel id) order.
     area : numpy.ndarray
         Parcel areas, m2.
     left, right : numpy.ndarray

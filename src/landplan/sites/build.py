@@ -89,12 +89,13 @@ def assemble_sites(
     if max_site_ha < 2 * min_site_ha:
         msg = f"[sites] max_site_ha ({max_site_ha:g}) must be at least twice min_site_ha ({min_site_ha:g})"
         raise InputError(msg)
-    ordered = parcels.iloc[np.argsort(parcels.index.to_numpy(), kind="stable")]
+    ordered = parcels.iloc[parcels.index.argsort()]
     geoms = ordered.geometry.to_numpy()
     area = shapely.area(geoms)
+    bounds = shapely.bounds(geoms)
     group = _group_codes(ordered[group_field]) if group_field is not None else None
-    left, right = adjacency(geoms, gap_m=gap_m, group=group)
-    xy = shapely.get_coordinates(shapely.centroid(geoms))
+    left, right = adjacency(geoms, gap_m=gap_m, group=group, bounds=bounds)
+    xy = (bounds[:, :2] + bounds[:, 2:]) / 2
     part = partition(xy, area, left, right, min_m2=m2(min_site_ha), max_m2=m2(max_site_ha))
     sites = site_frame(ordered, part.label, prefix=id_prefix, sum_columns=sum_columns)
     with_none = np.array([*sites.index, None], dtype=object)  # label -1 -> None
@@ -182,7 +183,7 @@ def site_study(study: Study, spec: SitesSpec | None = None) -> tuple[Study, Site
     everyone["status"] = everyone["status"].fillna(NOT_ELIGIBLE)
     everyone["area_m2"] = study.parcels.geometry.area
     everyone["site_id"] = everyone["site_id"].astype("string")
-    everyone = everyone.iloc[np.argsort(everyone.index.to_numpy(), kind="stable")]
+    everyone = everyone.iloc[everyone.index.argsort()]
     summary = {"parcels": len(study.parcels), "parcels_eligible": len(eligible), **summary}
     summary["dropped"] = {NOT_ELIGIBLE: len(study.parcels) - len(eligible), **summary["dropped"]}
     logger.info(
