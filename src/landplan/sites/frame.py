@@ -91,20 +91,38 @@ def union_by_label(geoms: np.ndarray, label: np.ndarray, n: int, *, grid_m: floa
     return out
 
 
+def _try_coverage(snapped: np.ndarray) -> np.ndarray | None:
+    try:
+        return np.asarray(shapely.coverage_union_all(snapped, axis=1))
+    except shapely.errors.GEOSException:  # not a clean coverage (T-junction, overlap)
+        return None
+
+
 def _coverage_union(snapped: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coverage union of each row, and which rows got a full union because GEOS refused them.
 
-    A refused table is halved until the refusing rows are found, so a few bad sites cost a
-    few extra calls, not a full union of every site.
+    A refused table is halved: a half that passes is kept; a refused half is halved again,
+    unless both halves were refused (mostly unclean data), then they get a full union at once.
+    A few bad sites thus cost a few extra calls, and unclean data about one extra pass.
     """
-    try:
-        return np.asarray(shapely.coverage_union_all(snapped, axis=1)), np.zeros(len(snapped), dtype=bool)
-    except shapely.errors.GEOSException:
-        if len(snapped) == 1:
-            return np.asarray(shapely.union_all(members, axis=1)), np.ones(1, dtype=bool)
+    out = _try_coverage(snapped)
+    if out is not None:
+        return out, np.zeros(len(snapped), dtype=bool)
+    if len(snapped) == 1:
+        return np.asarray(shapely.union_all(members, axis=1)), np.ones(1, dtype=bool)
     half = len(snapped) // 2
-    first, second = _coverage_union(snapped[:half], members[:half]), _coverage_union(snapped[half:], members[half:])
-    return np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])
+    halves = [(slice(None, half), _try_coverage(snapped[:half])), (slice(half, None), _try_coverage(snapped[half:]))]
+    if all(done is None for _, done in halves):
+        return np.asarray(shapely.union_all(members, axis=1)), np.ones(len(snapped), dtype=bool)
+    geoms, full = [], []
+    for part, done in halves:
+        if done is None:
+            g, f = _coverage_union(snapped[part], members[part])
+        else:
+            g, f = done, np.zeros(len(done), dtype=bool)
+        geoms.append(g)
+        full.append(f)
+    return np.concatenate(geoms), np.concatenate(full)
 
 
 def _largest_member(label: np.ndarray, area: np.ndarray, n: int) -> np.ndarray:
