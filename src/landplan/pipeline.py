@@ -58,8 +58,7 @@ def compute(
     Result
         Study, scores, wide ranking, allocation, manifest; with ``[sites]``, the study's rows are sites.
     """
-    progress = progress or _noop
-    s = as_scenario(scenario)
+    progress, s = progress or _noop, as_scenario(scenario)
     study = load_study(s, progress=lambda f, m: progress(0.4 * f, m))
     study, sites = site_study(study) if s.sites is not None else (study, None)
     scores = score(study, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
