@@ -176,6 +176,15 @@ def test_union_by_label_falls_back_to_a_full_union() -> None:
     assert out[0].geom_type == out[1].geom_type == out[2].geom_type == "Polygon"
 
 
+def test_union_by_label_on_unclean_data_dissolves_every_site() -> None:
+    # 300 sites, each a T-junction: after 200 refused sites the rest are dissolved directly
+    g = np.array([p for i in range(300) for p in (cell(400 * i, 0, 100, 100), cell(400 * i + 100, 0, 50, 50))])
+    out = union_by_label(g, np.repeat(np.arange(300), 2), 300)
+    assert shapely.is_valid(out).all()
+    assert shapely.area(out).tolist() == pytest.approx([12_500.0] * 300)
+    assert shapely.equals(out, shapely.union_all(g.reshape(300, 2), axis=1)).all()
+
+
 # ------------------------------------------------------------------- invariants on random maps
 
 

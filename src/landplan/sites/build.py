@@ -196,6 +196,12 @@ def site_study(study: Study, spec: SitesSpec | None = None) -> tuple[Study, Site
         summary["groups_split"],
         summary["dropped"],
     )
+    if over := summary["sites_over_max_single_parcel"]:
+        logger.warning(
+            "sites: %d single parcels are larger than max_site_ha (%g ha) and stay whole", over, spec.max_site_ha
+        )
+    if not len(sites):
+        logger.warning("sites: no site of at least %g ha could be assembled; nothing will rank", spec.min_site_ha)
     columns = ["site_id", "status", "eligible", "excluded_by", "area_m2"]
     members_out = everyone[[*columns, *(["group"] if "group" in everyone else [])]]
     return dataclasses.replace(study, parcels=sites), Sites(parcels=study.parcels, members=members_out, summary=summary)
