@@ -4,7 +4,7 @@ The layers, bottom to top (a module may import its own layer and the layers belo
 above; lazy imports inside functions count too)::
 
     errors / _numbers -> config -> io / crs / validation / datasets / network -> model -> load / zones
-      -> criteria / constraints -> scoring -> allocation -> outputs -> pipeline -> cli
+      -> criteria / constraints -> sites -> scoring -> allocation -> outputs -> pipeline -> cli
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "landplan"
 
 #: layer rank of each top-level module or package of landplan (the order of DESIGN.md)
-LAYERS: dict[str, int] = {
+LAYERS: dict[str, float] = {
     "errors": 0,
     "numbers": 0,
     "config": 1,
@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "zones": 4,
     "criteria": 5,
     "constraints": 5,
+    "sites": 5.5,  # parcels' eligibility (constraints) in, a site study out; scored by scoring
     "scoring": 6,
     "allocation": 7,
     "outputs": 8,
@@ -74,7 +75,7 @@ def _imports(module: str, path: Path, known: set[str]) -> set[str]:
     return found
 
 
-def _layer(module: str) -> int | None:
+def _layer(module: str) -> float | None:
     parts = module.split(".")
     if len(parts) == 1 or parts[1] in FACES:
         return None

@@ -26,7 +26,7 @@ from landplan.io.raster import RasterData
 from landplan.network.study import StudyNetwork
 from landplan.validation import ValidationReport
 
-__all__ = ["Allocation", "NetArea", "Result", "Scores", "Study", "ha", "m2", "select_rows"]
+__all__ = ["Allocation", "NetArea", "Result", "Scores", "Sites", "Study", "ha", "m2", "select_rows"]
 
 
 @dataclass(frozen=True)
@@ -379,6 +379,47 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class Sites:
+    """Candidate sites assembled from small parcels (a scenario's ``[sites]`` table).
+
+    With sites, the study that is scored and allocated holds one row per site (index: site
+    id); this object keeps the parcels they were made of.
+
+    Attributes
+    ----------
+    parcels : geopandas.GeoDataFrame
+        The loaded parcels (index: parcel id), as read.
+    members : pandas.DataFrame
+        One row per parcel, sorted by parcel id: ``site_id`` (``<NA>`` outside a site),
+        ``status`` (``site``, ``not_eligible``, ``group_below_min``,
+        ``split_remainder_below_min``), ``eligible``, ``excluded_by`` (parcel constraints),
+        ``area_m2`` and, with a ``group_field``, ``group``.
+    summary : Mapping[str, Any]
+        Counts and settings: parcels, eligible parcels, groups, groups split, sites, parcels
+        dropped by status, sites larger than the maximum (single parcels), ``gap_m``, ...
+    """
+
+    parcels: gpd.GeoDataFrame
+    members: pd.DataFrame
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+    def of(self, site_id: Any) -> pd.Index:
+        """Parcel ids of one site, sorted.
+
+        Parameters
+        ----------
+        site_id : object
+            A site id (``S0001``).
+
+        Returns
+        -------
+        pandas.Index
+            Its member parcels.
+        """
+        return self.members.index[(self.members["site_id"] == site_id).to_numpy(dtype=bool, na_value=False)]
+
+
+@dataclass(frozen=True)
 class Result:
     """What :func:`landplan.run` produced.
 
@@ -390,6 +431,8 @@ class Result:
         Its scores.
     allocation : Allocation or None
         The allocation, when the scenario has an ``[allocation]`` table.
+    sites : Sites or None
+        With a ``[sites]`` table: the parcels the sites (the study's rows) were made of.
     ranked : geopandas.GeoDataFrame
         The wide ranking, as written (sorted by rank, then excluded parcels by id).
     outputs : dict
@@ -404,6 +447,7 @@ class Result:
     allocation: Allocation | None = None
     outputs: dict[str, Path | str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    sites: Sites | None = None
 
     def top(self, n: int = 10) -> gpd.GeoDataFrame:
         """The ``n`` best eligible parcels as rows of the ranking.

@@ -22,6 +22,7 @@ from landplan.outputs.postgis import check_database_target, write_database
 from landplan.outputs.products import PRODUCTS, Render, folder_targets, write_product
 from landplan.outputs.tables import ranked_table
 from landplan.scoring.score import score
+from landplan.sites import site_study
 
 __all__ = ["compute", "produce", "run"]
 
@@ -55,18 +56,18 @@ def compute(
     Returns
     -------
     Result
-        The study, its scores, the wide ranking, the allocation and the manifest.
+        Study, scores, wide ranking, allocation, manifest; with ``[sites]``, the study's rows are sites.
     """
-    progress = progress or _noop
-    s = as_scenario(scenario)
+    progress, s = progress or _noop, as_scenario(scenario)
     study = load_study(s, progress=lambda f, m: progress(0.4 * f, m))
+    study, sites = site_study(study) if s.sites is not None else (study, None)
     scores = score(study, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
     alloc = None
     if allocate if allocate is not None else s.allocation is not None:
         progress(0.7, "allocating")
         alloc = allocate_demand(study, scores, spec=allocation)
-    info = manifest(study, scores, allocation=alloc)
-    return Result(study=study, scores=scores, ranked=ranked_table(study, scores), allocation=alloc, manifest=info)
+    info, ranked = manifest(study, scores, allocation=alloc, sites=sites), ranked_table(study, scores)
+    return Result(study=study, scores=scores, ranked=ranked, allocation=alloc, manifest=info, sites=sites)
 
 
 def produce(

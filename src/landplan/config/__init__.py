@@ -66,6 +66,7 @@ from landplan.config.settings import (
     OutputSpec,
     PhaseSpec,
     ScenarioMeta,
+    SitesSpec,
     WeightingSpec,
 )
 from landplan.config.values import (
@@ -129,6 +130,7 @@ __all__ = [
     "RuleValue",
     "Scenario",
     "ScenarioMeta",
+    "SitesSpec",
     "StepValue",
     "TravelCriterion",
     "TravelMode",

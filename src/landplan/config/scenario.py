@@ -26,6 +26,7 @@ from landplan.config.settings import (
     DemandSpec,
     OutputSpec,
     ScenarioMeta,
+    SitesSpec,
     WeightingSpec,
 )
 from landplan.errors import ConfigError
@@ -56,6 +57,7 @@ class Scenario(_Frozen):
     demand: DemandSpec = Field(default_factory=DemandSpec)
     allocation: AllocationSpec | None = None
     network: NetworkSpec | None = None
+    sites: SitesSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     base_dir: Path = Field(default=Path(), exclude=True)
     source: str = Field(default="<memory>", exclude=True)
@@ -211,6 +213,8 @@ class Scenario(_Frozen):
         for name, layer_spec in self.layers.items():
             if layer_spec.name_field and name != "zones":
                 req[name].append(layer_spec.name_field)
+        if self.sites is not None and self.sites.group_field is not None:
+            req["parcels"].append(self.sites.group_field)
         return {k: list(dict.fromkeys(v)) for k, v in req.items()}
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "OutputSpec",
     "PhaseSpec",
     "ScenarioMeta",
+    "SitesSpec",
     "WeightingSpec",
 ]
 
@@ -142,6 +143,33 @@ class AllocationSpec(_Frozen):
         years = [p.until for p in self.phases]
         if years != sorted(set(years)):
             msg = f"phases: `until` years must increase strictly, got {years}; list the phases in time order"
+            raise ValueError(msg)
+        return self
+
+
+class SitesSpec(_Frozen):
+    """Candidate sites assembled from adjacent eligible parcels (``[sites]``).
+
+    Eligible parcels that touch, or lie within ``gap_m`` of each other (across a lane), form
+    connected groups (only within one value of ``group_field`` when set). A group between
+    ``min_site_ha`` and ``max_site_ha`` is one site; a larger group is split into compact
+    sites by recursive bisection along its principal axis; smaller groups are dropped and
+    counted. See README "Sites from small parcels".
+    """
+
+    min_site_ha: float = Field(gt=0, description="smallest site kept, hectares")
+    max_site_ha: float = Field(gt=0, description="groups larger than this are split, hectares")
+    gap_m: float = Field(default=0.0, ge=0, le=100, description="parcels this close (metres) are adjacent")
+    group_field: str | None = Field(default=None, description="parcel column sites never cross (commune, owner)")
+    id_prefix: str = Field(default="S", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+
+    @model_validator(mode="after")
+    def _check(self) -> SitesSpec:
+        if self.max_site_ha < 2 * self.min_site_ha:
+            msg = (
+                f"max_site_ha ({self.max_site_ha:g}) must be at least twice min_site_ha ({self.min_site_ha:g}), "
+                "so that every large group can be split into sites within the range"
+            )
             raise ValueError(msg)
         return self
 

@@ -16,7 +16,7 @@ import shapely
 
 from landplan.errors import redact
 from landplan.io import crs_label
-from landplan.model import Allocation, Scores, Study
+from landplan.model import Allocation, Scores, Sites, Study
 
 __all__ = ["manifest", "sha256"]
 
@@ -41,7 +41,9 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = None) -> dict[str, Any]:
+def manifest(
+    study: Study, scores: Scores, *, allocation: Allocation | None = None, sites: Sites | None = None
+) -> dict[str, Any]:
     """A JSON-able record of the run: inputs with hashes, CRS, rule pack, weights, radii, versions.
 
     Parameters
@@ -52,13 +54,17 @@ def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = No
         Its scores (the weights used, counts).
     allocation : Allocation, optional
         The allocation, recorded with its solver facts and parameters.
+    sites : Sites, optional
+        Sites assembled from parcels, recorded with their counts (sites, groups split,
+        parcels dropped by reason).
 
     Returns
     -------
     dict
         Keys ``scenario``, ``working_crs``, ``rule_pack``, ``weights``, ``aggregation``,
         ``service_radius_m``, ``inputs``, ``parcels``, ``eligible``, ``repaired_geometries``,
-        ``versions`` and, with an allocation, ``allocation``.
+        ``versions`` and, with an allocation, ``allocation``; with sites, ``sites`` (and
+        ``parcels``/``eligible`` count sites).
     """
     s = study.scenario
     source = Path(s.source)
@@ -79,6 +85,8 @@ def manifest(study: Study, scores: Scores, *, allocation: Allocation | None = No
         "repaired_geometries": study.report.repaired,
         "versions": _versions(),
     }
+    if sites is not None:
+        info["sites"] = dict(sites.summary)
     if allocation is not None:
         info["allocation"] = {
             "summary": allocation.summary(timing=False),

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from landplan.config import Scenario
+from landplan.errors import InputError
 from landplan.io import FORMATS, atomic_path, write_table
 from landplan.model import Result
+from landplan.outputs.sites import SITE_FILES, write_site_file
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ class Render:
                 allocation=r.allocation,
                 offline=offline,
                 classification=out.classification,
+                sites=r.sites,
             )
             self.pages[key] = map_html(m, offline=offline)
         return self.pages[key]
@@ -110,6 +113,7 @@ class Product:
     filename: str
     write: Writer
     needs_allocation: bool = False
+    needs_sites: bool = False
 
 
 def _ranked(fmt: str) -> Writer:
@@ -146,6 +150,17 @@ def _allocation(key: str) -> Writer:
         with atomic_path(path) as tmp:
             write_allocation_file(r.allocation, r.study, key, tmp)
             add_layer_styles(tmp, styles_qml(result_renderers(r)["allocation_gpkg"]))
+
+    return write
+
+
+def _sites(key: str) -> Writer:
+    def write(render: Render, path: Path) -> None:
+        r = render.result
+        if r.sites is None:
+            msg = f"{key}: the scenario has no [sites] table"
+            raise InputError(msg)
+        write_site_file(r.sites, r.study, r.scores, key, path)
 
     return write
 
@@ -210,6 +225,7 @@ def _report(render: Render, path: Path) -> None:
         sensitivity=render.sensitivity(),
         top=r.study.scenario.output.cards,
         map_page=render.map_page(offline=True),
+        sites=r.sites,
     )
 
 
@@ -233,6 +249,7 @@ def _report_pdf(render: Render, path: Path) -> None:
 PRODUCTS: dict[str, Product] = {
     **{f"ranked_{fmt}": Product(f"ranked_{fmt}", f"ranked{suffix}", _ranked(fmt)) for fmt, suffix in FORMATS.items()},
     **{key: Product(key, name, _allocation(key), needs_allocation=True) for key, name in ALLOCATION_FILES.items()},
+    **{key: Product(key, name, _sites(key), needs_sites=True) for key, name in SITE_FILES.items()},
     "map": Product("map", "map.html", _map),
     "map_png": Product("map_png", "map.png", _map_png),
     "print_map": Product("print_map", "map.pdf", _print_map),
@@ -248,7 +265,7 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
     Parameters
     ----------
     s : Scenario
-        The scenario (its ``[output]`` and ``[allocation]`` tables).
+        The scenario (its ``[output]``, ``[allocation]`` and ``[sites]`` tables).
     out_dir : pathlib.Path
         The output folder.
     formats : list of str
@@ -264,6 +281,8 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
     keys = [f"ranked_{fmt}" for fmt in formats]
     if s.allocation is not None:
         keys += list(ALLOCATION_FILES)
+    if s.sites is not None:
+        keys += list(SITE_FILES)
     if write_map:
         keys.append("map")
     if s.output.report:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from landplan.model import Allocation, Scores, Study
+    from landplan.model import Allocation, Scores, Sites, Study
     from landplan.outputs.i18n import Translator
     from landplan.scoring.sensitivity import SensitivityResult
 
@@ -125,7 +125,7 @@ def _html_or_none(value: object) -> str | None:
     return None if value is None else html_text(value)
 
 
-def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[str, Any]]:
+def _cards(study: Study, scores: Scores, top: int, tr: Translator, sites: Sites | None = None) -> list[dict[str, Any]]:
     """Score cards of the ``top`` best parcels (``scores.top(top)``) as table markup."""
     from markupsafe import Markup
 
@@ -135,7 +135,8 @@ def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[
     names = parcel_names(study)
     cards = []
     for pid in scores.top(top):
-        criteria_html, constraints_html = card_tables(explain(study, scores, pid), tr)
+        card = explain(study, scores, pid, sites=sites)
+        criteria_html, constraints_html = card_tables(card, tr)
         cards.append(
             {
                 "rank": int(scores.rank[pid]),
@@ -145,6 +146,7 @@ def _cards(study: Study, scores: Scores, top: int, tr: Translator) -> list[dict[
                 "top_drivers": scores.top_drivers[pid],
                 "criteria_html": Markup(criteria_html),
                 "constraints_html": Markup(constraints_html),
+                "members": ", ".join(card.members or []),
             }
         )
     return cards
@@ -346,6 +348,7 @@ def render_report(
     top: int = 10,
     map_page: str | None = None,
     interactive_map: bool = True,
+    sites: Sites | None = None,
 ) -> str:
     """The report as one HTML string (see module docstring); the same inputs give the same bytes.
 
@@ -369,6 +372,8 @@ def render_report(
         An offline HTML map page already rendered for this run (rendered here otherwise).
     interactive_map : bool, default True
         Embed the interactive map.
+    sites : Sites, optional
+        Sites assembled from parcels: score cards list each site's members.
 
     Returns
     -------
@@ -390,7 +395,7 @@ def render_report(
     return env.from_string(template_source()).render(
         **context,
         toc=_toc(tr, allocation=allocation is not None, sensitivity=sensitivity is not None),
-        cards=_cards(study, scores, top, tr),
+        cards=_cards(study, scores, top, tr, sites),
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),

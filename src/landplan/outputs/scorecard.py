@@ -12,9 +12,11 @@ from landplan.errors import InputError
 from landplan.model import ha
 
 if TYPE_CHECKING:
-    from landplan.model import Scores, Study
+    from landplan.model import Scores, Sites, Study
 
 __all__ = ["ScoreCard", "describe_constraint", "explain"]
+
+_MEMBERS_SHOWN = 30
 
 
 def describe_constraint(k: ConstraintSpec, study: Study) -> str:
@@ -40,7 +42,7 @@ def describe_constraint(k: ConstraintSpec, study: Study) -> str:
 
 @dataclass(frozen=True)
 class ScoreCard:
-    """Why a parcel scores and ranks as it does."""
+    """Why a parcel (or a site, with its member parcels) scores and ranks as it does."""
 
     parcel_id: object
     rank: int | None
@@ -51,12 +53,18 @@ class ScoreCard:
     top_drivers: str
     aggregation: str = "weighted_sum"
     area: str = ""
+    members: list[str] | None = None
 
     def to_text(self) -> str:
         """The score card as plain text."""
         rank = f"rank {self.rank}" if self.rank is not None else "not ranked (excluded)"
-        lines = [
-            f"Parcel {self.parcel_id}: score {self.score:.3f} ({self.aggregation}), {rank}",
+        unit = "Parcel" if self.members is None else "Site"
+        lines = [f"{unit} {self.parcel_id}: score {self.score:.3f} ({self.aggregation}), {rank}"]
+        if self.members is not None:
+            shown = ", ".join(self.members[:_MEMBERS_SHOWN])
+            more = f" and {len(self.members) - _MEMBERS_SHOWN} more" if len(self.members) > _MEMBERS_SHOWN else ""
+            lines.append(f"Members: {len(self.members)} parcels: {shown}{more}")
+        lines += [
             f"Top drivers: {self.top_drivers}",
             *([self.area] if self.area else []),
             "",
@@ -85,7 +93,7 @@ class ScoreCard:
         return "\n".join(lines)
 
 
-def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
+def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None = None) -> ScoreCard:
     """Score card of one parcel, read from the scores (nothing is recomputed).
 
     Every criterion's raw value (with unit), 0..1 value, weight and contribution, and every
@@ -98,7 +106,9 @@ def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
     scores : Scores
         Its scores.
     parcel_id : object
-        The parcel's id (text ids match numeric ids and the reverse).
+        The parcel's id (text ids match numeric ids and the reverse), or a site's id.
+    sites : Sites, optional
+        With sites (``Result.sites``), the card lists the site's member parcels.
 
     Returns
     -------
@@ -148,6 +158,7 @@ def explain(study: Study, scores: Scores, parcel_id: Any) -> ScoreCard:
         top_drivers=str(scores.top_drivers[parcel_id]),
         aggregation=scores.aggregation,
         area=_area_line(study, scores, parcel_id),
+        members=None if sites is None else [str(p) for p in sites.of(parcel_id)],
     )
 
 

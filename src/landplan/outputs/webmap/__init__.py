@@ -40,6 +40,7 @@ from landplan.outputs.webmap.facilities import facility_layers
 from landplan.outputs.webmap.isochrones import isochrone_layers
 from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
+from landplan.outputs.webmap.sites import member_layer
 from landplan.outputs.webmap.zones import zone_layer
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
-    from landplan.model import Allocation, Scores, Study
+    from landplan.model import Allocation, Scores, Sites, Study
 
 __all__ = ["MapSizeWarning", "map_html", "parcel_map", "save_map", "save_page", "scenario_map"]
 
@@ -64,6 +65,7 @@ def scenario_map(
     classification: str = "quantiles",
     simplify_m: float = 1.0,
     tile_url: str | None = None,
+    sites: Sites | None = None,
 ) -> folium.Map:
     """Full map of a scored scenario.
 
@@ -92,6 +94,9 @@ def scenario_map(
     tile_url : str, optional
         A tile URL template of a local tile server (``http://gis.local/{z}/{x}/{y}.png``), offered
         as a base layer also offline.
+    sites : Sites, optional
+        Sites assembled from parcels (``Result.sites``): their member parcels are drawn as
+        thin dashed outlines over the sites.
 
     Returns
     -------
@@ -118,6 +123,8 @@ def scenario_map(
     )
     if scores.net is not None and scores.net.subtracted:
         net_layer(scores.net, simplify_m=simplify_m).add_to(m)
+    if sites is not None:
+        member_layer(sites, scores, top=top, simplify_m=simplify_m).add_to(m)
     if study.zones is not None:
         zone_layer(study, study.zones, allocation).add_to(m)
     for group in facility_layers(study):
