@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "landplan"
 LAYERS: dict[str, float] = {
     "errors": 0,
     "numbers": 0,
+    "units": 0,
     "config": 1,
     "io": 2,
     "crs": 2,

@@ -20,6 +20,7 @@ import pandas as pd
 import geopandas as gpd
 import pyproj
 
+from landplan._units import ha, m2
 from landplan.config import RulePack, Scenario
 from landplan.errors import InputError
 from landplan.io.raster import RasterData
@@ -485,45 +486,3 @@ def select_rows(gdf: gpd.GeoDataFrame, select: Mapping[str, Any]) -> gpd.GeoData
         values = val if isinstance(val, list) else [val]
         mask &= gdf[col].isin(values).to_numpy()
     return gdf.loc[mask]
-
-
-def ha(area_m2: Any) -> Any:
-    """Square metres to hectares (the one conversion; works on numbers, arrays and Series).
-
-    Parameters
-    ----------
-    area_m2 : float, numpy.ndarray or pandas.Series
-        Area in square metres.
-
-    Returns
-    -------
-    float, numpy.ndarray or pandas.Series
-        Area in hectares.
-
-    Examples
-    --------
-    >>> ha(25_000.0)
-    2.5
-    """
-    return area_m2 / 10_000.0
-
-
-def m2(area_ha: Any) -> Any:
-    """Hectares to square metres.
-
-    Parameters
-    ----------
-    area_ha : float, numpy.ndarray or pandas.Series
-        Area in hectares.
-
-    Returns
-    -------
-    float, numpy.ndarray or pandas.Series
-        Area in square metres.
-
-    Examples
-    --------
-    >>> m2(1.5)
-    15000.0
-    """
-    return area_ha * 10_000.0

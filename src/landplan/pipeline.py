@@ -1,9 +1,5 @@
-"""The orchestrator: scenario -> study -> scores -> allocation -> outputs.
-
-:func:`compute` loads, scores and (when the scenario asks) allocates, carrying each result forward once;
-:func:`produce` checks the targets, computes, and writes the products asked for (``landplan rank``, ``map``,
-``report``, ``allocate``); :func:`run` writes a locked, staged folder with a manifest, or PostGIS tables.
-"""
+"""The orchestrator: scenario -> study -> scores -> allocation -> outputs (:func:`compute`,
+:func:`produce` for single products, :func:`run` for a locked, staged folder or PostGIS tables)."""
 
 from __future__ import annotations
 
