@@ -461,3 +461,25 @@ def test_demo_from_postgis_gives_the_same_ranking_bytes(engine, schema, postgis_
     assert (tmp_path / "a" / "ranked.csv").read_bytes() == (tmp_path / "b" / "ranked.csv").read_bytes()
     assert from_db.scores.eligible.sum() == from_files.scores.eligible.sum() > 0
     assert np.array_equal(from_db.ranked["score"].to_numpy(), from_files.ranked["score"].to_numpy())
+
+
+def test_sites_and_their_member_parcels_go_to_postgis(alloc_scenario, engine, schema, postgis_server) -> None:
+    """With [sites] the ranking holds sites, and ``site_members`` each parcel with its site (issue 13)."""
+    from sites.test_site_pipeline import MIN_AREA, SITES, WEST, _grid
+
+    d = alloc_scenario.parent
+    _grid().to_file(d / "parcels.gpkg", layer="parcels", engine="pyogrio")
+    text = alloc_scenario.read_text(encoding="utf-8")
+    alloc_scenario.write_text(text.replace("\n[demand]", MIN_AREA + "\n[demand]") + SITES, encoding="utf-8")
+    out = f"{schema}_sites"
+    result = CliRunner().invoke(
+        app, ["run", str(alloc_scenario), "-o", f"{postgis_server.url_with_password}?schema={out}"]
+    )
+    assert result.exit_code == 0, result.output
+    tables = {r[0] for r in sql(engine, f"SELECT tablename FROM pg_tables WHERE schemaname = '{out}'")}
+    assert {"ranked", "site_members", "manifest"} <= tables
+    west = sql(engine, f"SELECT parcel_id FROM {out}.site_members WHERE site_id = 'S0001' ORDER BY parcel_id")
+    assert [r[0] for r in west] == WEST
+    assert sql(engine, f"SELECT count(*) FROM {out}.site_members") == [(16,)]
+    assert sql(engine, f"SELECT DISTINCT ST_SRID(geometry) FROM {out}.site_members") == [(32648,)]
+    assert {r[0] for r in sql(engine, f"SELECT site_id FROM {out}.ranked")} == {"S0001", "S0002"}

@@ -1,5 +1,7 @@
-"""The orchestrator: scenario -> study -> scores -> allocation -> outputs (:func:`compute`,
-:func:`produce` for single products, :func:`run` for a locked, staged folder or PostGIS tables)."""
+"""The orchestrator: scenario -> study -> scores -> allocation -> outputs.
+
+:func:`compute`; :func:`produce` for single products; :func:`run` for a staged folder or PostGIS tables.
+"""
 
 from __future__ import annotations
 

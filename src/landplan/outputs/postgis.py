@@ -6,6 +6,7 @@
 table                content                                      primary key
 ==================== ============================================ ========================
 ``ranked``           the wide ranking (every parcel, rank order)  the parcel id column
+``site_members``     with ``[sites]``: each parcel, its site, why  the parcel id column
 ``allocation_parcels`` allocated parcels (with an allocation)     the parcel id column
 ``allocation_zones`` zones with demand, allocated and unmet units the zone id column
 ``allocation_links`` zone-to-parcel lines                         ``parcel``, ``zone``
@@ -64,7 +65,8 @@ def database_tables(s: Scenario) -> list[str]:
     list of str
         Table names (without the schema).
     """
-    return ["ranked", *(_ALLOCATION_TABLES if s.allocation is not None else ()), "manifest"]
+    sites = ["site_members"] if s.sites is not None else []
+    return ["ranked", *sites, *(_ALLOCATION_TABLES if s.allocation is not None else ()), "manifest"]
 
 
 def check_database_target(s: Scenario, url: str, *, overwrite: bool) -> None:
@@ -165,6 +167,10 @@ def _frames(result: Result) -> dict[str, _Table]:
     """Each table to write, in order."""
     ranked = result.ranked
     frames: dict[str, _Table] = {"ranked": (ranked.reset_index(), [str(ranked.index.name)], {})}
+    if result.sites is not None:  # the ranking holds sites; their member parcels with geometry
+        s = result.sites
+        members = gpd.GeoDataFrame(s.members, geometry=s.parcels.geometry.reindex(s.members.index), crs=s.parcels.crs)
+        frames["site_members"] = (members.reset_index(), [str(members.index.name)], {})
     if result.allocation is not None:
         layers = allocation_layers(result.allocation, result.study)
         for table, layer in zip(_ALLOCATION_TABLES, ("allocated_parcels", "zones", "links"), strict=True):
