@@ -443,3 +443,41 @@ def test_where_on_an_osm_column_as_in_the_readme(osm_file):
     assert list(primary["osm_id"]) == ["relation/300"]
     with pytest.raises(LayerReadError, match="the filter is invalid"):
         read_osm(osm_file, tags={"amenity": ["school"]}, where="capacity > 10")  # not a column read
+
+
+NETWORK = textwrap.dedent(
+    """
+    [layers.roads]
+    path = "{osm}"
+    osm = {{ highway = true }}
+    id_field = "osm_id"
+
+    [network]
+    layer = "roads"
+    mode = "walk"
+    max_snap_m = 2000
+
+    [[criteria]]
+    name = "zone_walk"
+    kind = "travel"
+    layer = "zones"
+    metric = "distance"
+    weight = 1
+    value = {{ function = "linear", lower = 0, upper = 5000, increasing = false }}
+    """
+)
+
+
+def test_an_osm_extract_is_a_road_network(osm_scenario):
+    """Roads read from the .osm.pbf with {highway = true} build the [network] (issues 11 and 13)."""
+    text = osm_scenario.read_text(encoding="utf-8") + NETWORK.format(osm=PBF.as_posix())
+    osm_scenario.write_text(text, encoding="utf-8")
+    study = landplan.load_study(osm_scenario)
+    assert study.network is not None
+    scores = landplan.score(study)
+    along = scores.raw["zone_walk"]
+    straight = scores.raw["zone_distance"]
+    # along the roads is never shorter than the straight line (both in metres, same parcels and zones)
+    assert (along >= straight - 1e-6).all()
+    assert along.notna().all()
+    assert (along > straight + 1).any()  # the roads are not straight lines
