@@ -8,16 +8,18 @@ import pandas as pd
 
 import geopandas as gpd
 
+from landplan.outputs.escape import html_text
+from landplan.outputs.i18n import translator
 from landplan.outputs.style import ZONE_COLORS
 from landplan.outputs.tables import allocation_layers
-from landplan.outputs.webmap.base import esc, fmt, to_wgs84
+from landplan.outputs.webmap.base import to_wgs84
 
 if TYPE_CHECKING:
     import folium
 
     from landplan.model import Allocation, Study
 
-__all__ = ["allocation_layer", "allocation_text"]
+__all__ = ["allocation_layer", "allocation_text", "reserved_parcels"]
 
 
 def allocation_text(allocation: Allocation, study: Study) -> pd.Series:
@@ -43,8 +45,8 @@ def allocation_text(allocation: Allocation, study: Study) -> pd.Series:
     )
 
 
-def allocation_layer(allocation: Allocation, study: Study) -> folium.FeatureGroup:
-    """Reserved parcels (colour by zone, popup with units, capacity, commute, area) and their links.
+def reserved_parcels(allocation: Allocation, study: Study) -> pd.DataFrame:
+    """Zone display name and units of every reserved parcel (for the parcels' score cards).
 
     Parameters
     ----------
@@ -55,41 +57,60 @@ def allocation_layer(allocation: Allocation, study: Study) -> folium.FeatureGrou
 
     Returns
     -------
+    pandas.DataFrame
+        ``zone`` and ``units`` by parcel id.
+    """
+    p = allocation.parcels
+    return pd.DataFrame({"zone": p["zone"].map(study.zone_names.astype(str)), "units": p["units"]}, index=p.index)
+
+
+def allocation_layer(allocation: Allocation, study: Study, *, lang: str = "en") -> folium.FeatureGroup:
+    """Reserved parcels outlined in their zone's colour, and links to their zone (not interactive).
+
+    The outlines and links take no clicks: a click on a reserved parcel opens its score card
+    (which says which zone it is reserved for and how many units).
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation.
+    study : Study
+        The loaded study.
+    lang : {"en", "vi"}, default "en"
+        Language of the layer name.
+
+    Returns
+    -------
     folium.FeatureGroup
     """
     import folium
 
-    fg = folium.FeatureGroup(name="Allocation (parcels by zone, links)", show=True)
+    tr = translator(lang)
+    fg = folium.FeatureGroup(name=html_text(tr("Allocation (reserved parcels, links to zones)")), show=True)
     parts = allocation_layers(allocation, study)
     color = {str(z): ZONE_COLORS[i % len(ZONE_COLORS)] for i, z in enumerate(allocation.zones.index)}
     ap = parts["allocated_parcels"]
-    pf = pd.DataFrame(index=ap.index)
-    pf["parcel"] = esc(ap.index.to_series())
-    pf["zone"] = esc(ap["zone"].map(study.zone_names.astype(str)))
-    pf["units"] = fmt(ap["units"], "%.0f")
-    pf["capacity"] = fmt(ap["capacity_units"], "%.0f")
-    pf["commute_m"] = fmt(ap["commute_m"], "%.0f")
-    pf["area_ha"] = fmt(ap["area_ha"], "%.2f")
-    pf["_color"] = [color[str(z)] for z in ap["zone"]]
+    pf = pd.DataFrame({"_color": [color[str(z)] for z in ap["zone"]]}, index=ap.index)
     folium.GeoJson(
         to_wgs84(gpd.GeoDataFrame(pf, geometry=ap.geometry.to_numpy(), crs=ap.crs)).to_json(drop_id=True),
         style_function=lambda f: {
             "color": f["properties"]["_color"],
-            "fillColor": f["properties"]["_color"],
-            "weight": 2,
-            "fillOpacity": 0.6,
+            "weight": 3,
+            "fill": False,
             "className": "lp-allocated",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["parcel", "zone", "units"], aliases=["Parcel", "Reserved for", "Units"]),
-        popup=folium.GeoJsonPopup(
-            fields=["parcel", "zone", "units", "capacity", "commute_m", "area_ha"],
-            aliases=["Parcel", "Reserved for zone", "Units allocated", "Capacity (units)", "Commute (m)", "Area (ha)"],
-        ),
+        interactive=False,
     ).add_to(fg)
     links = parts["links"]
     lf = pd.DataFrame({"_color": [color[str(z)] for z in links["zone"]]})
     folium.GeoJson(
         to_wgs84(gpd.GeoDataFrame(lf, geometry=links.geometry.to_numpy(), crs=links.crs)).to_json(drop_id=True),
-        style_function=lambda f: {"color": f["properties"]["_color"], "weight": 1.5, "opacity": 0.8},
+        style_function=lambda f: {
+            "color": f["properties"]["_color"],
+            "weight": 1.5,
+            "opacity": 0.8,
+            "dashArray": "4 3",
+        },
+        interactive=False,
     ).add_to(fg)
     return fg
