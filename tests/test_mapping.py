@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import landplan
 from landplan.cli import app
 from landplan.outputs.style import classify
-from landplan.outputs.webmap import MapSizeWarning, map_html, parcel_map, save_map, scenario_map
+from landplan.outputs.webmap import MapSizeWarning, map_html, page_data, parcel_map, save_map, scenario_map
 
 XSS = "<img src=x onerror=alert(1)>"
 EXTERNAL = re.compile(r'<(script|img|iframe)[^>]+src="https?://|<link[^>]+href="https?://')
@@ -50,8 +50,10 @@ def test_offline_map_makes_no_external_reference(scored):
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html and "tile.openstreetmap" not in html
     assert "L.Control.Fullscreen" in html or "fullscreen" in html.lower()
-    assert "MiniMap" in html and "L.Control.Measure" in html and "L.Control.Search" in html
-    assert "L.control.layers" in html
+    assert "L.Control.Measure" in html and "L.Control.Search" in html
+    assert "MiniMap" not in html  # a mini map without tiles would be blank
+    assert "L.control.layers" in html and '"collapsed": true' in html
+    assert "new LandplanMap(" in html
 
 
 def test_online_map_has_base_layers_and_osm_credit(scored):
@@ -63,10 +65,10 @@ def test_online_map_has_base_layers_and_osm_credit(scored):
 
 def test_legend_names_the_classes_and_excluded(scored):
     _study, _scores, ranked = scored
-    html = map_html(parcel_map(ranked, classification="equal_interval", k=3))
-    assert "score (equal interval)" in html
-    assert "excluded (see popup)" in html
-    assert html.count("landplan-legend") == 1
+    data = page_data(map_html(parcel_map(ranked, classification="equal_interval", k=3)))
+    assert data["legend_title"] == "Suitability score (equal interval)"
+    assert data["msg"]["excluded_legend"] == "excluded (see popup)"
+    assert len(data["class_labels"]) == len(data["palette"]) == len(data["bins"]) == 3
 
 
 def test_data_text_is_escaped(scored):
@@ -77,11 +79,20 @@ def test_data_text_is_escaped(scored):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_score_card_in_popup(scored):
-    study, scores, _ranked = scored
-    html = unjs(map_html(scenario_map(study, scores)))
-    assert "Parcel P4</b><br>Score <b>0.800</b>, rank 1" in html
-    assert "Excluded: landuse = public not allowed" in html
+def test_score_card_data_in_the_page(scored):
+    """The page carries each parcel's score, rank, criterion values and reason once, as data."""
+    study, scores, ranked = scored
+    data = page_data(map_html(scenario_map(study, scores)))
+    i = data["ids"].index("P4")
+    assert data["rank"][i] == 1 and data["score"][i] == pytest.approx(0.8)
+    assert [c["key"] for c in data["crit"]] == list(scores.criteria)
+    for j, c in enumerate(scores.criteria):
+        assert data["values"][j][i] == pytest.approx(scores.values.loc["P4", c], abs=1e-10)
+    excluded = [pid for pid, r in zip(data["ids"], data["reason_of"], strict=True) if r >= 0]
+    assert excluded == list(ranked.index[~ranked["eligible"].to_numpy(dtype=bool)])
+    assert "landuse = public not allowed" in data["reasons"]
+    assert data["weights"] == pytest.approx([scores.weights[c] for c in scores.criteria])
+    assert data["what_if"] is True and data["method"] == "weighted_sum"
 
 
 def test_size_warning(scored, tmp_path):
@@ -163,15 +174,9 @@ def test_parcel_column_ending_in_raw_is_not_a_criterion(scored):
     """A parcel attribute ``survey_raw`` is carried along but never drawn as a criterion."""
     study, scores, ranked = scored
     with_survey = ranked.assign(survey_raw=["a", "b", "c", "d", "e", "f", "g", "h", "i"])
-    html = unjs(map_html(scenario_map(study, scores, ranked=with_survey)))
-    card = re.search(r"Parcel P4</b>.*?</table>", html, re.S)
-    assert card is not None
-    assert re.findall(r"<tr><td>([^<]+)</td>", card.group(0)) == [
-        "zone distance",
-        "schools",
-        "price",
-    ]
-    assert "survey" not in card.group(0)
+    data = page_data(map_html(scenario_map(study, scores, ranked=with_survey)))
+    assert [c["label"] for c in data["crit"]] == ["zone distance", "schools", "price"]
+    assert "survey" not in json.dumps(data)
 
 
 def test_charts_leave_the_session_backend_and_pyplot_alone(scored):

@@ -76,7 +76,7 @@ def scenario_map(
     tile_url: str | None = None,
     lang: str | None = None,
 ) -> folium.Map:
-    """Full map of a scored scenario.
+    """Full map of a scored scenario: context, parcels, zones, facilities, allocation, what-if weights.
 
     Parameters
     ----------
@@ -137,6 +137,13 @@ def scenario_map(
         text=text,
         finish=False,
     )
+    ready_element(m._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
+    add_controls(m, web_tiles=bool(tiles) and not offline)
+    return m
+
+
+def _overlays(m: folium.Map, study: Study, allocation: Allocation | None, lang: str) -> list[folium.FeatureGroup]:
+    """Zones, facilities and the allocation onto ``m``; returns the layers kept below the parcels."""
     back = []
     if study.zones is not None:
         zones = zone_layer(study, study.zones, allocation, lang=lang)
@@ -146,9 +153,7 @@ def scenario_map(
         group.add_to(m)
     if allocation is not None:
         allocation_layer(allocation, study, lang=lang).add_to(m)
-    ready_element(m._landplan_labels, back).add_to(m)
-    add_controls(m, web_tiles=bool(tiles) and not offline)
-    return m
+    return back
 
 
 def _parcel_names(study: Study) -> pd.Series | None:

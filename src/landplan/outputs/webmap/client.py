@@ -29,6 +29,7 @@ import shapely
 
 from landplan.outputs.escape import html_array, html_text, js_literal
 from landplan.outputs.i18n import translator
+from landplan.outputs.style import EXCLUDED_COLOR
 
 if TYPE_CHECKING:
     import folium
@@ -190,6 +191,55 @@ def _reserved(wgs: gpd.GeoDataFrame, reserved: pd.DataFrame | None) -> tuple[lis
     return [html_text(z) for z in zones], alloc
 
 
+def _parcel_arrays(
+    wgs: gpd.GeoDataFrame, classes: ScoreClasses, criteria: Sequence[str], text: ClientText
+) -> dict[str, Any]:
+    """Per-parcel arrays (by position in ``wgs``) and the criterion names of the data object."""
+    labels, units = text.labels or {}, text.units or {}
+    score = wgs["score"].to_numpy(dtype="float64")
+    cls = np.clip(np.searchsorted(classes.bins, score, side="left"), 0, len(classes.bins) - 1)
+    eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
+    eligible = eligible & ~np.isnan(score)
+    reasons, reason_of = _reasons(wgs)
+    zones, alloc = _reserved(wgs, text.reserved)
+    rank = np.full(len(wgs), np.nan)
+    if "rank" in wgs:
+        rank = wgs["rank"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    names = text.names.reindex(wgs.index) if text.names is not None else None
+    return {
+        "ids": html_array(wgs.index.to_series()).tolist(),
+        "names": html_array(names).tolist() if names is not None else None,
+        "score": _numbers(score, 10),
+        "rank": _numbers(rank, 0),
+        "cls": np.where(eligible, cls, -1).tolist(),
+        "eligible": eligible.astype(int).tolist(),
+        "order": _order_key(wgs.index),
+        "crit": [
+            {"key": html_text(c), "label": html_text(labels.get(c, c)), "unit": html_text(units.get(c, ""))}
+            for c in criteria
+        ],
+        "values": [_numbers(wgs[f"{c}_value"], 10) for c in criteria],
+        "raw": [_raw(wgs[f"{c}_raw"]) for c in criteria],
+        "reasons": reasons,
+        "reason_of": reason_of,
+        "zones": zones,
+        "alloc": alloc,
+    }
+
+
+def _weight_settings(criteria: Sequence[str], weights: Mapping[str, float] | None, method: str) -> dict[str, Any]:
+    """Weights of the scoring, the sliders' starting values (0.1-10, largest at 10) and whether they work."""
+    w = dict(weights or {})
+    wt = [float(w.get(c, np.nan)) for c in criteria]
+    top_w = max((x for x in wt if np.isfinite(x)), default=1.0)
+    return {
+        "weights": [x if np.isfinite(x) else None for x in wt],
+        "slider": [max(0.1, round(10 * x / top_w, 1)) if np.isfinite(x) else 1.0 for x in wt],
+        "method": method,
+        "what_if": method in WHAT_IF_METHODS and bool(criteria) and all(np.isfinite(wt)),
+    }
+
+
 def client_data(
     wgs: gpd.GeoDataFrame,
     classes: ScoreClasses,
@@ -230,52 +280,15 @@ def client_data(
     dict
         JSON-ready data object read by ``client.js``.
     """
-    labels, units = text.labels or {}, text.units or {}
-    w = dict(weights or {})
-    what_if = method in WHAT_IF_METHODS and all(c in w for c in criteria) and bool(criteria)
-    wt = [float(w.get(c, np.nan)) for c in criteria]
-    cls = np.clip(
-        np.searchsorted(classes.bins, wgs["score"].to_numpy(dtype="float64"), side="left"), 0, len(classes.bins) - 1
-    )
-    eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
-    eligible = eligible & wgs["score"].notna().to_numpy()
-    reasons, reason_of = _reasons(wgs)
-    zones, alloc = _reserved(wgs, text.reserved)
-    rank = (
-        wgs["rank"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-        if "rank" in wgs
-        else np.full(len(wgs), np.nan)
-    )
-    names = text.names.reindex(wgs.index) if text.names is not None else None
-    top_w = max((x for x in wt if np.isfinite(x)), default=1.0)
-    data: dict[str, Any] = {
+    data = {
         "lang": text.lang,
         "msg": _messages(text.lang, method.replace("_", " ")),
-        "ids": html_array(wgs.index.to_series()).tolist(),
-        "names": html_array(names).tolist() if names is not None else None,
-        "score": _numbers(wgs["score"], 10),
-        "rank": _numbers(rank, 0),
-        "cls": np.where(eligible, cls, -1).tolist(),
-        "eligible": eligible.astype(int).tolist(),
-        "order": _order_key(wgs.index),
-        "crit": [
-            {"key": html_text(c), "label": html_text(labels.get(c, c)), "unit": html_text(units.get(c, ""))}
-            for c in criteria
-        ],
-        "values": [_numbers(wgs[f"{c}_value"], 10) for c in criteria],
-        "raw": [_raw(wgs[f"{c}_raw"]) for c in criteria],
-        "weights": [x if np.isfinite(x) else None for x in wt],
-        "slider": [round(10 * x / top_w, 1) if np.isfinite(x) else 1.0 for x in wt],
-        "method": method,
-        "what_if": what_if,
-        "reasons": reasons,
-        "reason_of": reason_of,
-        "zones": zones,
-        "alloc": alloc,
+        **_parcel_arrays(wgs, classes, criteria, text),
+        **_weight_settings(criteria, weights, method),
         "bins": classes.bins.tolist(),
         "palette": list(classes.palette),
         "class_labels": [html_text(t) for t in classes.labels],
-        "excluded_color": html_text(classes.colors[~eligible][0]) if (~eligible).any() else "#9e9e9e",
+        "excluded_color": EXCLUDED_COLOR,
         "legend_title": html_text(legend_title),
         "top": len(best),
         "top_drivers": top_drivers,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -91,17 +90,60 @@ def _search_box(layer: folium.GeoJson, placeholder: str) -> Any:
     )
 
 
+def _data(
+    wgs: gpd.GeoDataFrame,
+    *,
+    classification: str,
+    k: int,
+    criteria: list[str],
+    weights: Mapping[str, float] | None,
+    method: str,
+    text: ClientText,
+    best: pd.Index,
+) -> dict[str, Any]:
+    """Score classes of the eligible parcels and the client's data object."""
+    tr = translator(text.lang)
+    eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
+    classes = score_classes(wgs["score"].to_numpy(dtype="float64"), eligible, scheme=classification, k=k)
+    scheme = {
+        "quantiles": tr("quantiles"),
+        "natural_breaks": tr("natural breaks"),
+        "equal_interval": tr("equal interval"),
+    }
+    return client_data(
+        wgs,
+        classes,
+        criteria=criteria,
+        weights=weights,
+        method=method,
+        text=text,
+        best=best,
+        legend_title=tr("Suitability score ({scheme})", scheme=scheme.get(classification, classification)),
+    )
+
+
+def _add_layers(m: folium.Map, wgs: gpd.GeoDataFrame, *, search: bool, top: int, lang: str) -> folium.FeatureGroup:
+    """The parcel layer, its search box and the (empty) rank-label group onto ``m``; returns the group."""
+    import folium
+
+    tr = translator(lang)
+    layer = _parcel_layer(wgs, name=tr("Parcels (suitability score)"), large=len(wgs) > CANVAS_ABOVE)
+    layer.add_to(m)
+    if search:
+        _search_box(layer, tr("Parcel id")).add_to(m)
+    labels = folium.FeatureGroup(name=html_text(tr("Top {n} parcels (rank labels)", n=top)), show=True)
+    labels.add_to(m)
+    m._landplan_labels = labels  # read by scenario_map, which finishes the client after its layers
+    return labels
+
+
 def parcel_map(
     ranked: gpd.GeoDataFrame,
     *,
-    column: str = "score",
     m: folium.Map | None = None,
-    name: str | None = None,
     tiles: str | None = "OpenStreetMap",
     classification: str = "quantiles",
     k: int = 5,
-    criteria_labels: dict[str, str] | None = None,
-    criteria_units: dict[str, str] | None = None,
     criteria: Sequence[str] | None = None,
     weights: Mapping[str, float] | None = None,
     simplify_m: float = 1.0,
@@ -118,25 +160,18 @@ def parcel_map(
     ----------
     ranked : geopandas.GeoDataFrame
         The wide ranking (:func:`landplan.ranked_table`), any CRS (reprojected to EPSG:4326 here).
-    column : str, default "score"
-        Column to classify.
     m : folium.Map, optional
         Existing map to draw on (a new one fitted to the parcels when None).
-    name : str, optional
-        Layer name in the layer control (default: "Parcels (suitability score)", translated).
     tiles : str or None, default "OpenStreetMap"
         Base map for a new map: ``"OpenStreetMap"`` or None for no tiles.
     classification : str, default "quantiles"
         ``quantiles``, ``natural_breaks`` or ``equal_interval`` classes (mapclassify).
     k : int, default 5
         Number of classes.
-    criteria_labels, criteria_units : dict, optional
-        Human names and units of the criteria, for the score cards.
     criteria : sequence of str, optional
         Criterion names shown in the score cards (default: every criterion of the ranking).
     weights : Mapping[str, float], optional
-        The normalised weights used by the scoring, shown in the score cards and the starting
-        point of the what-if sliders.
+        Normalised weights of the scoring (score cards; start of the what-if sliders).
     simplify_m : float, default 1.0
         Simplification tolerance in metres before export (0 keeps every vertex).
     top : int, default 20
@@ -144,61 +179,36 @@ def parcel_map(
     search : bool, default True
         Add a search box for parcel ids.
     scores : Scores, optional
-        The scores of the ranking: the labelled parcels are ``scores.top(top)``; its weights and
-        aggregation method are used when ``weights``/``aggregation`` are not given.
+        The scores: labelled parcels ``scores.top(top)``, default weights and aggregation.
     aggregation : str, optional
-        Aggregation method of the scores (default ``scores.aggregation``, else ``"weighted_sum"``).
+        Aggregation method (default ``scores.aggregation``, else ``"weighted_sum"``).
     text : ClientText, optional
-        Language, parcel names and reserved parcels (criterion labels and units from the
-        arguments above when not set here).
+        Language, criterion labels and units, parcel names and reserved parcels.
     finish : bool, default True
-        Add the labels, legend and sliders now; :func:`~landplan.outputs.webmap.scenario_map`
-        passes False and finishes after adding its other layers.
+        Finish the client now (``scenario_map`` finishes it after its other layers).
 
     Returns
     -------
     folium.Map
     """
-    import folium
-
-    large = len(ranked) > CANVAS_ABOVE
-    # large maps: ~1 m coordinate precision keeps the file loadable
-    wgs = to_wgs84(
-        ranked, tolerance_m=max(simplify_m, 2.0) if large else simplify_m, precision_deg=1e-5 if large else 1e-6
-    )
-    if m is None:
-        m = _new_parcel_map(wgs, tiles)
+    large = len(ranked) > CANVAS_ABOVE  # large maps: ~1 m coordinate precision keeps the file loadable
+    wgs = to_wgs84(ranked, tolerance_m=max(simplify_m, 2.0 * large), precision_deg=1e-5 if large else 1e-6)
+    m = m if m is not None else _new_parcel_map(wgs, tiles)
     text = text or ClientText()
-    if text.labels is None or text.units is None:
-        text = dataclasses.replace(text, labels=criteria_labels or {}, units=criteria_units or {})
-    tr = translator(text.lang)
-    eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
-    classes = score_classes(wgs[column].to_numpy(dtype="float64"), eligible, scheme=classification, k=k)
     best = _best_ids(ranked, scores, top)
-    scheme = {
-        "quantiles": tr("quantiles"),
-        "natural_breaks": tr("natural breaks"),
-        "equal_interval": tr("equal interval"),
-    }
-    data = client_data(
+    data = _data(
         wgs,
-        classes,
+        classification=classification,
+        k=k,
         criteria=_criteria(ranked, criteria),
         weights=weights if weights is not None else (scores.weights if scores is not None else None),
         method=aggregation or (scores.aggregation if scores is not None else "weighted_sum"),
         text=text,
         best=best,
-        legend_title=tr("Suitability score ({scheme})", scheme=scheme.get(classification, classification)),
     )
     data["large"] = large
     client_element(data).add_to(m)
-    layer = _parcel_layer(wgs, name=name or tr("Parcels (suitability score)"), large=large)
-    layer.add_to(m)
-    if search:
-        _search_box(layer, tr("Parcel id")).add_to(m)
-    labels = folium.FeatureGroup(name=html_text(tr("Rank labels (top {n})", n=len(best))), show=True)
-    labels.add_to(m)
-    m._landplan_labels = labels
+    labels = _add_layers(m, wgs, search=search, top=top, lang=text.lang)
     if finish:
         ready_element(labels).add_to(m)
     return m
