@@ -9,6 +9,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import landplan
@@ -215,3 +217,61 @@ def test_dollar_signs_in_text_are_drawn_literally(scenario_dir, tmp_path, name):
 
     fig = static_map(study, landplan.score(study))
     assert fig.axes[0].get_title().replace("\\$", "$") == name
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.text(min_size=1, max_size=6), st.sampled_from([0.1, 0.5, 0.9]), st.booleans()),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda r: r[0],
+    )
+)
+def test_browser_tie_break_order_is_the_rank_rule(rows):
+    """The order key sent to the browser ranks like ``rank_eligible``: -score, then parcel id."""
+    from landplan.outputs.webmap.client import _order_key
+    from landplan.scoring.aggregate import rank_eligible
+
+    index = pd.Index([r[0] for r in rows], dtype=object)
+    score = pd.Series([r[1] for r in rows], index=index)
+    eligible = pd.Series([r[2] for r in rows], index=index)
+    key = _order_key(index)
+    positions = sorted((i for i in range(len(rows)) if rows[i][2]), key=lambda i: (-rows[i][1], key[i]))
+    browser = pd.Series(pd.NA, index=index, dtype="Int64")
+    browser.iloc[positions] = np.arange(1, len(positions) + 1)
+    assert browser.equals(rank_eligible(score, eligible).rename(None))
+
+
+def test_assets_are_inline_by_default_and_offline_is_the_old_spelling():
+    from landplan.config.settings import OutputSpec
+
+    assert OutputSpec().assets == "inline" and OutputSpec().inline_assets
+    assert OutputSpec.model_validate({"offline": False}).assets == "cdn"
+    assert OutputSpec.model_validate({"offline": True}).assets == "inline"
+    assert OutputSpec.model_validate({"offline": False, "assets": "inline"}).assets == "inline"
+
+
+def test_cdn_map_offers_web_tiles_and_offline_map_does_not(scenario_dir, tmp_path):
+    scenario = str(scenario_dir / "scenario.toml")
+    runner = CliRunner()
+    r = runner.invoke(app, ["map", scenario, "-o", str(tmp_path / "cdn.html"), "--cdn"])
+    assert r.exit_code == 0, r.output
+    cdn = (tmp_path / "cdn.html").read_text(encoding="utf-8")
+    assert EXTERNAL.search(cdn) and "tile.openstreetmap" in cdn
+    r = runner.invoke(app, ["map", scenario, "-o", str(tmp_path / "x.html"), "--cdn", "--offline"])
+    assert r.exit_code == 2 and "exclude each other" in r.output
+
+
+def test_vietnamese_map_data_is_translated(scored):
+    study, scores, _ranked = scored
+    data = page_data(map_html(scenario_map(study, scores, lang="vi")))
+    assert data["lang"] == "vi"
+    assert data["msg"]["score"] == "Điểm" and data["msg"]["parcel"] == "Thửa đất"
+    assert data["legend_title"] == "Điểm phù hợp (phân vị)"
+
+
+def test_context_layers_draw_roads_and_water(scored):
+    study, scores, _ranked = scored
+    html = map_html(scenario_map(study, scores, offline=True), offline=True)
+    assert "Rivers and lakes" in html  # the grid scenario has a water layer
+    assert html.count('"interactive": false') >= 2
