@@ -8,7 +8,8 @@ Usage::
 Writes the maps to a temporary folder and prints one row per map: file size, render time, and (when
 chromium and playwright are available) the time until the page is usable in headless chromium at
 1400x900: every parcel drawn and the client ready (``window.landplan``). The peer loads its scripts from
-CDNs, which the benchmark blocks, so only its size and render time are shown. The issue's targets: demo <= 4 MB, 100,000 parcels <= 25 MB, each loading in <= 5 s.
+CDNs, which the benchmark blocks, so only its size and render time are shown. The issue's targets: demo
+<= 4 MB, 100,000 parcels <= 25 MB, each loading in <= 5 s.
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ class MapPage(Watched):
         }
 
     def close_popup(self) -> None:
-        self.page.evaluate("() => window.landplan.map.closePopup()")
+        self.page.evaluate("() => { window.landplan.map.closePopup(); }")
 
 
 def _inside_points(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -329,7 +329,7 @@ def test_rank_labels_never_overlap(browser, demo, zoom_change):
     _result, d = demo
     w = MapPage(browser, d / "map_en.html")
     if zoom_change:
-        w.page.evaluate(f"() => window.landplan.map.setZoom(window.landplan.map.getZoom() + {zoom_change})")
+        w.page.evaluate(f"() => {{ window.landplan.map.setZoom(window.landplan.map.getZoom() + {zoom_change}); }}")
         w.page.wait_for_timeout(400)
     boxes = _visible_label_boxes(w.page)
     assert boxes, "no rank label visible"

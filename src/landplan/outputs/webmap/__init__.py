@@ -22,7 +22,7 @@ opener (``{{``, ``{%``, ``{#``) is present outside folium's own templates.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from landplan.outputs.tables import ranked_table
 from landplan.outputs.webmap.allocation import allocation_layer, allocation_text, reserved_parcels
@@ -137,7 +137,7 @@ def scenario_map(
         text=text,
         finish=False,
     )
-    ready_element(m._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
+    ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
     return m
 

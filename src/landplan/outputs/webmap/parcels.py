@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -133,7 +133,7 @@ def _add_layers(m: folium.Map, wgs: gpd.GeoDataFrame, *, search: bool, top: int,
         _search_box(layer, tr("Parcel id")).add_to(m)
     labels = folium.FeatureGroup(name=html_text(tr("Top {n} parcels (rank labels)", n=top)), show=True)
     labels.add_to(m)
-    m._landplan_labels = labels  # read by scenario_map, which finishes the client after its layers
+    cast("Any", m)._landplan_labels = labels  # read by scenario_map, which finishes the client after its layers
     return labels
 
 
