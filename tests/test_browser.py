@@ -441,6 +441,7 @@ def test_vietnamese_map_shows_no_english_word(browser, demo):
     allowed = {t.lower() for t in re.findall(r"[A-Za-z]{2,}", data_text)} | {"leaflet", "landplan", "toml", "esri"}
     english = sorted({t for t in re.findall(r"[A-Za-z]{2,}", text) if t.lower() in _english_words() - allowed})
     assert english == [], english
-    # numbers follow the language: the card's area in m2 with a dot as thousands separator
+    # numbers follow the language: the card's area in m2 with a dot as thousands separator, decimal commas
     assert re.search(r"\d{1,3}\.\d{3} m2", card["text"]), card["text"]
+    assert re.fullmatch(r"\d,\d\d – \d,\d\d", w.page.locator(".landplan-legend div").first.inner_text().strip())
     assert w.external == []

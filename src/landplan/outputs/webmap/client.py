@@ -227,6 +227,19 @@ def _parcel_arrays(
     }
 
 
+def _class_labels(wgs: gpd.GeoDataFrame, classes: ScoreClasses, lang: str) -> list[str]:
+    """The classes' ranges as ``score_classes`` labels them, numbers per language (``"0,12 – 0,34"`` in Vietnamese)."""
+    tr = translator(lang)
+    score = wgs["score"].to_numpy(dtype="float64")
+    eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
+    ok = score[eligible & ~np.isnan(score)]
+    lows = [float(ok.min()) if ok.size else 0.0, *classes.bins[:-1].tolist()]
+    return [
+        html_text(f"{tr.number(lo, decimals=2)} – {tr.number(float(hi), decimals=2)}")
+        for lo, hi in zip(lows, classes.bins, strict=True)
+    ]
+
+
 def _weight_settings(criteria: Sequence[str], weights: Mapping[str, float] | None, method: str) -> dict[str, Any]:
     """Weights of the scoring, the sliders' starting values (0.1-10, largest at 10) and whether they work."""
     w = dict(weights or {})
@@ -287,7 +300,7 @@ def client_data(
         **_weight_settings(criteria, weights, method),
         "bins": classes.bins.tolist(),
         "palette": list(classes.palette),
-        "class_labels": [html_text(t) for t in classes.labels],
+        "class_labels": _class_labels(wgs, classes, text.lang),
         "excluded_color": EXCLUDED_COLOR,
         "legend_title": html_text(legend_title),
         "top": len(best),
