@@ -275,3 +275,47 @@ def test_context_layers_draw_roads_and_water(scored):
     html = map_html(scenario_map(study, scores, offline=True), offline=True)
     assert "Rivers and lakes" in html  # the grid scenario has a water layer
     assert html.count('"interactive": false') >= 2
+
+
+def _decode(g: dict) -> list:
+    """The decoding of client.js, in Python: one list of polygons (lists of rings) per parcel."""
+    xy, k, r, p, out = g["xy"], 0, 0, 0, []
+    for n_polys in g["polys"]:
+        polys = []
+        for _ in range(n_polys):
+            rings = []
+            for _ in range(g["rings"][p]):
+                ring, x, y = [], 0, 0
+                for c in range(g["points"][r]):
+                    x, y = (xy[k], xy[k + 1]) if c == 0 else (x + xy[k], y + xy[k + 1])
+                    ring.append((g["origin"][0] + x * g["step"], g["origin"][1] + y * g["step"]))
+                    k += 2
+                rings.append(ring)
+                r += 1
+            polys.append(rings)
+            p += 1
+        out.append(polys)
+    return out
+
+
+def test_polygon_encoding_round_trips_within_one_step():
+    import shapely
+
+    from landplan.outputs.webmap.client import encode_polygons
+
+    holed = shapely.Polygon(
+        [(105, 21), (105.01, 21), (105.01, 21.01), (105, 21.01)],
+        [[(105.002, 21.002), (105.004, 21.002), (105.004, 21.004)]],
+    )
+    multi = shapely.MultiPolygon([shapely.box(105.02, 21.0, 105.03, 21.005), shapely.box(105.04, 21.0, 105.05, 21.001)])
+    geoms = np.array([holed, multi, shapely.box(104.9, 20.9, 104.901234, 20.9005678)], dtype=object)
+    g = encode_polygons(geoms, step_deg=1e-6)
+    assert g["polys"] == [1, 2, 1] and g["rings"] == [2, 1, 1, 1]
+    assert g["points"] == [4, 3, 4, 4, 4]  # closing vertices dropped
+    decoded = _decode(json.loads(json.dumps(g)))
+    for geom, polys in zip(geoms, decoded, strict=True):
+        parts = shapely.get_parts(geom)
+        for part, rings in zip(parts, polys, strict=True):
+            expected = [part.exterior, *part.interiors]
+            for ring, got in zip(expected, rings, strict=True):
+                np.testing.assert_allclose(np.asarray(ring.coords)[:-1], got, atol=1e-6)

@@ -53,18 +53,48 @@
     return c < 0 ? this.d.excluded_color : this.d.palette[c];
   };
 
-  /* one parcel of the GeoJSON layer: style, score card popup and tooltip, built when opened */
-  LandplanMap.prototype.parcel = function (feature, layer) {
+  /* the parcels as GeoJSON features, decoded from the flat integer arrays of the data object */
+  LandplanMap.prototype.features = function () {
+    var g = this.d.geom, step = g.step, x0 = g.origin[0], y0 = g.origin[1], xy = g.xy;
+    var k = 0, r = 0, p = 0, out = new Array(this.n);
+    for (var i = 0; i < this.n; i++) {
+      var polys = [];
+      for (var a = 0; a < g.polys[i]; a++, p++) {
+        var rings = [];
+        for (var b = 0; b < g.rings[p]; b++, r++) {
+          var m = g.points[r], ring = new Array(m), x = 0, y = 0;
+          for (var c = 0; c < m; c++, k += 2) {
+            if (c === 0) { x = xy[k]; y = xy[k + 1]; } else { x += xy[k]; y += xy[k + 1]; }
+            ring[c] = [x0 + x * step, y0 + y * step];
+          }
+          rings.push(ring);
+        }
+        polys.push(rings);
+      }
+      out[i] = { type: 'Feature', properties: { i: i, parcel_id: this.d.ids[i] },
+        geometry: { type: 'MultiPolygon', coordinates: polys } };
+    }
+    return out;
+  };
+
+  /* draw the parcels into their group: style from the data, one card, tooltip and hover for the group */
+  LandplanMap.prototype.draw = function (group) {
     var self = this;
-    var i = feature.properties.i;
-    this.layers[i] = layer;
-    var style = { fillColor: this.color(i), color: '#444444', weight: 0.5, fillOpacity: 0.75 };
-    if (!this.d.large) { style.className = 'lp-parcel lp-p' + i; }
-    layer.setStyle(style);
-    layer.bindPopup(function () { return self.card(i); }, { maxWidth: 480 });
-    layer.bindTooltip(function () { return self.tip(i); }, { sticky: true });
-    layer.on('mouseover', function () { layer.setStyle({ weight: 2, color: '#000000' }); });
-    layer.on('mouseout', function () { layer.setStyle({ weight: 0.5, color: '#444444' }); });
+    var geo = L.geoJson(this.features(), {
+      style: function (f) {
+        var i = f.properties.i;
+        var style = { fillColor: self.color(i), color: '#444444', weight: 0.5, fillOpacity: 0.75 };
+        if (!self.d.large) { style.className = 'lp-parcel lp-p' + i; }
+        return style;
+      },
+      onEachFeature: function (f, layer) { self.layers[f.properties.i] = layer; }
+    });
+    geo.bindPopup(function (layer) { return self.card(layer.feature.properties.i); }, { maxWidth: 480 });
+    geo.bindTooltip(function (layer) { return self.tip(layer.feature.properties.i); }, { sticky: true });
+    geo.on('mouseover', function (e) { e.layer.setStyle({ weight: 2, color: '#000000' }); });
+    geo.on('mouseout', function (e) { e.layer.setStyle({ weight: 0.5, color: '#444444' }); });
+    group.addLayer(geo);
+    this.parcels = geo;
   };
 
   LandplanMap.prototype.title = function (i) {

@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 
     from landplan.outputs.style import ScoreClasses
 
-__all__ = ["ClientText", "client_data", "client_element", "page_data", "ready_element"]
+__all__ = [
+    "ClientText",
+    "client_data",
+    "client_element",
+    "draw_element",
+    "encode_polygons",
+    "page_data",
+    "ready_element",
+]
 
 #: aggregation methods the browser can recompute (TOPSIS needs the whole column: sliders are disabled)
 WHAT_IF_METHODS = ("weighted_sum", "weighted_product")
@@ -353,6 +361,77 @@ def client_element(data: Mapping[str, Any]) -> Any:
 
     payload = js_literal(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     return LandplanClient(payload)
+
+
+def encode_polygons(geoms: np.ndarray, *, step_deg: float) -> dict[str, Any]:
+    """Polygons as flat integer arrays (a few bytes a vertex), decoded by ``client.js``.
+
+    Coordinates are counted in ``step_deg`` from the lower-left corner of all parcels; within a
+    ring each vertex is stored as the difference to the one before (the first one in full); the
+    closing vertex is dropped (Leaflet closes rings). ``polys`` counts each parcel's polygons,
+    ``rings`` each polygon's rings, ``points`` each ring's vertices.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Polygons or multipolygons in EPSG:4326, one per parcel.
+    step_deg : float
+        Coordinate step in degrees (1e-6 is about 0.1 m).
+
+    Returns
+    -------
+    dict
+        ``origin``, ``step``, ``polys``, ``rings``, ``points`` and ``xy`` (JSON-ready).
+    """
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, vertex_of = shapely.get_coordinates(rings, return_index=True)
+    counts = np.bincount(vertex_of, minlength=len(rings))
+    last = np.cumsum(counts) - 1
+    keep = np.ones(len(xy), dtype=bool)
+    keep[last[counts > 1]] = False  # the closing vertex
+    xy, vertex_of = xy[keep], vertex_of[keep]
+    origin = xy.min(axis=0) if len(xy) else np.zeros(2)
+    q = np.round((xy - origin) / step_deg).astype("int64")
+    d = q.copy()
+    d[1:] -= q[:-1]
+    first = np.r_[True, vertex_of[1:] != vertex_of[:-1]] if len(q) else np.zeros(0, dtype=bool)
+    d[first] = q[first]
+    return {
+        "origin": [float(origin[0]), float(origin[1])],
+        "step": step_deg,
+        "polys": np.bincount(part_of, minlength=len(geoms)).tolist(),
+        "rings": np.bincount(ring_of, minlength=len(parts)).tolist(),
+        "points": np.bincount(vertex_of, minlength=len(rings)).tolist(),
+        "xy": d.ravel().tolist(),
+    }
+
+
+def draw_element(group: Any) -> Any:
+    """The element that decodes the parcels into their (empty) group; add it right after the group.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The parcel group of the layer control.
+
+    Returns
+    -------
+    branca.element.MacroElement
+    """
+    from branca.element import MacroElement, Template
+
+    class LandplanDraw(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}window.landplan.draw({{ this.group.get_name() }});{% endmacro %}"
+        )
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "LandplanDraw"
+            self.group = group
+
+    return LandplanDraw()
 
 
 def ready_element(labels: folium.FeatureGroup, back: Sequence[Any] = ()) -> Any:

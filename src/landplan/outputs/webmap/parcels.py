@@ -13,8 +13,15 @@ import geopandas as gpd
 from landplan.outputs.escape import html_text
 from landplan.outputs.i18n import translator
 from landplan.outputs.style import score_classes
-from landplan.outputs.webmap.base import CANVAS_ABOVE, OSM_ATTRIBUTION, esc, new_map, to_wgs84
-from landplan.outputs.webmap.client import ClientText, client_data, client_element, ready_element
+from landplan.outputs.webmap.base import CANVAS_ABOVE, OSM_ATTRIBUTION, new_map, to_wgs84
+from landplan.outputs.webmap.client import (
+    ClientText,
+    client_data,
+    client_element,
+    draw_element,
+    encode_polygons,
+    ready_element,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -38,19 +45,15 @@ def _criteria(ranked: gpd.GeoDataFrame, given: Sequence[str] | None) -> list[str
     return [c for c in names if {f"{c}_raw", f"{c}_value", f"{c}_contrib"} <= cols]
 
 
-def _parcel_layer(wgs: gpd.GeoDataFrame, *, name: str, large: bool) -> folium.GeoJson:
-    """The parcels as one GeoJSON layer; style, popup and tooltip come from ``window.landplan``.
+def _parcel_layer(name: str) -> folium.FeatureGroup:
+    """The (empty) parcel group: ``client.js`` decodes the parcels from the data object into it.
 
-    Each feature carries only its position ``i`` and its (escaped) id for the search box.
+    Each parcel's feature there carries only its position ``i`` and its escaped id (for the search
+    box); style, card and tooltip come from ``window.landplan``.
     """
     import folium
-    from folium.utilities import JsCode
 
-    data = gpd.GeoDataFrame(
-        {"i": np.arange(len(wgs)), "parcel_id": esc(wgs.index.to_series())}, geometry=wgs.geometry.to_numpy(), crs=4326
-    )
-    on_each = JsCode("function (feature, layer) { window.landplan.parcel(feature, layer); }")
-    return folium.GeoJson(data.to_json(drop_id=True), name=html_text(name), on_each_feature=on_each)
+    return folium.FeatureGroup(name=html_text(name), show=True)
 
 
 def _best_ids(ranked: gpd.GeoDataFrame, scores: Scores | None, top: int) -> pd.Index:
@@ -76,7 +79,7 @@ def _new_parcel_map(wgs: gpd.GeoDataFrame, tiles: str | None) -> folium.Map:
     return m
 
 
-def _search_box(layer: folium.GeoJson, placeholder: str) -> Any:
+def _search_box(layer: folium.FeatureGroup, placeholder: str) -> Any:
     """A search box for parcel ids, zooming to the parcel found."""
     import folium.plugins
 
@@ -127,8 +130,9 @@ def _add_layers(m: folium.Map, wgs: gpd.GeoDataFrame, *, search: bool, top: int,
     import folium
 
     tr = translator(lang)
-    layer = _parcel_layer(wgs, name=tr("Parcels (suitability score)"), large=len(wgs) > CANVAS_ABOVE)
+    layer = _parcel_layer(tr("Parcels (suitability score)"))
     layer.add_to(m)
+    draw_element(layer).add_to(m)
     if search:
         _search_box(layer, tr("Parcel id")).add_to(m)
     labels = folium.FeatureGroup(name=html_text(tr("Top {n} parcels (rank labels)", n=top)), show=True)
@@ -207,6 +211,7 @@ def parcel_map(
         best=best,
     )
     data["large"] = large
+    data["geom"] = encode_polygons(wgs.geometry.to_numpy(), step_deg=1e-5 if large else 1e-6)
     client_element(data).add_to(m)
     labels = _add_layers(m, wgs, search=search, top=top, lang=text.lang)
     if finish:
