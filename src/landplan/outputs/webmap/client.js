@@ -80,7 +80,10 @@
   /* draw the parcels into their group: style from the data, one card, tooltip and hover for the group */
   LandplanMap.prototype.draw = function (group) {
     var self = this;
-    var geo = L.geoJson(this.features(), {
+    var t0 = Date.now();
+    var features = this.features();
+    this.timing = { decode_ms: Date.now() - t0 };
+    var geo = L.geoJson(features, {
       style: function (f) {
         var i = f.properties.i;
         var style = { fillColor: self.color(i), color: '#444444', weight: 0.5, fillOpacity: 0.75 };
@@ -93,8 +96,10 @@
     geo.bindTooltip(function (layer) { return self.tip(layer.feature.properties.i); }, { sticky: true });
     geo.on('mouseover', function (e) { e.layer.setStyle({ weight: 2, color: '#000000' }); });
     geo.on('mouseout', function (e) { e.layer.setStyle({ weight: 0.5, color: '#444444' }); });
+    this.timing.layers_ms = Date.now() - t0 - this.timing.decode_ms;
     group.addLayer(geo);
     this.parcels = geo;
+    this.timing.draw_ms = Date.now() - t0;
   };
 
   LandplanMap.prototype.title = function (i) {
