@@ -162,7 +162,7 @@ def facility_layers(study: Study, *, lang: str = "en") -> list[folium.FeatureGro
         The loaded study (layers, selections, ``radius_m``).
     lang : {"en", "vi"}, default "en"
         Language of the layer names (known kinds such as ``primary_school`` are translated; other
-        values are shown as they are, underscores as spaces).
+        values are shown as written).
 
     Returns
     -------
@@ -175,7 +175,7 @@ def facility_layers(study: Study, *, lang: str = "en") -> list[folium.FeatureGro
         values = [str(v) for val in select.values() for v in (val if isinstance(val, list) else [val])]
         raw = layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
         letter = next((v for k, v in LETTERS.items() if k in raw.lower()), raw[:1].upper())
-        shown = [known.get(v, v.replace("_", " ")) for v in values] or [known.get(layer, layer.replace("_", " "))]
+        shown = [known.get(v, v) for v in values] or [known.get(layer, layer)]  # data text is shown as written
         chosen = study.selection(layer, select)
         if not (shapely.get_type_id(np.asarray(chosen.geometry.array, dtype=object)) == 0).any():
             continue  # lines and polygons (roads, water) are drawn as context (webmap.context)
