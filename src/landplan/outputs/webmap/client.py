@@ -7,7 +7,8 @@ Compared with one HTML card per parcel, this is what keeps a 100,000-parcel map 
 
 Every text in the data object passes :func:`~landplan.outputs.escape.html_text` here (ids, names,
 reasons, labels, units, translated messages), so ``client.js`` may insert it as markup; the whole object
-is embedded as one :func:`~landplan.outputs.escape.js_literal` string given to ``JSON.parse``, so no
+is embedded as a JavaScript literal whose strings are escaped as :func:`~landplan.outputs.escape.js_literal`
+escapes them (:func:`js_data`), so no
 ``<``, ``{`` or ``%`` of the data appears in the page source.
 """
 
@@ -328,6 +329,34 @@ def client_data(
     return data
 
 
+def js_data(value: Any) -> str:
+    r"""JSON text of the data object as a JavaScript literal holding no template or HTML syntax.
+
+    Strings are written as :func:`~landplan.outputs.escape.js_literal` writes them (``{`` ``}`` ``%``
+    ``<`` ``>`` ``&`` ``'`` ``/`` as ``\uXXXX``); structural braces stay (JSON never puts ``{{``, ``{%``
+    or ``{#`` outside a string). Lists are written in one ``json.dumps`` each, not item by item.
+
+    Parameters
+    ----------
+    value : dict, list, str, number, bool or None
+        The data object or a part of it.
+
+    Returns
+    -------
+    str
+        JavaScript (and JSON) source.
+    """
+    if isinstance(value, dict):
+        return "{" + ",".join(js_literal(k) + ":" + js_data(v) for k, v in value.items()) + "}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return "[" + ",".join(js_data(v) for v in value) + "]"
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JS_ESCAPES)
+
+
+_JS_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "{}%<>&'/\u2028\u2029"}
+
+
 def client_element(data: Mapping[str, Any]) -> Any:
     """The element that defines ``window.landplan`` for a map (add it before the parcel layer).
 
@@ -348,7 +377,7 @@ def client_element(data: Mapping[str, Any]) -> Any:
             "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>"
             "<script>{{ this.js }}</script>{% endmacro %}"
             "{% macro script(this, kwargs) %}"
-            "new LandplanMap({{ this._parent.get_name() }}, JSON.parse({{ this.data }}));"
+            "new LandplanMap({{ this._parent.get_name() }}, /*data*/{{ this.data }}/*end*/);"
             "{% endmacro %}"
         )
 
@@ -359,7 +388,7 @@ def client_element(data: Mapping[str, Any]) -> Any:
             self.js = client_js()
             self.data = payload
 
-    payload = js_literal(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+    payload = js_data(data)
     return LandplanClient(payload)
 
 
@@ -467,7 +496,7 @@ def ready_element(labels: folium.FeatureGroup, back: Sequence[Any] = ()) -> Any:
     return LandplanReady()
 
 
-_PAYLOAD = re.compile(r"new LandplanMap\([\w]+, JSON\.parse\((\"(?:[^\"\\]|\\.)*\")\)\);")
+_PAYLOAD = re.compile(r"new LandplanMap\(\w+, /\*data\*/(.*?)/\*end\*/\);", re.DOTALL)
 
 
 def page_data(page: str) -> dict[str, Any]:
@@ -492,4 +521,4 @@ def page_data(page: str) -> dict[str, Any]:
     if found is None:
         msg = "no landplan parcel map in this page"
         raise ValueError(msg)
-    return dict(json.loads(json.loads(found.group(1))))
+    return dict(json.loads(found.group(1)))
