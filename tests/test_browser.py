@@ -7,10 +7,13 @@ installs both (scripts/test.sh).
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import geopandas as gpd
@@ -77,6 +80,13 @@ class Watched:
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def real_click(page, locator) -> None:
+    """A real mouse click (not a dispatched event) at the centre of an element's box."""
+    b = locator.bounding_box()
+    assert b is not None
+    page.mouse.click(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
 
 
 @pytest.fixture(scope="module")
@@ -148,15 +158,16 @@ def test_offline_map_in_a_real_browser(browser, outputs):
     # a click on P4 opens its score card (paths carry class lp-p<position in the ranking>)
     ranked = result.ranked
     idx = list(ranked.index).index("P4")
-    w.page.locator(f"path.lp-p{idx}").dispatch_event("click")  # a rank label may lie on top of it
+    real_click(w.page, w.page.locator(f"path.lp-p{idx}"))  # the rank label on top of it takes no clicks
     popup = w.page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
     assert "Parcel P4" in text
     assert f"Score {ranked.loc['P4', 'score']:.3f}" in text
     w.shot("map-popup")
-    # toggling the zones layer hides it
+    # toggling the zones layer hides it (the layer control opens on hover)
     assert w.page.locator("path.lp-zone").count() == 1
+    w.page.locator(".leaflet-control-layers").hover()
     w.page.get_by_text("Industrial zones and isolation buffers").click()
     assert w.page.locator("path.lp-zone").count() == 0
     w.shot("map-zones-hidden")
@@ -170,7 +181,7 @@ def test_xss_payload_is_shown_as_text(browser, outputs):
     w.page.goto((out / "map.html").as_uri())
     w.page.wait_for_selector("path.lp-parcel")
     idx = list(result.ranked.index).index(XSS)
-    w.page.locator(f"path.lp-p{idx}").dispatch_event("click")  # a rank label may lie on top of it
+    real_click(w.page, w.page.locator(f"path.lp-p{idx}"))
     popup = w.page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert XSS in popup.inner_text()
@@ -197,3 +208,240 @@ def test_report_renders_offline(browser, outputs):
     assert w.dialogs == []
     assert w.external == [], w.external[:5]
     assert w.errors == [], w.errors
+
+
+# ---------------------------------------------------------------- the demo map at 1400x900, real mouse events
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The bundled demo computed once; its offline map written in English and in Vietnamese."""
+    from landplan.datasets import demo_scenario
+    from landplan.outputs.webmap import save_map, scenario_map
+
+    d = tmp_path_factory.mktemp("demo-map")
+    result = landplan.compute(demo_scenario())
+    for lang in ("en", "vi"):
+        m = scenario_map(
+            result.study, result.scores, ranked=result.ranked, allocation=result.allocation, offline=True, lang=lang
+        )
+        save_map(m, d / f"map_{lang}.html", offline=True)
+    return result, d
+
+
+class MapPage(Watched):
+    """A demo map page at 1400x900 with helpers to bring a place into view and click it for real."""
+
+    def __init__(self, browser, path: Path):
+        super().__init__(browser)
+        self.page.set_viewport_size({"width": 1400, "height": 900})
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("path.lp-parcel")
+        self.page.wait_for_function("() => window.landplan && window.landplan.best")
+
+    def view(self, lat: float, lon: float, zoom: int) -> tuple[float, float]:
+        """Centre the map on a point (no animation); its page coordinates."""
+        xy = self.page.evaluate(
+            """([lat, lon, zoom]) => { const m = window.landplan.map; m.setView([lat, lon], zoom, {animate: false});
+                const p = m.latLngToContainerPoint([lat, lon]); const r = m.getContainer().getBoundingClientRect();
+                return [r.left + p.x, r.top + p.y]; }""",
+            [lat, lon, zoom],
+        )
+        self.page.wait_for_timeout(50)
+        return float(xy[0]), float(xy[1])
+
+    def card(self) -> dict:
+        card = self.page.locator(".leaflet-popup-content .landplan-card")
+        card.wait_for()
+        return {
+            "pid": card.get_attribute("data-pid"),
+            "score": card.get_attribute("data-score"),
+            "rank": card.get_attribute("data-rank"),
+            "text": card.inner_text(),
+        }
+
+    def close_popup(self) -> None:
+        """Close the open card and wait until its fade-out has removed it from the page."""
+        self.page.evaluate("() => { window.landplan.map.closePopup(); }")
+        self.page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
+
+
+def _inside_points(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """A point inside each geometry, in EPSG:4326."""
+    return gpd.GeoSeries(gdf.geometry.representative_point(), crs=gdf.crs).to_crs(4326)
+
+
+def test_every_top_parcel_opens_its_card_with_a_real_click(browser, demo):
+    result, d = demo
+    w = MapPage(browser, d / "map_en.html")
+    w.shot("demo-map")
+    assert w.page.locator(".leaflet-control-layers-expanded").count() == 0  # the layer control starts collapsed
+    top = result.scores.top(20)
+    reserved = set(result.allocation.parcels.index)
+    assert len(reserved & set(top)) >= 5  # the allocation layer (on) covers several of them
+    points = _inside_points(result.study.parcels.loc[top])
+    for rank, (pid, pt) in enumerate(points.items(), start=1):
+        x, y = w.view(pt.y, pt.x, 17)
+        w.page.mouse.click(x, y)
+        card = w.card()
+        assert card["pid"] == pid, (rank, card["pid"])
+        assert card["rank"] == str(rank)
+        assert f"Score {result.scores.score[pid]:.3f}, rank {rank}" in card["text"]
+        if pid in reserved:
+            assert "Reserved for" in card["text"]
+        if rank == 1:
+            w.shot("demo-card-rank1")
+        w.close_popup()
+    assert w.external == [], w.external[:5]
+    assert w.errors == [], w.errors
+
+
+def test_hovering_a_zone_shows_its_demand(browser, demo):
+    result, d = demo
+    w = MapPage(browser, d / "map_en.html")
+    zones = result.study.zones
+    free = zones.geometry.difference(result.study.parcels.geometry.buffer(5).union_all())
+    zid = result.allocation.zones["units_needed"].idxmax()
+    pt = _inside_points(gpd.GeoDataFrame(geometry=free.loc[[zid]], crs=zones.crs)).iloc[0]
+    x, y = w.view(pt.y, pt.x, 15)
+    w.page.mouse.move(x - 3, y - 3)
+    w.page.mouse.move(x, y)
+    tip = w.page.locator(".leaflet-tooltip:not(.landplan-zone-label)").first
+    tip.wait_for()
+    text = tip.inner_text()
+    needed = result.allocation.zones.loc[zid, "units_needed"]
+    assert result.study.zone_names[zid] in text
+    assert "Demand (units)" in text and f"{needed:,.0f}" in text
+    assert "Unmet demand (units)" in text
+    w.shot("demo-zone-hover")
+    assert w.external == []
+
+
+def _visible_label_boxes(page) -> list[dict]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.landplan-rank'))
+            .filter(e => e.style.visibility !== 'hidden')
+            .map(e => { const r = e.getBoundingClientRect();
+                        return {rank: e.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+    )
+
+
+@pytest.mark.parametrize("zoom_change", [0, -1, 1, 3])
+def test_rank_labels_never_overlap(browser, demo, zoom_change):
+    _result, d = demo
+    w = MapPage(browser, d / "map_en.html")
+    if zoom_change:  # around the best parcel, where the top ranks crowd
+        w.page.evaluate(
+            f"""() => {{ const m = window.landplan.map, i = window.landplan.best[0];
+                m.setView(window.landplan.labelPoint(i), m.getZoom() + {zoom_change}, {{animate: false}}); }}"""
+        )
+        w.page.wait_for_timeout(300)
+    boxes = _visible_label_boxes(w.page)
+    assert "1" in {b["rank"] for b in boxes}  # rank 1 wins every collision
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap = a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+            assert not overlap, (a, b)
+    w.shot(f"demo-labels-zoom{zoom_change:+d}")
+
+
+def test_the_scale_bar_is_metric_and_clear_of_the_legend(browser, demo):
+    _result, d = demo
+    w = MapPage(browser, d / "map_en.html")
+    scale = w.page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and re.fullmatch(r"\d+ (m|km)", scale.inner_text())
+    s, legend = scale.bounding_box(), w.page.locator(".landplan-legend").bounding_box()
+    assert s is not None and legend is not None
+    assert s["x"] + s["width"] < legend["x"] or s["y"] + s["height"] < legend["y"]
+
+
+def test_what_if_sliders_recompute_the_scores_python_computes(browser, demo):
+    import tomllib
+
+    result, d = demo
+    w = MapPage(browser, d / "map_en.html")
+    real_click(w.page, w.page.locator(".landplan-whatif-toggle"))
+    sliders = w.page.locator("input.landplan-slider")
+    names = list(result.scores.criteria)
+    assert sliders.count() == len(names)
+    # real clicks on two tracks: near the left end of the first, the middle of the last
+    for k, frac in ((0, 0.15), (len(names) - 1, 0.5)):
+        b = sliders.nth(k).bounding_box()
+        assert b is not None
+        w.page.mouse.click(b["x"] + b["width"] * frac, b["y"] + b["height"] / 2)
+    given = [float(v) for v in w.page.eval_on_selector_all("input.landplan-slider", "els => els.map(e => e.value)")]
+    assert given[0] < 5 and given[-1] != 2.5  # the clicks moved them
+    weights = dict(zip(names, given, strict=True))
+    expected = landplan.score(result.study, weights=weights)
+    shown = w.page.evaluate("() => [window.landplan.score, window.landplan.rank]")
+    ids = list(result.ranked.index)
+    js_score = pd.Series(shown[0], index=ids, dtype="float64")
+    js_rank = pd.Series(shown[1], index=ids, dtype="Float64")
+    np.testing.assert_allclose(js_score, expected.score.reindex(ids), atol=1e-9)
+    assert js_rank.astype("Int64").equals(expected.rank.reindex(ids).astype("Int64"))
+    # the new top 5 open cards with the new scores, by real clicks
+    new_top = expected.top(5)
+    for rank, (pid, pt) in enumerate(_inside_points(result.study.parcels.loc[new_top]).items(), start=1):
+        x, y = w.view(pt.y, pt.x, 17)
+        w.page.mouse.click(x, y)
+        card = w.card()
+        assert card["pid"] == pid and card["rank"] == str(rank)
+        assert abs(float(card["score"]) - expected.score[pid]) <= 1e-9
+        assert f"Score {expected.score[pid]:.3f}, rank {rank} (what-if)" in card["text"]
+        w.close_popup()
+    w.shot("demo-what-if")
+    # copy as TOML gives the slider weights; reset restores the scenario's scores
+    real_click(w.page, w.page.locator("button.landplan-copy"))
+    toml = tomllib.loads(w.page.locator("textarea.landplan-toml").input_value())
+    assert toml["weights"] == pytest.approx(weights)
+    real_click(w.page, w.page.locator("button.landplan-reset"))
+    back = w.page.evaluate("() => window.landplan.score")
+    np.testing.assert_allclose(pd.Series(back, index=ids, dtype="float64"), result.scores.score[ids], atol=1e-9)
+    assert w.external == [] and w.errors == []
+
+
+ENGLISH_EXTRA = {"the", "of", "and", "to", "in", "for", "with", "by", "or", "not", "see", "all", "top", "no", "layer"}
+
+
+def _english_words() -> set[str]:
+    """Words of every English message of landplan (the catalog's msgids) and a few common words."""
+    from babel.messages.pofile import read_po
+
+    po = Path(landplan.__file__).parent / "locale" / "vi" / "LC_MESSAGES" / "landplan.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    words = set(ENGLISH_EXTRA)
+    vietnamese: set[str] = set()
+    for m in catalog:
+        if m.id:
+            words |= {t.lower() for t in re.findall(r"[A-Za-z]{2,}", str(m.id))}
+            vietnamese |= {t.lower() for t in re.findall(r"[A-Za-z]{2,}", str(m.string))}
+    return words - vietnamese
+
+
+def test_vietnamese_map_shows_no_english_word(browser, demo):
+    result, d = demo
+    w = MapPage(browser, d / "map_vi.html")
+    # open what a user opens: a score card, the layer list, the what-if panel, a zone's hover card
+    pid = result.scores.top(1)[0]
+    pt = _inside_points(result.study.parcels.loc[[pid]]).iloc[0]
+    x, y = w.view(pt.y, pt.x, 17)
+    w.page.mouse.click(x, y)
+    card = w.card()
+    assert "Điểm" in card["text"] and "Thửa đất" in card["text"]
+    real_click(w.page, w.page.locator(".landplan-whatif-toggle"))
+    w.page.locator(".leaflet-control-layers").hover()
+    w.page.wait_for_timeout(200)
+    w.shot("demo-vi")
+    text = w.page.evaluate("() => document.body.innerText")
+    s = result.study.scenario
+    data_text = " ".join(
+        [*map(str, result.study.zone_names), *(c.title for c in s.criteria), *(c.unit_label for c in s.criteria)]
+    )
+    allowed = {t.lower() for t in re.findall(r"[A-Za-z]{2,}", data_text)} | {"leaflet", "landplan", "toml", "esri"}
+    english = sorted({t for t in re.findall(r"[A-Za-z]{2,}", text) if t.lower() in _english_words() - allowed})
+    assert english == [], english
+    # numbers follow the language: the card's area in m2 with a dot as thousands separator, decimal commas
+    assert re.search(r"\d{1,3}\.\d{3} m2", card["text"]), card["text"]
+    assert re.fullmatch(r"\d,\d\d – \d,\d\d", w.page.locator(".landplan-legend div").first.inner_text().strip())
+    assert w.external == []

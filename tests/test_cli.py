@@ -97,7 +97,7 @@ def test_map_command(runner, scenario, tmp_path):
     # folium embeds GeoJSON with JSON escapes; the browser decodes them to the same text
     assert json.dumps("KCN Thăng Long")[1:-1] in html
     assert "P4" in html and "Top 20 parcels" in html and "L.control.layers" in html
-    assert "© OpenStreetMap contributors" in html or "OpenStreetMap" in html
+    assert "new LandplanMap(" in html and "tile.openstreetmap" not in html  # inline assets, no web tiles by default
     r = runner.invoke(app, ["map", scenario, "-o", str(out)])
     assert r.exit_code == 2 and "--overwrite" in r.stderr
 

@@ -9,12 +9,14 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import landplan
 from landplan.cli import app
 from landplan.outputs.style import classify
-from landplan.outputs.webmap import MapSizeWarning, map_html, parcel_map, save_map, scenario_map
+from landplan.outputs.webmap import MapSizeWarning, map_html, page_data, parcel_map, save_map, scenario_map
 
 XSS = "<img src=x onerror=alert(1)>"
 EXTERNAL = re.compile(r'<(script|img|iframe)[^>]+src="https?://|<link[^>]+href="https?://')
@@ -50,8 +52,10 @@ def test_offline_map_makes_no_external_reference(scored):
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html and "tile.openstreetmap" not in html
     assert "L.Control.Fullscreen" in html or "fullscreen" in html.lower()
-    assert "MiniMap" in html and "L.Control.Measure" in html and "L.Control.Search" in html
-    assert "L.control.layers" in html
+    assert "L.Control.Measure" in html and "L.Control.Search" in html
+    assert "MiniMap" not in html  # a mini map without tiles would be blank
+    assert "L.control.layers" in html and '"collapsed": true' in html
+    assert "new LandplanMap(" in html
 
 
 def test_online_map_has_base_layers_and_osm_credit(scored):
@@ -63,10 +67,10 @@ def test_online_map_has_base_layers_and_osm_credit(scored):
 
 def test_legend_names_the_classes_and_excluded(scored):
     _study, _scores, ranked = scored
-    html = map_html(parcel_map(ranked, classification="equal_interval", k=3))
-    assert "score (equal interval)" in html
-    assert "excluded (see popup)" in html
-    assert html.count("landplan-legend") == 1
+    data = page_data(map_html(parcel_map(ranked, classification="equal_interval", k=3)))
+    assert data["legend_title"] == "Suitability score (equal interval)"
+    assert data["msg"]["excluded_legend"] == "excluded (see popup)"
+    assert len(data["class_labels"]) == len(data["palette"]) == len(data["bins"]) == 3
 
 
 def test_data_text_is_escaped(scored):
@@ -77,11 +81,20 @@ def test_data_text_is_escaped(scored):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_score_card_in_popup(scored):
-    study, scores, _ranked = scored
-    html = unjs(map_html(scenario_map(study, scores)))
-    assert "Parcel P4</b><br>Score <b>0.800</b>, rank 1" in html
-    assert "Excluded: landuse = public not allowed" in html
+def test_score_card_data_in_the_page(scored):
+    """The page carries each parcel's score, rank, criterion values and reason once, as data."""
+    study, scores, ranked = scored
+    data = page_data(map_html(scenario_map(study, scores)))
+    i = data["ids"].index("P4")
+    assert data["rank"][i] == 1 and data["score"][i] == pytest.approx(0.8)
+    assert [c["key"] for c in data["crit"]] == list(scores.criteria)
+    for j, c in enumerate(scores.criteria):
+        assert data["values"][j][i] == pytest.approx(scores.values.loc["P4", c], abs=1e-10)
+    excluded = [pid for pid, r in zip(data["ids"], data["reason_of"], strict=True) if r >= 0]
+    assert excluded == list(ranked.index[~ranked["eligible"].to_numpy(dtype=bool)])
+    assert "landuse = public not allowed" in data["reasons"]
+    assert data["weights"] == pytest.approx([scores.weights[c] for c in scores.criteria])
+    assert data["what_if"] is True and data["method"] == "weighted_sum"
 
 
 def test_size_warning(scored, tmp_path):
@@ -163,15 +176,9 @@ def test_parcel_column_ending_in_raw_is_not_a_criterion(scored):
     """A parcel attribute ``survey_raw`` is carried along but never drawn as a criterion."""
     study, scores, ranked = scored
     with_survey = ranked.assign(survey_raw=["a", "b", "c", "d", "e", "f", "g", "h", "i"])
-    html = unjs(map_html(scenario_map(study, scores, ranked=with_survey)))
-    card = re.search(r"Parcel P4</b>.*?</table>", html, re.S)
-    assert card is not None
-    assert re.findall(r"<tr><td>([^<]+)</td>", card.group(0)) == [
-        "zone distance",
-        "schools",
-        "price",
-    ]
-    assert "survey" not in card.group(0)
+    data = page_data(map_html(scenario_map(study, scores, ranked=with_survey)))
+    assert [c["label"] for c in data["crit"]] == ["zone distance", "schools", "price"]
+    assert "survey" not in json.dumps(data)
 
 
 def test_charts_leave_the_session_backend_and_pyplot_alone(scored):
@@ -210,3 +217,105 @@ def test_dollar_signs_in_text_are_drawn_literally(scenario_dir, tmp_path, name):
 
     fig = static_map(study, landplan.score(study))
     assert fig.axes[0].get_title().replace("\\$", "$") == name
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.text(min_size=1, max_size=6), st.sampled_from([0.1, 0.5, 0.9]), st.booleans()),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda r: r[0],
+    )
+)
+def test_browser_tie_break_order_is_the_rank_rule(rows):
+    """The order key sent to the browser ranks like ``rank_eligible``: -score, then parcel id."""
+    from landplan.outputs.webmap.client import _order_key
+    from landplan.scoring.aggregate import rank_eligible
+
+    index = pd.Index([r[0] for r in rows], dtype=object)
+    score = pd.Series([r[1] for r in rows], index=index)
+    eligible = pd.Series([r[2] for r in rows], index=index)
+    key = _order_key(index)
+    positions = sorted((i for i in range(len(rows)) if rows[i][2]), key=lambda i: (-rows[i][1], key[i]))
+    browser = pd.Series(pd.NA, index=index, dtype="Int64")
+    browser.iloc[positions] = np.arange(1, len(positions) + 1)
+    assert browser.equals(rank_eligible(score, eligible).rename(None))
+
+
+def test_assets_are_inline_by_default_and_offline_is_the_old_spelling():
+    from landplan.config.settings import OutputSpec
+
+    assert OutputSpec().assets == "inline" and OutputSpec().inline_assets
+    assert OutputSpec.model_validate({"offline": False}).assets == "cdn"
+    assert OutputSpec.model_validate({"offline": True}).assets == "inline"
+    assert OutputSpec.model_validate({"offline": False, "assets": "inline"}).assets == "inline"
+
+
+def test_cdn_map_offers_web_tiles_and_offline_map_does_not(scenario_dir, tmp_path):
+    scenario = str(scenario_dir / "scenario.toml")
+    runner = CliRunner()
+    r = runner.invoke(app, ["map", scenario, "-o", str(tmp_path / "cdn.html"), "--cdn"])
+    assert r.exit_code == 0, r.output
+    cdn = (tmp_path / "cdn.html").read_text(encoding="utf-8")
+    assert EXTERNAL.search(cdn) and "tile.openstreetmap" in cdn
+    r = runner.invoke(app, ["map", scenario, "-o", str(tmp_path / "x.html"), "--cdn", "--offline"])
+    assert r.exit_code == 2 and "exclude each other" in r.output
+
+
+def test_vietnamese_map_data_is_translated(scored):
+    study, scores, _ranked = scored
+    data = page_data(map_html(scenario_map(study, scores, lang="vi")))
+    assert data["lang"] == "vi"
+    assert data["msg"]["score"] == "Điểm" and data["msg"]["parcel"] == "Thửa đất"
+    assert data["legend_title"] == "Điểm phù hợp (phân vị)"
+
+
+def test_context_layers_draw_roads_and_water(scored):
+    study, scores, _ranked = scored
+    html = map_html(scenario_map(study, scores, offline=True), offline=True)
+    assert "Rivers and lakes" in html  # the grid scenario has a water layer
+    assert html.count('"interactive": false') >= 2
+
+
+def _decode(g: dict) -> list:
+    """The decoding of client.js, in Python: one list of polygons (lists of rings) per parcel."""
+    xy, k, r, p, out = g["xy"], 0, 0, 0, []
+    for n_polys in g["polys"]:
+        polys = []
+        for _ in range(n_polys):
+            rings = []
+            for _ in range(g["rings"][p]):
+                ring, x, y = [], 0, 0
+                for c in range(g["points"][r]):
+                    x, y = (xy[k], xy[k + 1]) if c == 0 else (x + xy[k], y + xy[k + 1])
+                    ring.append((g["origin"][0] + x * g["step"], g["origin"][1] + y * g["step"]))
+                    k += 2
+                rings.append(ring)
+                r += 1
+            polys.append(rings)
+            p += 1
+        out.append(polys)
+    return out
+
+
+def test_polygon_encoding_round_trips_within_one_step():
+    import shapely
+
+    from landplan.outputs.webmap.client import encode_polygons
+
+    holed = shapely.Polygon(
+        [(105, 21), (105.01, 21), (105.01, 21.01), (105, 21.01)],
+        [[(105.002, 21.002), (105.004, 21.002), (105.004, 21.004)]],
+    )
+    multi = shapely.MultiPolygon([shapely.box(105.02, 21.0, 105.03, 21.005), shapely.box(105.04, 21.0, 105.05, 21.001)])
+    geoms = np.array([holed, multi, shapely.box(104.9, 20.9, 104.901234, 20.9005678)], dtype=object)
+    g = encode_polygons(geoms, step_deg=1e-6)
+    assert g["polys"] == [1, 2, 1] and g["rings"] == [2, 1, 1, 1]
+    assert g["points"] == [4, 3, 4, 4, 4]  # closing vertices dropped
+    decoded = _decode(json.loads(json.dumps(g)))
+    for geom, polys in zip(geoms, decoded, strict=True):
+        parts = shapely.get_parts(geom)
+        for part, rings in zip(parts, polys, strict=True):
+            expected = [part.exterior, *part.interiors]
+            for ring, got in zip(expected, rings, strict=True):
+                np.testing.assert_allclose(np.asarray(ring.coords)[:-1], got, atol=1e-6)

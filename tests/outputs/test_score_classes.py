@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 import landplan
 from landplan.outputs.static_map import static_map
 from landplan.outputs.style import EXCLUDED_COLOR, score_classes
-from landplan.outputs.webmap import map_html, parcel_map
+from landplan.outputs.webmap import map_html, page_data, parcel_map
 
 
 def test_classes_by_hand() -> None:
@@ -39,10 +38,8 @@ def test_both_maps_show_the_same_class_labels(scenario_dir: Path, scheme: str) -
     ).labels
     assert len(expected) >= 2
     page = map_html(parcel_map(r.ranked, tiles=None, classification=scheme, k=3))
-    legend = re.search(r'class="landplan-legend".*?</div></div>', page, re.DOTALL)
-    assert legend is not None
-    web = re.findall(r"</span>([^<]*)</div>", legend.group(0))
-    assert web == [*expected, "excluded (see popup)"]
+    data = page_data(page)  # the legend is drawn in the browser from these labels
+    assert [*data["class_labels"], data["msg"]["excluded_legend"]] == [*expected, "excluded (see popup)"]
     fig = static_map(r.study, r.scores, ranked=r.ranked, classification=scheme, k=3)
     static = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert static[: len(expected)] == [f"score {label}" for label in expected]

@@ -25,6 +25,7 @@ from landplan.cli.options import (
     output_option,
     top_option,
 )
+from landplan.errors import InputError
 
 __all__ = ["demo", "explain", "map_", "print_top", "rank", "report", "run"]
 
@@ -102,7 +103,10 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     output: Annotated[Path, output_option("FILE", "HTML file (or PNG with --png) to write.")],
     top: Annotated[int, top_option("Label the N best parcels.")] = 20,
     offline: Annotated[
-        bool, typer.Option("--offline", help="One self-contained HTML file, no network request.")
+        bool, typer.Option("--offline", help="One self-contained HTML file, no network request (the default).")
+    ] = False,
+    cdn: Annotated[
+        bool, typer.Option("--cdn", help="Load the map's scripts from CDNs and offer web basemaps (needs internet).")
     ] = False,
     png: Annotated[bool, typer.Option("--png", help="A static PNG map for reports (matplotlib).")] = False,
     paper: Annotated[
@@ -124,9 +128,10 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     from landplan.pipeline import produce
 
     s = load_scenario(scenario)
-    s = _with_output(
-        s, top=top, offline=offline or s.output.offline, classification=classification, language=lang, paper=paper
-    )
+    if offline and cdn:
+        raise InputError("--offline and --cdn exclude each other; give one of them")
+    assets = "inline" if offline else "cdn" if cdn else None
+    s = _with_output(s, top=top, assets=assets, classification=classification, language=lang, paper=paper)
     allocate = False if no_allocation else None
     key = "print_map" if paper else "map_png" if png else "map"
     if paper and output.suffix.lower() not in {".pdf", ".png"}:

@@ -184,7 +184,15 @@ class OutputSpec(_Frozen):
     map: bool = True
     top: int = Field(default=20, ge=1)
     classification: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
-    offline: bool = Field(default=False, description="self-contained map with no network request (no web tiles)")
+    assets: Literal["inline", "cdn"] = Field(
+        default="inline",
+        description='map scripts inlined ("inline": one self-contained file, no network request, no web tiles) '
+        'or loaded from CDNs with web basemaps ("cdn")',
+    )
+    offline: bool | None = Field(
+        default=None,
+        description='older spelling of assets: true is assets = "inline", false is assets = "cdn"',
+    )
     tile_url: str | None = Field(
         default=None,
         description="local tile server URL template for offline maps, e.g. http://gis.local/{z}/{x}/{y}.png",
@@ -209,6 +217,19 @@ class OutputSpec(_Frozen):
             msg = "breaks must be a non-empty ascending list of score bounds in 0..1, e.g. [0.2, 0.4, 0.6, 0.8, 1.0]"
             raise ValueError(msg)
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offline_is_assets(cls, data: Any) -> Any:
+        """``offline = true/false`` (older spelling) sets ``assets`` unless ``assets`` is given."""
+        if isinstance(data, dict) and data.get("offline") is not None and "assets" not in data:
+            return {**data, "assets": "inline" if data["offline"] else "cdn"}
+        return data
+
+    @property
+    def inline_assets(self) -> bool:
+        """True when the map is one self-contained file making no network request."""
+        return self.assets == "inline"
 
 
 class ScenarioMeta(_Frozen):

@@ -75,7 +75,7 @@ class Render:
         Parameters
         ----------
         offline : bool
-            Inline every asset and draw no web tiles.
+            Inline every asset and draw no web tiles (``[output] assets = "inline"``).
 
         Returns
         -------
@@ -168,7 +168,7 @@ def _sites(key: str) -> Writer:
 def _map(render: Render, path: Path) -> None:
     from landplan.outputs.webmap import save_page
 
-    save_page(render.map_page(offline=render.result.study.scenario.output.offline), path)
+    save_page(render.map_page(offline=render.result.study.scenario.output.inline_assets), path)
 
 
 def _map_png(render: Render, path: Path) -> None:

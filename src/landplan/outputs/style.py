@@ -17,6 +17,7 @@ __all__ = [
     "EXCLUDED_COLOR",
     "FACILITY_COLORS",
     "PALETTES",
+    "ZONE_COLOR",
     "ZONE_COLORS",
     "ScoreClasses",
     "class_palette",
@@ -34,9 +35,14 @@ PALETTES = {
     6: ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"],
     7: ["#d73027", "#fc8d59", "#fee08b", "#ffffbf", "#d9ef8b", "#91cf60", "#1a9850"],
 }
-FACILITY_COLORS = ["#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#fb9a99"]
-ZONE_COLORS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
-                "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3"]  # fmt: skip
+# Red, orange, yellow and green mean scores (worst to best) and nothing else: facilities, zones and
+# allocations use blues, purples, browns, teals and greys.
+FACILITY_COLORS = ["#1f78b4", "#6a3d9a", "#8c510a", "#01665e", "#3f007d", "#08306b", "#543005", "#525252"]
+#: colour of industrial zones and their isolation buffers
+ZONE_COLOR = "#5e3c99"
+#: colours of the zones an allocation serves (outlines of reserved parcels, links)
+ZONE_COLORS = ["#08519c", "#6a3d9a", "#8c510a", "#01665e", "#3f007d", "#2171b5", "#543005", "#737373",
+                "#35978f", "#762a83", "#08306b", "#252525"]  # fmt: skip
 
 
 def class_palette(n_classes: int) -> list[str]:

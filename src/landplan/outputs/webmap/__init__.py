@@ -22,10 +22,10 @@ opener (``{{``, ``{%``, ``{#``) is present outside folium's own templates.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from landplan.outputs.tables import ranked_table
-from landplan.outputs.webmap.allocation import allocation_layer, allocation_text
+from landplan.outputs.webmap.allocation import allocation_layer, allocation_text, reserved_parcels
 from landplan.outputs.webmap.base import (
     MapSizeWarning,
     add_base_layers,
@@ -36,6 +36,8 @@ from landplan.outputs.webmap.base import (
     save_map,
     save_page,
 )
+from landplan.outputs.webmap.client import ClientText, page_data, ready_element
+from landplan.outputs.webmap.context import context_layers
 from landplan.outputs.webmap.facilities import facility_layers
 from landplan.outputs.webmap.isochrones import isochrone_layers
 from landplan.outputs.webmap.net import net_layer
@@ -45,12 +47,22 @@ from landplan.outputs.webmap.zones import zone_layer
 
 if TYPE_CHECKING:
     import folium
+    import pandas as pd
 
     import geopandas as gpd
 
     from landplan.model import Allocation, Scores, Sites, Study
 
-__all__ = ["MapSizeWarning", "map_html", "parcel_map", "save_map", "save_page", "scenario_map"]
+__all__ = [
+    "MapSizeWarning",
+    "allocation_text",
+    "map_html",
+    "page_data",
+    "parcel_map",
+    "save_map",
+    "save_page",
+    "scenario_map",
+]
 
 
 def scenario_map(
@@ -65,14 +77,15 @@ def scenario_map(
     classification: str = "quantiles",
     simplify_m: float = 1.0,
     tile_url: str | None = None,
+    lang: str | None = None,
     sites: Sites | None = None,
 ) -> folium.Map:
-    """Full map of a scored scenario.
+    """Full map of a scored scenario: context, parcels, zones, facilities, allocation, what-if weights.
 
     Parameters
     ----------
     study : Study
-        The loaded study (zones, facility layers, resolved service radii).
+        The loaded study (zones, facility and context layers, resolved service radii).
     scores : Scores
         Its scores.
     ranked : geopandas.GeoDataFrame, optional
@@ -84,7 +97,7 @@ def scenario_map(
         ``"OpenStreetMap"`` to offer OpenStreetMap, a light basemap and satellite imagery, or None
         for the "no tiles" base only (always the case offline).
     allocation : Allocation, optional
-        An allocation to draw: parcels coloured by zone, lines to their zone, demand on zones.
+        An allocation to draw: reserved parcels outlined by zone, links to their zone, demand on zones.
     offline : bool, default False
         Draw no web tiles (save with :func:`save_map` ``offline=True`` to inline the assets).
     classification : str, default "quantiles"
@@ -94,6 +107,8 @@ def scenario_map(
     tile_url : str, optional
         A tile URL template of a local tile server (``http://gis.local/{z}/{x}/{y}.png``), offered
         as a base layer also offline.
+    lang : {"en", "vi"}, optional
+        Language of every text and number (default: the scenario's ``[output] language``).
     sites : Sites, optional
         Sites assembled from parcels (``Result.sites``): their member parcels are drawn as
         thin dashed outlines over the sites.
@@ -103,37 +118,69 @@ def scenario_map(
     folium.Map
     """
     s = study.scenario
+    lang = lang or s.output.language
     ranked = ranked if ranked is not None else ranked_table(study, scores)
     m = new_map(ranked.to_crs(4326).total_bounds, n_parcels=len(ranked))
-    add_base_layers(m, tiles=tiles, offline=offline, tile_url=checked_tile_url(tile_url or s.output.tile_url))
-    shown = ranked
-    if allocation is not None:
-        shown = ranked.assign(allocated_to=allocation_text(allocation, study).reindex(ranked.index).fillna(""))
+    add_base_layers(
+        m, tiles=tiles, offline=offline, tile_url=checked_tile_url(tile_url or s.output.tile_url), lang=lang
+    )
+    for group in context_layers(study, lang=lang):
+        group.add_to(m)
+    text = ClientText(
+        lang=lang,
+        labels={c.name: c.title for c in s.criteria},
+        units={c.name: c.unit_label for c in s.criteria},
+        names=_parcel_names(study),
+        reserved=reserved_parcels(allocation, study) if allocation is not None else None,
+    )
     parcel_map(
-        shown,
+        ranked,
         m=m,
         classification=classification,
-        criteria_labels={c.name: c.title for c in s.criteria},
-        criteria_units={c.name: c.unit_label for c in s.criteria},
         criteria=scores.criteria,
-        weights=scores.weights,
         top=top,
         simplify_m=simplify_m,
         scores=scores,
+        text=text,
+        finish=False,
     )
-    if scores.net is not None and scores.net.subtracted:
-        net_layer(scores.net, simplify_m=simplify_m).add_to(m)
+    if scores.net is not None and scores.net.subtracted:  # issue 12: what is left of each cut parcel
+        net_layer(scores.net, simplify_m=simplify_m, lang=lang).add_to(m)
     if sites is not None:
-        member_layer(sites, scores, top=top, simplify_m=simplify_m).add_to(m)
-    if study.zones is not None:
-        zone_layer(study, study.zones, allocation).add_to(m)
-    for group in facility_layers(study):
-        group.add_to(m)
-    if allocation is not None:
-        layers = allocation_layer(allocation, study)
-        for layer in layers if isinstance(layers, list) else [layers]:
-            layer.add_to(m)
-    for element in isochrone_layers(study):  # with a [network]: zone reach in 15/30/45 min
-        element.add_to(m)
+        member_layer(sites, scores, top=top, simplify_m=simplify_m, lang=lang).add_to(m)
+    ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
     return m
+
+
+def _overlays(m: folium.Map, study: Study, allocation: Allocation | None, lang: str) -> list[folium.FeatureGroup]:
+    """Zones, facilities and the allocation onto ``m``; returns the layers kept below the parcels."""
+    back = []
+    if study.zones is not None:
+        zones = zone_layer(study, study.zones, allocation, lang=lang)
+        zones.add_to(m)
+        back.append(zones)
+    for group in facility_layers(study, lang=lang):
+        group.add_to(m)
+    if allocation is not None:
+        allocation_layer(allocation, study, lang=lang).add_to(m)
+        for phase in _phases(allocation):  # one more layer per plan phase, hidden at first
+            allocation_layer(allocation, study, lang=lang, phase=phase).add_to(m)
+    for element in isochrone_layers(study, lang=lang):  # with a [network]: zone reach in 15/30/45 min
+        element.add_to(m)
+    return back
+
+
+def _phases(allocation: Allocation) -> list[str]:
+    """The plan phases of an allocation that reserve something (none for an unphased plan)."""
+    if allocation.phases is None or "phase" not in allocation.parcels:
+        return []
+    return list(dict.fromkeys(allocation.parcels["phase"].astype(str)))
+
+
+def _parcel_names(study: Study) -> pd.Series | None:
+    """Parcel names by id when the parcel layer has a ``name_field``."""
+    field = study.scenario.layers.parcels.name_field
+    if field and field in study.parcels:
+        return study.parcels[field]
+    return None

@@ -19,7 +19,8 @@ import geopandas as gpd
 import shapely
 
 from landplan.errors import InputError
-from landplan.outputs.escape import check_inert, html_array
+from landplan.outputs.escape import check_inert, html_array, html_text
+from landplan.outputs.i18n import translator
 
 if TYPE_CHECKING:
     import folium
@@ -114,13 +115,14 @@ def new_map(bounds_wgs84: np.ndarray, *, n_parcels: int) -> folium.Map:
     """
     import folium
 
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=n_parcels > CANVAS_ABOVE)
+    # the metric scale bar is added by the client (metric only, clear of the legend)
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=n_parcels > CANVAS_ABOVE)
     minx, miny, maxx, maxy = bounds_wgs84
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 
 
-def add_base_layers(m: folium.Map, *, tiles: str | None, offline: bool, tile_url: str | None) -> None:
+def add_base_layers(m: folium.Map, *, tiles: str | None, offline: bool, tile_url: str | None, lang: str = "en") -> None:
     """Base layers: OpenStreetMap, a light basemap and imagery (online), a local tile server, no tiles.
 
     Parameters
@@ -133,47 +135,55 @@ def add_base_layers(m: folium.Map, *, tiles: str | None, offline: bool, tile_url
         Draw no web tiles.
     tile_url : str or None
         A checked local tile URL template (see :func:`checked_tile_url`).
+    lang : {"en", "vi"}, default "en"
+        Language of the layer names.
     """
     import folium
 
+    tr = translator(lang)
     if tiles and not offline:
         import xyzservices.providers as xyz
 
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION).add_to(m)
         for provider, label in (
-            (xyz.Esri.WorldGrayCanvas, "Light (Esri gray)"),
-            (xyz.Esri.WorldImagery, "Satellite (Esri)"),
+            (xyz.Esri.WorldGrayCanvas, tr("Light (Esri gray)")),
+            (xyz.Esri.WorldImagery, tr("Satellite (Esri)")),
         ):
-            folium.TileLayer(provider.build_url(), name=label, attr=provider.html_attribution, show=False).add_to(m)
+            folium.TileLayer(
+                provider.build_url(), name=html_text(label), attr=provider.html_attribution, show=False
+            ).add_to(m)
     if tile_url:
-        folium.TileLayer(tile_url, name="Local tiles", attr="local tile server", show=bool(offline)).add_to(m)
+        folium.TileLayer(
+            tile_url, name=html_text(tr("Local tiles")), attr="local tile server", show=bool(offline)
+        ).add_to(m)
     folium.TileLayer(
-        BLANK_TILE, name="No tiles", attr="landplan", show=bool((offline or not tiles) and not tile_url)
+        BLANK_TILE, name=html_text(tr("No tiles")), attr="landplan", show=bool((offline or not tiles) and not tile_url)
     ).add_to(m)
 
 
 def add_controls(m: folium.Map, *, web_tiles: bool) -> None:
-    """Full screen, mini map, measuring tool and the layer control.
+    """Full screen, mini map (with web tiles only), measuring tool and the collapsed layer control.
 
     Parameters
     ----------
     m : folium.Map
         The map.
     web_tiles : bool
-        The mini map shows OpenStreetMap (else a blank tile; no request is made).
+        Web tiles are drawn: add a mini map showing OpenStreetMap (without them it would be blank).
     """
     import folium
     import folium.plugins
 
     folium.plugins.Fullscreen().add_to(m)
-    folium.plugins.MiniMap(
-        tile_layer="OpenStreetMap" if web_tiles else folium.TileLayer(BLANK_TILE, attr="landplan"),
-        toggle_display=True,
-    ).add_to(m)
+    if web_tiles:
+        folium.plugins.MiniMap(tile_layer="OpenStreetMap", toggle_display=True, minimized=True).add_to(m)
     folium.plugins.MeasureControl(
-        primary_length_unit="meters", secondary_length_unit="kilometers", primary_area_unit="hectares"
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="hectares",
     ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
 
 
 _TILE_URL = re.compile(r"[^{}]*(\{[a-z0-9_-]+\}[^{}]*)*")

@@ -11,6 +11,7 @@ import geopandas as gpd
 import shapely
 
 from landplan.outputs.escape import html_text, js_literal
+from landplan.outputs.i18n import translator
 from landplan.outputs.style import FACILITY_COLORS
 from landplan.outputs.webmap.base import esc, to_wgs84
 
@@ -67,7 +68,14 @@ def _features(fg: folium.FeatureGroup, wgs: gpd.GeoDataFrame, labels: np.ndarray
 
 
 def facility_layer(
-    gdf: gpd.GeoDataFrame, *, name: str, color: str, letter: str, label_field: str | None, radius_m: float | None
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    color: str,
+    letter: str,
+    label_field: str | None,
+    radius_m: float | None,
+    lang: str = "en",
 ) -> list[folium.FeatureGroup]:
     """One facility layer (hidden at first) and, with ``radius_m``, its service-radius circles.
 
@@ -83,6 +91,8 @@ def facility_layer(
         Column naming each facility in its tooltip (default: the layer title).
     radius_m : float or None
         Service radius, metres.
+    lang : {"en", "vi"}, default "en"
+        Language of the service-radius layer name.
 
     Returns
     -------
@@ -98,10 +108,13 @@ def facility_layer(
     groups = [fg]
     if radius_m is not None:
         circles = gpd.GeoDataFrame(geometry=gdf.geometry.buffer(radius_m, quad_segs=8).to_numpy(), crs=gdf.crs)
-        sr = folium.FeatureGroup(name=html_text(f"{name}: service radius {radius_m:,.0f} m"), show=False)
+        tr = translator(lang)
+        title = tr("{name}: service radius {radius} m", name=name, radius=tr.number(radius_m))
+        sr = folium.FeatureGroup(name=html_text(title), show=False)
         folium.GeoJson(
             to_wgs84(circles).to_json(drop_id=True),
-            style_function=lambda _f: {"color": color, "weight": 1, "fillOpacity": 0.08},
+            style_function=lambda _f: {"color": color, "weight": 1, "fillOpacity": 0.06, "dashArray": "3 3"},
+            interactive=False,
         ).add_to(sr)
         groups.append(sr)
     return groups
@@ -121,30 +134,58 @@ def _distinct_layers(study: Study) -> Iterator[tuple[int, Any, str, dict[str, An
             yield i, c, layer, select
 
 
-def facility_layers(study: Study) -> list[folium.FeatureGroup]:
+def _kind_names(lang: str) -> dict[str, str]:
+    """Human, translated names of the usual facility kinds and layer keys."""
+    tr = translator(lang)
+    return {
+        "kindergarten": tr("Kindergartens"),
+        "primary_school": tr("Primary schools"),
+        "secondary_school": tr("Secondary schools"),
+        "health_station": tr("Health stations"),
+        "hospital": tr("Hospitals"),
+        "market": tr("Markets"),
+        "bus_stops": tr("Bus stops"),
+        "bus_stop": tr("Bus stops"),
+        "roads": tr("Main roads"),
+        "main_roads": tr("Main roads"),
+        "existing_housing": tr("Existing worker housing"),
+        "facilities": tr("Facilities"),
+    }
+
+
+def facility_layers(study: Study, *, lang: str = "en") -> list[folium.FeatureGroup]:
     """Every facility layer the criteria measure to, with the criteria's resolved service radii.
 
     Parameters
     ----------
     study : Study
         The loaded study (layers, selections, ``radius_m``).
+    lang : {"en", "vi"}, default "en"
+        Language of the layer names (known kinds such as ``primary_school`` are translated; other
+        values are shown as written).
 
     Returns
     -------
     list of folium.FeatureGroup
     """
     specs = dict(study.scenario.layers.items())
+    known = _kind_names(lang)
     groups: list[folium.FeatureGroup] = []
     for i, c, layer, select in _distinct_layers(study):
         values = [str(v) for val in select.values() for v in (val if isinstance(val, list) else [val])]
-        title = layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
-        letter = next((v for k, v in LETTERS.items() if k in title.lower()), title[:1].upper())
+        raw = layer.replace("_", " ") + (": " + ", ".join(values) if values else "")
+        letter = next((v for k, v in LETTERS.items() if k in raw.lower()), raw[:1].upper())
+        shown = [known.get(v, v) for v in values] or [known.get(layer, layer)]  # data text is shown as written
+        chosen = study.selection(layer, select)
+        if not (shapely.get_type_id(np.asarray(chosen.geometry.array, dtype=object)) == 0).any():
+            continue  # lines and polygons (roads, water) are drawn as context (webmap.context)
         groups += facility_layer(
-            study.selection(layer, select),
-            name=title,
+            chosen,
+            name=", ".join(shown),
             color=FACILITY_COLORS[i % len(FACILITY_COLORS)],
             letter=letter,
             label_field=specs[layer].name_field,
             radius_m=study.radius_m.get(c.name),
+            lang=lang,
         )
     return groups

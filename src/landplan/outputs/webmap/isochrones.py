@@ -28,7 +28,7 @@ __all__ = ["ISOCHRONE_COLORS", "isochrone_layers"]
 ISOCHRONE_COLORS = {15.0: "#08519c", 30.0: "#4292c6", 45.0: "#9ecae1"}
 
 
-def _legend(minutes: list[float], mode: str) -> Any:
+def _legend(minutes: list[float], mode: str, tr: Any) -> Any:
     from branca.element import MacroElement, Template
 
     class IsochroneLegend(MacroElement):
@@ -40,25 +40,28 @@ def _legend(minutes: list[float], mode: str) -> Any:
             self._name = "IsochroneLegend"
             self.body = body
 
+    title = html_text(tr("Zone reach by {mode} (layers)", mode=tr(mode)))
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:12px;background:{ISOCHRONE_COLORS.get(m, "#999")};'
-        f'opacity:.6;border:1px solid #555;margin-right:6px"></span>{m:g} min</div>'
+        f'opacity:.6;border:1px solid #555;margin-right:6px"></span>{html_text(tr("{m} min", m=tr.number(m)))}</div>'
         for m in minutes
     )
     return IsochroneLegend(
         '<div class="landplan-isochrone-legend" style="position:absolute;bottom:28px;right:10px;z-index:1000;'
         "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;"
-        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html_text(f"zone reach by {mode} (layers)")}</b>{rows}</div>'
+        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{title}</b>{rows}</div>'
     )
 
 
-def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 45.0)) -> list[Any]:
+def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 45.0), lang: str = "en") -> list[Any]:
     """Feature groups (one per travel time, hidden at first) and their legend; empty without a network.
 
     Parameters
     ----------
     study : Study
         The loaded study with its ``network`` and zones.
+    lang : {"en", "vi"}, default "en"
+        Language of the layer names and legend.
     minutes : tuple of float, default (15, 30, 45)
         The travel times drawn.
 
@@ -67,6 +70,9 @@ def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 
     list
         ``folium.FeatureGroup`` per travel time, then the legend element.
     """
+    from landplan.outputs.i18n import translator
+
+    tr = translator(lang)
     import folium
 
     net = study.network
@@ -84,13 +90,14 @@ def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 
         if part.empty:
             continue
         color = ISOCHRONE_COLORS.get(m, "#999999")
-        group: folium.FeatureGroup = folium.FeatureGroup(name=f"Zone reach within {m:g} min", show=False)
+        name = html_text(tr("Zone reach within {m} min", m=tr.number(m)))
+        group: folium.FeatureGroup = folium.FeatureGroup(name=name, show=False)
         folium.GeoJson(
             to_wgs84(part).to_json(drop_id=True),
             style_function=lambda _f, c=color: {"color": c, "fillColor": c, "weight": 1, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=["zone", "minutes"], aliases=["Zone", "Minutes"]),
+            interactive=False,  # a click goes through to the parcels below
         ).add_to(group)
         out.append(group)
     if out:
-        out.append(_legend(sorted(minutes), net.spec.mode))
+        out.append(_legend(sorted(minutes), net.spec.mode, tr))
     return out

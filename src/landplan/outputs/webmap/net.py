@@ -24,7 +24,7 @@ __all__ = ["NET_COLOR", "net_layer"]
 NET_COLOR = "#1a9850"
 
 
-def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
+def net_layer(net: NetArea, *, simplify_m: float = 1.0, lang: str = "en") -> folium.FeatureGroup:
     """Net geometry of the parcels that lost part of their area, with what was removed and why.
 
     Parameters
@@ -33,6 +33,8 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
         From :func:`landplan.constraints.net_area` (``scores.net``).
     simplify_m : float, default 1.0
         Simplification tolerance of the outlines, metres.
+    lang : {"en", "vi"}, default "en"
+        Language of the layer name.
 
     Returns
     -------
@@ -49,7 +51,11 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
     frame["net_ha"] = fmt(ha(net.area_m2[cut].to_numpy()), "%.2f")
     frame["removed"] = np.char.mod("%.0f %%", 100 * net.share_removed[cut].to_numpy()).astype(object)
     frame["why"] = esc(net.removed_by[cut])
-    fg = folium.FeatureGroup(name="Net developable area (after subtraction)", show=True)
+    from landplan.outputs.escape import html_text
+    from landplan.outputs.i18n import translator
+
+    name = html_text(translator(lang)("Net developable area (after subtraction)"))
+    fg = folium.FeatureGroup(name=name, show=True)
     if len(frame):
         # cell-stair outlines (polygonised rasters) have rings touching at corners, which reprojection
         # can make cross: simplify in metres, reproject, repair, then snap to the 1e-6 degree grid
@@ -66,9 +72,6 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0) -> folium.FeatureGroup:
                 "fillOpacity": 0.15,
                 "className": "lp-net",
             },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["parcel", "net_ha", "removed", "why"],
-                aliases=["Parcel", "Net area (ha)", "Removed", "Removed by"],
-            ),
+            interactive=False,  # the score card says the net area and what removed the rest
         ).add_to(fg)
     return fg

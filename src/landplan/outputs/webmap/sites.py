@@ -23,7 +23,9 @@ MAX_MEMBERS_DRAWN = 20_000
 MEMBER_COLOR = "#333333"
 
 
-def member_layer(sites: Sites, scores: Scores, *, top: int = 20, simplify_m: float = 1.0) -> folium.FeatureGroup:
+def member_layer(
+    sites: Sites, scores: Scores, *, top: int = 20, simplify_m: float = 1.0, lang: str = "en"
+) -> folium.FeatureGroup:
     """Member parcels of the sites, thin dashed outlines with their parcel and site ids.
 
     Parameters
@@ -36,6 +38,8 @@ def member_layer(sites: Sites, scores: Scores, *, top: int = 20, simplify_m: flo
         Sites whose members are drawn when there are more than :data:`MAX_MEMBERS_DRAWN`.
     simplify_m : float, default 1.0
         Simplification tolerance for outlines, metres.
+    lang : {"en", "vi"}, default "en"
+        Language of the layer name.
 
     Returns
     -------
@@ -43,13 +47,17 @@ def member_layer(sites: Sites, scores: Scores, *, top: int = 20, simplify_m: flo
     """
     import folium
 
+    from landplan.outputs.escape import html_text
+    from landplan.outputs.i18n import translator
+
+    tr = translator(lang)
     m = sites.members
     in_site = m["site_id"].notna().to_numpy(dtype=bool)
-    name = "Site members (parcels)"
+    name = html_text(tr("Site members (parcels)"))
     if in_site.sum() > MAX_MEMBERS_DRAWN:
         best = set(scores.top(top))
         in_site &= m["site_id"].isin(best).to_numpy(dtype=bool)
-        name = f"Site members (parcels of the top {top} sites)"
+        name = html_text(tr("Site members (parcels of the top {n} sites)", n=top))
     chosen = m.loc[in_site]
     rank = scores.rank.reindex(chosen["site_id"].astype(object).to_numpy())
     frame = pd.DataFrame(
@@ -72,6 +80,6 @@ def member_layer(sites: Sites, scores: Scores, *, top: int = 20, simplify_m: flo
             "fillOpacity": 0.0,
             "className": "lp-site-member",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["parcel", "site", "site_rank"], aliases=["Parcel", "Site", "Site rank"]),
+        interactive=False,  # a click opens the site's score card, which lists its members
     ).add_to(fg)
     return fg
