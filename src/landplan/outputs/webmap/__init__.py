@@ -89,13 +89,11 @@ def scenario_map(
     scores : Scores
         Its scores.
     ranked : geopandas.GeoDataFrame, optional
-        The wide ranking of ``scores`` when already made
-        (:func:`landplan.outputs.tables.ranked_table`); made here otherwise.
+        The wide ranking of ``scores`` when already made (made here otherwise).
     top : int, default 20
         Number of best parcels labelled with their rank (``scores.top(top)``).
     tiles : str or None, default "OpenStreetMap"
-        ``"OpenStreetMap"`` to offer OpenStreetMap, a light basemap and satellite imagery, or None
-        for the "no tiles" base only (always the case offline).
+        ``"OpenStreetMap"``: OSM, light and satellite bases; None: "no tiles" only (as offline).
     allocation : Allocation, optional
         An allocation to draw: reserved parcels outlined by zone, links to their zone, demand on zones.
     offline : bool, default False
@@ -105,13 +103,11 @@ def scenario_map(
     simplify_m : float, default 1.0
         Simplification tolerance for parcel outlines, metres.
     tile_url : str, optional
-        A tile URL template of a local tile server (``http://gis.local/{z}/{x}/{y}.png``), offered
-        as a base layer also offline.
+        A local tile server's URL template (``http://gis.local/{z}/{x}/{y}.png``), also offline.
     lang : {"en", "vi"}, optional
         Language of every text and number (default: the scenario's ``[output] language``).
     sites : Sites, optional
-        Sites assembled from parcels (``Result.sites``): their member parcels are drawn as
-        thin dashed outlines over the sites.
+        Sites assembled from parcels (``Result.sites``): members drawn as dashed outlines.
 
     Returns
     -------
@@ -144,13 +140,18 @@ def scenario_map(
         text=text,
         finish=False,
     )
-    if scores.net is not None and scores.net.subtracted:  # issue 12: what is left of each cut parcel
-        net_layer(scores.net, simplify_m=simplify_m, lang=lang).add_to(m)
-    if sites is not None:
-        member_layer(sites, scores, top=top, simplify_m=simplify_m, lang=lang).add_to(m)
+    _land_layers(m, scores, sites, top=top, simplify_m=simplify_m, lang=lang)
     ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
     return m
+
+
+def _land_layers(m: folium.Map, scores: Scores, sites: Sites | None, *, top: int, simplify_m: float, lang: str) -> None:
+    """Net developable area of cut parcels and the member parcels of sites (issue 12), when there are any."""
+    if scores.net is not None and scores.net.subtracted:
+        net_layer(scores.net, simplify_m=simplify_m, lang=lang).add_to(m)
+    if sites is not None:
+        member_layer(sites, scores, top=top, simplify_m=simplify_m, lang=lang).add_to(m)
 
 
 def _overlays(m: folium.Map, study: Study, allocation: Allocation | None, lang: str) -> list[folium.FeatureGroup]:
