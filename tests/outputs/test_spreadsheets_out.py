@@ -65,3 +65,22 @@ def test_a_run_writes_ranked_xlsx_and_honours_csv_bom(scenario_dir, tmp_path):
     assert (tmp_path / "out" / "ranked.csv").read_bytes().startswith(b"parcel_id,")
     ws = openpyxl.load_workbook(tmp_path / "out" / "ranked.xlsx").active
     assert ws["A1"].value == "parcel_id" and ws.max_row == 10  # 9 parcels + header
+
+
+def test_xlsx_headers_follow_the_language_and_csv_keeps_machine_names(alloc_scenario, tmp_path):
+    """Spreadsheets people read get Vietnamese headers with language = "vi" (issue 14); CSV keeps its names."""
+    import openpyxl
+
+    import landplan
+    from landplan.config import load_scenario
+
+    s = load_scenario(alloc_scenario)
+    out = s.output.model_copy(update={"language": "vi", "formats": ["csv", "xlsx"], "map": False, "report": False})
+    landplan.run(s.model_copy(update={"output": out}), out_dir=tmp_path / "vi")
+    head = [c.value for c in next(openpyxl.load_workbook(tmp_path / "vi" / "ranked.xlsx").active.iter_rows())]
+    assert {"Thứ hạng", "Điểm", "Đủ điều kiện", "Bị loại do"} <= set(head)
+    assert "zone distance (giá trị đo)" in head  # the criterion's title from the scenario, then the column's kind
+    zones = openpyxl.load_workbook(tmp_path / "vi" / "allocation.xlsx")["zones"]
+    assert "Căn hộ cần" in [c.value for c in next(zones.iter_rows())]
+    csv_head = (tmp_path / "vi" / "ranked.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert "rank" in csv_head and "score" in csv_head

@@ -20,6 +20,8 @@ from landplan.outputs.sites import SITE_FILES, write_site_file
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from landplan.scoring.sensitivity import SensitivityResult
 
 __all__ = ["PRODUCTS", "Product", "Render", "folder_targets", "write_product"]
@@ -124,6 +126,8 @@ def _ranked(fmt: str) -> Writer:
         if net is not None and net.subtracted:  # GeoParquet: a column; GeoPackage: layer ranking_net
             table = table.assign(net_geometry=net.geometry.reindex(table.index))
         bom = r.study.scenario.output.csv_bom
+        if fmt == "xlsx":  # read by people: headers in the run's language
+            table = _translated(table, r)
         if fmt != "gpkg":
             write_table(table, path, format=fmt, overwrite=True, csv_bom=bom)
             return
@@ -134,6 +138,18 @@ def _ranked(fmt: str) -> Writer:
             add_layer_styles(tmp, styles_qml(result_renderers(r)["ranked_gpkg"]))
 
     return write
+
+
+def _translated(table: gpd.GeoDataFrame, r: Result) -> gpd.GeoDataFrame:
+    """A table with its headers (and index name) in the scenario's output language."""
+    from landplan.outputs.headers import spreadsheet_headers
+    from landplan.outputs.i18n import translator
+
+    tr = translator(r.study.scenario.output.language)
+    names = spreadsheet_headers([*table.columns, table.index.name], r.study.scenario, tr)
+    out = table.rename(columns=names)
+    out.index.name = names.get(table.index.name, table.index.name)
+    return out
 
 
 def _allocation(key: str) -> Writer:

@@ -144,11 +144,17 @@ def write_allocation_file(alloc: Allocation, study: Study, key: str, path: Path,
         elif key == "allocation_zones":
             write_csv(alloc.zones, tmp, bom=csv_bom)
         elif key == "allocation_xlsx":
+            from landplan.outputs.headers import spreadsheet_headers
+            from landplan.outputs.i18n import translator
+
+            tr = translator(study.scenario.output.language)
+            frames = {"zones": alloc.zones, "parcels": alloc.parcels}
+            if alloc.phases is not None:
+                frames["phases"] = alloc.phases
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                spreadsheet_safe(alloc.zones).to_excel(xl, sheet_name="zones")
-                spreadsheet_safe(alloc.parcels).to_excel(xl, sheet_name="parcels")
-                if alloc.phases is not None:
-                    spreadsheet_safe(alloc.phases).to_excel(xl, sheet_name="phases")
+                for sheet, frame in frames.items():  # read by people: headers in the run's language
+                    names = spreadsheet_headers(frame.columns, study.scenario, tr)
+                    spreadsheet_safe(frame.rename(columns=names)).to_excel(xl, sheet_name=sheet)
             freeze_xlsx(tmp)
         elif key == "allocation_gpkg":
             for name, gdf in allocation_layers(alloc, study).items():
