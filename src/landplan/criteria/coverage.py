@@ -97,7 +97,7 @@ def coverage_share(
 def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarray:
     """Share of each parcel's area covered by the union of ``cover_geoms`` (polygons).
 
-    Vectorised: parcels inside one cover polygon get 1 from a ``within`` tree query;
+    Vectorised: parcels inside one cover polygon get 1 (``contains``, the covers prepared);
     the others are intersected with the covers that reach them and each parcel's
     pieces are unioned in one ``shapely.union_all(..., axis=1)`` call over a padded table.
 
@@ -112,13 +112,11 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     share = np.zeros(len(parcel_geoms))
     if len(cover_geoms) == 0 or len(parcel_geoms) == 0:
         return share
-    tree = shapely.STRtree(cover_geoms)
-    inside, _ = tree.query(parcel_geoms, predicate="within")
+    left, right = _touching_pairs(parcel_geoms, cover_geoms)
     full = np.zeros(len(parcel_geoms), dtype=bool)
-    full[np.unique(inside)] = True
+    full[left[shapely.contains(cover_geoms[right], parcel_geoms[left])]] = True
     share[full] = 1.0
 
-    left, right = tree.query(parcel_geoms, predicate="intersects")
     keep = ~full[left]
     left, right = left[keep], right[keep]
     if len(left) == 0:
@@ -150,3 +148,24 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     with np.errstate(divide="ignore", invalid="ignore"):
         share[ids] = np.where(areas[ids] > 0, covered / areas[ids], 0.0)
     return np.clip(share, 0.0, 1.0)
+
+
+def _touching_pairs(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(parcel, cover) index pairs that intersect, in the order of an ``intersects`` tree query.
+
+    The tree query with a predicate prepares each *parcel* and tests it against the
+    covers, whose buffered circles have ~1,600 vertices at 1 km: slow. Here the box
+    candidates are filtered with the *covers* prepared (each once), 10x faster at 100,000
+    parcels (DESIGN.md, "Scale"), same pairs in the same order.
+
+    Parameters
+    ----------
+    parcel_geoms : numpy.ndarray
+        Parcel geometries.
+    cover_geoms : numpy.ndarray
+        Covering polygons (prepared in place: a cache, the geometries do not change).
+    """
+    left, right = shapely.STRtree(cover_geoms).query(parcel_geoms)
+    shapely.prepare(cover_geoms)
+    hit = shapely.intersects(cover_geoms[right], parcel_geoms[left])
+    return left[hit], right[hit]
