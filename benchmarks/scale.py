@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CRS, X0, Y0, make_data  # noqa: E402
+from run import CRS, X0, Y0, make_data
 
 RADII_M = {"kindergarten": 300, "primary": 500, "secondary": 1000, "clinic": 1000, "market": 800}
 TARGET_S, TARGET_MB = 60.0, 3 * 1024
@@ -174,8 +174,8 @@ def main() -> None:
         )
     big = totals.loc[max(sizes)]
     print(
-        f"targets at {max(sizes):,} parcels: <= {TARGET_S:.0f} s -> wall {big['wall_s']:.1f} s, CPU {big['cpu_s']:.1f} s;"
-        f" <= {TARGET_MB:,} MB -> peak {big['peak_rss_mb']:,.0f} MB"
+        f"targets at {max(sizes):,} parcels: <= {TARGET_S:.0f} s -> wall {big['wall_s']:.1f} s,"
+        f" CPU {big['cpu_s']:.1f} s; <= {TARGET_MB:,} MB -> peak {big['peak_rss_mb']:,.0f} MB"
     )
     print(f"load average before / after: {load_before[0]:.2f} / {os.getloadavg()[0]:.2f} (2 cores)")
     print(postgis_note())
