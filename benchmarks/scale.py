@@ -8,7 +8,7 @@ Usage::
 Each size runs in a fresh subprocess (peak RSS belongs to that size alone). Stages: nearest
 distance to 10 zones (the previous direct ``query_nearest`` on the polygons beside the current
 frontier-segment query), five coverage criteria, a count, job access (gravity), one raster
-(exactextract on a synthetic 10 m GeoTIFF), constraints, values + weighted sum + rank. Every row
+(exactextract on a synthetic 30 m GeoTIFF), constraints, values + weighted sum + rank. Every row
 has wall seconds and CPU seconds (``time.process_time``): on a shared machine the wall time is
 inflated by other jobs, the CPU time much less; the load average is printed with the table.
 PostGIS runs side by side only when the repository's ``scripts/postgis.sh`` exists; otherwise the
@@ -42,7 +42,7 @@ TARGET_S, TARGET_MB = 60.0, 3 * 1024
 
 
 def write_raster(path: Path, extent_m: float, *, cell_m: float = 10.0, seed: int = 1) -> None:
-    """A smooth synthetic flood-depth-like GeoTIFF covering the parcels (float32, deflate)."""
+    """A smooth synthetic flood-depth-like GeoTIFF covering the parcels (float32, deflate; 30 m cells like SRTM)."""
     import rasterio
     from rasterio.transform import from_origin
 
@@ -108,7 +108,7 @@ def run_size(n: int) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         tif = Path(tmp) / "flood.tif"
         extent = float(max(b[2] - X0, b[3] - Y0)) + 200
-        stage("write synthetic GeoTIFF", lambda: write_raster(tif, extent), scoring=False)
+        stage("write synthetic GeoTIFF", lambda: write_raster(tif, extent, cell_m=30.0), scoring=False)
         raw["flood"] = stage("raster mean (exactextract)", lambda: raster_stat(p, read_raster(tif), stat="mean"))
     status = stage(
         "constraints (isolation + min area)",
