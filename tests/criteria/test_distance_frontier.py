@@ -89,3 +89,11 @@ def test_frontier_segments_are_the_edges_and_points():
     assert (kinds == 1).sum() == 4  # four edges of the square, 2 points each
     assert (shapely.get_num_coordinates(segs[kinds == 1]) == 2).all()
     assert shapely.length(segs[kinds == 1]).sum() == 40.0
+
+
+def test_geometry_collection_parcel_is_measured_whole():
+    gc = shapely.GeometryCollection([box(0, 0, 10, 10), pt(100, 0)])
+    p = gpd.GeoDataFrame(geometry=[gc], crs=CRS)
+    f = [pt(130, 0), box(-40, 0, 20, 10)]  # 30 m from the point, 20 m from the square
+    d = nearest_distance(p, feats(*f))
+    assert d.iloc[0] == 20.0 == min(shapely.distance(gc, g) for g in f)

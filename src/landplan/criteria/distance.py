@@ -64,7 +64,7 @@ def nearest_distance(
     idx = np.flatnonzero(rest)
     # a parcel disjoint from every feature is nearest to them along its own rings
     probe = pg[idx]
-    polygonal = shapely.get_dimensions(probe) == 2
+    polygonal = np.isin(shapely.get_type_id(probe), (3, 6))  # Polygon, MultiPolygon (not collections)
     probe[polygonal] = shapely.boundary(probe[polygonal])
     (left, _right), dist = shapely.STRtree(segments).query_nearest(probe, return_distance=True, all_matches=False)
     out[idx[left]] = dist
