@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -123,7 +125,7 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     left, right = left[keep], right[keep]
     if len(left) == 0:
         return share
-    pieces = shapely.intersection(parcel_geoms[left], cover_geoms[right])
+    pieces = _intersections(parcel_geoms[left], cover_geoms[right])
     # group by parcel, pieces in a canonical order (by their bounds) so that the union, and
     # its last bits, do not depend on the order of the input features
     b = shapely.bounds(pieces)
@@ -184,3 +186,17 @@ def _touching_pairs(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> tuple[
         inside[pairs] = hit[pairs] & shapely.contains(covers, parcel_geoms[left[pairs]])
         shapely.destroy_prepared(covers)
     return left[hit], right[hit], inside[hit]
+
+
+def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``shapely.intersection(a, b)`` in chunks on every core (shapely releases the GIL).
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Geometries, pairwise; the result is the same as one call, in the same order.
+    """
+    chunks = np.array_split(np.arange(len(a)), max(1, min(os.cpu_count() or 1, len(a) // 5_000)))
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        parts = list(pool.map(lambda rows: shapely.intersection(a[rows], b[rows]), chunks))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
