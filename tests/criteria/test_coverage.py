@@ -90,3 +90,20 @@ def test_small_parcel_at_a_service_area_edge_is_within_0_005():
     disc = shapely.Point(centre).buffer(510, quad_segs=4096)  # 0.1 mm from the circle
     exact = np.array([shapely.area(shapely.intersection(c, disc)) / 25 for c in cells])
     assert np.abs(cov.to_numpy() - exact).max() < 0.001
+
+
+def test_covered_share_across_blocks_of_prepared_covers_matches_brute_force():
+    # more covers than one prepared block (2,000), so pairs from several blocks meet in one parcel
+    from landplan.criteria.coverage import _PREPARED_BLOCK, covered_share
+
+    rng = np.random.default_rng(8)
+    k = _PREPARED_BLOCK * 2 + 300
+    xy = rng.uniform(0, 2000, (k, 2))
+    covers = shapely.buffer(shapely.points(xy), rng.uniform(5, 40, k), quad_segs=4)
+    pxy = rng.uniform(0, 1900, (200, 2))
+    parcels = shapely.box(pxy[:, 0], pxy[:, 1], pxy[:, 0] + 100, pxy[:, 1] + 60)
+    got = covered_share(parcels, covers)
+    union = shapely.union_all(covers)
+    expected = shapely.area(shapely.intersection(parcels, union)) / shapely.area(parcels)
+    assert ((got > 0) & (got < 1)).sum() > 100  # most parcels are partly covered
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)

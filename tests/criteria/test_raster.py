@@ -137,3 +137,26 @@ def test_raster_criterion_and_constraint_in_a_scenario(scenario_dir, grid_raster
     assert ranked.loc["P1", "excluded_by"] == "deep water: 100 % of area (max 50%)"
     assert ranked["rank"].dropna().index.tolist() == ["P7"]
     assert grid_raster in scenario_inputs(landplan.load_scenario(scenario_dir / "scenario.toml"))
+
+
+@pytest.mark.parametrize("stat", ["mean", "min", "max"])
+def test_fast_extract_equals_exactextracts_own_geopandas_path(tmp_path, stat):
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    rng = np.random.default_rng(11)
+    values = rng.uniform(0, 10, (40, 50))
+    values[5:9, 5:30] = NODATA
+    tif = write_tif(tmp_path / "r.tif", values, (X0, Y0, X0 + 500, Y0 + 400), CRS)
+    xy = rng.uniform(-50, 500, (300, 2))
+    wh = rng.uniform(3, 120, (300, 2))
+    parcels = gpd.GeoDataFrame(
+        geometry=[box(x, y, w, h) for (x, y), (w, h) in zip(xy, wh, strict=True)],
+        crs=CRS,
+    )
+    got = raster_stat(parcels, read_raster(tif), stat=stat)
+    r = read_raster(tif)
+    src = NumPyRasterSource(r.values, *r.bounds, nodata=np.nan, srs_wkt=r.crs.to_wkt())
+    ref = exact_extract(src, parcels, [stat], output="pandas")[stat].to_numpy(dtype="float64")
+    assert np.isnan(got).sum() > 0  # some parcels lie outside the raster
+    np.testing.assert_array_equal(got.to_numpy(), ref)

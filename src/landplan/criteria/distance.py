@@ -11,7 +11,7 @@ import shapely
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
 
-__all__ = ["count_within", "nearest_distance"]
+__all__ = ["count_within", "frontier_segments", "nearest_distance"]
 
 
 def nearest_distance(
@@ -20,7 +20,13 @@ def nearest_distance(
     """Distance in metres from each parcel to the nearest feature.
 
     Planar minimum distance between geometries (0 where a parcel touches or overlaps a
-    feature), found with an STRtree nearest-neighbour query.
+    feature). Exact and the same bits as ``shapely.distance`` to the nearest feature, but
+    found in two cheaper steps (:func:`frontier_segments`): parcels that intersect a
+    feature get 0 from one ``intersects`` tree query; for the others the nearest point of
+    a feature lies on its frontier (a polygon's rings, a line, a point), so an STRtree of
+    the features' 2-point segments answers ``query_nearest`` with the parcels' rings. The
+    tree's boxes then hug the features' edges rather than whole polygons: about 2x faster
+    than ``query_nearest`` on the polygons (DESIGN.md, "Scale").
 
     Parameters
     ----------
@@ -34,7 +40,7 @@ def nearest_distance(
     Returns
     -------
     pandas.Series
-        float64, aligned on ``parcels.index``.
+        float64, aligned on ``parcels.index``; NaN for empty parcel geometries.
 
     Examples
     --------
@@ -45,11 +51,53 @@ def nearest_distance(
     50.0
     """
     check_inputs(parcels, features, what="nearest_distance")
-    tree = shapely.STRtree(geoms(features))
-    (left, _right), dist = tree.query_nearest(geoms(parcels), return_distance=True, all_matches=False)
-    out = np.full(len(parcels), np.nan)
-    out[left] = dist
+    pg, fg = geoms(parcels), geoms(features)
+    out = np.full(len(pg), np.nan)
+    touching, _ = shapely.STRtree(fg).query(pg, predicate="intersects")
+    out[touching] = 0.0
+    rest = np.ones(len(pg), dtype=bool)
+    rest[touching] = False
+    rest &= ~shapely.is_missing(pg) & ~shapely.is_empty(pg)
+    segments = frontier_segments(fg)
+    if not len(segments):
+        return pd.Series(out, index=parcels.index, name=name, dtype="float64")
+    idx = np.flatnonzero(rest)
+    # a parcel disjoint from every feature is nearest to them along its own rings
+    probe = pg[idx]
+    polygonal = np.isin(shapely.get_type_id(probe), (3, 6))  # Polygon, MultiPolygon (not collections)
+    probe[polygonal] = shapely.boundary(probe[polygonal])
+    (left, _right), dist = shapely.STRtree(segments).query_nearest(probe, return_distance=True, all_matches=False)
+    out[idx[left]] = dist
     return pd.Series(out, index=parcels.index, name=name, dtype="float64")
+
+
+def frontier_segments(features: np.ndarray) -> np.ndarray:
+    """The features' frontiers as 2-point line segments (and points), for nearest queries.
+
+    A polygon's frontier is its rings, a line's is itself, a point's is itself; every ring
+    or line is exploded into its 2-point segments with the original coordinates (no new
+    vertex, so distances to them are the same bits as to the feature). Measured on 10
+    buffered zones and on 2 km boxes, splitting long edges further (``shapely.segmentize``
+    at 50 to 1,000 m) made ``query_nearest`` slower, not faster, so edges are kept whole.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        Any shapely geometries (missing and empty ones are skipped).
+
+    Returns
+    -------
+    numpy.ndarray
+        LineStrings of 2 points and Points.
+    """
+    parts = shapely.get_parts(shapely.get_parts(features[~shapely.is_missing(features)]))
+    parts = parts[~shapely.is_empty(parts)]
+    dims = shapely.get_dimensions(parts)
+    lines = np.concatenate([parts[dims == 1], shapely.get_parts(shapely.boundary(parts[dims == 2]))])
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    same = owner[:-1] == owner[1:]
+    segs = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    return np.concatenate([parts[dims == 0], segs])
 
 
 def count_within(

@@ -55,8 +55,9 @@ def raster_stat(
     pandas.Series
         float64 on ``parcels.index``; NaN where no valid cell lies under the parcel.
     """
-    from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource
+
+    from landplan.criteria._extract import extract_stat
 
     if stat not in STATS:
         msg = f"unknown raster statistic {stat!r}; choose one of {STATS}"
@@ -75,9 +76,9 @@ def raster_stat(
         op = "mean"
     xmin, ymin, xmax, ymax = raster.bounds
     source = NumPyRasterSource(values, xmin, ymin, xmax, ymax, nodata=np.nan, srs_wkt=raster.crs.to_wkt())
-    geoms = gpd.GeoDataFrame(geometry=parcels.geometry.to_crs(raster.crs).to_numpy(), crs=raster.crs)
-    table = exact_extract(source, geoms, [op], output="pandas")
-    out = pd.Series(table[op].to_numpy(dtype="float64"), index=parcels.index, name=name or f"raster_{stat}")
+    geometry = parcels.geometry if parcels.crs.equals(raster.crs) else parcels.geometry.to_crs(raster.crs)
+    values_out = extract_stat(source, np.asarray(geometry.array, dtype=object), op, srs_wkt=raster.crs.to_wkt())
+    out = pd.Series(values_out, index=parcels.index, name=name or f"raster_{stat}")
     missing = int(out.isna().sum())
     if missing:
         logger.warning(

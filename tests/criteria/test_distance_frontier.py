@@ -1,0 +1,99 @@
+"""nearest_distance through frontier segments: exactly shapely.distance on every geometry kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import geopandas as gpd
+import shapely
+
+from conftest import CRS, X0, Y0, box, feats, pt
+from landplan.criteria.distance import frontier_segments, nearest_distance
+
+xy = st.floats(-500, 1500, allow_nan=False)
+
+
+@st.composite
+def polygon_with_hole(draw):
+    x, y = draw(xy), draw(xy)
+    w, h = draw(st.floats(40, 900)), draw(st.floats(40, 900))
+    f = draw(st.floats(0.1, 0.4))
+    shell = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+    hole = [(x + f * w, y + f * h), (x + (1 - f) * w, y + f * h), (x + (1 - f) * w, y + (1 - f) * h)]
+    return shapely.Polygon(shell, [hole] if draw(st.booleans()) else [])
+
+
+@st.composite
+def line(draw):
+    n = draw(st.integers(2, 6))
+    return shapely.LineString([(draw(xy), draw(xy)) for _ in range(n)])
+
+
+@st.composite
+def geometry(draw, *, kinds=("point", "line", "polygon", "multipolygon", "multiline", "buffer")):
+    kind = draw(st.sampled_from(kinds))
+    if kind == "point":
+        g = shapely.Point(draw(xy), draw(xy))
+    elif kind == "line":
+        g = draw(line())
+    elif kind == "multiline":
+        g = shapely.MultiLineString([draw(line()), draw(line())])
+    elif kind == "polygon":
+        g = draw(polygon_with_hole())
+    elif kind == "buffer":
+        g = shapely.buffer(
+            shapely.Point(draw(xy), draw(xy)), draw(st.floats(1, 700)), quad_segs=draw(st.integers(1, 40))
+        )
+    else:
+        a, b = draw(polygon_with_hole()), draw(polygon_with_hole())
+        g = shapely.MultiPolygon([a, b]) if not a.intersects(b) else a
+    return shapely.affinity.translate(g, X0, Y0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(geometry(), min_size=1, max_size=10),
+    st.lists(geometry(kinds=("point", "line", "polygon", "multipolygon", "buffer")), min_size=1, max_size=10),
+)
+def test_nearest_distance_equals_brute_force_shapely(features, parcels):
+    p = gpd.GeoDataFrame(geometry=parcels, crs=CRS, index=pd.Index([f"p{i}" for i in range(len(parcels))]))
+    d = nearest_distance(p, gpd.GeoDataFrame(geometry=features, crs=CRS))
+    brute = shapely.distance(np.array(parcels, dtype=object)[:, None], np.array(features, dtype=object)[None, :]).min(1)
+    np.testing.assert_array_equal(d.to_numpy(), brute)  # the same bits, not just within 1e-9
+
+
+def test_parcel_inside_a_hole_measures_to_the_hole_ring():
+    ring = shapely.Polygon(
+        [(X0, Y0), (X0 + 1000, Y0), (X0 + 1000, Y0 + 1000), (X0, Y0 + 1000)],
+        [[(X0 + 300, Y0 + 300), (X0 + 700, Y0 + 300), (X0 + 700, Y0 + 700), (X0 + 300, Y0 + 700)]],
+    )
+    p = gpd.GeoDataFrame(geometry=[box(450, 450, 100, 100), box(100, 100, 50, 50), box(1100, 0, 10, 10)], crs=CRS)
+    d = nearest_distance(p, gpd.GeoDataFrame(geometry=[ring], crs=CRS))
+    assert d.tolist() == [150.0, 0.0, 100.0]  # in the hole; inside the ring; east of it
+
+
+def test_point_parcels_and_empty_geometries():
+    p = gpd.GeoDataFrame(geometry=[pt(0, 0), shapely.Point(), pt(30, 40)], crs=CRS)
+    d = nearest_distance(p, feats(pt(0, 0), shapely.LineString([(X0 + 60, Y0), (X0 + 60, Y0 + 100)])))
+    assert d.iloc[0] == 0.0 and np.isnan(d.iloc[1]) and d.iloc[2] == 30.0
+
+
+def test_frontier_segments_are_the_edges_and_points():
+    square = shapely.box(0, 0, 10, 10)
+    segs = frontier_segments(np.array([square, shapely.Point(5, 5), None, shapely.MultiPoint([(1, 1), (2, 2)])]))
+    kinds = shapely.get_type_id(segs)
+    assert (kinds == 0).sum() == 3  # three points
+    assert (kinds == 1).sum() == 4  # four edges of the square, 2 points each
+    assert (shapely.get_num_coordinates(segs[kinds == 1]) == 2).all()
+    assert shapely.length(segs[kinds == 1]).sum() == 40.0
+
+
+def test_geometry_collection_parcel_is_measured_whole():
+    gc = shapely.GeometryCollection([box(0, 0, 10, 10), pt(100, 0)])
+    p = gpd.GeoDataFrame(geometry=[gc], crs=CRS)
+    f = [pt(130, 0), box(-40, 0, 20, 10)]  # 30 m from the point, 20 m from the square
+    d = nearest_distance(p, feats(*f))
+    assert d.iloc[0] == 20.0 == min(shapely.distance(gc, g) for g in f)
