@@ -78,6 +78,7 @@ def test_commands_are_listed_in_their_order():
         "weights",
         "explain",
         "sensitivity",
+        "compare",
     ]
 
 

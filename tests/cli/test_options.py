@@ -66,7 +66,7 @@ def test_range_checks_name_the_option_and_the_bound(command, option, good, bad, 
 
 def test_every_top_option_refuses_zero():
     tops = [(name, p) for name, cmd in COMMANDS.items() for p in cmd.params if "--top" in p.opts]
-    assert {name for name, _ in tops} == {"rank", "map", "report", "sensitivity"}
+    assert {name for name, _ in tops} == {"rank", "map", "report", "sensitivity", "compare"}
     for _, param in tops:
         with pytest.raises(typer.BadParameter, match="--top must be >= 1"):
             param.callback(None, param, 0)
