@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from landplan.config._base import _Frozen
 
-__all__ = ["AggregationSpec", "AllocationSpec", "DemandSpec", "OutputSpec", "ScenarioMeta", "WeightingSpec"]
+__all__ = ["AggregationSpec", "AllocationSpec", "DemandSpec", "FacilitiesSpec", "OutputSpec", "ScenarioMeta", "WeightingSpec"]
 
 
 def _parse_judgement(value: float | str) -> float:
@@ -75,6 +75,19 @@ class DemandSpec(_Frozen):
     capacity_field: str | None = Field(default=None, description="parcel column with capacity in units")
 
 
+class FacilitiesSpec(_Frozen):
+    """Second stage of the allocation: social infrastructure and trade-union institutions (issue 16)."""
+
+    layer: str | None = Field(default=None, description="layer of existing facilities (points or polygons)")
+    kind_field: str = Field(default="kind", description="facility kind column (kindergarten, primary_school, ...)")
+    capacity_field: str | None = Field(default=None, description="places of each existing facility")
+    load_field: str | None = Field(default=None, description="places already taken at each existing facility")
+    kinds: list[str] | None = Field(default=None, description="facility kinds to plan (default: every rule-pack kind)")
+    trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
+    workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
+    site_m2: float | None = Field(default=None, gt=0, description="trade-union site land instead of the rule pack's")
+
+
 class AllocationSpec(_Frozen):
     """Capacity-aware assignment of zone demand to parcels."""
 
@@ -92,6 +105,9 @@ class AllocationSpec(_Frozen):
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
     auto_greedy_above: int = Field(default=200_000, ge=1, description="auto: greedy above this many parcel-zone pairs")
+    facilities: FacilitiesSpec | None = Field(
+        default=None, description="second stage: land for schools, clinics, markets and trade-union institutions"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> AllocationSpec:
