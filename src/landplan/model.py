@@ -324,6 +324,10 @@ class Allocation:
         Parcel-zone pairs within reach.
     info : dict
         Parameters and their sources (rule pack or scenario), the commute reach, candidates.
+    facilities : pandas.DataFrame or None
+        The facility programme of the second stage (``[allocation.facilities]``): per housing
+        site and facility kind, places needed, absorbed, to build, land reserved and where;
+        one row per trade-union institution. None when not asked for.
     """
 
     parcels: pd.DataFrame
@@ -335,6 +339,7 @@ class Allocation:
     seconds: float
     pairs: int
     info: dict[str, Any] = field(default_factory=dict)
+    facilities: pd.DataFrame | None = None
 
     def summary(self, *, timing: bool = True) -> str:
         """One readable line: solver, parcels, land, units allocated and unmet.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pandas as pd
 
 from landplan.allocation.demand import parcel_capacity, study_demand
+from landplan.allocation.facilities import check_facilities, plan_facilities
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
 from landplan.criteria.access import zone_land_access
@@ -57,6 +59,8 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     spec = spec or study.scenario.allocation or AllocationSpec()
     zones = study.require_zones("allocation")
     reach = commute_reach_m(study, spec)
+    if spec.facilities is not None:
+        check_facilities(study, spec.facilities)
     demand, params = study_demand(study, commute_m=reach)
     # land is the net developable area: capacity, min_site_ha and land budgets count what is left
     parcels = scores.net.measured(study.parcels) if scores.net is not None else study.parcels
@@ -87,7 +91,7 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     )
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     info = {"params": params.sources, "max_commute_m": reach, "candidates": len(problem.parcel_ids)}
-    return Allocation(
+    alloc = Allocation(
         parcels=result.parcels,
         zones=table,
         method=result.method,
@@ -98,3 +102,9 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         pairs=result.pairs,
         info=info,
     )
+    if spec.facilities is not None:  # second stage: never changes the housing allocation above
+        programme = plan_facilities(
+            study, scores, alloc, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
+        )
+        alloc = dataclasses.replace(alloc, facilities=programme)
+    return alloc

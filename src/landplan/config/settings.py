@@ -82,6 +82,9 @@ class FacilitiesSpec(_Frozen):
     kind_field: str = Field(default="kind", description="facility kind column (kindergarten, primary_school, ...)")
     capacity_field: str | None = Field(default=None, description="places of each existing facility")
     load_field: str | None = Field(default=None, description="places already taken at each existing facility")
+    default_load_share: float = Field(
+        default=1.0, ge=0, le=1, description="share of capacity taken where the load is unknown (1: full)"
+    )
     kinds: list[str] | None = Field(default=None, description="facility kinds to plan (default: every rule-pack kind)")
     trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
     workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
