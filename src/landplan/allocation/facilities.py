@@ -461,6 +461,7 @@ def plan_facilities(
         One row per (housing site, kind) and per trade-union institution, with
         :data:`PROGRAMME_COLUMNS`, sorted by site, then kind.
     """
+    check_facilities(study, spec)
     sites, land = _land(study, scores, alloc, land_budget_ha)
     persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
     needs = _needs(study, spec, sites, persons) if len(sites) else pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])

@@ -1,0 +1,180 @@
+"""landplan.allocation.facilities: shortfall by hand, land placement, trade-union institutions.
+
+The grid (see conftest): zone Z1 (1,000 workers) west of the grid; eligible parcels P1, P4, P7
+(1 ha each). A housing site on P4 is given by hand (the housing allocation is an input here).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import geopandas as gpd
+import shapely
+
+import landplan
+from landplan.allocation.facilities import plan_facilities, site_demand, two_step_absorption
+from landplan.config import FacilitiesSpec
+from landplan.errors import InputError
+from landplan.model import Allocation
+
+from conftest import CRS, pt
+
+
+@pytest.fixture
+def kg_scenario(alloc_scenario):
+    """The allocation scenario with 3 persons per unit and one kindergarten in P4: 100 places, 80 taken."""
+    d = alloc_scenario.parent
+    kg = gpd.GeoDataFrame(
+        {"kg_id": ["K1"], "kind": ["kindergarten"], "places": [100], "taken": [80]}, geometry=[pt(150, 150)], crs=CRS
+    )
+    kg.to_file(d / "kg.gpkg", engine="pyogrio")
+    text = alloc_scenario.read_text().replace("persons_per_unit = 1.0", "persons_per_unit = 3.0")
+    text = text.replace("[demand]", '[layers.kg]\npath = "kg.gpkg"\nid_field = "kg_id"\n\n[demand]')
+    alloc_scenario.write_text(text)
+    return alloc_scenario
+
+
+def _alloc(units: float, *, capacity: float = 1000.0, workers: float = 1000.0) -> Allocation:
+    parcels = pd.DataFrame(
+        {"zone": ["Z1"], "units": [units], "capacity_units": [capacity], "area_ha": [1.0], "score": [0.8]},
+        index=pd.Index(["P4"], name="parcel_id"),
+    )
+    zones = pd.DataFrame({"workers": [workers], "land_ha": [1.0]}, index=pd.Index(["Z1"], name="zone_id"))
+    return Allocation(parcels, zones, method="given", status="", objective=0.0, gap=None, seconds=0.0, pairs=1)
+
+
+KG = FacilitiesSpec(layer="kg", capacity_field="places", load_field="taken", kinds=["kindergarten"], trade_union=False)
+
+
+def _plan(scenario, alloc, spec=KG, **kw):
+    study = landplan.load_study(scenario)
+    return plan_facilities(study, landplan.score(study), alloc, spec=spec, reach_m=1000, **kw)
+
+
+def test_kindergarten_shortfall_by_hand(kg_scenario):
+    # 1,000 units x 3 persons = 3,000 residents x 50 / 1,000 = 150 places; 100 - 80 = 20 free -> 130 to build,
+    # 130 x 12 m2 = 1,560 m2; P4 is full of housing, so the land goes on the nearest eligible free parcel
+    # within 300 m: P1 and P7 both touch P4 (0 m), P1 first by id
+    (row,) = _plan(kg_scenario, _alloc(1000)).itertuples()
+    assert (row.site, row.kind, row.needed, row.absorbed, row.to_build) == ("P4", "kindergarten", 150, 20, 130)
+    assert row.land_m2 == pytest.approx(1560)
+    assert (row.placement, row.host, row.distance_m, row.units_displaced) == ("nearby parcel", "P1", 0, 0)
+    assert "verified" in row._fields and "12" in row.norm
+
+
+def test_spare_land_in_the_site_is_used_first(kg_scenario):
+    # 800 of 1,000 units: 2,000 m2 of the 1 ha site are spare; 800 x 3 x 50 / 1,000 = 120 places, 100 to build
+    (row,) = _plan(kg_scenario, _alloc(800)).itertuples()
+    assert (row.needed, row.absorbed, row.to_build, row.land_m2) == (120, 20, 100, 1200)
+    assert (row.placement, row.host) == ("in site", "P4")
+
+
+def test_land_budget_forces_facilities_into_the_housing(kg_scenario):
+    # the housing used the whole 1 ha budget: the 1,560 m2 displace housing at 1,000 units/ha -> 156 units
+    (row,) = _plan(kg_scenario, _alloc(1000), land_budget_ha=1.0).itertuples()
+    assert (row.placement, row.host, row.units_displaced) == ("in site, displacing housing", "P4", 156)
+
+
+@pytest.mark.parametrize("budget_ha", [1.0, 1.1, 1.2, 1.5, 3.0])
+def test_land_budget_is_never_exceeded(kg_scenario, budget_ha):
+    spec = FacilitiesSpec(layer="kg", capacity_field="places", load_field="taken", workers_threshold=500, site_m2=5000)
+    plan = _plan(kg_scenario, _alloc(1000), spec=spec, land_budget_ha=budget_ha)
+    outside = plan.loc[plan["placement"] == "nearby parcel", "land_m2"].sum()
+    assert 1.0 + outside / 1e4 <= budget_ha + 1e-9
+    # and with enough budget everything is placed
+    if budget_ha >= 3.0:
+        assert not (plan["placement"] == "unplaced").any()
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [(999, 1), (1000, 1), (1001, 0)])
+def test_trade_union_institution_above_the_threshold_only(kg_scenario, threshold, expected):
+    # 5,000 m2 spare in P4; the kindergarten takes 500 x 3 x 50 / 1,000 = 75 places x 12 m2 = 900 m2 of it first
+    spec = FacilitiesSpec(kinds=["kindergarten"], workers_threshold=threshold, site_m2=4000)
+    plan = _plan(kg_scenario, _alloc(500), spec=spec)
+    tu = plan[plan["kind"] == "trade_union_institution"]
+    assert len(tu) == expected
+    if expected:  # next to the zone's housing: in the spare land of its site
+        assert (tu["zone"].iloc[0], tu["placement"].iloc[0], tu["host"].iloc[0]) == ("Z1", "in site", "P4")
+
+
+def test_trade_union_institution_goes_next_to_the_housing_when_the_site_is_full(kg_scenario):
+    spec = FacilitiesSpec(kinds=["kindergarten"], workers_threshold=500, site_m2=4101)  # 4,100 m2 left in P4
+    plan = _plan(kg_scenario, _alloc(500), spec=spec)
+    tu = plan[plan["kind"] == "trade_union_institution"].iloc[0]
+    assert (tu["placement"], tu["host"], tu["distance_m"]) == ("nearby parcel", "P1", 0)
+
+
+def test_per_site_kinds_need_one_site_unless_one_is_near(kg_scenario):
+    spec = FacilitiesSpec(kinds=["health_station", "market"], trade_union=False)
+    plan = _plan(kg_scenario, _alloc(500), spec=spec).set_index("kind")
+    # no facility layer: each kind needs one site of its norm's minimum (500 m2, 1,500 m2)
+    assert plan.loc["health_station", "land_m2"] == 500 and plan.loc["market", "land_m2"] == 1500
+    assert (plan["placement"] == "in site").all()
+
+
+def test_bad_facility_settings_are_input_errors(kg_scenario):
+    with pytest.raises(InputError, match=r"layer 'kg' has no field 'beds'"):
+        _plan(kg_scenario, _alloc(500), spec=FacilitiesSpec(layer="kg", capacity_field="beds"))
+    with pytest.raises(InputError, match="not a layer"):
+        _plan(kg_scenario, _alloc(500), spec=FacilitiesSpec(layer="clinics"))
+    with pytest.raises(InputError, match="not in the rule pack"):
+        _plan(kg_scenario, _alloc(500), spec=FacilitiesSpec(kinds=["zoo"]))
+
+
+def test_site_demand_rounds_up_to_whole_places():
+    units = pd.Series([1000, 1, 0])
+    assert site_demand(units, persons_per_unit=3, places_per_1000=50).tolist() == [150, 1, 0]
+
+
+def _brute_force(sites, demand, facs, free, radius):
+    n = len(sites)
+    supply = np.zeros(n)
+    for j, f in enumerate(facs):
+        near = [i for i, s in enumerate(sites) if shapely.distance(s, f) <= radius]
+        total = sum(demand[i] for i in near)
+        for i in near:
+            supply[i] += free[j] * demand[i] / total if total > 0 else 0.0
+    return np.floor(np.minimum(demand, supply) + 1e-9)
+
+
+coords = st.tuples(st.integers(0, 2000), st.integers(0, 2000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sites=st.lists(st.tuples(coords, st.integers(0, 500)), min_size=1, max_size=8),
+    facs=st.lists(st.tuples(coords, st.integers(0, 300)), min_size=0, max_size=6),
+    radius=st.sampled_from([100.0, 300.0, 1000.0]),
+)
+def test_two_step_absorption_matches_brute_force(sites, facs, radius):
+    site_geoms = gpd.GeoSeries([shapely.Point(*c) for c, _ in sites])
+    fac_geoms = gpd.GeoSeries([shapely.Point(*c) for c, _ in facs])
+    demand = np.array([d for _, d in sites], dtype=float)
+    free = np.array([f for _, f in facs], dtype=float)
+    got = two_step_absorption(site_geoms, demand, fac_geoms, free, radius_m=radius)
+    np.testing.assert_array_equal(got, _brute_force(list(site_geoms), demand, list(fac_geoms), free, radius))
+    assert (got <= demand).all() and (got >= 0).all()
+    assert got.sum() <= free.sum() + 1e-9
+
+
+@pytest.mark.slow
+def test_demo_has_a_programme_for_every_housing_site():
+    from landplan.datasets import demo_scenario
+
+    result = landplan.compute(demo_scenario(), allocate=True)
+    a = result.allocation
+    plan = a.facilities
+    housing = set(a.parcels.index[a.parcels["units"] > 0].astype(str))
+    assert set(plan.loc[plan["kind"] != "trade_union_institution", "site"]) == housing
+    assert (plan["to_build"] == plan["needed"] - plan["absorbed"]).all()
+    built = plan[plan["to_build"] > 0]
+    assert (built["land_m2"] > 0).all() and math.isclose(plan["land_m2"].sum(), built["land_m2"].sum())
+    # the demo's three largest zones (> 10,000 workers) each get one trade-union institution row
+    big = a.zones.index[a.zones["workers"] >= 10_000].astype(str)
+    assert sorted(plan.loc[plan["kind"] == "trade_union_institution", "zone"]) == sorted(big)
