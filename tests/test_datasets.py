@@ -88,6 +88,7 @@ def test_demo_command_end_to_end(tmp_path):
         "allocation.xlsx",
         "allocation_parcels.csv",
         "allocation_zones.csv",
+        "facility_programme.csv",
         "manifest.json",
         "map.html",
         "project.qgz",

@@ -205,6 +205,48 @@ def reserved_table(allocation: Allocation, study: Study, tr: Translator) -> str:
     return html_table(parcels.loc[order], columns, tr, css="reserved")
 
 
+def facilities_table(allocation: Allocation, tr: Translator) -> str:
+    """What each housing site needs built: totals by kind, then the sites' rows with something to build.
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation with its facility programme (``allocation.facilities``).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup (empty when the allocation has no programme).
+    """
+    plan = allocation.facilities
+    if plan is None:
+        return ""
+    numbers = ["needed", "absorbed", "to_build", "land_m2", "units_displaced"]
+    totals = plan.groupby("kind", sort=True)[numbers].sum()
+    cols = [
+        Column("needed", tr("Needed"), "int"),
+        Column("absorbed", tr("Absorbed by existing facilities"), "int"),
+        Column("to_build", tr("To build"), "int"),
+        Column("land_m2", tr("Land reserved (m²)"), "int"),
+        Column("units_displaced", tr("Housing units displaced"), "int"),
+    ]
+    total_html = html_table(totals, [Column("index", tr("Facility kind")), *cols], tr, css="facility-totals")
+    rows = plan[plan["to_build"] > 0]
+    site_cols = [
+        Column("site", tr("Site")),
+        Column("zone", tr("Industrial zone")),
+        Column("kind", tr("Facility kind")),
+        Column("unit", tr("Unit")),
+        *cols[:4],
+        Column("placement", tr("Where")),
+        Column("host", tr("Parcel")),
+        Column("norm", tr("Norm")),
+    ]
+    return total_html + html_table(rows, site_cols, tr, css="facilities")
+
+
 def card_tables(card: ScoreCard, tr: Translator) -> tuple[str, str]:
     """A score card as two tables: its criteria and its constraints.
 
@@ -269,8 +311,11 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
             continue
         for key in sorted(entries):
             v = entries[key]
-            if isinstance(v, RuleValue):
-                rows.append({"table": table, "key": key, "value": v.value, "source": v.source, "verified": v.verified})
+            nested = v.items() if isinstance(v, dict) else [("", v)]  # [facility.<kind>.<param>]
+            for sub, w in sorted(nested):
+                if isinstance(w, RuleValue):
+                    name = f"{key}.{sub}" if sub else key
+                    rows.append({"table": table, "key": name, "value": w.value, "source": w.source, "verified": w.verified})
     return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
 
 
@@ -380,7 +425,8 @@ def report_tables(
     Returns
     -------
     dict
-        ``criteria_html``, ``norms_html``, ``inputs_html``, ``zones_html``, ``reserved_html``.
+        ``criteria_html``, ``norms_html``, ``inputs_html``, ``zones_html``, ``reserved_html``,
+        ``facilities_html``.
     """
     import pandas as pd
     from markupsafe import Markup
@@ -406,4 +452,5 @@ def report_tables(
         "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
         "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
         "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
+        "facilities_html": Markup(facilities_table(allocation, tr)) if allocation is not None else "",
     }
