@@ -18,12 +18,11 @@ import geopandas as gpd
 import shapely
 
 import landplan
+from conftest import CRS, pt
 from landplan.allocation.facilities import plan_facilities, site_demand, two_step_absorption
 from landplan.config import FacilitiesSpec
 from landplan.errors import InputError
 from landplan.model import Allocation
-
-from conftest import CRS, pt
 
 
 @pytest.fixture

@@ -27,13 +27,19 @@ with the housing land. The result is one table (:func:`plan_facilities`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+import geopandas as gpd
 import shapely
 
+from landplan.allocation.facility_land import (
+    housing_land,
+    place_displacing,
+    place_inside,
+    place_nearby,
+    place_trade_union,
+)
 from landplan.config import FacilitiesSpec, RulePack
 from landplan.errors import InputError
 from landplan.model import Allocation, Scores, Study
@@ -60,18 +66,6 @@ PROGRAMME_COLUMNS = [
 TRADE_UNION = "trade_union_institution"
 
 
-@dataclass
-class _Land:
-    """Land still free for facilities: spare area of housing sites, other parcels, the budget."""
-
-    spare_m2: pd.Series  # per housing site
-    housing_m2: pd.Series  # per housing site: land its units use
-    units: pd.Series  # per housing site
-    free_m2: pd.Series  # per candidate parcel (eligible, not housing)
-    geoms: gpd.GeoSeries  # every parcel geometry
-    budget_m2: float
-
-
 def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
     """Check the facility settings against the study before any heavy work.
 
@@ -90,7 +84,8 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
     """
     unknown = sorted(set(spec.kinds or []) - set(study.rules.facility))
     if unknown:
-        msg = f"[allocation.facilities] kinds {unknown} are not in the rule pack's [facility] table; known: {sorted(study.rules.facility)}"
+        known = sorted(study.rules.facility)
+        msg = f"[allocation.facilities] kinds {unknown} are not in the rule pack's [facility] table; known: {known}"
         raise InputError(msg)
     if spec.layer is None:
         return
@@ -100,13 +95,17 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
     layer = study.layer(spec.layer)
     for name in (spec.kind_field, spec.capacity_field, spec.load_field):
         if name is not None and name not in layer.columns:
-            msg = f"layer {spec.layer!r} has no field {name!r} (set in [allocation.facilities]); fields: {sorted(layer.columns.drop('geometry'))}"
+            fields = sorted(map(str, layer.columns.drop("geometry")))
+            msg = f"layer {spec.layer!r} has no field {name!r} (set in [allocation.facilities]); fields: {fields}"
             raise InputError(msg)
     for name in (spec.capacity_field, spec.load_field):
         if name is not None:
             values = pd.to_numeric(layer[name], errors="coerce")
             if (values < 0).any() or (values.isna() & layer[name].notna()).any():
-                msg = f"layer {spec.layer!r}, field {name!r}: capacities and loads must be non-negative numbers; fix the values"
+                msg = (
+                    f"layer {spec.layer!r}, field {name!r}: capacities and loads must be non-negative numbers; "
+                    "fix the values"
+                )
                 raise InputError(msg)
 
 
@@ -127,7 +126,8 @@ def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: f
     pandas.Series
         Whole places, on the index of ``units``.
     """
-    return np.ceil(units.astype(float) * persons_per_unit * places_per_1000 / 1000.0 - 1e-9).clip(lower=0)
+    values = np.ceil(units.to_numpy(dtype=float) * persons_per_unit * places_per_1000 / 1000.0 - 1e-9)
+    return pd.Series(np.clip(values, 0, None), index=units.index)
 
 
 def two_step_absorption(
@@ -195,7 +195,11 @@ def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m:
     covered = np.zeros(len(sites), dtype=bool)
     geom = np.asarray(sites.geometry.values)
     if len(existing):
-        covered[np.unique(shapely.STRtree(np.asarray(existing.values)).query(geom, predicate="dwithin", distance=radius_m)[0])] = True
+        covered[
+            np.unique(
+                shapely.STRtree(np.asarray(existing.values)).query(geom, predicate="dwithin", distance=radius_m)[0]
+            )
+        ] = True
     si, sj = shapely.STRtree(geom).query(geom, predicate="dwithin", distance=radius_m)
     starts = np.searchsorted(si, np.arange(len(sites) + 1))
     built = np.zeros(len(sites), dtype=bool)
@@ -262,105 +266,6 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
     return pd.concat(rows, ignore_index=True)
 
 
-def _land(study: Study, scores: Scores, alloc: Allocation, land_budget_ha: float | None) -> tuple[gpd.GeoDataFrame, _Land]:
-    """Housing sites (units, zone, geometry) and the land left for facilities."""
-    p = alloc.parcels
-    p = p[pd.to_numeric(p["units"], errors="coerce").fillna(0) > 0]
-    grouped = p.groupby(level=0, sort=True)
-    sites = grouped.agg(units=("units", "sum"), area_ha=("area_ha", "first"))
-    sites["zone"] = p.sort_values("units", ascending=False, kind="stable").groupby(level=0)["zone"].first()
-    geoms = study.parcels.geometry
-    sites = gpd.GeoDataFrame(sites, geometry=geoms.reindex(sites.index).values, crs=geoms.crs)
-    area_m2 = sites["area_ha"].to_numpy(dtype=float) * 1e4
-    if "reserved_ha" in p.columns:  # area-based reservation: the land the housing reserves
-        housing = grouped["reserved_ha"].sum().reindex(sites.index).to_numpy(dtype=float) * 1e4
-    elif "capacity_units" in p.columns:
-        cap = grouped["capacity_units"].first().reindex(sites.index).to_numpy(dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            housing = np.where(cap > 0, area_m2 * np.minimum(sites["units"].to_numpy() / cap, 1.0), area_m2)
-    else:
-        housing = area_m2
-    housing = np.minimum(housing, area_m2)
-    used_ha = float(alloc.zones["land_ha"].sum()) if "land_ha" in alloc.zones else float(sites["area_ha"].sum())
-    budget = np.inf if land_budget_ha is None else max(land_budget_ha - used_ha, 0.0) * 1e4
-    eligible = scores.eligible.reindex(geoms.index, fill_value=False) & ~geoms.index.isin(sites.index)
-    free = geoms[eligible].area
-    land = _Land(
-        spare_m2=pd.Series(area_m2 - housing, index=sites.index),
-        housing_m2=pd.Series(housing, index=sites.index),
-        units=sites["units"].astype(float),
-        free_m2=free.sort_index(),
-        geoms=geoms,
-        budget_m2=budget,
-    )
-    return sites, land
-
-
-def _place_inside(needs: pd.DataFrame, land: _Land) -> None:
-    """Stage A: in each site's spare land, smallest needs first (vectorised per site)."""
-    todo = needs[(needs["land_m2"] > 0) & (needs["placement"] == "")].sort_values(["site", "land_m2", "kind"])
-    cum = todo.groupby("site")["land_m2"].cumsum()
-    fits = cum.to_numpy() <= land.spare_m2.reindex(todo["site"]).to_numpy() + 1e-9
-    inside = todo.index[fits]
-    needs.loc[inside, ["placement", "host", "distance_m"]] = ["in site", needs.loc[inside, "site"], 0.0]
-    used = needs.loc[inside].groupby("site")["land_m2"].sum()
-    land.spare_m2 = land.spare_m2.sub(used.reindex(land.spare_m2.index, fill_value=0.0))
-
-
-def _place_nearby(needs: pd.DataFrame, land: _Land) -> None:
-    """Stage B: nearest eligible parcel not reserved for housing within the kind's radius, largest first."""
-    todo = needs[(needs["land_m2"] > 0) & (needs["placement"] == "")]
-    if todo.empty or land.free_m2.empty:
-        return
-    todo = todo.sort_values(["land_m2", "site", "kind"], ascending=[False, True, True], kind="stable")
-    cand = np.asarray(land.geoms.loc[land.free_m2.index].values)
-    tree = shapely.STRtree(cand)
-    site_geom = np.asarray(land.geoms.loc[todo["site"]].values)
-    ri, cj = tree.query(site_geom, predicate="dwithin", distance=todo["radius_m"].to_numpy())
-    dist = shapely.distance(site_geom[ri], cand[cj])
-    order = np.lexsort((cj, dist, ri))
-    ri, cj, dist = ri[order], cj[order], dist[order]
-    starts = np.searchsorted(ri, np.arange(len(todo) + 1))
-    free = land.free_m2.to_numpy(dtype=float).copy()
-    for r, (row, need) in enumerate(zip(todo.index, todo["land_m2"].to_numpy(), strict=True)):
-        if need > land.budget_m2 + 1e-9:
-            continue
-        c, d = cj[starts[r] : starts[r + 1]], dist[starts[r] : starts[r + 1]]
-        ok = np.flatnonzero(free[c] >= need - 1e-9)
-        if len(ok):
-            k = ok[0]
-            free[c[k]] -= need
-            land.budget_m2 -= need
-            needs.loc[row, ["placement", "host", "distance_m"]] = ["nearby parcel", str(land.free_m2.index[c[k]]), d[k]]
-    land.free_m2 = pd.Series(free, index=land.free_m2.index)
-
-
-def _place_displacing(needs: pd.DataFrame, land: _Land) -> None:
-    """Stage C: inside the site on its housing land; the units that land held are displaced."""
-    todo = needs[(needs["land_m2"] > 0) & (needs["placement"] == "")].sort_values(["site", "land_m2", "kind"])
-    if todo.empty:
-        return
-    spare = land.spare_m2.reindex(todo["site"]).to_numpy()
-    housing = land.housing_m2.reindex(todo["site"]).to_numpy()
-    units = land.units.reindex(todo["site"]).to_numpy()
-    cum = todo.groupby("site")["land_m2"].cumsum().to_numpy()
-    fits = cum <= spare + housing + 1e-9
-    taken_before = np.clip(cum - todo["land_m2"].to_numpy() - spare, 0, None)
-    taken_after = np.clip(cum - spare, 0, None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_m2 = np.where(housing > 0, units / housing, 0.0)
-    displaced = np.ceil(taken_after * per_m2 - 1e-6) - np.ceil(taken_before * per_m2 - 1e-6)
-    rows = todo.index[fits]
-    needs.loc[rows, ["placement", "distance_m"]] = ["in site, displacing housing", 0.0]
-    needs.loc[rows, "host"] = needs.loc[rows, "site"]
-    needs.loc[rows, "units_displaced"] = displaced[fits]
-    needs.loc[todo.index[~fits], "placement"] = "unplaced"
-    taken = pd.Series(np.where(fits, todo["land_m2"].to_numpy(), 0.0), index=todo["site"].to_numpy()).groupby(level=0).sum()
-    from_spare = np.minimum(taken, land.spare_m2.reindex(taken.index))
-    land.spare_m2 = land.spare_m2.sub(from_spare.reindex(land.spare_m2.index, fill_value=0.0))
-    land.housing_m2 = land.housing_m2.sub((taken - from_spare).reindex(land.housing_m2.index, fill_value=0.0))
-
-
 def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, sites: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per zone at or above the worker threshold: an institution site of ``site_m2``."""
     rules = study.rules
@@ -387,44 +292,6 @@ def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, si
             "verified": all(v.verified for v in used) and spec.workers_threshold is None and spec.site_m2 is None,
         }
     )
-
-
-def _place_trade_union(tu: pd.DataFrame, study: Study, sites: gpd.GeoDataFrame, land: _Land, reach_m: float) -> None:
-    """Place each institution: spare land of the zone's housing, else nearest parcel in reach, else displacing."""
-    zones = study.require_zones("trade-union institutions")
-    for row in tu.index:  # one per large zone (tens at most)
-        zone, need = tu.at[row, "zone"], float(tu.at[row, "land_m2"])
-        own = sites.index[sites["zone"].astype(str) == zone]
-        spare = land.spare_m2.reindex(own).sort_index()
-        if len(spare) and spare.max() >= need - 1e-9:
-            host = spare.idxmax()
-            land.spare_m2[host] -= need
-            tu.loc[row, ["site", "placement", "host", "distance_m"]] = [str(host), "in site", str(host), 0.0]
-            continue
-        zgeom = zones.geometry.loc[zones.index.astype(str) == zone].union_all()
-        cand = land.free_m2[land.free_m2 >= need - 1e-9]
-        cgeom = np.asarray(land.geoms.loc[cand.index].values)
-        in_reach = shapely.distance(cgeom, zgeom) <= reach_m
-        anchor = land.geoms.loc[own].union_all() if len(own) else zgeom
-        dist = shapely.distance(cgeom, anchor)
-        if need <= land.budget_m2 + 1e-9 and in_reach.any():
-            k = np.lexsort((cand.index.astype(str), np.where(in_reach, dist, np.inf)))[0]
-            host = cand.index[k]
-            land.free_m2[host] -= need
-            land.budget_m2 -= need
-            tu.loc[row, ["site", "placement", "host", "distance_m"]] = [str(host), "nearby parcel", str(host), dist[k]]
-            continue
-        room = (land.spare_m2 + land.housing_m2).reindex(own)
-        if len(room) and room.max() >= need - 1e-9:
-            host = room.sort_index().idxmax()
-            from_spare = min(land.spare_m2[host], need)
-            per_m2 = land.units[host] / land.housing_m2[host] if land.housing_m2[host] > 0 else 0.0
-            land.spare_m2[host] -= from_spare
-            land.housing_m2[host] -= need - from_spare
-            tu.loc[row, ["site", "placement", "host", "distance_m"]] = [str(host), "in site, displacing housing", str(host), 0.0]
-            tu.loc[row, "units_displaced"] = float(np.ceil((need - from_spare) * per_m2 - 1e-6))
-        else:
-            tu.loc[row, "placement"] = "unplaced"
 
 
 def plan_facilities(
@@ -462,19 +329,23 @@ def plan_facilities(
         :data:`PROGRAMME_COLUMNS`, sorted by site, then kind.
     """
     check_facilities(study, spec)
-    sites, land = _land(study, scores, alloc, land_budget_ha)
+    sites, land = housing_land(study, scores, alloc, land_budget_ha)
     persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
-    needs = _needs(study, spec, sites, persons) if len(sites) else pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])
+    needs = (
+        _needs(study, spec, sites, persons) if len(sites) else pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])
+    )
     needs["placement"], needs["host"], needs["distance_m"], needs["units_displaced"] = "", "", np.nan, 0.0
     if len(needs):
         needs.loc[needs["land_m2"] <= 0, "placement"] = "none needed"
-        _place_inside(needs, land)
-        _place_nearby(needs, land)
-        _place_displacing(needs, land)
+        place_inside(needs, land)
+        place_nearby(needs, land)
+        place_displacing(needs, land)
     tu = _trade_union_needs(study, alloc, spec, sites)
     tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
     if len(tu):
-        _place_trade_union(tu, study, sites, land, reach_m)
+        place_trade_union(tu, study, sites, land, reach_m)
     out = pd.concat([needs.drop(columns="radius_m"), tu], ignore_index=True)[PROGRAMME_COLUMNS]
-    out = out.astype({"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float})
+    out = out.astype(
+        {"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float}
+    )
     return out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)

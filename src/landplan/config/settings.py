@@ -9,7 +9,15 @@ from pydantic import Field, field_validator, model_validator
 
 from landplan.config._base import _Frozen
 
-__all__ = ["AggregationSpec", "AllocationSpec", "DemandSpec", "FacilitiesSpec", "OutputSpec", "ScenarioMeta", "WeightingSpec"]
+__all__ = [
+    "AggregationSpec",
+    "AllocationSpec",
+    "DemandSpec",
+    "FacilitiesSpec",
+    "OutputSpec",
+    "ScenarioMeta",
+    "WeightingSpec",
+]
 
 
 def _parse_judgement(value: float | str) -> float:

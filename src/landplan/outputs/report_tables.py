@@ -315,7 +315,9 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
             for sub, w in sorted(nested):
                 if isinstance(w, RuleValue):
                     name = f"{key}.{sub}" if sub else key
-                    rows.append({"table": table, "key": name, "value": w.value, "source": w.source, "verified": w.verified})
+                    rows.append(
+                        {"table": table, "key": name, "value": w.value, "source": w.source, "verified": w.verified}
+                    )
     return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
 
 
