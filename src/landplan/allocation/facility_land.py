@@ -102,7 +102,9 @@ def place_inside(needs: pd.DataFrame, land: Land) -> None:
     cum = todo.groupby("site")["land_m2"].cumsum()
     fits = cum.to_numpy() <= land.spare_m2.reindex(todo["site"]).to_numpy() + 1e-9
     inside = todo.index[fits]
-    needs.loc[inside, ["placement", "host", "distance_m"]] = ["in site", needs.loc[inside, "site"], 0.0]
+    needs.loc[inside, "placement"] = "in site"
+    needs.loc[inside, "host"] = needs.loc[inside, "site"]
+    needs.loc[inside, "distance_m"] = 0.0
     used = needs.loc[inside].groupby("site")["land_m2"].sum()
     land.spare_m2 = land.spare_m2.sub(used.reindex(land.spare_m2.index, fill_value=0.0))
 
@@ -131,16 +133,23 @@ def place_nearby(needs: pd.DataFrame, land: Land) -> None:
     ri, cj, dist = ri[order], cj[order], dist[order]
     starts = np.searchsorted(ri, np.arange(len(todo) + 1))
     free = land.free_m2.to_numpy(dtype=float).copy()
-    for r, (row, need) in enumerate(zip(todo.index, todo["land_m2"].to_numpy(), strict=True)):
+    placed, host, at = [], [], []
+    for r, need in enumerate(todo["land_m2"].to_numpy()):  # sequential: parcels and budget are shared
         if need > land.budget_m2 + 1e-9:
             continue
-        c, d = cj[starts[r] : starts[r + 1]], dist[starts[r] : starts[r + 1]]
+        c = cj[starts[r] : starts[r + 1]]
         ok = np.flatnonzero(free[c] >= need - 1e-9)
         if len(ok):
-            k = ok[0]
-            free[c[k]] -= need
+            k = starts[r] + ok[0]
+            free[cj[k]] -= need
             land.budget_m2 -= need
-            needs.loc[row, ["placement", "host", "distance_m"]] = ["nearby parcel", str(land.free_m2.index[c[k]]), d[k]]
+            placed.append(r)
+            host.append(cj[k])
+            at.append(dist[k])
+    rows = todo.index[placed]
+    needs.loc[rows, "placement"] = "nearby parcel"
+    needs.loc[rows, "host"] = land.free_m2.index[host].astype(str).to_numpy()
+    needs.loc[rows, "distance_m"] = np.asarray(at, dtype=float)
     land.free_m2 = pd.Series(free, index=land.free_m2.index)
 
 
