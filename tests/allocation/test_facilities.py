@@ -177,3 +177,50 @@ def test_demo_has_a_programme_for_every_housing_site():
     # the demo's three largest zones (> 10,000 workers) each get one trade-union institution row
     big = a.zones.index[a.zones["workers"] >= 10_000].astype(str)
     assert sorted(plan.loc[plan["kind"] == "trade_union_institution", "zone"]) == sorted(big)
+
+
+def test_programme_is_deterministic_and_leaves_the_allocation_alone(kg_scenario):
+    alloc = _alloc(1000)
+    before = alloc.parcels.copy()
+    spec = FacilitiesSpec(layer="kg", capacity_field="places", load_field="taken", workers_threshold=500, site_m2=5000)
+    first, second = _plan(kg_scenario, alloc, spec=spec), _plan(kg_scenario, alloc, spec=spec)
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(alloc.parcels, before)
+    # every kind of the rule pack, plus one trade-union institution
+    assert sorted(first["kind"]) == sorted(
+        [
+            "cultural_house",
+            "health_station",
+            "kindergarten",
+            "market",
+            "primary_school",
+            "secondary_school",
+            "sports_ground",
+            "trade_union_institution",
+        ]
+    )
+
+
+def test_scenario_end_to_end_writes_the_programme(kg_scenario, tmp_path):
+    # the grid's allocation puts 100 units on each of P1, P4, P7 (see test_allocate); with 3 persons per unit
+    # each needs 100 x 3 x 50 / 1,000 = 15 kindergarten places; K1 (20 free, in P4) is within 300 m of all three
+    # and shares its places in proportion to demand: 20 / 3 = 6.67 each, 6 whole places absorbed
+    text = kg_scenario.read_text() + (
+        '\n[allocation.facilities]\nlayer = "kg"\ncapacity_field = "places"\nload_field = "taken"\n'
+        'kinds = ["kindergarten"]\ntrade_union = false\n'
+    )
+    kg_scenario.write_text(text)
+    out = tmp_path / "programme.csv"
+    result = landplan.produce(kg_scenario, {"facility_programme": out})
+    plan = result.allocation.facilities
+    assert sorted(plan["site"]) == ["P1", "P4", "P7"]
+    assert (plan["needed"] == 15).all() and (plan["absorbed"] == 6).all() and (plan["to_build"] == 9).all()
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(written.columns[:8]) == ["site", "zone", "kind", "unit", "needed", "absorbed", "to_build", "land_m2"]
+    assert written["land_m2"].tolist() == [108.0, 108.0, 108.0]
+
+
+def test_facility_layer_errors_come_before_the_solve(kg_scenario):
+    kg_scenario.write_text(kg_scenario.read_text() + '\n[allocation.facilities]\nlayer = "kg"\nload_field = "pupils"\n')
+    with pytest.raises(InputError, match=r"layer 'kg' has no field 'pupils'"):
+        landplan.compute(kg_scenario, allocate=True)
