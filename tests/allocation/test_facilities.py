@@ -224,3 +224,35 @@ def test_facility_layer_errors_come_before_the_solve(kg_scenario):
     kg_scenario.write_text(kg_scenario.read_text() + '\n[allocation.facilities]\nlayer = "kg"\nload_field = "pupils"\n')
     with pytest.raises(InputError, match=r"layer 'kg' has no field 'pupils'"):
         landplan.compute(kg_scenario, allocate=True)
+
+
+def test_report_section_counts_only_placed_land_and_escapes_text():
+    from landplan.outputs.i18n import translator
+    from landplan.outputs.report_tables import facilities_table
+
+    plan = pd.DataFrame(
+        {
+            "site": ["<b>P1</b>", ""],
+            "zone": ["Z1", "Z1"],
+            "kind": ["kindergarten", "trade_union_institution"],
+            "unit": ["places", "sites"],
+            "needed": [150.0, 1.0],
+            "absorbed": [20.0, 0.0],
+            "to_build": [130.0, 1.0],
+            "land_m2": [1560.0, 30000.0],
+            "placement": ["nearby parcel", "unplaced"],
+            "host": ["P2", ""],
+            "distance_m": [0.0, np.nan],
+            "units_displaced": [0.0, 0.0],
+            "norm": ["n", "n"],
+            "verified": [True, False],
+        }
+    )
+    alloc = Allocation(pd.DataFrame(), pd.DataFrame(), "given", "", 0.0, None, 0.0, 0, facilities=plan)
+    html = facilities_table(alloc, translator("en"))
+    assert "<b>P1</b>" not in html and "&lt;b&gt;P1&lt;/b&gt;" in html
+    totals = html.split('class="facilities"')[0]
+    rows = {r.split("</td>")[0]: r for r in totals.split("<tr><td>")[1:]}
+    # kind | needed | absorbed | to build | land reserved | displaced | unplaced
+    assert '<td class="num">1,560</td><td class="num">0</td><td class="num">0</td>' in rows["kindergarten"]
+    assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in rows["trade_union_institution"]

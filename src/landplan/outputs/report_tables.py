@@ -224,7 +224,9 @@ def facilities_table(allocation: Allocation, tr: Translator) -> str:
     if plan is None:
         return ""
     numbers = ["needed", "absorbed", "to_build", "land_m2", "units_displaced"]
-    totals = plan.groupby("kind", sort=True)[numbers].sum()
+    unplaced = plan["placement"] == "unplaced"
+    placed = plan.assign(land_m2=plan["land_m2"].where(~unplaced, 0.0), unplaced=unplaced.astype(int))
+    totals = placed.groupby("kind", sort=True)[[*numbers, "unplaced"]].sum()
     cols = [
         Column("needed", tr("Needed"), "int"),
         Column("absorbed", tr("Absorbed by existing facilities"), "int"),
@@ -232,7 +234,8 @@ def facilities_table(allocation: Allocation, tr: Translator) -> str:
         Column("land_m2", tr("Land reserved (m²)"), "int"),
         Column("units_displaced", tr("Housing units displaced"), "int"),
     ]
-    total_html = html_table(totals, [Column("index", tr("Facility kind")), *cols], tr, css="facility-totals")
+    total_cols = [Column("index", tr("Facility kind")), *cols, Column("unplaced", tr("Unplaced (no land)"), "int")]
+    total_html = html_table(totals, total_cols, tr, css="facility-totals")
     rows = plan[plan["to_build"] > 0]
     site_cols = [
         Column("site", tr("Site")),
