@@ -256,3 +256,23 @@ def test_report_section_counts_only_placed_land_and_escapes_text():
     # kind | needed | absorbed | to build | land reserved | displaced | unplaced
     assert '<td class="num">1,560</td><td class="num">0</td><td class="num">0</td>' in rows["kindergarten"]
     assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in rows["trade_union_institution"]
+
+
+def test_existing_residents_compete_for_the_free_places(kg_scenario):
+    # 1,000 existing residents in P4 need 50 kindergarten places; the new site needs 150; K1's 100 places
+    # (its load now comes from the residents, not an attribute) are shared 150:50 -> 75 absorbed, 75 to build
+    people = gpd.GeoDataFrame({"pid": ["H1"], "population": [1000]}, geometry=[pt(140, 140)], crs=CRS)
+    people.to_file(kg_scenario.parent / "people.gpkg", engine="pyogrio")
+    text = kg_scenario.read_text().replace(
+        "[demand]", '[layers.people]\npath = "people.gpkg"\nid_field = "pid"\n\n[demand]'
+    )
+    kg_scenario.write_text(text)
+    spec = FacilitiesSpec(
+        layer="kg", capacity_field="places", population_layer="people", kinds=["kindergarten"], trade_union=False
+    )
+    (row,) = _plan(kg_scenario, _alloc(1000), spec=spec).itertuples()
+    assert (row.needed, row.absorbed, row.to_build) == (150, 75, 75)
+    with pytest.raises(InputError, match="counted twice"):
+        _plan(kg_scenario, _alloc(1000), spec=spec.model_copy(update={"load_field": "taken"}))
+    with pytest.raises(InputError, match="population_field"):
+        _plan(kg_scenario, _alloc(1000), spec=spec.model_copy(update={"population_field": "pop"}))

@@ -87,6 +87,8 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
         known = sorted(study.rules.facility)
         msg = f"[allocation.facilities] kinds {unknown} are not in the rule pack's [facility] table; known: {known}"
         raise InputError(msg)
+    if spec.population_layer is not None:
+        _check_population(study, spec)
     if spec.layer is None:
         return
     if spec.layer not in study.layer_names:
@@ -107,6 +109,35 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
                     "fix the values"
                 )
                 raise InputError(msg)
+
+
+def _check_population(study: Study, spec: FacilitiesSpec) -> None:
+    """The population layer exists, has a non-negative ``population_field``, and no load competes with it."""
+    name, field = spec.population_layer, spec.population_field
+    if spec.load_field is not None:
+        msg = (
+            f"[allocation.facilities] sets both load_field ({spec.load_field!r}) and population_layer ({name!r}): "
+            "existing residents would be counted twice; keep one"
+        )
+        raise InputError(msg)
+    if name not in study.layer_names:
+        msg = f"[allocation.facilities] population_layer {name!r} is not a layer of the scenario; add it under [layers]"
+        raise InputError(msg)
+    layer = study.layer(str(name))
+    values = pd.to_numeric(layer[field], errors="coerce") if field in layer.columns else None
+    if values is None or values.isna().any() or (values < 0).any():
+        msg = (
+            f"layer {name!r}, field {field!r} (population_field): needs a non-negative number of residents per feature"
+        )
+        raise InputError(msg)
+
+
+def _population(study: Study, spec: FacilitiesSpec) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Existing residents who compete for free places (empty without a population layer)."""
+    if spec.population_layer is None:
+        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
+    layer = study.layer(spec.population_layer)
+    return layer.geometry, pd.to_numeric(layer[spec.population_field]).to_numpy(dtype=float)
 
 
 def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: float) -> pd.Series:
@@ -179,7 +210,7 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     if spec.capacity_field is not None:
         given = pd.to_numeric(sel[spec.capacity_field], errors="coerce").to_numpy(dtype=float)
         cap = np.where(np.isnan(given), cap, given)
-    load = cap * spec.default_load_share
+    load = cap * (0.0 if spec.population_layer is not None else spec.default_load_share)
     if spec.load_field is not None:
         given = pd.to_numeric(sel[spec.load_field], errors="coerce").to_numpy(dtype=float)
         load = np.where(np.isnan(given), load, given)
@@ -228,6 +259,7 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
     """One row per (site, kind): places needed, absorbed, to build and the land they take."""
     rules = study.rules
     rows = []
+    people, residents = _population(study, spec)
     for kind in spec.kinds or sorted(rules.facility):
         rate = rules.facility_value(kind, "places_per_1000")
         per_place = rules.facility_value(kind, "m2_per_place")
@@ -236,7 +268,10 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
         geoms, free = _existing(study, spec, kind, rules)
         if rate is not None:
             needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
-            absorbed = two_step_absorption(sites.geometry, needed, geoms, free, radius_m=radius)
+            # existing residents compete for the same free places: extra demand points in the catchment
+            demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
+            seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
+            absorbed = two_step_absorption(seekers, demand, geoms, free, radius_m=radius)[: len(sites)]
             unit = "places"
         else:  # one site per group of housing sites with no such facility within the radius
             needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)

@@ -93,6 +93,10 @@ class FacilitiesSpec(_Frozen):
     default_load_share: float = Field(
         default=1.0, ge=0, le=1, description="share of capacity taken where the load is unknown (1: full)"
     )
+    population_layer: str | None = Field(
+        default=None, description="existing residents (points/polygons) who compete for the free places"
+    )
+    population_field: str = Field(default="population", description="residents of each population feature")
     kinds: list[str] | None = Field(default=None, description="facility kinds to plan (default: every rule-pack kind)")
     trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
     workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
