@@ -255,7 +255,7 @@ def test_report_section_counts_only_placed_land_and_escapes_text():
     rows = {r.split("</td>")[0]: r for r in totals.split("<tr><td>")[1:]}
     # kind | needed | absorbed | to build | land reserved | displaced | unplaced
     assert '<td class="num">1,560</td><td class="num">0</td><td class="num">0</td>' in rows["kindergarten"]
-    assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in rows["trade_union_institution"]
+    assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in rows["trade-union institution"]
 
 
 def test_existing_residents_compete_for_the_free_places(kg_scenario):

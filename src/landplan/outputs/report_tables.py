@@ -235,8 +235,27 @@ def facilities_table(allocation: Allocation, tr: Translator) -> str:
         Column("units_displaced", tr("Housing units displaced"), "int"),
     ]
     total_cols = [Column("index", tr("Facility kind")), *cols, Column("unplaced", tr("Unplaced (no land)"), "int")]
+    words = {
+        "kindergarten": tr("kindergarten"),
+        "primary_school": tr("primary school"),
+        "secondary_school": tr("lower-secondary school"),
+        "health_station": tr("health station"),
+        "market": tr("market"),
+        "cultural_house": tr("cultural house"),
+        "sports_ground": tr("sports ground"),
+        "trade_union_institution": tr("trade-union institution"),
+        "places": tr("places"),
+        "sites": tr("sites"),
+        "in site": tr("in site"),
+        "nearby parcel": tr("nearby parcel"),
+        "in site, displacing housing": tr("in site, displacing housing"),
+        "unplaced": tr("unplaced"),
+    }
+    totals.index = totals.index.map(lambda k: words.get(str(k), str(k)))
     total_html = html_table(totals, total_cols, tr, css="facility-totals")
-    rows = plan[plan["to_build"] > 0]
+    rows = plan[plan["to_build"] > 0].copy()
+    for column in ("kind", "unit", "placement"):
+        rows[column] = rows[column].map(lambda k: words.get(str(k), str(k)))
     site_cols = [
         Column("site", tr("Site")),
         Column("zone", tr("Industrial zone")),
