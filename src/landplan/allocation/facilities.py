@@ -87,6 +87,10 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
         known = sorted(study.rules.facility)
         msg = f"[allocation.facilities] kinds {unknown} are not in the rule pack's [facility] table; known: {known}"
         raise InputError(msg)
+    no_radius = sorted(set(spec.kinds or study.rules.facility) - set(study.rules.service_radius_m))
+    if no_radius:
+        msg = f"rule pack {study.rules.meta.name!r} has no [service_radius_m] for facility kinds {no_radius}; add them"
+        raise InputError(msg)
     if spec.population_layer is not None:
         _check_population(study, spec)
     if spec.layer is None:
