@@ -111,6 +111,7 @@ def test_demo_command_end_to_end(tmp_path):
         "allocation.xlsx",
         "allocation_parcels.csv",
         "allocation_zones.csv",
+        "facility_programme.csv",
         "manifest.json",
         "map.html",
         "project.qgz",
@@ -129,3 +130,9 @@ def test_demo_command_end_to_end(tmp_path):
     assert ranked[0].startswith("parcel_id,rank,score,eligible,excluded_by,top_drivers")
     assert ranked[1].split(",")[1] == "1"
     assert "isolation distance of KCN" in (out / "ranked.csv").read_text(encoding="utf-8")
+    # issue 16: a facility programme row for every reserved housing site, and its report section
+    programme = pd.read_csv(out / "facility_programme.csv", encoding="utf-8-sig", dtype={"site": str})
+    parcels = pd.read_csv(out / "allocation_parcels.csv", encoding="utf-8-sig", index_col=0)
+    housing = set(parcels.index[parcels["units"] > 0].astype(str))
+    assert housing <= set(programme["site"].dropna())
+    assert "What each site needs built" in (out / "report.html").read_text(encoding="utf-8")

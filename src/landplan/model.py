@@ -337,6 +337,10 @@ class Allocation:
     phases : pandas.DataFrame or None
         Phased plans: one row per phase (zones, demand, allocated and unmet units, land
         reserved, land left, solver status).
+    facilities : pandas.DataFrame or None
+        The facility programme of the second stage (``[allocation.facilities]``): per housing
+        site and facility kind, places needed, absorbed, to build, land reserved and where;
+        one row per trade-union institution. None when not asked for.
     """
 
     parcels: pd.DataFrame
@@ -349,6 +353,7 @@ class Allocation:
     pairs: int
     info: dict[str, Any] = field(default_factory=dict)
     phases: pd.DataFrame | None = None
+    facilities: pd.DataFrame | None = None
 
     def _land_ha(self) -> float:
         """Land reserved, ha (whole parcels before area-based allocation existed)."""

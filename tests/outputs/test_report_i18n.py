@@ -86,12 +86,21 @@ def test_real_data_gets_no_illustrative_notice(vi_result: Result) -> None:
 
 def test_the_norms_table_holds_every_cited_number_of_the_pack(vi_result: Result) -> None:
     pack = tomllib.loads((resources.files("landplan") / "rules" / "vn.toml").read_text(encoding="utf-8"))
+    cited = {"value", "source", "verified"}
     expected = {
         (table, key)
         for table, entries in pack.items()
         if isinstance(entries, dict)
         for key, v in entries.items()
-        if isinstance(v, dict) and {"value", "source", "verified"} <= v.keys()
+        if isinstance(v, dict) and cited <= v.keys()
+    } | {  # [facility.<kind>.<param>]: one more level
+        (table, f"{key}.{sub}")
+        for table, entries in pack.items()
+        if isinstance(entries, dict)
+        for key, v in entries.items()
+        if isinstance(v, dict) and not cited <= v.keys()
+        for sub, w in v.items()
+        if isinstance(w, dict) and cited <= w.keys()
     }
     rows = norm_rows(vi_result.study.rules)
     assert set(zip(rows["table"], rows["key"], strict=True)) == expected

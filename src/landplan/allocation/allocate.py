@@ -9,6 +9,7 @@ from dataclasses import replace
 import pandas as pd
 
 from landplan.allocation.demand import DemandParams, parcel_capacity, study_demand
+from landplan.allocation.facilities import check_facilities, plan_facilities
 from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
@@ -128,6 +129,8 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     zspec = study.scenario.layers.zones
     phase = zone_phases(zones, zspec, spec.phases) if spec.phases and zspec is not None else None
     reach = commute_reach_m(study, spec)
+    if spec.facilities is not None:
+        check_facilities(study, spec.facilities)
     demand, params = study_demand(study, commute_m=reach)
     problem, capacity, min_reserve = _problem(
         study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
@@ -171,7 +174,13 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     }
     if study.network is not None:
         info["max_commute_min"] = commute_reach_min(study, spec)
-    return replace(result, zones=table, info=info, phases=phases)
+    alloc = replace(result, zones=table, info=info, phases=phases)
+    if spec.facilities is not None:  # second stage: never changes the housing allocation above
+        programme = plan_facilities(
+            study, scores, alloc, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
+        )
+        alloc = replace(alloc, facilities=programme)
+    return alloc
 
 
 def _land_access(

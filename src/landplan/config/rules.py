@@ -110,6 +110,13 @@ class RulePack(_Frozen):
     network: dict[str, RuleValue] = Field(default_factory=dict)
     network_mode: dict[str, ModeRules] = Field(default_factory=dict)
     facility_capacity: dict[str, RuleValue] = Field(default_factory=dict)
+    facility: dict[str, dict[str, RuleValue]] = Field(
+        default_factory=dict,
+        description="per facility kind: places_per_1000, m2_per_place, min_site_m2, default_capacity",
+    )
+    trade_union: dict[str, RuleValue] = Field(
+        default_factory=dict, description="trade-union institutions: workers_threshold, site_m2, ..."
+    )
     path: str = ""
 
     def regional_figures(self) -> dict[str, RuleValue]:
@@ -194,6 +201,18 @@ class RulePack(_Frozen):
         except KeyError:
             msg = f"rule pack {self.meta.name!r} has no housing value {key!r}; set it in the scenario or the pack"
             raise RulePackError(msg) from None
+
+    def facility_value(self, kind: str, key: str) -> RuleValue | None:
+        """A social-infrastructure norm of one facility kind, or None when the pack has none.
+
+        Parameters
+        ----------
+        kind
+            Facility kind, a key of ``[facility]`` (e.g. ``"kindergarten"``).
+        key
+            ``places_per_1000``, ``m2_per_place``, ``min_site_m2`` or ``default_capacity``.
+        """
+        return self.facility.get(kind, {}).get(key)
 
     def isolation_m(self, hazard_class: str) -> float:
         """Isolation distance in metres for a hazard class.

@@ -13,6 +13,7 @@ __all__ = [
     "AggregationSpec",
     "AllocationSpec",
     "DemandSpec",
+    "FacilitiesSpec",
     "OutputSpec",
     "PhaseSpec",
     "ScenarioMeta",
@@ -94,6 +95,26 @@ class PhaseSpec(_Frozen):
     )
 
 
+class FacilitiesSpec(_Frozen):
+    """Second stage of the allocation: social infrastructure and trade-union institutions (issue 16)."""
+
+    layer: str | None = Field(default=None, description="layer of existing facilities (points or polygons)")
+    kind_field: str = Field(default="kind", description="facility kind column (kindergarten, primary_school, ...)")
+    capacity_field: str | None = Field(default=None, description="places of each existing facility")
+    load_field: str | None = Field(default=None, description="places already taken at each existing facility")
+    default_load_share: float = Field(
+        default=1.0, ge=0, le=1, description="share of capacity taken where the load is unknown (1: full)"
+    )
+    population_layer: str | None = Field(
+        default=None, description="existing residents (points/polygons) who compete for the free places"
+    )
+    population_field: str = Field(default="population", description="residents of each population feature")
+    kinds: list[str] | None = Field(default=None, description="facility kinds to plan (default: every rule-pack kind)")
+    trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
+    workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
+    site_m2: float | None = Field(default=None, gt=0, description="trade-union site land instead of the rule pack's")
+
+
 class AllocationSpec(_Frozen):
     """Capacity-aware assignment of zone demand to parcels."""
 
@@ -127,6 +148,9 @@ class AllocationSpec(_Frozen):
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
     auto_greedy_above: int = Field(default=200_000, ge=1, description="auto: greedy above this many parcel-zone pairs")
+    facilities: FacilitiesSpec | None = Field(
+        default=None, description="second stage: land for schools, clinics, markets and trade-union institutions"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> AllocationSpec:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from landplan.config import Scenario
 from landplan.errors import InputError
-from landplan.io import FORMATS, atomic_path, write_table
+from landplan.io import FORMATS, atomic_path, write_csv, write_table
 from landplan.model import Result
 from landplan.outputs.sites import SITE_FILES, write_site_file
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
@@ -227,6 +227,15 @@ def _qgis_project(render: Render, path: Path) -> None:
         )
 
 
+def _facility_programme(render: Render, path: Path) -> None:
+    r = render.result
+    if r.allocation is None or r.allocation.facilities is None:
+        msg = "facility_programme: the run has no facility programme; add [allocation.facilities] to the scenario"
+        raise InputError(msg)
+    with atomic_path(path) as tmp:
+        write_csv(r.allocation.facilities, tmp, index=False, bom=r.study.scenario.output.csv_bom)
+
+
 def _report(render: Render, path: Path) -> None:
     from landplan.outputs.report import write_report
 
@@ -266,6 +275,9 @@ PRODUCTS: dict[str, Product] = {
     **{f"ranked_{fmt}": Product(f"ranked_{fmt}", f"ranked{suffix}", _ranked(fmt)) for fmt, suffix in FORMATS.items()},
     **{key: Product(key, name, _allocation(key), needs_allocation=True) for key, name in ALLOCATION_FILES.items()},
     **{key: Product(key, name, _sites(key), needs_sites=True) for key, name in SITE_FILES.items()},
+    "facility_programme": Product(
+        "facility_programme", "facility_programme.csv", _facility_programme, needs_allocation=True
+    ),
     "map": Product("map", "map.html", _map),
     "map_png": Product("map_png", "map.png", _map_png),
     "print_map": Product("print_map", "map.pdf", _print_map),
@@ -299,6 +311,8 @@ def folder_targets(s: Scenario, out_dir: Path, *, formats: list[str], write_map:
         keys += list(ALLOCATION_FILES)
     if s.sites is not None:
         keys += list(SITE_FILES)
+    if s.allocation is not None and s.allocation.facilities is not None:
+        keys.append("facility_programme")
     if write_map:
         keys.append("map")
     if s.output.report:

@@ -256,11 +256,13 @@ def _is_demo(info: dict[str, Any]) -> bool:
     return any(p.is_absolute() and p.resolve().is_relative_to(demo) for p in paths)
 
 
-def _toc(tr: Translator, *, allocation: bool, sensitivity: bool) -> list[tuple[str, str]]:
+def _toc(tr: Translator, *, allocation: bool, sensitivity: bool, facilities: bool = False) -> list[tuple[str, str]]:
     """Anchors and titles of the report's sections, in order."""
     entries = [("summary", tr("Summary"))]
     if allocation:
         entries += [("reserved", tr("Reserved land")), ("zones", tr("Zone demand and allocation"))]
+        if facilities:
+            entries.append(("facilities", tr("What each site needs built")))
     entries += [
         ("top", tr("Top parcels")),
         ("criteria", tr("Criteria, weights and value functions")),
@@ -394,7 +396,12 @@ def render_report(
     tr = context["tr"]
     return env.from_string(template_source()).render(
         **context,
-        toc=_toc(tr, allocation=allocation is not None, sensitivity=sensitivity is not None),
+        toc=_toc(
+            tr,
+            allocation=allocation is not None,
+            sensitivity=sensitivity is not None,
+            facilities=allocation is not None and allocation.facilities is not None,
+        ),
         cards=_cards(study, scores, top, tr, sites),
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),

@@ -205,6 +205,70 @@ def reserved_table(allocation: Allocation, study: Study, tr: Translator) -> str:
     return html_table(parcels.loc[order], columns, tr, css="reserved")
 
 
+def facilities_table(allocation: Allocation, tr: Translator) -> str:
+    """What each housing site needs built: totals by kind, then the sites' rows with something to build.
+
+    Parameters
+    ----------
+    allocation : Allocation
+        The allocation with its facility programme (``allocation.facilities``).
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        Table markup (empty when the allocation has no programme).
+    """
+    plan = allocation.facilities
+    if plan is None:
+        return ""
+    numbers = ["needed", "absorbed", "to_build", "land_m2", "units_displaced"]
+    unplaced = plan["placement"] == "unplaced"
+    placed = plan.assign(land_m2=plan["land_m2"].where(~unplaced, 0.0), unplaced=unplaced.astype(int))
+    totals = placed.groupby("kind", sort=True)[[*numbers, "unplaced"]].sum()
+    cols = [
+        Column("needed", tr("Needed"), "int"),
+        Column("absorbed", tr("Absorbed by existing facilities"), "int"),
+        Column("to_build", tr("To build"), "int"),
+        Column("land_m2", tr("Land reserved (m²)"), "int"),
+        Column("units_displaced", tr("Housing units displaced"), "int"),
+    ]
+    total_cols = [Column("index", tr("Facility kind")), *cols, Column("unplaced", tr("Unplaced (no land)"), "int")]
+    words = {
+        "kindergarten": tr("kindergarten"),
+        "primary_school": tr("primary school"),
+        "secondary_school": tr("lower-secondary school"),
+        "health_station": tr("health station"),
+        "market": tr("market"),
+        "cultural_house": tr("cultural house"),
+        "sports_ground": tr("sports ground"),
+        "trade_union_institution": tr("trade-union institution"),
+        "places": tr("places"),
+        "sites": tr("sites"),
+        "in site": tr("in site"),
+        "nearby parcel": tr("nearby parcel"),
+        "in site, displacing housing": tr("in site, displacing housing"),
+        "unplaced": tr("unplaced"),
+    }
+    totals.index = totals.index.map(lambda k: words.get(str(k), str(k)))
+    total_html = html_table(totals, total_cols, tr, css="facility-totals")
+    rows = plan[plan["to_build"] > 0].copy()
+    for column in ("kind", "unit", "placement"):
+        rows[column] = rows[column].map(lambda k: words.get(str(k), str(k)))
+    site_cols = [
+        Column("site", tr("Site")),
+        Column("zone", tr("Industrial zone")),
+        Column("kind", tr("Facility kind")),
+        Column("unit", tr("Unit")),
+        *cols[:4],
+        Column("placement", tr("Where")),
+        Column("host", tr("Parcel")),
+        Column("norm", tr("Norm")),
+    ]
+    return total_html + html_table(rows, site_cols, tr, css="facilities")
+
+
 def card_tables(card: ScoreCard, tr: Translator) -> tuple[str, str]:
     """A score card as two tables: its criteria and its constraints.
 
@@ -269,8 +333,13 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
             continue
         for key in sorted(entries):
             v = entries[key]
-            if isinstance(v, RuleValue):
-                rows.append({"table": table, "key": key, "value": v.value, "source": v.source, "verified": v.verified})
+            nested = v.items() if isinstance(v, dict) else [("", v)]  # [facility.<kind>.<param>]
+            for sub, w in sorted(nested):
+                if isinstance(w, RuleValue):
+                    name = f"{key}.{sub}" if sub else key
+                    rows.append(
+                        {"table": table, "key": name, "value": w.value, "source": w.source, "verified": w.verified}
+                    )
     return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
 
 
@@ -380,7 +449,8 @@ def report_tables(
     Returns
     -------
     dict
-        ``criteria_html``, ``norms_html``, ``inputs_html``, ``zones_html``, ``reserved_html``.
+        ``criteria_html``, ``norms_html``, ``inputs_html``, ``zones_html``, ``reserved_html``,
+        ``facilities_html``.
     """
     import pandas as pd
     from markupsafe import Markup
@@ -406,4 +476,5 @@ def report_tables(
         "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
         "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
         "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
+        "facilities_html": Markup(facilities_table(allocation, tr)) if allocation is not None else "",
     }

@@ -1,0 +1,390 @@
+"""Second stage of the allocation: social infrastructure and trade-union institutions (issue 16).
+
+Given the housing allocation (never recomputed here), this stage answers, per housing site,
+"what does this site need built" and reserves land for it:
+
+1. **Demand** for places by facility kind: ``units x persons_per_unit x places_per_1000 / 1000``
+   (rounded up to whole places), with the rates from the rule pack's ``[facility]`` table.
+   Kinds with no per-place rate (health station, market, cultural house, sports ground) need
+   one site each.
+2. **Absorption** by existing facilities, a capacity-aware two-step floating catchment:
+   each existing facility's free places (capacity - current load) are shared among the housing
+   sites within its service radius in proportion to their demand; a site absorbs
+   ``min(demand, sum of its shares)``, rounded down. Per-site kinds are absorbed when one such
+   facility lies within the radius. Pairs come from one STRtree query per kind.
+3. **Land** for what is missing: ``places x m2_per_place`` (or the kind's ``min_site_m2``), placed
+   greedily - first inside the housing site's spare land (its area not needed by its units;
+   smallest needs first), then on the nearest eligible parcel not reserved for housing within
+   the kind's radius (largest needs first, while the land budget allows), last inside the site
+   by displacing housing (``units_displaced``). What fits nowhere is ``unplaced``.
+4. **Trade-union institutions**: each zone with at least ``workers_threshold`` workers gets one
+   site of ``site_m2``: in the spare land of one of its housing sites, else on the eligible
+   parcel nearest to its housing within the commute reach, else displacing housing.
+
+Parcels used for facilities outside the housing sites count against ``land_budget_ha`` together
+with the housing land. The result is one table (:func:`plan_facilities`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+import shapely
+
+from landplan.allocation.facility_land import (
+    housing_land,
+    place_displacing,
+    place_inside,
+    place_nearby,
+    place_trade_union,
+)
+from landplan.config import FacilitiesSpec, RulePack
+from landplan.errors import InputError
+from landplan.model import Allocation, Scores, Study
+
+__all__ = ["PROGRAMME_COLUMNS", "check_facilities", "plan_facilities", "site_demand", "two_step_absorption"]
+
+#: columns of the facility programme table
+PROGRAMME_COLUMNS = [
+    "site",
+    "zone",
+    "kind",
+    "unit",
+    "needed",
+    "absorbed",
+    "to_build",
+    "land_m2",
+    "placement",
+    "host",
+    "distance_m",
+    "units_displaced",
+    "norm",
+    "verified",
+]
+TRADE_UNION = "trade_union_institution"
+
+
+def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
+    """Check the facility settings against the study before any heavy work.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` table.
+
+    Raises
+    ------
+    InputError
+        If the layer or a field is missing, a kind is not in the rule pack, or a capacity or
+        load is not a non-negative number.
+    """
+    unknown = sorted(set(spec.kinds or []) - set(study.rules.facility))
+    if unknown:
+        known = sorted(study.rules.facility)
+        msg = f"[allocation.facilities] kinds {unknown} are not in the rule pack's [facility] table; known: {known}"
+        raise InputError(msg)
+    no_radius = sorted(set(spec.kinds or study.rules.facility) - set(study.rules.service_radius_m))
+    if no_radius:
+        msg = f"rule pack {study.rules.meta.name!r} has no [service_radius_m] for facility kinds {no_radius}; add them"
+        raise InputError(msg)
+    if spec.population_layer is not None:
+        _check_population(study, spec)
+    if spec.layer is None:
+        return
+    if spec.layer not in study.layer_names:
+        msg = f"[allocation.facilities] layer {spec.layer!r} is not a layer of the scenario; add it under [layers]"
+        raise InputError(msg)
+    layer = study.layer(spec.layer)
+    for name in (spec.kind_field, spec.capacity_field, spec.load_field):
+        if name is not None and name not in layer.columns:
+            fields = sorted(map(str, layer.columns.drop("geometry")))
+            msg = f"layer {spec.layer!r} has no field {name!r} (set in [allocation.facilities]); fields: {fields}"
+            raise InputError(msg)
+    for name in (spec.capacity_field, spec.load_field):
+        if name is not None:
+            values = pd.to_numeric(layer[name], errors="coerce")
+            if (values < 0).any() or (values.isna() & layer[name].notna()).any():
+                msg = (
+                    f"layer {spec.layer!r}, field {name!r}: capacities and loads must be non-negative numbers; "
+                    "fix the values"
+                )
+                raise InputError(msg)
+
+
+def _check_population(study: Study, spec: FacilitiesSpec) -> None:
+    """The population layer exists, has a non-negative ``population_field``, and no load competes with it."""
+    name, field = spec.population_layer, spec.population_field
+    if spec.load_field is not None:
+        msg = (
+            f"[allocation.facilities] sets both load_field ({spec.load_field!r}) and population_layer ({name!r}): "
+            "existing residents would be counted twice; keep one"
+        )
+        raise InputError(msg)
+    if name not in study.layer_names:
+        msg = f"[allocation.facilities] population_layer {name!r} is not a layer of the scenario; add it under [layers]"
+        raise InputError(msg)
+    layer = study.layer(str(name))
+    values = pd.to_numeric(layer[field], errors="coerce") if field in layer.columns else None
+    if values is None or values.isna().any() or (values < 0).any():
+        msg = (
+            f"layer {name!r}, field {field!r} (population_field): needs a non-negative number of residents per feature"
+        )
+        raise InputError(msg)
+
+
+def _population(study: Study, spec: FacilitiesSpec) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Existing residents who compete for free places (empty without a population layer)."""
+    if spec.population_layer is None:
+        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
+    layer = study.layer(spec.population_layer)
+    return layer.geometry, pd.to_numeric(layer[spec.population_field]).to_numpy(dtype=float)
+
+
+def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: float) -> pd.Series:
+    """New places needed at each housing site: ``ceil(units x persons x rate / 1000)``.
+
+    Parameters
+    ----------
+    units : pandas.Series
+        Dwelling units per site.
+    persons_per_unit : float
+        Residents per dwelling unit.
+    places_per_1000 : float
+        Places per 1,000 residents.
+
+    Returns
+    -------
+    pandas.Series
+        Whole places, on the index of ``units``.
+    """
+    values = np.ceil(units.to_numpy(dtype=float) * persons_per_unit * places_per_1000 / 1000.0 - 1e-9)
+    return pd.Series(np.clip(values, 0, None), index=units.index)
+
+
+def two_step_absorption(
+    sites: gpd.GeoSeries, demand: np.ndarray, facilities: gpd.GeoSeries, free: np.ndarray, *, radius_m: float
+) -> np.ndarray:
+    """Places of ``demand`` the existing facilities within ``radius_m`` can take (two-step catchment).
+
+    Each facility's free places are shared among the sites within its radius in proportion to
+    their demand; a site absorbs ``min(demand, sum of its shares)``, rounded down.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoSeries
+        Housing sites (distances from their nearest point).
+    demand : numpy.ndarray
+        New places needed per site.
+    facilities : geopandas.GeoSeries
+        Existing facilities of one kind.
+    free : numpy.ndarray
+        Free places per facility (capacity - current load, >= 0).
+    radius_m : float
+        Service radius in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Absorbed places per site.
+    """
+    if len(facilities) == 0 or len(sites) == 0:
+        return np.zeros(len(sites))
+    tree = shapely.STRtree(np.asarray(facilities.values))
+    si, fj = tree.query(np.asarray(sites.values), predicate="dwithin", distance=radius_m)
+    d = demand[si]
+    total = np.bincount(fj, weights=d, minlength=len(facilities))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total[fj] > 0, free[fj] * d / total[fj], 0.0)
+    supply = np.bincount(si, weights=share, minlength=len(sites))
+    return np.floor(np.minimum(demand, supply) + 1e-9)
+
+
+def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Existing facilities of one kind and their free places."""
+    if spec.layer is None:
+        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
+    layer = study.layer(spec.layer)
+    sel = layer[layer[spec.kind_field].astype(str) == kind]
+    default = rules.facility_value(kind, "default_capacity")
+    cap = np.full(len(sel), default.value if default is not None else 0.0)
+    if spec.capacity_field is not None:
+        given = pd.to_numeric(sel[spec.capacity_field], errors="coerce").to_numpy(dtype=float)
+        cap = np.where(np.isnan(given), cap, given)
+    load = cap * (0.0 if spec.population_layer is not None else spec.default_load_share)
+    if spec.load_field is not None:
+        given = pd.to_numeric(sel[spec.load_field], errors="coerce").to_numpy(dtype=float)
+        load = np.where(np.isnan(given), load, given)
+    return sel.geometry, np.clip(cap - load, 0, None)
+
+
+def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
+    """Per-site kinds: 1 where an existing facility, or one built for a larger site, is within reach.
+
+    Greedy cover: sites with no existing facility within ``radius_m``, largest first, each get a
+    new facility that also serves the uncovered sites within ``radius_m`` of it.
+    """
+    covered = np.zeros(len(sites), dtype=bool)
+    geom = np.asarray(sites.geometry.values)
+    if len(existing):
+        covered[
+            np.unique(
+                shapely.STRtree(np.asarray(existing.values)).query(geom, predicate="dwithin", distance=radius_m)[0]
+            )
+        ] = True
+    si, sj = shapely.STRtree(geom).query(geom, predicate="dwithin", distance=radius_m)
+    starts = np.searchsorted(si, np.arange(len(sites) + 1))
+    built = np.zeros(len(sites), dtype=bool)
+    for i in np.lexsort((np.arange(len(sites)), -sites["units"].to_numpy(dtype=float))):
+        if not covered[i]:  # a new facility here serves its neighbours too (loop over uncovered sites only)
+            built[i] = True
+            covered[sj[starts[i] : starts[i + 1]]] = True
+    covered[built] = False
+    return covered.astype(float)
+
+
+def _norm(rules: RulePack, kind: str) -> tuple[str, bool]:
+    """The citation of a kind's sizing rule and whether every figure used is verified."""
+    keys = ["places_per_1000", "m2_per_place", "min_site_m2"]
+    used = [v for k in keys if (v := rules.facility_value(kind, k)) is not None]
+    radius = rules.service_radius_m.get(kind)
+    parts = [f"{k} {v.value:g}" for k in keys if (v := rules.facility_value(kind, k)) is not None]
+    if radius is not None:
+        parts.append(f"radius {radius.value:g} m")
+        used.append(radius)
+    sources = sorted({v.source for v in used})
+    return "; ".join(parts) + " (" + " / ".join(sources) + ")", all(v.verified for v in used)
+
+
+def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons: float) -> pd.DataFrame:
+    """One row per (site, kind): places needed, absorbed, to build and the land they take."""
+    rules = study.rules
+    rows = []
+    people, residents = _population(study, spec)
+    for kind in spec.kinds or sorted(rules.facility):
+        rate = rules.facility_value(kind, "places_per_1000")
+        per_place = rules.facility_value(kind, "m2_per_place")
+        min_site = rules.facility_value(kind, "min_site_m2")
+        radius = rules.radius_m(kind)
+        geoms, free = _existing(study, spec, kind, rules)
+        if rate is not None:
+            needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
+            # existing residents compete for the same free places: extra demand points in the catchment
+            demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
+            seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
+            absorbed = two_step_absorption(seekers, demand, geoms, free, radius_m=radius)[: len(sites)]
+            unit = "places"
+        else:  # one site per group of housing sites with no such facility within the radius
+            needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
+            unit = "sites"
+        to_build = needed - absorbed
+        land = to_build * (per_place.value if per_place is not None else 0.0)
+        if min_site is not None:
+            land = np.where(to_build > 0, np.maximum(land, min_site.value), 0.0)
+        norm, verified = _norm(rules, kind)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "site": sites.index.astype(str),
+                    "zone": sites["zone"].astype(str).to_numpy(),
+                    "kind": kind,
+                    "unit": unit,
+                    "needed": needed,
+                    "absorbed": absorbed,
+                    "to_build": to_build,
+                    "land_m2": land,
+                    "radius_m": radius,
+                    "norm": norm,
+                    "verified": verified,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per zone at or above the worker threshold: an institution site of ``site_m2``."""
+    rules = study.rules
+    threshold_rule, site_rule = rules.trade_union.get("workers_threshold"), rules.trade_union.get("site_m2")
+    threshold = spec.workers_threshold or (threshold_rule.value if threshold_rule else None)
+    site_m2 = spec.site_m2 or (site_rule.value if site_rule else None)
+    if not spec.trade_union or threshold is None or site_m2 is None or "workers" not in alloc.zones:
+        return pd.DataFrame(columns=PROGRAMME_COLUMNS)
+    workers = pd.to_numeric(alloc.zones["workers"], errors="coerce").fillna(0)
+    big = workers.index[workers >= threshold].sort_values()
+    used = [v for v in (threshold_rule, site_rule) if v is not None]
+    norm = f"workers >= {threshold:g}; site {site_m2:g} m2 (" + " / ".join(v.source for v in used) + ")"
+    return pd.DataFrame(
+        {
+            "site": "",
+            "zone": big.astype(str),
+            "kind": TRADE_UNION,
+            "unit": "sites",
+            "needed": 1.0,
+            "absorbed": 0.0,
+            "to_build": 1.0,
+            "land_m2": site_m2,
+            "norm": norm,
+            "verified": all(v.verified for v in used) and spec.workers_threshold is None and spec.site_m2 is None,
+        }
+    )
+
+
+def plan_facilities(
+    study: Study,
+    scores: Scores,
+    alloc: Allocation,
+    *,
+    spec: FacilitiesSpec,
+    land_budget_ha: float | None = None,
+    reach_m: float,
+) -> pd.DataFrame:
+    """The facility programme of an allocation: what each housing site needs built, and where.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (parcels, zones, rule pack, facility layer).
+    scores : Scores
+        Its scores (eligible parcels can host facilities).
+    alloc : Allocation
+        The housing allocation (``parcels`` with ``zone``, ``units``, ``area_ha`` and, when
+        present, ``capacity_units`` or ``reserved_ha``; ``zones`` with ``workers``).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    land_budget_ha : float, optional
+        The allocation's land budget; parcels used for facilities count against what the
+        housing left.
+    reach_m : float
+        Commute reach (trade-union institutions lie within it of their zone).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (housing site, kind) and per trade-union institution, with
+        :data:`PROGRAMME_COLUMNS`, sorted by site, then kind.
+    """
+    check_facilities(study, spec)
+    sites, land = housing_land(study, scores, alloc, land_budget_ha)
+    persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
+    needs = (
+        _needs(study, spec, sites, persons) if len(sites) else pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])
+    )
+    needs["placement"], needs["host"], needs["distance_m"], needs["units_displaced"] = "", "", np.nan, 0.0
+    if len(needs):
+        needs.loc[needs["land_m2"] <= 0, "placement"] = "none needed"
+        place_inside(needs, land)
+        place_nearby(needs, land)
+        place_displacing(needs, land)
+    tu = _trade_union_needs(study, alloc, spec, sites)
+    tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
+    if len(tu):
+        place_trade_union(tu, study, sites, land, reach_m)
+    out = pd.concat([needs.drop(columns="radius_m"), tu], ignore_index=True)[PROGRAMME_COLUMNS]
+    out = out.astype(
+        {"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float}
+    )
+    return out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)
