@@ -135,31 +135,7 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     problem, capacity, min_reserve = _problem(
         study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
     )
-    method = spec.solver
-    if method == "auto":
-        method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
-    logger.info(
-        "allocation: %d candidate parcels, %d pairs, solver %s, unit %s",
-        len(problem.parcel_ids),
-        len(problem.pair_parcel),
-        method,
-        spec.unit,
-    )
-    phases = None
-    if phase is None:
-        result = problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap)
-    else:
-        names = [p.name for p in spec.phases]
-        budgets = [None if p.land_budget_ha is None else m2(p.land_budget_ha) for p in spec.phases]
-        result, phases = solve_phased(
-            problem,
-            phase,
-            names,
-            budgets_m2=budgets,
-            method=method,
-            time_limit_s=spec.time_limit_s,
-            mip_gap=spec.mip_gap,
-        )
+    result, phases = _solve(problem, phase, spec)
     access = _land_access(study, zones, capacity=capacity, demand=demand, reach=reach, spec=spec)
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     if "phase" in table:
@@ -181,6 +157,29 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         )
         alloc = replace(alloc, facilities=programme)
     return alloc
+
+
+def _solve(
+    problem: AllocationProblem, phase: pd.Series | None, spec: AllocationSpec
+) -> tuple[Allocation, pd.DataFrame | None]:
+    """Solve the instance (phase by phase for a phased plan) with the scenario's solver."""
+    method = spec.solver
+    if method == "auto":
+        method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
+    logger.info(
+        "allocation: %d candidate parcels, %d pairs, solver %s, unit %s",
+        len(problem.parcel_ids),
+        len(problem.pair_parcel),
+        method,
+        spec.unit,
+    )
+    if phase is None:
+        return problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap), None
+    names = [p.name for p in spec.phases]
+    budgets = [None if p.land_budget_ha is None else m2(p.land_budget_ha) for p in spec.phases]
+    return solve_phased(
+        problem, phase, names, budgets_m2=budgets, method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
+    )
 
 
 def _land_access(
