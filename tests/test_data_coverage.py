@@ -129,7 +129,10 @@ def test_zone_without_worker_count_is_estimated_with_a_warning(scenario_dir):
         """
     )
     path.write_text(text, encoding="utf-8")
-    result = landplan.pipeline.compute(path)
+    from landplan.allocation import OverReservationWarning
+
+    with pytest.warns(OverReservationWarning):  # 300 workers need less than one 0.5 ha piece
+        result = landplan.pipeline.compute(path)
     found = [f for f in result.study.report.findings if f.layer == "zones"]
     assert [f.level for f in found] == ["warning"]
     assert "1 zones have no worker count (zone_id 'Z1')" in found[0].message
