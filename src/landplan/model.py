@@ -341,6 +341,15 @@ class Allocation:
         The facility programme of the second stage (``[allocation.facilities]``): per housing
         site and facility kind, places needed, absorbed, to build, land reserved and where;
         one row per trade-union institution. None when not asked for.
+    facility_land : geopandas.GeoDataFrame or None
+        Where the programme's land lies: one point per programme row that reserves land (index:
+        the row of ``facilities``), at a point inside its host parcel, with ``kind``, ``site``,
+        ``zone``, ``host``, ``placement`` and ``land_m2``. None without a programme.
+    facility_existing : geopandas.GeoDataFrame or None
+        The existing facilities of the programme's kinds after the allocation: ``kind``,
+        ``name``, ``capacity``, ``load`` (current, with the existing residents' share),
+        ``absorbed`` (new places the housing takes), ``free`` (left) and ``sites_served``.
+        None without a programme.
     """
 
     parcels: pd.DataFrame
@@ -354,6 +363,8 @@ class Allocation:
     info: dict[str, Any] = field(default_factory=dict)
     phases: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
+    facility_land: gpd.GeoDataFrame | None = None
+    facility_existing: gpd.GeoDataFrame | None = None
 
     def _land_ha(self) -> float:
         """Land reserved, ha (whole parcels before area-based allocation existed)."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 
 from landplan.allocation.demand import DemandParams, parcel_capacity, study_demand
-from landplan.allocation.facilities import check_facilities, plan_facilities
+from landplan.allocation.facilities import check_facilities, facility_plan
 from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
@@ -152,10 +152,10 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         info["max_commute_min"] = commute_reach_min(study, spec)
     alloc = replace(result, zones=table, info=info, phases=phases)
     if spec.facilities is not None:  # second stage: never changes the housing allocation above
-        programme = plan_facilities(
+        plan = facility_plan(
             study, scores, alloc, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
         )
-        alloc = replace(alloc, facilities=programme)
+        alloc = replace(alloc, facilities=plan.programme, facility_land=plan.land, facility_existing=plan.existing)
     return alloc
 
 

@@ -40,11 +40,20 @@ from landplan.allocation.facility_land import (
     place_nearby,
     place_trade_union,
 )
+from landplan.allocation.facility_result import EXISTING_COLUMNS, FacilityPlan, land_points
 from landplan.config import FacilitiesSpec, RulePack
 from landplan.errors import InputError
 from landplan.model import Allocation, Scores, Study
 
-__all__ = ["PROGRAMME_COLUMNS", "check_facilities", "plan_facilities", "site_demand", "two_step_absorption"]
+__all__ = [
+    "PROGRAMME_COLUMNS",
+    "check_facilities",
+    "facility_plan",
+    "plan_facilities",
+    "site_demand",
+    "two_step_absorption",
+    "two_step_flows",
+]
 
 #: columns of the facility programme table
 PROGRAMME_COLUMNS = [
@@ -191,8 +200,40 @@ def two_step_absorption(
     numpy.ndarray
         Absorbed places per site.
     """
+    return two_step_flows(sites, demand, facilities, free, radius_m=radius_m)[0]
+
+
+def two_step_flows(
+    sites: gpd.GeoSeries, demand: np.ndarray, facilities: gpd.GeoSeries, free: np.ndarray, *, radius_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The two-step catchment of :func:`two_step_absorption` with the places each facility gives each site.
+
+    A site that absorbs less than the sum of its shares (its demand is met, or the rounding down)
+    takes from each facility the same fraction of its share, so the places taken from the
+    facilities add up to the places the site absorbs.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoSeries
+        Housing sites (distances from their nearest point).
+    demand : numpy.ndarray
+        New places needed per site.
+    facilities : geopandas.GeoSeries
+        Existing facilities of one kind.
+    free : numpy.ndarray
+        Free places per facility (capacity - current load, >= 0).
+    radius_m : float
+        Service radius in metres.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Absorbed places per site; then, per (site, facility) pair within the radius, the site's
+        position, the facility's position and the places it takes there.
+    """
     if len(facilities) == 0 or len(sites) == 0:
-        return np.zeros(len(sites))
+        empty = np.zeros(0, dtype=np.intp)
+        return np.zeros(len(sites)), empty, empty, np.zeros(0)
     tree = shapely.STRtree(np.asarray(facilities.values))
     si, fj = tree.query(np.asarray(sites.values), predicate="dwithin", distance=radius_m)
     d = demand[si]
@@ -200,13 +241,16 @@ def two_step_absorption(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total[fj] > 0, free[fj] * d / total[fj], 0.0)
     supply = np.bincount(si, weights=share, minlength=len(sites))
-    return np.floor(np.minimum(demand, supply) + 1e-9)
+    absorbed = np.floor(np.minimum(demand, supply) + 1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        taken = np.where(supply[si] > 0, share * absorbed[si] / supply[si], 0.0)
+    return absorbed, si, fj, taken
 
 
-def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) -> tuple[gpd.GeoSeries, np.ndarray]:
-    """Existing facilities of one kind and their free places."""
+def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) -> gpd.GeoDataFrame:
+    """Existing facilities of one kind: ``name``, ``capacity`` and current ``load`` (places)."""
     if spec.layer is None:
-        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
+        return gpd.GeoDataFrame({"name": [], "capacity": [], "load": []}, geometry=[], crs=study.crs)
     layer = study.layer(spec.layer)
     sel = layer[layer[spec.kind_field].astype(str) == kind]
     default = rules.facility_value(kind, "default_capacity")
@@ -218,7 +262,12 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     if spec.load_field is not None:
         given = pd.to_numeric(sel[spec.load_field], errors="coerce").to_numpy(dtype=float)
         load = np.where(np.isnan(given), load, given)
-    return sel.geometry, np.clip(cap - load, 0, None)
+    layer_spec = dict(study.scenario.layers.items()).get(spec.layer)
+    name, ids = (layer_spec.name_field, layer_spec.id_field) if layer_spec is not None else (None, None)
+    names = sel[name].astype(str).to_numpy() if name and name in sel else np.full(len(sel), "")
+    index = pd.Index(sel[ids] if ids and ids in sel else sel.index, name="facility_id")
+    frame = {"name": names, "capacity": cap, "load": np.minimum(load, cap)}
+    return gpd.GeoDataFrame(frame, geometry=sel.geometry.values, index=index)
 
 
 def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
@@ -259,50 +308,75 @@ def _norm(rules: RulePack, kind: str) -> tuple[str, bool]:
     return "; ".join(parts) + " (" + " / ".join(sources) + ")", all(v.verified for v in used)
 
 
-def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons: float) -> pd.DataFrame:
-    """One row per (site, kind): places needed, absorbed, to build and the land they take."""
+def _kind_needs(
+    study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons: float, kind: str
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Programme rows of one kind (one per site) and its existing facilities after the allocation."""
     rules = study.rules
-    rows = []
-    people, residents = _population(study, spec)
-    for kind in spec.kinds or sorted(rules.facility):
-        rate = rules.facility_value(kind, "places_per_1000")
-        per_place = rules.facility_value(kind, "m2_per_place")
-        min_site = rules.facility_value(kind, "min_site_m2")
-        radius = rules.radius_m(kind)
-        geoms, free = _existing(study, spec, kind, rules)
-        if rate is not None:
-            needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
-            # existing residents compete for the same free places: extra demand points in the catchment
-            demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
-            seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
-            absorbed = two_step_absorption(seekers, demand, geoms, free, radius_m=radius)[: len(sites)]
-            unit = "places"
-        else:  # one site per group of housing sites with no such facility within the radius
-            needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
-            unit = "sites"
-        to_build = needed - absorbed
-        land = to_build * (per_place.value if per_place is not None else 0.0)
-        if min_site is not None:
-            land = np.where(to_build > 0, np.maximum(land, min_site.value), 0.0)
-        norm, verified = _norm(rules, kind)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "site": sites.index.astype(str),
-                    "zone": sites["zone"].astype(str).to_numpy(),
-                    "kind": kind,
-                    "unit": unit,
-                    "needed": needed,
-                    "absorbed": absorbed,
-                    "to_build": to_build,
-                    "land_m2": land,
-                    "radius_m": radius,
-                    "norm": norm,
-                    "verified": verified,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+    rate = rules.facility_value(kind, "places_per_1000")
+    per_place = rules.facility_value(kind, "m2_per_place")
+    min_site = rules.facility_value(kind, "min_site_m2")
+    radius = rules.radius_m(kind)
+    existing = _existing(study, spec, kind, rules)
+    geoms = existing.geometry
+    served = np.zeros(len(existing))
+    if rate is not None:
+        people, residents = _population(study, spec)
+        needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
+        # existing residents compete for the same free places: extra demand points in the catchment
+        demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
+        seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
+        free = np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
+        absorbed, si, fj, taken = two_step_flows(seekers, demand, geoms, free, radius_m=radius)
+        absorbed = absorbed[: len(sites)]
+        new = si < len(sites)
+        existing["load"] += np.bincount(fj[~new], weights=taken[~new], minlength=len(existing))
+        existing["absorbed"] = np.bincount(fj[new], weights=taken[new], minlength=len(existing))
+        np.add.at(served, fj[new & (taken > 0)], 1.0)
+        unit = "places"
+    else:  # one site per group of housing sites with no such facility within the radius
+        needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
+        if len(existing) and len(sites):
+            near = shapely.STRtree(np.asarray(sites.geometry.values)).query(
+                np.asarray(geoms.values), predicate="dwithin", distance=radius
+            )[0]
+            served = np.bincount(near, minlength=len(existing)).astype(float)
+        existing[["capacity", "load"]] = np.nan
+        existing["absorbed"] = np.nan
+        unit = "sites"
+    existing["free"] = existing["capacity"] - existing["load"] - existing["absorbed"]
+    existing["sites_served"] = served
+    existing.insert(0, "kind", kind)
+    to_build = needed - absorbed
+    land = to_build * (per_place.value if per_place is not None else 0.0)
+    if min_site is not None:
+        land = np.where(to_build > 0, np.maximum(land, min_site.value), 0.0)
+    norm, verified = _norm(rules, kind)
+    rows = pd.DataFrame(
+        {
+            "site": sites.index.astype(str),
+            "zone": sites["zone"].astype(str).to_numpy(),
+            "kind": kind,
+            "unit": unit,
+            "needed": needed,
+            "absorbed": absorbed,
+            "to_build": to_build,
+            "land_m2": land,
+            "radius_m": radius,
+            "norm": norm,
+            "verified": verified,
+        }
+    )
+    return rows, existing
+
+
+def _needs(
+    study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons: float
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """One row per (site, kind): places needed, absorbed, to build and the land they take; the existing facilities."""
+    parts = [_kind_needs(study, spec, sites, persons, kind) for kind in spec.kinds or sorted(study.rules.facility)]
+    existing = pd.concat([e for _, e in parts]) if parts else _existing(study, FacilitiesSpec(), "", study.rules)
+    return pd.concat([r for r, _ in parts], ignore_index=True), gpd.GeoDataFrame(existing, crs=study.crs)
 
 
 def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, sites: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -367,12 +441,47 @@ def plan_facilities(
         One row per (housing site, kind) and per trade-union institution, with
         :data:`PROGRAMME_COLUMNS`, sorted by site, then kind.
     """
+    return facility_plan(study, scores, alloc, spec=spec, land_budget_ha=land_budget_ha, reach_m=reach_m).programme
+
+
+def facility_plan(
+    study: Study,
+    scores: Scores,
+    alloc: Allocation,
+    *,
+    spec: FacilitiesSpec,
+    land_budget_ha: float | None = None,
+    reach_m: float,
+) -> FacilityPlan:
+    """:func:`plan_facilities` with where the land lies and the existing facilities' remaining capacity.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (parcels, zones, rule pack, facility layer).
+    scores : Scores
+        Its scores (eligible parcels can host facilities).
+    alloc : Allocation
+        The housing allocation.
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    land_budget_ha : float, optional
+        The allocation's land budget.
+    reach_m : float
+        Commute reach (trade-union institutions lie within it of their zone).
+
+    Returns
+    -------
+    FacilityPlan
+    """
     check_facilities(study, spec)
     sites, land = housing_land(study, scores, alloc, land_budget_ha)
     persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
-    needs = (
-        _needs(study, spec, sites, persons) if len(sites) else pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])
-    )
+    if len(sites):
+        needs, existing = _needs(study, spec, sites, persons)
+    else:
+        needs = pd.DataFrame(columns=[*PROGRAMME_COLUMNS, "radius_m"])
+        existing = gpd.GeoDataFrame(columns=[*EXISTING_COLUMNS, "geometry"], geometry="geometry", crs=study.crs)
     needs["placement"], needs["host"], needs["distance_m"], needs["units_displaced"] = "", "", np.nan, 0.0
     if len(needs):
         needs.loc[needs["land_m2"] <= 0, "placement"] = "none needed"
@@ -387,4 +496,5 @@ def plan_facilities(
     out = out.astype(
         {"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float}
     )
-    return out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)
+    return FacilityPlan(out, land_points(out, land.geoms), existing[[*EXISTING_COLUMNS, "geometry"]])
