@@ -16,6 +16,8 @@ import pandas as pd
 __all__ = [
     "EXCLUDED_COLOR",
     "FACILITY_COLORS",
+    "FACILITY_KIND_COLORS",
+    "FACILITY_KIND_LETTERS",
     "PALETTES",
     "ZONE_COLOR",
     "ZONE_COLORS",
@@ -38,6 +40,27 @@ PALETTES = {
 # Red, orange, yellow and green mean scores (worst to best) and nothing else: facilities, zones and
 # allocations use blues, purples, browns, teals and greys.
 FACILITY_COLORS = ["#1f78b4", "#6a3d9a", "#8c510a", "#01665e", "#3f007d", "#08306b", "#543005", "#525252"]
+#: colour and letter of each kind of facility the allocation reserves land for (issue 16)
+FACILITY_KIND_COLORS = {
+    "kindergarten": "#c51b7d",
+    "primary_school": "#1f78b4",
+    "secondary_school": "#08306b",
+    "health_station": "#01665e",
+    "market": "#8c510a",
+    "cultural_house": "#6a3d9a",
+    "sports_ground": "#35978f",
+    "trade_union_institution": "#252525",
+}
+FACILITY_KIND_LETTERS = {
+    "kindergarten": "K",
+    "primary_school": "P",
+    "secondary_school": "S",
+    "health_station": "H",
+    "market": "M",
+    "cultural_house": "C",
+    "sports_ground": "G",
+    "trade_union_institution": "T",
+}
 #: colour of industrial zones and their isolation buffers
 ZONE_COLOR = "#5e3c99"
 #: colours of the zones an allocation serves (outlines of reserved parcels, links)

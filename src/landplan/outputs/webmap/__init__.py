@@ -5,7 +5,8 @@ classes with a legend naming them, excluded parcels grey with their reason, scor
 tooltips, the top N labelled with their rank, a search box for parcel ids),
 :mod:`~landplan.outputs.webmap.zones` (industrial zones with their isolation buffers and demand
 figures), :mod:`~landplan.outputs.webmap.facilities` (clustered markers, a distinct symbol per
-type, service-radius circles), :mod:`~landplan.outputs.webmap.allocation`, and
+type, service-radius circles), :mod:`~landplan.outputs.webmap.allocation`,
+:mod:`~landplan.outputs.webmap.programme` (reserved facility land, existing facilities' places left), and
 :mod:`~landplan.outputs.webmap.base` (the map, base layers, controls, rendering and saving).
 :func:`scenario_map` composes them. ``offline=True`` inlines every asset so the HTML file makes
 no network request. The same map renders to the same bytes on every run (see :func:`map_html`).
@@ -42,6 +43,7 @@ from landplan.outputs.webmap.facilities import facility_layers
 from landplan.outputs.webmap.isochrones import isochrone_layers
 from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
+from landplan.outputs.webmap.programme import programme_data, programme_layers
 from landplan.outputs.webmap.sites import member_layer
 from landplan.outputs.webmap.zones import zone_layer
 
@@ -128,6 +130,7 @@ def scenario_map(
         units={c.name: c.unit_label for c in s.criteria},
         names=_parcel_names(study),
         reserved=reserved_parcels(allocation, study) if allocation is not None else None,
+        facilities=programme_data(allocation, study, lang=lang),
     )
     parcel_map(
         ranked,
@@ -167,6 +170,9 @@ def _overlays(m: folium.Map, study: Study, allocation: Allocation | None, lang: 
         allocation_layer(allocation, study, lang=lang).add_to(m)
         for phase in _phases(allocation):  # one more layer per plan phase, hidden at first
             allocation_layer(allocation, study, lang=lang, phase=phase).add_to(m)
+        if allocation.facilities is not None:  # reserved facility land, existing facilities' places left
+            for element in programme_layers(lang):
+                element.add_to(m)
     for element in isochrone_layers(study, lang=lang):  # with a [network]: zone reach in 15/30/45 min
         element.add_to(m)
     return back

@@ -164,6 +164,7 @@
     if (a) {
       html += '<div><b>' + m.reserved_for + ' ' + d.zones[a[0]] + ': ' + fmt(a[1], 0) + ' ' + m.units + '</b></div>';
     }
+    if (this.siteNeeds) { html += this.siteNeeds(i); }  /* programme.js: what a housing site needs built */
     return html + '</div>';
   };
 
@@ -369,7 +370,7 @@
   /* ---------------------------------------------------------------- legend, scale, layer order */
 
   LandplanMap.prototype.legend = function () {
-    var d = this.d;
+    var d = this.d, self = this;
     var control = L.control({ position: 'bottomright' });
     control.onAdd = function () {
       var div = L.DomUtil.create('div', 'landplan-legend');
@@ -379,6 +380,7 @@
       };
       for (var j = d.palette.length - 1; j >= 0; j--) { html += swatch(d.palette[j], d.class_labels[j]); }
       html += swatch(d.excluded_color, d.msg.excluded_legend);
+      if (self.facilityLegend) { html += self.facilityLegend(); }  /* programme.js */
       div.innerHTML = html;
       return div;
     };

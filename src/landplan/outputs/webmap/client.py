@@ -73,19 +73,31 @@ CSS = """
 .landplan-zone-label{background:rgba(255,255,255,.8);border:0;box-shadow:none;color:#3f007d;font:bold 11px sans-serif;
  padding:0 3px}
 .landplan-zone-label:before{display:none}
+.landplan-fac div{width:16px;height:16px;font:bold 10px/16px sans-serif;text-align:center;color:#fff;
+ border:1px solid #fff;box-shadow:0 0 2px #000}
+.landplan-fac-old div{border-radius:9px;background:#fff;border:2px solid}
+.landplan-fac-full div{background:#bdbdbd;color:#252525;text-decoration:line-through;border:2px dashed #252525}
+.lp-fac-far .landplan-fac div,.lp-fac-far .landplan-fac-old div{transform:scale(.4);color:transparent}
+.landplan-fac-card table{font-size:11px;border-collapse:collapse;margin:4px 0}
+.landplan-fac-card td{padding:1px 4px;vertical-align:top}
+.landplan-fac-card td.num,.landplan-needs td.num{text-align:right;font-variant-numeric:tabular-nums}
+.landplan-needs{font-size:11px;border-collapse:collapse;margin:4px 0}
+.landplan-needs th{text-align:left;border-bottom:1px solid #999;padding:1px 4px}
+.landplan-needs td{padding:1px 4px}
 """
 
 
 @cache
 def client_js() -> str:
-    """The client script (``client.js`` of this package).
+    """The client script (``client.js`` and ``programme.js`` of this package).
 
     Returns
     -------
     str
         JavaScript source.
     """
-    return (resources.files("landplan.outputs.webmap") / "client.js").read_text(encoding="utf-8")
+    files = resources.files("landplan.outputs.webmap")
+    return "".join((files / name).read_text(encoding="utf-8") for name in ("client.js", "programme.js"))
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,8 @@ class ClientText:
         Parcel names by id (``name_field``), shown beside ids.
     reserved : pandas.DataFrame or None
         Reserved parcels: ``zone`` (display name) and ``units`` by parcel id.
+    facilities : Mapping or None
+        The facility programme's data (:func:`~landplan.outputs.webmap.programme.programme_data`).
     """
 
     lang: str = "en"
@@ -109,6 +123,7 @@ class ClientText:
     units: Mapping[str, str] | None = None
     names: pd.Series | None = None
     reserved: pd.DataFrame | None = None
+    facilities: Mapping[str, Any] | None = None
 
 
 def _messages(lang: str, method: str) -> dict[str, str]:
@@ -324,6 +339,11 @@ def client_data(
             )
         ),
     }
+    if text.facilities is not None:  # site needs keyed by parcel position, as every per-parcel value
+        keys = list(text.facilities["sites"])
+        at = pd.Index(wgs.index.astype(str)).get_indexer(keys)
+        sites = {str(p): text.facilities["sites"][k] for k, p in zip(keys, at, strict=True) if p >= 0}
+        data["fac"] = {**text.facilities, "sites": sites}
     if method != "weighted_sum":
         data["contrib"] = [_numbers(wgs[f"{c}_contrib"], 4) for c in criteria]
         data["drivers"] = html_array(wgs["top_drivers"]).tolist() if "top_drivers" in wgs else None
