@@ -13,12 +13,12 @@
 
   function row(label, value) { return '<tr><td>' + label + '</td><td class="num">' + value + '</td></tr>'; }
 
-  P.facIcon = function (kind, cls, dx, dy, title) {
+  P.facIcon = function (kind, cls, dx, dy, title, j) {
     var k = this.d.fac.kinds[kind];
     var style = cls === 'landplan-fac' ? 'background:' + k.color : 'border-color:' + k.color + ';color:' + k.color;
     if (cls.indexOf('full') >= 0) { style = ''; }
     return L.divIcon({ className: cls, iconSize: [18, 18], iconAnchor: [9 - dx, 9 + dy],
-      html: '<div style="' + style + '" title="' + title + '">' + k.letter + '</div>' });
+      html: '<div data-row="' + j + '" style="' + style + '" title="' + title + '">' + k.letter + '</div>' });
   };
 
   P.landCard = function (r) {
@@ -48,19 +48,19 @@
   P.drawFacilities = function (landGroup, existingGroup) {
     var self = this, f = this.d.fac;
     if (!f) { return; }
-    f.land.forEach(function (r) {
+    f.land.forEach(function (r, j) {
       var dx = (r[12] - (r[13] - 1) / 2) * 20;  /* side by side, just above the point: the parcel stays clickable */
       var title = f.kinds[r[2]].name;
-      var marker = L.marker([r[0], r[1]], { icon: self.facIcon(r[2], 'landplan-fac', dx, 18, title), keyboard: false });
+      var marker = L.marker([r[0], r[1]], { icon: self.facIcon(r[2], 'landplan-fac', dx, 18, title, j), keyboard: false });
       marker.bindPopup(function () { return self.landCard(r); }, { maxWidth: 420 });
       landGroup.addLayer(marker);
     });
     this.facilityZoom();
     this.map.on('zoomend', function () { self.facilityZoom(); });
-    f.existing.forEach(function (r) {
+    f.existing.forEach(function (r, j) {
       var full = r[7] !== null && r[7] <= 0;
       var cls = 'landplan-fac-old' + (full ? ' landplan-fac-full' : '');
-      var marker = L.marker([r[0], r[1]], { icon: self.facIcon(r[2], cls, 0, 0, r[3]), keyboard: false });
+      var marker = L.marker([r[0], r[1]], { icon: self.facIcon(r[2], cls, 0, 0, r[3], j), keyboard: false });
       marker.bindPopup(function () { return self.existingCard(r); }, { maxWidth: 420 });
       existingGroup.addLayer(marker);
     });
@@ -95,7 +95,7 @@
     var f = this.d.fac;
     if (!f || (!f.land.length && !f.existing.length)) { return ''; }
     var used = {};
-    f.land.forEach(function (r) { used[r[2]] = true; });
+    f.land.forEach(function (r, j) { used[r[2]] = true; });
     var html = '<div><b>' + f.msg.legend_land + '</b></div>';
     f.kinds.forEach(function (k, j) {
       if (used[j]) {
