@@ -80,7 +80,7 @@ def test_reserved_land_and_a_full_kindergarten_by_real_clicks(browser, small_map
 
 def test_demo_reserved_land_cards_match_the_programme(browser, demo):  # noqa: F811
     from landplan.outputs.i18n import translator
-    from landplan.outputs.webmap.programme import facility_kind_names
+    from landplan.outputs.site_needs import facility_kind_names
 
     names = facility_kind_names(translator("en"))
     result, d = demo

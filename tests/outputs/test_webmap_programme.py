@@ -8,6 +8,7 @@ places left, K2 keeps 50.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -88,3 +89,22 @@ def test_no_programme_no_layer(kg2_scenario):  # noqa: F811 (the imported fixtur
     scores = landplan.score(study)
     page = map_html(scenario_map(study, scores, allocation=_hand_allocation(study, scores), tiles=None))
     assert "fac" not in page_data(page) and "window.landplan.drawFacilities(" not in page
+
+
+def test_report_score_card_says_what_the_site_needs_built(kg2_scenario):  # noqa: F811 (the imported fixture)
+    from landplan.outputs.report import render_report
+
+    study = landplan.load_study(kg2_scenario)
+    scores = landplan.score(study)
+    alloc = _hand_allocation(study, scores)
+    plan = facility_plan(study, scores, alloc, spec=SPEC, reach_m=1000)
+    alloc = replace(alloc, facilities=plan.programme, facility_land=plan.land, facility_existing=plan.existing)
+    html = render_report(study, scores, allocation=alloc, top=9)
+    card = next(c for c in html.split('<div class="card">')[1:] if c.startswith("<h3>Parcel P4"))
+    assert "What this site needs built" in card
+    # kind | needed | absorbed | to build | land | where
+    row = card.split('class="site-needs"')[1].split("<tbody>")[1].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells == ["kindergarten", "150 places", "20", "130", "1,560", "nearby parcel P1"]
+    others = [c.split("</div>")[0] for c in html.split('<div class="card">')[1:] if not c.startswith("<h3>Parcel P4")]
+    assert others and not any("What this site needs built" in c for c in others)

@@ -125,12 +125,21 @@ def _html_or_none(value: object) -> str | None:
     return None if value is None else html_text(value)
 
 
-def _cards(study: Study, scores: Scores, top: int, tr: Translator, sites: Sites | None = None) -> list[dict[str, Any]]:
+def _cards(
+    study: Study,
+    scores: Scores,
+    top: int,
+    tr: Translator,
+    sites: Sites | None = None,
+    *,
+    allocation: Allocation | None = None,
+) -> list[dict[str, Any]]:
     """Score cards of the ``top`` best parcels (``scores.top(top)``) as table markup."""
     from markupsafe import Markup
 
     from landplan.outputs.report_tables import card_tables, parcel_names
     from landplan.outputs.scorecard import explain
+    from landplan.outputs.site_needs import site_needs_table
 
     names = parcel_names(study)
     cards = []
@@ -147,6 +156,7 @@ def _cards(study: Study, scores: Scores, top: int, tr: Translator, sites: Sites 
                 "criteria_html": Markup(criteria_html),
                 "constraints_html": Markup(constraints_html),
                 "members": ", ".join(card.members or []),
+                "needs_html": Markup(site_needs_table(allocation.facilities if allocation else None, pid, tr)),
             }
         )
     return cards
@@ -402,7 +412,7 @@ def render_report(
             sensitivity=sensitivity is not None,
             facilities=allocation is not None and allocation.facilities is not None,
         ),
-        cards=_cards(study, scores, top, tr, sites),
+        cards=_cards(study, scores, top, tr, sites, allocation=allocation),
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),

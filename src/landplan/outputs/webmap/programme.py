@@ -25,47 +25,16 @@ import pandas as pd
 
 from landplan.outputs.escape import html_array, html_text
 from landplan.outputs.i18n import Translator, translator
+from landplan.outputs.site_needs import facility_kind_names
 from landplan.outputs.style import FACILITY_KIND_COLORS, FACILITY_KIND_LETTERS
 from landplan.outputs.webmap.base import to_wgs84
 
 if TYPE_CHECKING:
     from landplan.model import Allocation, Study
 
-__all__ = ["facility_kind_names", "programme_data", "programme_layers"]
+__all__ = ["programme_data", "programme_layers"]
 
 OTHER_COLOR = "#525252"
-
-
-def facility_kind_names(tr: Translator) -> dict[str, str]:
-    """Human names of the facility kinds, placements and units of the programme, translated.
-
-    Parameters
-    ----------
-    tr : Translator
-        Language.
-
-    Returns
-    -------
-    dict
-        Name by programme value (``kindergarten``, ``nearby parcel``, ``places``...).
-    """
-    return {
-        "kindergarten": tr("kindergarten"),
-        "primary_school": tr("primary school"),
-        "secondary_school": tr("lower-secondary school"),
-        "health_station": tr("health station"),
-        "market": tr("market"),
-        "cultural_house": tr("cultural house"),
-        "sports_ground": tr("sports ground"),
-        "trade_union_institution": tr("trade-union institution"),
-        "places": tr("places"),
-        "sites": tr("sites"),
-        "in site": tr("in site"),
-        "nearby parcel": tr("nearby parcel"),
-        "in site, displacing housing": tr("in site, displacing housing"),
-        "unplaced": tr("unplaced"),
-        "none needed": tr("none needed"),
-    }
 
 
 def _messages(tr: Translator) -> dict[str, str]:
