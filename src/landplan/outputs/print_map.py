@@ -177,6 +177,28 @@ def _draw_zones(ax: Any, study: Study) -> list[Any]:
     return labels
 
 
+def _draw_facility_land(ax: Any, allocation: Allocation, crs: Any, tr: Translator) -> list[Any]:
+    """The reserved facility land (issue 16) as squares in their kind's colour; one legend handle per kind."""
+    from matplotlib.lines import Line2D
+
+    from landplan.outputs.site_needs import facility_kind_names
+    from landplan.outputs.style import FACILITY_KIND_COLORS
+
+    land = allocation.facility_land
+    if land is None or land.empty:
+        return []
+    land = land.to_crs(crs) if crs is not None else land
+    names = facility_kind_names(tr)
+    handles = []
+    for kind in sorted(set(land["kind"].astype(str))):  # a handful of kinds
+        color = FACILITY_KIND_COLORS.get(kind, "#525252")
+        pts = land.geometry[(land["kind"] == kind).to_numpy()]
+        ax.scatter(pts.x, pts.y, s=9, marker="s", c=color, edgecolors="#ffffff", linewidths=0.3, zorder=7)
+        label = f"{tr('Reserved facility land')}: {names.get(kind, kind)}"
+        handles.append(Line2D([], [], linestyle="none", marker="s", markersize=5, color=color, label=label))
+    return handles
+
+
 def _draw_map(
     ax: Any,
     study: Study,
@@ -225,6 +247,7 @@ def _draw_map(
     if allocation is not None and len(allocation.parcels):
         ranked.loc[allocation.parcels.index].boundary.plot(ax=ax, color="#000000", linewidth=0.9, zorder=6)
         handles.append(Patch(facecolor="none", edgecolor="#000000", label=tr("Reserved land")))
+        handles += _draw_facility_land(ax, allocation, ranked.crs, tr)
     roles = context_layers(study)
     if roles["water"]:
         handles.append(Patch(facecolor="#a6cee3", edgecolor="#6fa8c9", label=tr("Water")))
