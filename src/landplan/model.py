@@ -341,15 +341,9 @@ class Allocation:
         The facility programme of the second stage (``[allocation.facilities]``): per housing
         site and facility kind, places needed, absorbed, to build, land reserved and where;
         one row per trade-union institution. None when not asked for.
-    facility_land : geopandas.GeoDataFrame or None
-        Where the programme's land lies: one point per programme row that reserves land (index:
-        the row of ``facilities``), at a point inside its host parcel, with ``kind``, ``site``,
-        ``zone``, ``host``, ``placement`` and ``land_m2``. None without a programme.
-    facility_existing : geopandas.GeoDataFrame or None
-        The existing facilities of the programme's kinds after the allocation: ``kind``,
-        ``name``, ``capacity``, ``load`` (current, with the existing residents' share),
-        ``absorbed`` (new places the housing takes), ``free`` (left) and ``sites_served``.
-        None without a programme.
+    facility_land, facility_existing : geopandas.GeoDataFrame or None
+        Where the programme's land lies and the existing facilities' places after it (see
+        :class:`landplan.allocation.facility_result.FacilityPlan`). None without a programme.
     """
 
     parcels: pd.DataFrame

@@ -24,17 +24,20 @@ from landplan.model import Allocation
 
 @pytest.fixture
 def kg2_scenario(alloc_scenario):
-    """3 persons per unit; K1 in P4 (100 places, 80 taken), K2 far east (60 places, 10 taken), K3 in P4 full."""
+    """3 persons per unit; K1 in P4 (100 places, 80 taken), K2 far east (60 places, 10 taken), K3 in P4 full.
+
+    H1, a health station in P8 (its staff are not places: health stations count in sites).
+    """
     d = alloc_scenario.parent
     kg = gpd.GeoDataFrame(
         {
-            "kg_id": ["K1", "K2", "K3"],
-            "kind": ["kindergarten"] * 3,
-            "label": ["Hoa Mai", "Far away", "<img src=x onerror=alert(1)>"],
-            "places": [100, 60, 40],
-            "taken": [80, 10, 40],
+            "kg_id": ["K1", "K2", "K3", "H1"],
+            "kind": ["kindergarten"] * 3 + ["health_station"],
+            "label": ["Hoa Mai", "Far away", "<img src=x onerror=alert(1)>", "Tram y te"],
+            "places": [100, 60, 40, 5],
+            "taken": [80, 10, 40, 5],
         },
-        geometry=[pt(150, 150), pt(3000, 150), pt(180, 110)],
+        geometry=[pt(150, 150), pt(3000, 150), pt(180, 110), pt(250, 250)],
         crs=CRS,
     )
     kg.to_file(d / "kg.gpkg", engine="pyogrio")
@@ -118,6 +121,17 @@ def test_land_inside_the_site_and_on_a_nearby_parcel(kg2_scenario):
     assert plan.programme.loc[plan.land.index, "kind"].tolist() == plan.land["kind"].tolist()
     markets = plan.existing[plan.existing["kind"] == "market"]
     assert markets.empty
+
+
+def test_a_health_station_nearby_serves_the_site(kg2_scenario):
+    # health stations are counted in sites: H1 lies within 1,000 m of P4, so nothing is to be built
+    spec = SPEC.model_copy(update={"kinds": ["health_station"]})
+    _, plan = _plan(kg2_scenario, 1000.0, spec)
+    (row,) = plan.programme.itertuples()
+    assert (row.kind, row.needed, row.absorbed, row.to_build, row.land_m2) == ("health_station", 1, 1, 0, 0)
+    assert plan.land.empty
+    h1 = plan.existing.loc["H1"]
+    assert h1["sites_served"] == 1 and np.isnan(h1[["capacity", "load", "absorbed", "free"]].astype(float)).all()
 
 
 coords = st.tuples(st.integers(0, 2000), st.integers(0, 2000))

@@ -336,13 +336,10 @@ def _kind_needs(
         unit = "places"
     else:  # one site per group of housing sites with no such facility within the radius
         needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
-        if len(existing) and len(sites):
-            near = shapely.STRtree(np.asarray(sites.geometry.values)).query(
-                np.asarray(geoms.values), predicate="dwithin", distance=radius
-            )[0]
-            served = np.bincount(near, minlength=len(existing)).astype(float)
-        existing[["capacity", "load"]] = np.nan
-        existing["absorbed"] = np.nan
+        tree = shapely.STRtree(np.asarray(sites.geometry.values))
+        near = tree.query(np.asarray(geoms.values), predicate="dwithin", distance=radius)[0]
+        served = np.bincount(near, minlength=len(existing)).astype(float)
+        existing[["capacity", "load", "absorbed"]] = np.nan
         unit = "sites"
     existing["free"] = existing["capacity"] - existing["load"] - existing["absorbed"]
     existing["sites_served"] = served
