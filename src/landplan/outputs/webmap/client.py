@@ -73,9 +73,9 @@ CSS = """
 .landplan-zone-label{background:rgba(255,255,255,.8);border:0;box-shadow:none;color:#3f007d;font:bold 11px sans-serif;
  padding:0 3px}
 .landplan-zone-label:before{display:none}
-.landplan-fac div{width:16px;height:16px;font:bold 10px/16px sans-serif;text-align:center;color:#fff;
- border:1px solid #fff;box-shadow:0 0 2px #000}
-.landplan-fac-old div{border-radius:9px;background:#fff;border:2px solid}
+.landplan-fac div,.landplan-fac-old div{box-sizing:border-box;width:18px;height:18px;font:bold 10px/16px sans-serif;
+ text-align:center;color:#fff;border:1px solid #fff;box-shadow:0 0 2px #000}
+.landplan-fac-old div{border-radius:9px;background:#fff;border:2px solid;line-height:14px}
 .landplan-fac-full div{background:#bdbdbd;color:#252525;text-decoration:line-through;border:2px dashed #252525}
 .lp-fac-far .landplan-fac div,.lp-fac-far .landplan-fac-old div{transform:scale(.4);color:transparent}
 .landplan-fac-card table{font-size:11px;border-collapse:collapse;margin:4px 0}
