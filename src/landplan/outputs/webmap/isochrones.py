@@ -2,20 +2,18 @@
 
 One toggleable layer (off by default) per travel time, drawn from
 :func:`landplan.network.reach.isochrones` (the road pieces from which a zone is reached within
-the time, buffered), and a legend naming the times. Zone names pass the escape choke point.
+the time, buffered; one dissolved, simplified outline per time), and a legend naming the times.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import geopandas as gpd
 
 from landplan.network.reach import isochrones
 from landplan.outputs.escape import html_text
-from landplan.outputs.webmap.base import esc, to_wgs84
+from landplan.outputs.webmap.base import to_wgs84
 
 if TYPE_CHECKING:
     import folium
@@ -23,6 +21,10 @@ if TYPE_CHECKING:
     from landplan.model import Study
 
 __all__ = ["ISOCHRONE_COLORS", "isochrone_layers"]
+
+#: outlines are simplified to this tolerance, metres: a display layer (the reach itself is not
+#: changed), whose buffered road pieces otherwise carry a vertex every few metres
+SIMPLIFY_M = 15.0
 
 #: fill colour by travel time, minutes (light to dark: farther is paler)
 ISOCHRONE_COLORS = {15.0: "#08519c", 30.0: "#4292c6", 45.0: "#9ecae1"}
@@ -78,12 +80,11 @@ def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 
     net = study.network
     if net is None or study.zones is None or "zones" not in net.graph.places:
         return []
-    ids, mins, polys = isochrones(net.graph, "zones", minutes=minutes)
-    frame = gpd.GeoDataFrame(
-        {"zone": esc(study.zone_names.reindex(pd.Index(ids)).astype(str)), "minutes": mins},
-        geometry=polys,
-        crs=study.crs,
-    )
+    _ids, mins, polys = isochrones(net.graph, "zones", minutes=minutes)
+    # the layer is not interactive, so one outline per travel time: the union of the zones' reach
+    frame = gpd.GeoDataFrame({"minutes": mins}, geometry=polys, crs=study.crs)
+    frame = frame.dissolve(by="minutes", as_index=False, sort=True)
+    frame["geometry"] = frame.geometry.simplify(SIMPLIFY_M)
     out: list[Any] = []
     for m in sorted(minutes):
         part = frame[frame["minutes"] == m]
