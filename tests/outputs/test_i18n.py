@@ -14,7 +14,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "landplan"
 
 
 def _messages_in_code() -> set[str]:
-    found = extract_from_dir(str(SRC), method_map=[("**.py", "python")], keywords={KEYWORD: None}, comment_tags=())
+    found = extract_from_dir(
+        str(SRC), method_map=[("**.py", "python")], keywords={KEYWORD: None, "N_": None}, comment_tags=()
+    )
     return {str(message) for _file, _line, message, _comments, _context in found}
 
 

@@ -21,15 +21,20 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from babel import Locale
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from landplan.errors import InputError
+
+if TYPE_CHECKING:
+    from landplan.validation import Finding
 
 Language = Literal["en", "vi"]
 LANGUAGES: Final[tuple[Language, ...]] = ("en", "vi")
@@ -46,6 +51,42 @@ def _catalog(lang: str) -> dict[str, str]:
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=_LOCALES[lang])
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+#: an English-formatted number as a template filled it (``1,234.5``, ``0.30``, ``40%``, ``12 %``)
+_NUMBER: Final = re.compile(r"(-?(?:\d{1,3}(?:,\d{3})+|\d+))(?:\.(\d+))?(\s?%)?")
+_SPEC: Final = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _pattern(template: str) -> re.Pattern[str] | None:
+    """A regular expression matching what ``template.format(...)`` gives; None without named fields."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    try:
+        pieces = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, name, _spec, _conv in pieces:
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        if not name.isidentifier():
+            return None
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.S) if seen else None
+
+
+@functools.cache
+def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The catalog's templates with placeholders, most specific (longest fixed text) first."""
+    found = []
+    for message in _catalog(lang):
+        pattern = _pattern(message)
+        if pattern is not None:
+            fixed = len(_SPEC.sub("", message))
+            found.append((-fixed, message, pattern))
+    return tuple((p, m) for _, m, p in sorted(found, key=lambda t: (t[0], t[1])))
 
 
 @dataclass(frozen=True)
@@ -83,6 +124,45 @@ class Translator:
         """
         text = self._messages.get(message, message)
         return text.format(**values) if values else text
+
+    def text(self, english: str) -> str:
+        """Translate an English text built from a marked template (``N_`` or ``tr``) below the outputs.
+
+        Config descriptions, validation findings, exclusion reasons and ``removed_by`` notes are
+        built in English by layers that know no language. This matches such a text against the
+        catalog's templates, translates what each placeholder captured (recursively) and writes
+        the numbers it captured in this language's format; a text no template matches (data)
+        comes back unchanged.
+
+        Parameters
+        ----------
+        english : str
+            The English text.
+
+        Returns
+        -------
+        str
+            The text in this language.
+        """
+        if self.lang == "en" or not english:
+            return english
+        exact = self._messages.get(english)
+        if exact is not None:
+            return exact
+        for pattern, template in _patterns(self.lang):
+            found = pattern.fullmatch(english)
+            if found is not None:
+                values = {k: self._piece(v) for k, v in found.groupdict().items()}
+                return _SPEC.sub(r"{\1}", self._messages[template]).format(**values)
+        return english
+
+    def _piece(self, value: str) -> str:
+        number = _NUMBER.fullmatch(value)
+        if number is None:
+            return self.text(value)
+        whole, frac, percent = number.groups()
+        text = self.number(float(whole.replace(",", "") + "." + (frac or "0")), decimals=len(frac or ""))
+        return text + (percent or "")
 
     def number(self, value: float, *, decimals: int = 0) -> str:
         """Format a number with the language's separators (``1.234,5`` in Vietnamese).
@@ -146,3 +226,26 @@ def translator(lang: str) -> Translator:
     if lang not in LANGUAGES:
         raise InputError(f"language {lang!r} is not available; use one of: {', '.join(LANGUAGES)}")
     return Translator(lang, _catalog(lang))
+
+
+def finding_text(finding: Finding, tr: Translator) -> str:
+    """One validation finding in the translator's language (``str(finding)`` in English).
+
+    Parameters
+    ----------
+    finding : Finding
+        A finding of the run's validation report.
+    tr : Translator
+        Language.
+
+    Returns
+    -------
+    str
+        ``level: layer (source), field 'x': message; fix: ...``, translated.
+    """
+    level = {"error": tr("error"), "warning": tr("warning"), "info": tr("info")}.get(finding.level, finding.level)
+    where = finding.layer + (f" ({finding.source})" if finding.source else "")
+    if finding.field:
+        where = tr("{layer}, field {field}", layer=where, field=repr(finding.field))
+    text = tr("{level}: {where}: {message}", level=level, where=where, message=tr.text(finding.message))
+    return tr("{text}; fix: {fix}", text=text, fix=tr.text(finding.fix)) if finding.fix else text

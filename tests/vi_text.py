@@ -1,0 +1,88 @@
+"""English words in the visible text of a Vietnamese deliverable (report, map, PDF, print map).
+
+A word is every run of two or more ASCII letters that touches no other letter (so the ASCII letters
+inside Vietnamese words such as ``Đường`` do not count) and sits in no token with a digit, a path
+separator or an underscore (ids like ``P00855``, paths, column names). A word passes when it is
+Vietnamese (it occurs in a Vietnamese translation of the catalog and in no English source message,
+or it is one of the few ASCII Vietnamese syllables listed below), a code or unit listed below, or a
+word of the run's data (names and layer ids the scenario gave). Everything else is English.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import landplan
+
+#: units, codes and names that are the same in Vietnamese documents (each a unit, a standard's or
+#: an agency's code, a file format or a proper name)
+CODES = frozenset(
+    {
+        # units
+        "ha", "km", "m2", "min", "mm", "vnd", "kmh",
+        # coordinate systems and checksums
+        "epsg", "wgs", "utm", "crs", "sha",
+        # Vietnamese abbreviations (khu công nghiệp, cụm công nghiệp, công nghệ cao, nhà ở xã hội, ...)
+        "kcn", "ccn", "cnc", "noxh", "thcs", "thpt",
+        # standards and issuing bodies (QCVN 01:2021/BXD, TCVN 4449:1987, Nghị định .../NĐ-CP, VGCL)
+        "qcvn", "tcvn", "bxd", "btnmt", "nd", "cp", "qd", "vgcl",
+        # file formats and software
+        "landplan", "toml", "json", "pdf", "html", "csv", "xlsx", "gpkg", "qgis", "readme", "milp", "highs",
+        "osm", "openstreetmap", "leaflet", "esri", "dejavu",
+        # proper names of methods
+        "monte", "carlo", "kendall", "tau",
+    }
+)  # fmt: skip
+
+_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
+_SKIP = re.compile(r"[\d/\\_@]")
+
+
+def words(text: str) -> list[str]:
+    """The ASCII words of a text, lower case, in order (tokens with digits, slashes or underscores skipped)."""
+    return [w.lower() for token in text.split() if not _SKIP.search(token) for w in _WORD.findall(token)]
+
+
+@functools.cache
+def vietnamese_words() -> frozenset[str]:
+    """ASCII words of the catalog's Vietnamese translations that no English source message uses."""
+    from babel.messages.pofile import read_po
+
+    po = Path(landplan.__file__).parent / "locale" / "vi" / "LC_MESSAGES" / "landplan.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    english: set[str] = set()
+    vietnamese: set[str] = set()
+    for m in catalog:
+        if m.id and m.string:
+            english |= {w.lower() for w in re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", " ", str(m.id)))}
+            vietnamese |= set(words(re.sub(r"\{[^}]*\}", " ", str(m.string))))
+    return frozenset(vietnamese - english)
+
+
+def english_words(text: str, *, data: Iterable[str] = ()) -> list[str]:
+    """The English words of a Vietnamese text, sorted, each once.
+
+    Parameters
+    ----------
+    text : str
+        Visible text (``document.body.innerText``, or text extracted from a PDF).
+    data : iterable of str
+        Data text of the run (zone and facility names, layer ids): its words pass.
+    """
+    allowed = vietnamese_words() | CODES | {w for d in data for w in words(str(d))}
+    return sorted({w for w in words(text) if w not in allowed})
+
+
+def run_data_text(study) -> list[str]:
+    """The data text of a study a Vietnamese document may show as it is: names and the scenario's ids."""
+    s = study.scenario
+    texts = [*map(str, study.zone_names), *s.layers, *s.rasters, s.scenario.rule_pack]
+    for name, frame in study.features.items():
+        field = s.layers[name].name_field if name in s.layers else None
+        if field and field in frame:
+            texts.extend(map(str, frame[field].dropna()))
+    return texts
