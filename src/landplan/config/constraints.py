@@ -108,9 +108,7 @@ class AttributeConstraint(_ConstraintBase):
             parts.append(f"{self.field} >= {self.min:g}")
         if self.max is not None:
             parts.append(f"{self.field} <= {self.max:g}")
-        text = parts[0]
-        for part in parts[1:]:
-            text = N_("{first} and {then}").format(first=text, then=part)
+        text = " and ".join(parts)  # field tests, as in the scenario
         return N_("{label}: {rule}").format(label=self.label, rule=text) if self.label else text
 
 
@@ -200,8 +198,7 @@ class RasterConstraint(_ConstraintBase):
         if self.threshold is not None:
             return f"> {self.threshold:g}"
         parts = [f"< {self.min:g}" if self.min is not None else "", f"> {self.max:g}" if self.max is not None else ""]
-        low, high = parts
-        return N_("{low} or {high}").format(low=low, high=high) if low and high else low or high
+        return " or ".join(p for p in parts if p)
 
 
 #: constraint kinds that can subtract (spatial constraints); the others always exclude

@@ -34,6 +34,9 @@ from babel.numbers import format_decimal, format_percent
 from landplan.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from landplan.config import Scenario
     from landplan.validation import Finding
 
 Language = Literal["en", "vi"]
@@ -72,7 +75,7 @@ def _pattern(template: str) -> re.Pattern[str] | None:
             continue
         if not name.isidentifier():
             return None
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+)")
         seen.add(name)
     return re.compile("".join(parts), re.S) if seen else None
 
@@ -149,12 +152,29 @@ class Translator:
         exact = self._messages.get(english)
         if exact is not None:
             return exact
+        joined = self._joined(english, every=True)
+        if joined is not None:
+            return joined
         for pattern, template in _patterns(self.lang):
             found = pattern.fullmatch(english)
             if found is not None:
                 values = {k: self._piece(v) for k, v in found.groupdict().items()}
                 return _SPEC.sub(r"{\1}", self._messages[template]).format(**values)
-        return english
+        return self._joined(english, every=False) or english
+
+    def _joined(self, english: str, *, every: bool) -> str | None:
+        """Reasons joined by ``"; "`` (one per rule) or ``", "`` (one per piece removed), part by part.
+
+        With ``every``, only when each part is a known text; else when any ``"; "`` part is.
+        """
+        for sep in ("; ", ", ") if every else ("; ",):
+            parts = english.split(sep)
+            if len(parts) > 1:
+                done = [self.text(p) for p in parts]
+                changed = [d != p for d, p in zip(done, parts, strict=True)]
+                if all(changed) if every else any(changed):
+                    return sep.join(done)
+        return None
 
     def _piece(self, value: str) -> str:
         number = _NUMBER.fullmatch(value)
@@ -205,13 +225,17 @@ class Translator:
         return format_percent(share, format=fmt, locale=self.locale)
 
 
-def translator(lang: str) -> Translator:
+def translator(lang: str, *, data: Mapping[str, str] | None = None) -> Translator:
     """Return the translator for a language code.
 
     Parameters
     ----------
     lang : {"en", "vi"}
         Language code, as in ``[output] language`` or ``--lang``.
+    data : Mapping[str, str], optional
+        The scenario's own words in this language (``labels``, ``units``, ``names``): English
+        data text -> its translation, used where such text appears alone or inside a template
+        (a constraint's label in an exclusion reason). See :func:`scenario_words`.
 
     Returns
     -------
@@ -225,7 +249,39 @@ def translator(lang: str) -> Translator:
     """
     if lang not in LANGUAGES:
         raise InputError(f"language {lang!r} is not available; use one of: {', '.join(LANGUAGES)}")
+    if data and lang != "en":
+        return Translator(lang, {**_catalog(lang), **{k: v for k, v in data.items() if k and v}})
     return Translator(lang, _catalog(lang))
+
+
+def scenario_words(scenario: Scenario, lang: str) -> dict[str, str]:
+    """The scenario's data text with its translation in ``lang`` (criterion and constraint labels, units, name).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (``labels``, ``units``, ``names``, ``descriptions`` per language).
+    lang : str
+        Language code.
+
+    Returns
+    -------
+    dict
+        English text -> translation.
+    """
+    words: dict[str, str] = {}
+    meta = scenario.scenario
+    words[meta.name] = meta.title_in(lang)
+    if meta.description:
+        words[meta.description] = meta.description_in(lang)
+    for c in scenario.criteria:
+        words[c.title] = c.labels.get(lang, "")  # type: ignore[call-overload]
+        words[c.unit_label] = c.units.get(lang, "")  # type: ignore[call-overload]
+    for k in scenario.constraints:
+        label = getattr(k, "label", "")
+        if label:
+            words[label] = getattr(k, "labels", {}).get(lang, "")
+    return {k: v for k, v in words.items() if v and v != k}
 
 
 def finding_text(finding: Finding, tr: Translator) -> str:

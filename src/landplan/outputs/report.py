@@ -194,8 +194,8 @@ def _allocation_line(allocation: Allocation, tr: Translator) -> str:
         allocated=tr.number(float(z["allocated_units"].sum())),
         demand=tr.number(float(z["demand_units"].sum())),
         unmet=tr.number(float(z["unmet_units"].sum())),
-        method=allocation.method,
-        status=allocation.status,
+        method={"milp": "MILP (HiGHS)", "greedy": tr("greedy heuristic")}.get(allocation.method, allocation.method),
+        status=tr.text(allocation.status),
         gap=gap,
     )
 
@@ -292,13 +292,13 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
 
     from landplan.outputs.charts import plot_value_function
     from landplan.outputs.escape import mpl_text
-    from landplan.outputs.i18n import finding_text, translator
+    from landplan.outputs.i18n import finding_text, scenario_words, translator
     from landplan.outputs.report_tables import report_tables
     from landplan.outputs.scorecard import describe_constraint
     from landplan.outputs.wording import criterion_title, criterion_unit, net_lines
 
     s = study.scenario
-    tr = translator(s.output.language)
+    tr = translator(s.output.language, data=scenario_words(s, s.output.language))
     return {
         "s": s,
         "title": s.scenario.title_in(tr.lang),

@@ -474,8 +474,7 @@ def report_tables(
 
     from landplan.outputs.wording import rule_table_name
 
-    norms = norm_rows(study.rules, lang=tr.lang)
-    norms["table"] = norms["table"].map(lambda t: rule_table_name(t, tr))
+    norms = norm_rows(study.rules, lang=tr.lang).assign(table=lambda f: [rule_table_name(t, tr) for t in f["table"]])
     norm_cols = [
         Column("table", tr("Table")),
         Column("key", tr("Item")),
@@ -484,6 +483,7 @@ def report_tables(
         Column("verified", tr("Verified")),
     ]
     inputs = pd.DataFrame(info.get("inputs", []), columns=["layer", "path", "features", "sha256"])
+    inputs["layer"] = [tr("raster {name}", name=t[7:]) if str(t).startswith("raster ") else t for t in inputs["layer"]]
     input_cols = [
         Column("layer", tr("Layer")),
         Column("path", tr("Path")),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from landplan.outputs.i18n import scenario_words, translator
 from landplan.outputs.tables import ranked_table
 from landplan.outputs.webmap.allocation import allocation_layer, allocation_text, reserved_parcels
 from landplan.outputs.webmap.base import (
@@ -122,12 +123,15 @@ def scenario_map(
     )
     for group in context_layers(study, lang=lang):
         group.add_to(m)
+    words = scenario_words(s, lang)
+    tr = translator(lang, data=words)
     text = ClientText(
         lang=lang,
-        labels={c.name: c.title for c in s.criteria},
-        units={c.name: c.unit_label for c in s.criteria},
+        labels={c.name: tr.text(c.title) for c in s.criteria},
+        units={c.name: tr.text(c.unit_label) for c in s.criteria},
         names=_parcel_names(study),
         reserved=reserved_parcels(allocation, study) if allocation is not None else None,
+        words=words,
     )
     parcel_map(
         ranked,
@@ -149,7 +153,7 @@ def scenario_map(
 def _land_layers(m: folium.Map, scores: Scores, sites: Sites | None, *, top: int, simplify_m: float, lang: str) -> None:
     """Net developable area of cut parcels and the member parcels of sites (issue 12), when there are any."""
     if scores.net is not None and scores.net.subtracted:
-        net_layer(scores.net, simplify_m=simplify_m, lang=lang).add_to(m)
+        net_layer(scores.net, simplify_m=simplify_m, lang=lang, words=words).add_to(m)
     if sites is not None:
         member_layer(sites, scores, top=top, simplify_m=simplify_m, lang=lang).add_to(m)
 

@@ -102,6 +102,8 @@ class ClientText:
         Parcel names by id (``name_field``), shown beside ids.
     reserved : pandas.DataFrame or None
         Reserved parcels: ``zone`` (display name) and ``units`` by parcel id.
+    words : Mapping[str, str] or None
+        The scenario's own words in ``lang`` (``scenario_words``), for exclusion reasons.
     """
 
     lang: str = "en"
@@ -109,6 +111,7 @@ class ClientText:
     units: Mapping[str, str] | None = None
     names: pd.Series | None = None
     reserved: pd.DataFrame | None = None
+    words: Mapping[str, str] | None = None
 
 
 def _messages(lang: str, method: str) -> dict[str, str]:
@@ -181,13 +184,14 @@ def _label_points(wgs: gpd.GeoDataFrame, best: pd.Index) -> dict[str, list[float
     return {str(p): [round(float(y), 6), round(float(x), 6)] for p, (x, y) in zip(pos, pts, strict=True)}
 
 
-def _reasons(wgs: gpd.GeoDataFrame) -> tuple[list[str], list[int]]:
-    """Distinct exclusion reasons (escaped) and each parcel's position in them (-1: none)."""
+def _reasons(wgs: gpd.GeoDataFrame, text: ClientText) -> tuple[list[str], list[int]]:
+    """Distinct exclusion reasons (translated, escaped) and each parcel's position in them (-1: none)."""
     if "excluded_by" not in wgs:
         return [], [-1] * len(wgs)
-    text = pd.Series(html_array(wgs["excluded_by"]), index=wgs.index)
-    codes, uniques = pd.factorize(text.where(text != ""), sort=True)
-    return [str(u) for u in uniques], codes.tolist()
+    raw = wgs["excluded_by"].astype(object).fillna("").astype(str)
+    codes, uniques = pd.factorize(raw.where(raw != ""), sort=True)
+    tr = translator(text.lang, data=text.words)
+    return [html_text(tr.text(str(u))) for u in uniques], codes.tolist()
 
 
 def _reserved(wgs: gpd.GeoDataFrame, reserved: pd.DataFrame | None) -> tuple[list[str], dict[str, list[Any]]]:
@@ -210,7 +214,7 @@ def _parcel_arrays(
     cls = np.clip(np.searchsorted(classes.bins, score, side="left"), 0, len(classes.bins) - 1)
     eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
     eligible = eligible & ~np.isnan(score)
-    reasons, reason_of = _reasons(wgs)
+    reasons, reason_of = _reasons(wgs, text)
     zones, alloc = _reserved(wgs, text.reserved)
     rank = np.full(len(wgs), np.nan)
     if "rank" in wgs:
