@@ -27,6 +27,8 @@ CODES = frozenset(
         "epsg", "wgs", "utm", "crs", "sha",
         # Vietnamese abbreviations (khu công nghiệp, cụm công nghiệp, công nghệ cao, nhà ở xã hội, ...)
         "kcn", "ccn", "cnc", "noxh", "thcs", "thpt",
+        # hazard classes I-V (TCVN 4449:1987)
+        "ii", "iii", "iv",
         # standards and issuing bodies (QCVN 01:2021/BXD, TCVN 4449:1987, Nghị định .../NĐ-CP, VGCL)
         "qcvn", "tcvn", "bxd", "btnmt", "nd", "cp", "qd", "vgcl",
         # file formats and software
@@ -39,10 +41,13 @@ CODES = frozenset(
 
 _WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _SKIP = re.compile(r"[\d/\\_@]")
+#: a scenario setting quoted in a fix (``outside = "neutral"``): code, as in the TOML file
+_SETTING = re.compile(r"\b[a-z_]+ = (\"[^\"]*\"|[\w.]+)")
 
 
 def words(text: str) -> list[str]:
     """The ASCII words of a text, lower case, in order (tokens with digits, slashes or underscores skipped)."""
+    text = _SETTING.sub(" ", text)
     return [w.lower() for token in text.split() if not _SKIP.search(token) for w in _WORD.findall(token)]
 
 
@@ -78,11 +83,33 @@ def english_words(text: str, *, data: Iterable[str] = ()) -> list[str]:
 
 
 def run_data_text(study) -> list[str]:
-    """The data text of a study a Vietnamese document may show as it is: names and the scenario's ids."""
+    """The data text of a study a Vietnamese document may show as it is.
+
+    Names (zones, features), the scenario's ids (layers, rasters, criteria, fields and the values
+    its attribute constraints test), the scenario's own Vietnamese words (``names``,
+    ``descriptions``, ``labels``, ``units``) and the rule pack's Vietnamese citations.
+    """
     s = study.scenario
-    texts = [*map(str, study.zone_names), *s.layers, *s.rasters, s.scenario.rule_pack]
+    texts = [*map(str, study.zone_names), *s.layers.model_dump(), *s.rasters, s.scenario.rule_pack]
+    texts += [s.scenario.title_in("vi"), s.scenario.description_in("vi")]
+    for c in s.criteria:
+        texts += [c.name, c.labels.get("vi", ""), c.units.get("vi", "")]
+    for k in s.constraints:
+        texts += [getattr(k, "field", ""), *map(str, getattr(k, "not_in", None) or getattr(k, "in_", None) or [])]
+        texts.append(getattr(k, "labels", {}).get("vi", ""))
+    texts += [str(v) for v in _source_vi(study.rules.model_dump())]
     for name, frame in study.features.items():
-        field = s.layers[name].name_field if name in s.layers else None
+        field = getattr(getattr(s.layers, name, None), "name_field", None)
         if field and field in frame:
             texts.extend(map(str, frame[field].dropna()))
     return texts
+
+
+def _source_vi(tree):
+    """Every ``source_vi`` text of a rule pack (a nested dict)."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key == "source_vi":
+                yield value
+            else:
+                yield from _source_vi(value)

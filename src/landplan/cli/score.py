@@ -55,12 +55,12 @@ def rank(
     ranked = result.ranked
     selection = ranked.loc[result.scores.top(top)] if top else ranked
     if top is not None and sys.stdout.isatty():
-        print_top(ranked, top, lang=result.study.scenario.output.language)
+        print_top(ranked, top, lang=result.study.scenario.output.language, result=result)
     else:
         write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
-def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
+def print_top(ranked: Any, n: int, *, lang: str = "en", result: Any = None) -> None:
     """Print the ``n`` best eligible parcels of the wide ranking as a table on the terminal.
 
     Parameters
@@ -71,6 +71,8 @@ def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
         How many parcels.
     lang : {"en", "vi"}, default "en"
         Language of the title, the headers and the number format.
+    result : Result, optional
+        The computed result: the top drivers are then written in ``lang`` too.
     """
     from rich.console import Console
     from rich.markup import escape
@@ -81,18 +83,27 @@ def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
 
     tr = translator(lang)
     top = ranked[ranked["rank"].notna()].head(n)
+    drivers = [str(d) for d in top["top_drivers"]]
+    if result is not None:
+        from landplan.outputs.i18n import scenario_words
+        from landplan.outputs.wording import drivers_text
+
+        s = result.study.scenario
+        tr = translator(lang, data=scenario_words(s, lang))
+        labels = {c.name: tr.text(c.title) for c in s.criteria}
+        drivers = drivers_text(result.scores, top.index, labels, tr, top=s.scenario.top_drivers)
     table = Table(title=tr("Top {n} parcels", n=len(top)), show_lines=False)
     for col, right in ((tr("Rank"), True), (tr("Parcel"), False), (tr("Score"), True)):
         table.add_column(col, justify="right" if right else "left")
     table.add_column(tr("Area (ha)"), justify="right")
     table.add_column(tr("Top drivers"), justify="left")
-    for pid, row in top.iterrows():
+    for (pid, row), driver in zip(top.iterrows(), drivers, strict=True):
         table.add_row(
             str(row["rank"]),
             escape(str(pid)),  # data text is never rich markup
             tr.number(row["score"], decimals=3),
             tr.number(ha(row["area_m2"]), decimals=2),
-            escape(str(row["top_drivers"])),
+            escape(driver),
         )
     Console().print(table)
 
@@ -218,8 +229,12 @@ def demo(
 
 def _with_output(s: Any, **changes: Any) -> Any:
     """The scenario with its ``[output]`` settings changed by command-line options (None: keep)."""
+    from landplan.cli.app import set_language
+
     given = {k: v for k, v in changes.items() if v is not None}
-    return s.model_copy(update={"output": s.output.model_copy(update=given)})
+    s = s.model_copy(update={"output": s.output.model_copy(update=given)})
+    set_language(s.output.language)  # findings logged while loading
+    return s
 
 
 def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: str | None) -> None:
@@ -229,12 +244,35 @@ def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: 
     s = _with_output(load_scenario(scenario), language=lang)
     with progress_bar() as progress:
         result = run_pipeline(s, out_dir=out_dir, overwrite=overwrite, progress=progress)
+    from landplan.outputs.i18n import translator
+
     sc = result.scores
+    tr = translator(s.output.language)
     typer.echo(
-        f"scored {len(sc.score)} parcels, {int(sc.eligible.sum())} eligible; "
-        f"working CRS {result.manifest['working_crs']}"
+        tr(
+            "scored {n} parcels, {eligible} eligible; working CRS {crs}",
+            n=tr.number(len(sc.score)),
+            eligible=tr.number(int(sc.eligible.sum())),
+            crs=result.manifest["working_crs"],
+        )
     )
-    if result.allocation is not None:
+    if result.allocation is not None and tr.lang == "en":
         typer.echo(f"allocation: {result.allocation.summary()}")
+    elif result.allocation is not None:
+        a, z = result.allocation, result.allocation.zones
+        land = "reserved_ha" if "reserved_ha" in a.parcels else "area_ha"
+        typer.echo(
+            tr(
+                "allocation: {method} ({status}), {parcels} parcels, {land} ha, {allocated} of {demand} units "
+                "allocated, {unmet} unmet",
+                method=a.method,
+                status=tr.text(a.status),
+                parcels=tr.number(a.parcels.index.nunique()),
+                land=tr.number(float(a.parcels[land].sum()), decimals=1),
+                allocated=tr.number(float(z["allocated_units"].sum())),
+                demand=tr.number(float(z["demand_units"].sum())),
+                unmet=tr.number(float(z["unmet_units"].sum())),
+            )
+        )
     for key, path in result.outputs.items():
         typer.echo(f"  {key:<20} {path}")

@@ -64,6 +64,7 @@ class MinAreaConstraint(_ConstraintBase):
     kind: Literal["min_area"]
     min_area_m2: float = Field(gt=0)
     source: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(default_factory=dict, description="`source` per output language")
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
@@ -183,11 +184,9 @@ class RasterConstraint(_ConstraintBase):
             return N_("cells of {raster} {test} are removed").format(
                 raster=self.label or self.raster, test=self.failing_cells()
             )
-        stat = {"mean": N_("mean"), "min": N_("minimum"), "max": N_("maximum"), "share_above": N_("share above")}[
-            self.stat
-        ]
+        stat = {"mean": N_("mean"), "min": N_("minimum"), "max": N_("maximum")}.get(self.stat, "")
         if self.threshold is not None:
-            stat = f"{stat} {self.threshold:g}"
+            stat = N_("share above {threshold}").format(threshold=f"{self.threshold:g}")
         low = f">= {self.min:g}" if self.min is not None else ""
         high = f"<= {self.max:g}" if self.max is not None else ""
         bounds = " ".join(b for b in (low, high) if b)

@@ -278,13 +278,13 @@ def scenario_words(scenario: Scenario, lang: str) -> dict[str, str]:
         words[c.title] = c.labels.get(lang, "")  # type: ignore[call-overload]
         words[c.unit_label] = c.units.get(lang, "")  # type: ignore[call-overload]
     for k in scenario.constraints:
-        label = getattr(k, "label", "")
+        label = getattr(k, "label", "") or getattr(k, "source", "")
         if label:
             words[label] = getattr(k, "labels", {}).get(lang, "")
     return {k: v for k, v in words.items() if v and v != k}
 
 
-def finding_text(finding: Finding, tr: Translator) -> str:
+def finding_text(finding: Finding, tr: Translator, *, level: bool = True) -> str:
     """One validation finding in the translator's language (``str(finding)`` in English).
 
     Parameters
@@ -293,15 +293,20 @@ def finding_text(finding: Finding, tr: Translator) -> str:
         A finding of the run's validation report.
     tr : Translator
         Language.
+    level : bool, default True
+        Begin with the level (``warning: ...``); a log line already shows it.
 
     Returns
     -------
     str
         ``level: layer (source), field 'x': message; fix: ...``, translated.
     """
-    level = {"error": tr("error"), "warning": tr("warning"), "info": tr("info")}.get(finding.level, finding.level)
+    name = {"error": tr("error"), "warning": tr("warning"), "info": tr("info")}.get(finding.level, finding.level)
     where = finding.layer + (f" ({finding.source})" if finding.source else "")
     if finding.field:
         where = tr("{layer}, field {field}", layer=where, field=repr(finding.field))
-    text = tr("{level}: {where}: {message}", level=level, where=where, message=tr.text(finding.message))
+    message = tr.text(finding.message)
+    text = (
+        tr("{level}: {where}: {message}", level=name, where=where, message=message) if level else f"{where}: {message}"
+    )
     return tr("{text}; fix: {fix}", text=text, fix=tr.text(finding.fix)) if finding.fix else text

@@ -215,8 +215,7 @@ def facilities_table(allocation: Allocation, tr: Translator, *, study: Study | N
     tr : Translator
         Language.
     study : Study, optional
-        The study: its rule pack's figures, in words, replace the programme's English ``norm``
-        column (the citations are in the norms table).
+        The study: its rule pack's figures in words replace the English ``norm`` column.
 
     Returns
     -------

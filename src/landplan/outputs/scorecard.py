@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from landplan._messages import N_
-from landplan.config import ConstraintSpec, IsolationConstraint
+from landplan.config import ConstraintSpec, IsolationConstraint, MinAreaConstraint
 from landplan.errors import InputError
 from landplan.model import ha
 
@@ -39,8 +39,8 @@ def describe_constraint(k: ConstraintSpec, study: Study, *, lang: str = "en") ->
         The rule in words.
     """
     label = getattr(k, "labels", {}).get(lang)
-    if label:
-        k = k.model_copy(update={"label": label})
+    if label:  # a min_area constraint's words are its `source`
+        k = k.model_copy(update={"source" if isinstance(k, MinAreaConstraint) else "label": label})
     if isinstance(k, IsolationConstraint) and k.mode != "subtract":  # only the study knows its rule pack
         return N_("outside the isolation distance of every zone in {layer} (by hazard class, rule pack {pack})").format(
             layer=repr(k.layer), pack=repr(study.rules.meta.name)
