@@ -39,16 +39,22 @@ CODES = frozenset(
     }
 )  # fmt: skip
 
+#: Vietnamese syllables written in ASCII letters that English messages also use (so the catalog
+#: cannot tell): "so với" (compared with)
+VIETNAMESE_ASCII = frozenset({"so"})
+
 _WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
-_SKIP = re.compile(r"[\d/\\_@]")
+_SKIP = re.compile(r"[\d/\\_@]|[A-Za-z]\.[A-Za-z]")  # ids, paths, snake_case names, file names (parcels.shp)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 #: a scenario setting quoted in a fix (``outside = "neutral"``): code, as in the TOML file
 _SETTING = re.compile(r"\b[a-z_]+ = (\"[^\"]*\"|[\w.]+)")
 
 
-def words(text: str) -> list[str]:
-    """The ASCII words of a text, lower case, in order (tokens with digits, slashes or underscores skipped)."""
+def words(text: str, *, lower: bool = True) -> list[str]:
+    """The ASCII words of a text, in order (tokens with digits, slashes, underscores or a file suffix skipped)."""
     text = _SETTING.sub(" ", text)
-    return [w.lower() for token in text.split() if not _SKIP.search(token) for w in _WORD.findall(token)]
+    found = [w for token in text.split() if not _SKIP.search(token) for w in _WORD.findall(token)]
+    return [w.lower() for w in found] if lower else found
 
 
 @functools.cache
@@ -78,8 +84,13 @@ def english_words(text: str, *, data: Iterable[str] = ()) -> list[str]:
     data : iterable of str
         Data text of the run (zone and facility names, layer ids): its words pass.
     """
-    allowed = vietnamese_words() | CODES | {w for d in data for w in words(str(d))}
-    return sorted({w for w in words(text) if w not in allowed})
+    allowed = vietnamese_words() | VIETNAMESE_ASCII | CODES | {w for d in data for w in words(str(d))}
+    english = set()
+    for word in words(text, lower=False):
+        # labels a PDF places side by side come out glued ("Quốc OaiKhu CNC"): check each part
+        parts = [word] if word.lower() in allowed else _CAMEL.split(word)
+        english |= {p.lower() for p in parts if p.lower() not in allowed}
+    return sorted(english)
 
 
 def run_data_text(study) -> list[str]:
@@ -91,7 +102,7 @@ def run_data_text(study) -> list[str]:
     """
     s = study.scenario
     texts = [*map(str, study.zone_names), *s.layers.model_dump(), *s.rasters, s.scenario.rule_pack]
-    texts += [s.scenario.title_in("vi"), s.scenario.description_in("vi")]
+    texts += [s.scenario.title_in("vi"), s.scenario.description_in("vi"), study.crs.name]  # the CRS's EPSG name
     for c in s.criteria:
         texts += [c.name, c.labels.get("vi", ""), c.units.get("vi", "")]
     for k in s.constraints:

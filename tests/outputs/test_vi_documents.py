@@ -59,3 +59,8 @@ def test_the_word_check_finds_english_and_passes_vietnamese() -> None:
     assert english_words("kindergarten coverage 0,12; Điểm") == ["coverage", "kindergarten"]
     assert english_words("KCN Thăng Long 12 ha EPSG:32648", data=["KCN Thăng Long"]) == []
     assert words("data/parcels.shp rice_protected P00855 Đường") == []
+
+
+def test_glued_pdf_labels_are_checked_word_by_word() -> None:
+    assert english_words("KCN Thạch Thất–Quốc OaiKhu CNC Hòa Lạc", data=["Quốc Oai", "Khu CNC Hòa Lạc"]) == []
+    assert english_words("Quốc OaiSchool", data=["Quốc Oai"]) == ["school"]

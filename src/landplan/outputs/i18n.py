@@ -178,8 +178,8 @@ class Translator:
 
     def _piece(self, value: str) -> str:
         number = _NUMBER.fullmatch(value)
-        if number is None:
-            return self.text(value)
+        if number is None:  # a short piece is data (a zone called "N" is not the north arrow's "N")
+            return self.text(value) if len(value) > 2 else value
         whole, frac, percent = number.groups()
         text = self.number(float(whole.replace(",", "") + "." + (frac or "0")), decimals=len(frac or ""))
         return text + (percent or "")

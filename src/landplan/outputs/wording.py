@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import pandas as pd
+
     from landplan.config import CriterionSpec
-    from landplan.model import Scores, Study
+    from landplan.model import Result, Scores, Study
     from landplan.outputs.i18n import Translator
 
 __all__ = [
@@ -97,9 +97,8 @@ def criterion_unit(c: CriterionSpec, tr: Translator) -> str:
 def drivers_text(scores: Scores, ids: Any, labels: dict[str, str], tr: Translator, *, top: int) -> list[str]:
     """The criteria that add most to each parcel's score, in the run's language (``"bến xe buýt 0,21"``).
 
-    As :func:`landplan.scoring.aggregate.explain_drivers` (which writes the English ``top_drivers``
-    column), for the few parcels a document shows; the weighted product's limiting factors keep
-    the English text translated by template.
+    :func:`landplan.scoring.aggregate.explain_drivers` (which writes the English ``top_drivers``
+    column) with the labels of the run's language, and its numbers and "none" in that language.
 
     Parameters
     ----------
@@ -119,17 +118,17 @@ def drivers_text(scores: Scores, ids: Any, labels: dict[str, str], tr: Translato
     list of str
         One text per id.
     """
-    if scores.aggregation == "weighted_product" or scores.contributions.empty:
-        return [tr.text(str(scores.top_drivers[i])) for i in ids]
-    frame = scores.contributions.loc[list(ids)]
-    arr = np.nan_to_num(frame.to_numpy(dtype="float64"), nan=-np.inf)
-    order = np.argsort(-arr, axis=1, kind="stable")[:, :top]
-    names = list(frame.columns)
-    out = []
-    for row, picks in zip(arr, order, strict=True):  # the few parcels a document shows
-        parts = [f"{labels.get(names[j], names[j])} {tr.number(row[j], decimals=2)}" for j in picks if row[j] > 0]
-        out.append(", ".join(parts) if parts else tr("none"))
-    return out
+    import pandas as pd
+
+    from landplan.scoring.aggregate import explain_drivers
+
+    ids = list(ids)
+    if scores.aggregation == "weighted_product" or scores.contributions.empty or tr.lang == "en":
+        return [tr.text(str(t)) for t in scores.top_drivers.reindex(ids)]
+    text = pd.Series(explain_drivers(scores.contributions.loc[ids], labels, top=top).to_numpy(dtype=object))
+    # explain_drivers writes "label 0.12, label 0.08": decimal commas, and "none" translated
+    text = text.str.replace(r"(?<= )(-?\d+)\.(\d{2})(?=, |$)", r"\1,\2", regex=True)
+    return text.where(text != "none", tr("none")).tolist()
 
 
 def net_lines(study: Study, scores: Scores, tr: Translator) -> list[str]:
@@ -245,3 +244,38 @@ def rule_table_name(table: str, tr: Translator) -> str:
         "trade_union": tr("trade-union institution"),
     }
     return names.get(table, table)
+
+
+def translated_values(table: pd.DataFrame, result: Result, tr: Translator) -> pd.DataFrame:
+    """A table's text values landplan wrote in English, in the run's language (for the XLSX files people read).
+
+    ``excluded_by`` and ``removed_by`` (each distinct text once) and ``top_drivers`` (from the
+    scores); other columns are data and stay as they are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table about to be written (the wide ranking, allocation tables).
+    result : Result
+        The run (scores for the drivers, scenario for the labels).
+    tr : Translator
+        Language (with the scenario's words).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with those columns translated; the table itself in English.
+    """
+    if tr.lang == "en":
+        return table
+    out = table.copy()
+    for column in ("excluded_by", "removed_by"):
+        if column in out:
+            text = out[column].astype(object).where(out[column].notna(), "").astype(str)
+            local = {t: tr.text(t) for t in text.unique()}  # distinct texts, not parcels
+            out[column] = text.map(local)
+    if "top_drivers" in out and out.index.isin(result.scores.score.index).all():
+        s = result.study.scenario
+        labels = {c.name: tr.text(c.title) for c in s.criteria}
+        out["top_drivers"] = drivers_text(result.scores, out.index, labels, tr, top=s.scenario.top_drivers)
+    return out
