@@ -138,7 +138,7 @@ def scenario_map(
     )
     _land_layers(m, scores, sites, top=top, simplify_m=simplify_m, lang=lang, words=words)
     ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
-    add_controls(m, web_tiles=bool(tiles) and not offline)
+    add_controls(m, web_tiles=bool(tiles) and not offline, lang=lang)
     return m
 
 

@@ -149,6 +149,40 @@ def _messages(lang: str, method: str) -> dict[str, str]:
     return {k: html_text(v) for k, v in msg.items()}
 
 
+def _measure_words(lang: str) -> dict[str, str]:
+    """The measuring tool's English texts (leaflet-measure has no Vietnamese) -> the language's (escaped)."""
+    if lang == "en":
+        return {}
+    tr = translator(lang)
+    words = {
+        "Measure": tr("Measure"),
+        "Measure distances and areas": tr("Measure distances and areas"),
+        "Create a new measurement": tr("Create a new measurement"),
+        "Start creating a measurement by adding points to the map": tr(
+            "Start creating a measurement by adding points to the map"
+        ),
+        "Finish measurement": tr("Finish measurement"),
+        "Last point": tr("Last point"),
+        "Area": tr("Area"),
+        "Perimeter": tr("Perimeter"),
+        "Point location": tr("Point location"),
+        "Area measurement": tr("Area measurement"),
+        "Linear measurement": tr("Linear measurement"),
+        "Path distance": tr("Path distance"),
+        "Center on this area": tr("Center on this area"),
+        "Center on this line": tr("Center on this line"),
+        "Center on this location": tr("Center on this location"),
+        "Cancel": tr("Cancel"),
+        "Delete": tr("Delete"),
+        # units written after the numbers
+        "Sq Meters": "m²",
+        "Meters": "m",
+        "Kilometers": "km",
+        "Hectares": "ha",
+    }
+    return {k: html_text(v) for k, v in words.items()}
+
+
 def _numbers(values: Any, decimals: int) -> list[Any]:
     """Floats rounded for the page, NaN as null, whole numbers as integers (shorter JSON)."""
     a = np.round(np.asarray(values, dtype="float64"), decimals)
@@ -310,6 +344,7 @@ def client_data(
     data = {
         "lang": text.lang,
         "msg": _messages(text.lang, method.replace("_", " ")),
+        "measure": _measure_words(text.lang),
         **_parcel_arrays(wgs, classes, criteria, text),
         **_weight_settings(criteria, weights, method),
         "bins": classes.bins.tolist(),
