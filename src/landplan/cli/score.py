@@ -183,13 +183,66 @@ def report(  # noqa: PLR0917 - typer maps options to parameters
 def explain(
     scenario: ScenarioArg,
     parcel_id: Annotated[str, typer.Argument(help="Parcel id.", metavar="PARCEL_ID", show_default=False)],
+    lang: LangOpt = None,
 ) -> None:
     """Print the score card of one parcel: criteria, weights, contributions and constraints."""
+    from landplan.config import load_scenario
     from landplan.outputs.scorecard import explain as make_card
     from landplan.pipeline import compute
 
-    result = compute(scenario, allocate=False)
-    typer.echo(make_card(result.study, result.scores, parcel_id).to_text())
+    s = _with_output(load_scenario(scenario), language=lang)
+    result = compute(s, allocate=False)
+    card = make_card(result.study, result.scores, parcel_id, lang=s.output.language)
+    if s.output.language == "en":
+        typer.echo(card.to_text())
+    else:
+        print_card(card, result, s.output.language)
+
+
+def print_card(card: Any, result: Any, lang: str) -> None:
+    """Print a score card as two tables on the terminal, in ``lang``.
+
+    Parameters
+    ----------
+    card : ScoreCard
+        The card (:func:`landplan.outputs.scorecard.explain`).
+    result : Result
+        The computed result (criterion labels and the scores for the drivers).
+    lang : {"en", "vi"}
+        Language.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from landplan.outputs.i18n import scenario_words, translator
+    from landplan.outputs.wording import drivers_text
+
+    s = result.study.scenario
+    tr = translator(lang, data=scenario_words(s, lang))
+    rank = f"{tr('rank')} {tr.number(card.rank)}" if card.rank is not None else tr("not ranked (excluded)")
+    console = Console()
+    score = tr.number(card.score, decimals=3)
+    console.print(escape(f"{tr('Parcel')} {card.parcel_id}: {rank}, {tr('score')} {score}"))
+    labels = {c.name: tr.text(c.title) for c in s.criteria}
+    drivers = drivers_text(result.scores, [card.parcel_id], labels, tr, top=s.scenario.top_drivers)[0]
+    console.print(escape(f"{tr('Top drivers')}: {drivers}"))
+    table = Table(show_lines=False)
+    for col in (tr("Criterion"), tr("Measured"), tr("Unit"), tr("Value (0–1)"), tr("Weight"), tr("Contribution")):
+        table.add_column(col, justify="left" if col in (tr("Criterion"), tr("Unit")) else "right")
+    for _, r in card.criteria.iterrows():  # one row per criterion
+        raw = r["raw"]
+        raw = tr.number(raw, decimals=0 if abs(raw) >= 1000 else 2) if isinstance(raw, float) else str(raw)
+        numbers = [tr.number(r[k], decimals=3) for k in ("value", "weight", "contribution")]
+        table.add_row(escape(tr.text(str(r["label"]))), raw, escape(tr.text(str(r["unit"]))), *numbers)
+    console.print(table)
+    rules = Table(show_lines=False)
+    for col in (tr("Constraint"), tr("Result"), tr("Reason")):
+        rules.add_column(col)
+    for _, r in card.constraints.iterrows():  # one row per constraint
+        status = tr("pass") if r["passed"] else tr("fail")
+        rules.add_row(escape(tr.text(str(r["rule"]))), status, escape(tr.text(str(r["reason"]))))
+    console.print(rules)
 
 
 @handle_errors
