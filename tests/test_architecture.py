@@ -21,6 +21,7 @@ LAYERS: dict[str, float] = {
     "errors": 0,
     "numbers": 0,
     "units": 0,
+    "messages": 0,
     "config": 1,
     "io": 2,
     "crs": 2,

@@ -405,48 +405,92 @@ def test_what_if_sliders_recompute_the_scores_python_computes(browser, demo):
     assert w.external == [] and w.errors == []
 
 
-ENGLISH_EXTRA = {"the", "of", "and", "to", "in", "for", "with", "by", "or", "not", "see", "all", "top", "no", "layer"}
-
-
-def _english_words() -> set[str]:
-    """Words of every English message of landplan (the catalog's msgids) and a few common words."""
-    from babel.messages.pofile import read_po
-
-    po = Path(landplan.__file__).parent / "locale" / "vi" / "LC_MESSAGES" / "landplan.po"
-    with po.open("rb") as fh:
-        catalog = read_po(fh)
-    words = set(ENGLISH_EXTRA)
-    vietnamese: set[str] = set()
-    for m in catalog:
-        if m.id:
-            words |= {t.lower() for t in re.findall(r"[A-Za-z]{2,}", str(m.id))}
-            vietnamese |= {t.lower() for t in re.findall(r"[A-Za-z]{2,}", str(m.string))}
-    return words - vietnamese
-
-
 def test_vietnamese_map_shows_no_english_word(browser, demo):
+    from vi_text import english_words, run_data_text
+
     result, d = demo
+    data = run_data_text(result.study)
     w = MapPage(browser, d / "map_vi.html")
-    # open what a user opens: a score card, the layer list, the what-if panel, a zone's hover card
+    # open what a user opens, with real clicks: the best parcel's score card, an excluded parcel's
+    # card (its reason), the what-if panel, the layer list
+    seen = []
     pid = result.scores.top(1)[0]
+    excluded = result.scores.excluded_by[result.scores.excluded_by.str.contains("isolation|overlaps", regex=True)]
+    for p in (pid, excluded.index[0]):
+        pt = _inside_points(result.study.parcels.loc[[p]]).iloc[0]
+        x, y = w.view(pt.y, pt.x, 17)
+        w.page.mouse.click(x, y)
+        card = w.page.locator(".leaflet-popup-content")
+        card.wait_for()
+        seen.append(card.inner_text())
+        w.close_popup()
+    assert "Điểm" in seen[0] and "Thửa đất" in seen[0]
+    assert "cách ly" in seen[1] or "chồng lấn" in seen[1], seen[1]
     pt = _inside_points(result.study.parcels.loc[[pid]]).iloc[0]
     x, y = w.view(pt.y, pt.x, 17)
     w.page.mouse.click(x, y)
     card = w.card()
-    assert "Điểm" in card["text"] and "Thửa đất" in card["text"]
+    # the measuring tool, opened and started (leaflet-measure's own texts)
+    w.page.locator(".leaflet-control-measure").hover()
+    real_click(w.page, w.page.locator(".leaflet-control-measure .js-start"))
+    seen.append(w.page.locator(".leaflet-control-measure").inner_text())
+    assert "Đo" in seen[-1] or "điểm" in seen[-1], seen[-1]
+    real_click(w.page, w.page.locator(".leaflet-control-measure .js-cancel"))
+    w.page.mouse.click(x, y)
+    card = w.card()
     real_click(w.page, w.page.locator(".landplan-whatif-toggle"))
+    assert w.page.locator(".landplan-whatif input[type=range]").first.is_visible()
     w.page.locator(".leaflet-control-layers").hover()
     w.page.wait_for_timeout(200)
     w.shot("demo-vi")
     text = w.page.evaluate("() => document.body.innerText")
-    s = result.study.scenario
-    data_text = " ".join(
-        [*map(str, result.study.zone_names), *(c.title for c in s.criteria), *(c.unit_label for c in s.criteria)]
-    )
-    allowed = {t.lower() for t in re.findall(r"[A-Za-z]{2,}", data_text)} | {"leaflet", "landplan", "toml", "esri"}
-    english = sorted({t for t in re.findall(r"[A-Za-z]{2,}", text) if t.lower() in _english_words() - allowed})
-    assert english == [], english
+    assert "Điểm" in text  # the card is still open beside the what-if panel
+    assert english_words(" ".join([text, *seen]), data=data) == []
     # numbers follow the language: the card's area in m2 with a dot as thousands separator, decimal commas
     assert re.search(r"\d{1,3}\.\d{3} m2", card["text"]), card["text"]
     assert re.fullmatch(r"\d,\d\d – \d,\d\d", w.page.locator(".landplan-legend div").first.inner_text().strip())
     assert w.external == []
+
+
+@pytest.fixture(scope="module")
+def vi_run(tmp_path_factory):
+    """The bundled demo run in Vietnamese by the real command line: ``landplan run ... --lang vi``."""
+    import subprocess
+    import sys
+
+    from landplan.datasets import demo_scenario
+
+    out = tmp_path_factory.mktemp("vi-run") / "run"
+    cmd = [sys.executable, "-m", "landplan", "-q", "run", str(demo_scenario()), "--lang", "vi", "-o", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_vietnamese_report_shows_no_english_word(browser, demo, vi_run):
+    import json
+
+    from vi_text import english_words, run_data_text
+
+    result, _ = demo
+    w = Watched(browser)
+    w.page.goto((vi_run / "report.html").as_uri())
+    assert w.page.evaluate("() => document.documentElement.lang") == "vi"
+    # the run's machine record (JSON keys are program identifiers) is marked translate="no": check it
+    # is that record, then leave it out
+    code = w.page.evaluate(
+        "() => Array.from(document.querySelectorAll('[translate=no]')).map(e => { const t = e.innerText; "
+        "e.remove(); return t; })"
+    )
+    assert len(code) == 1 and json.loads(code[0])["scenario"]["file"].endswith("hanoi_demo.toml")
+    text = w.page.evaluate("() => document.body.innerText")
+    w.shot("demo-report-vi")
+    for heading in ("Quỹ đất được bố trí", "Điều kiện loại trừ", "Kiểm tra dữ liệu", "Quy chuẩn, tiêu chuẩn áp dụng"):
+        assert heading in text
+    # the scenario's Vietnamese name, a translated finding, a translated constraint, Vietnamese numbers
+    assert "Kịch bản mẫu Hà Nội" in text
+    assert "nằm ngoài phạm vi của lớp" in text and "cách sửa:" in text
+    assert "nằm ngoài khoảng cách ly của mọi khu trong lớp" in text
+    assert re.search(r"\b\d{1,3}\.\d{3} thửa", text) or re.search(r"\d\.\d{3}", text)
+    assert english_words(text, data=run_data_text(result.study)) == []
+    assert w.external == [] and w.errors == []

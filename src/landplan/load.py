@@ -19,6 +19,7 @@ import pandas as pd
 import geopandas as gpd
 import pyproj
 
+from landplan._messages import N_
 from landplan.config import NETWORK_KINDS, LayerSpec, RulePack, Scenario, load_rule_pack, load_scenario
 from landplan.crs import check_metric, estimate_working_crs, placement_problems, to_working_crs
 from landplan.errors import LandplanError, ValidationError, redact
@@ -410,17 +411,21 @@ def _extent_checks(
     for (layer, radius, mode), names in groups.items():
         n, total = int(out[names[0]].sum()), len(parcels)
         treated = (
-            "they are treated as no data (the median value of the parcels inside)"
+            N_("they are treated as no data (the median value of the parcels inside)")
             if mode == "neutral"
-            else "they are measured as they are, so they likely score low for lack of data"
+            else N_("they are measured as they are, so they likely score low for lack of data")
         )
-        fix = 'if the layer covers only part of the study area, set outside = "neutral" on the criterion'
+        fix = N_('if the layer covers only part of the study area, set outside = "neutral" on the criterion')
         report.findings.append(
             Finding(
                 "info" if mode == "neutral" else "warning",
                 layer,
-                f"{n} of {total} parcels ({n / total:.1%}) lie outside the layer's extent (convex hull of its "
-                f"features + {radius:g} m) for criteria {names}; {treated}",
+                N_(
+                    "{n} of {total} parcels ({share}) lie outside the layer's extent (convex hull of its features + "
+                    "{radius} m) for criteria {names}; {treated}"
+                ).format(
+                    n=n, total=total, share=f"{n / total:.1%}", radius=f"{radius:g}", names=names, treated=treated
+                ),
                 fix="" if mode == "neutral" else fix,
             )
         )
@@ -442,10 +447,19 @@ def _region_findings(s: Scenario, rules: RulePack, parcels: gpd.GeoDataFrame) ->
         Finding(
             "warning",
             "parcels",
-            f"{n} of {total} parcels ({n / total:.1%}) lie outside {rules.meta.region} "
-            f"({', '.join(f'{b:g}' for b in bbox)}), the region whose figures rule pack {rules.meta.name!r} "
-            f"gives: {figures}",
-            fix="set these figures for your region under [demand] in the scenario (or use a rule pack for it)",
+            N_(
+                "{n} of {total} parcels ({share}) lie outside {region} ({bbox}), the region whose figures rule pack "
+                "{pack} gives: {figures}"
+            ).format(
+                n=n,
+                total=total,
+                share=f"{n / total:.1%}",
+                region=rules.meta.region,
+                bbox=", ".join(f"{b:g}" for b in bbox),
+                pack=repr(rules.meta.name),
+                figures=figures,
+            ),
+            fix=N_("set these figures for your region under [demand] in the scenario (or use a rule pack for it)"),
         )
     ]
 

@@ -17,7 +17,7 @@ def test_the_template_is_a_package_file() -> None:
     text = resource.read_text(encoding="utf-8")
     assert text == template_source()
     assert text.startswith("<!DOCTYPE html>")
-    assert "{{ s.scenario.name }}" in text
+    assert "<h1>{{ title }}</h1>" in text
     # the module holds no second copy of the page
     assert "<!DOCTYPE" not in inspect.getsource(report)
 

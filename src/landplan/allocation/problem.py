@@ -27,6 +27,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan._messages import N_
 from landplan.allocation.instance import AllocationInfeasibleError, AllocationInstance
 from landplan.allocation.solvers import Solution, solve_greedy, solve_milp
 from landplan.criteria._common import check_inputs, geoms
@@ -264,7 +265,7 @@ class AllocationProblem(AllocationInstance):
                 got = np.bincount(self.pair_zone, weights=x, minlength=len(self.demand))
                 over = int((self.demand - got > self.max_unmet_share * self.demand + 1e-6).sum())
                 if over:
-                    status = f"heuristic; fairness cap not met for {over} zones (use the MILP)"
+                    status = N_("heuristic; fairness cap not met for {n} zones (use the MILP)").format(n=over)
             return y, r, x, status, gap
         return solve_milp(self, time_limit_s=time_limit_s, mip_gap=mip_gap)
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landplan._messages import N_
 from landplan.allocation.instance import AllocationInfeasibleError
 from landplan.errors import LandplanError
 from landplan.model import ha
@@ -95,7 +96,7 @@ def solve_milp(problem: AllocationInstance, *, time_limit_s: float = 60.0, mip_g
     else:
         r = y * problem.area_m2[problem.pair_parcel]
         x = np.where(y > 0, res.x[k : 2 * k], 0.0)
-    status = "optimal" if res.status == 0 else "time limit (best found)"
+    status = N_("optimal") if res.status == 0 else N_("time limit (best found)")
     gap = getattr(res, "mip_gap", None)
     return y, r, x, status, None if gap is None else float(gap)
 
@@ -258,4 +259,4 @@ def solve_greedy(problem: AllocationInstance) -> Solution:
         used[p] = True
         land += take
         sites += 1
-    return y, r, x, "heuristic", None
+    return y, r, x, N_("heuristic"), None

@@ -198,7 +198,43 @@ def _set_verbosity(ctx: Any, param: Any, value: int) -> int:
     level = max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * steps))
     logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     logging.captureWarnings(True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(FINDINGS_LANGUAGE)
     return value
+
+
+class _FindingsLanguage(logging.Filter):
+    """Writes the validation findings that ``load`` logs in the run's language (``set_language``)."""
+
+    lang = "en"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from landplan.validation import Finding
+
+        args = record.args
+        if self.lang != "en" and isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Finding):
+            from landplan.outputs.i18n import finding_text, translator
+
+            tr = translator(self.lang)
+            record.args = (finding_text(args[0], tr, level=False),)
+            record.levelname = {"WARNING": tr("warning"), "INFO": tr("info"), "ERROR": tr("error")}.get(
+                record.levelname, record.levelname
+            ).upper()
+        return True
+
+
+FINDINGS_LANGUAGE = _FindingsLanguage()
+
+
+def set_language(lang: str) -> None:
+    """Log this run's validation findings in ``lang`` (the scenario's ``[output] language`` or ``--lang``).
+
+    Parameters
+    ----------
+    lang : {"en", "vi"}
+        Language code.
+    """
+    FINDINGS_LANGUAGE.lang = lang
 
 
 @app.callback()

@@ -55,12 +55,12 @@ def rank(
     ranked = result.ranked
     selection = ranked.loc[result.scores.top(top)] if top else ranked
     if top is not None and sys.stdout.isatty():
-        print_top(ranked, top, lang=result.study.scenario.output.language)
+        print_top(ranked, top, lang=result.study.scenario.output.language, result=result)
     else:
         write_csv(table_for_csv(selection.reset_index()), sys.stdout, index=False)
 
 
-def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
+def print_top(ranked: Any, n: int, *, lang: str = "en", result: Any = None) -> None:
     """Print the ``n`` best eligible parcels of the wide ranking as a table on the terminal.
 
     Parameters
@@ -71,6 +71,8 @@ def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
         How many parcels.
     lang : {"en", "vi"}, default "en"
         Language of the title, the headers and the number format.
+    result : Result, optional
+        The computed result: the top drivers are then written in ``lang`` too.
     """
     from rich.console import Console
     from rich.markup import escape
@@ -81,18 +83,27 @@ def print_top(ranked: Any, n: int, *, lang: str = "en") -> None:
 
     tr = translator(lang)
     top = ranked[ranked["rank"].notna()].head(n)
+    drivers = [str(d) for d in top["top_drivers"]]
+    if result is not None:
+        from landplan.outputs.i18n import scenario_words
+        from landplan.outputs.wording import drivers_text
+
+        s = result.study.scenario
+        tr = translator(lang, data=scenario_words(s, lang))
+        labels = {c.name: tr.text(c.title) for c in s.criteria}
+        drivers = drivers_text(result.scores, top.index, labels, tr, top=s.scenario.top_drivers)
     table = Table(title=tr("Top {n} parcels", n=len(top)), show_lines=False)
     for col, right in ((tr("Rank"), True), (tr("Parcel"), False), (tr("Score"), True)):
         table.add_column(col, justify="right" if right else "left")
     table.add_column(tr("Area (ha)"), justify="right")
     table.add_column(tr("Top drivers"), justify="left")
-    for pid, row in top.iterrows():
+    for (pid, row), driver in zip(top.iterrows(), drivers, strict=True):
         table.add_row(
             str(row["rank"]),
             escape(str(pid)),  # data text is never rich markup
             tr.number(row["score"], decimals=3),
             tr.number(ha(row["area_m2"]), decimals=2),
-            escape(str(row["top_drivers"])),
+            escape(driver),
         )
     Console().print(table)
 
@@ -172,13 +183,66 @@ def report(  # noqa: PLR0917 - typer maps options to parameters
 def explain(
     scenario: ScenarioArg,
     parcel_id: Annotated[str, typer.Argument(help="Parcel id.", metavar="PARCEL_ID", show_default=False)],
+    lang: LangOpt = None,
 ) -> None:
     """Print the score card of one parcel: criteria, weights, contributions and constraints."""
+    from landplan.config import load_scenario
     from landplan.outputs.scorecard import explain as make_card
     from landplan.pipeline import compute
 
-    result = compute(scenario, allocate=False)
-    typer.echo(make_card(result.study, result.scores, parcel_id).to_text())
+    s = _with_output(load_scenario(scenario), language=lang)
+    result = compute(s, allocate=False)
+    card = make_card(result.study, result.scores, parcel_id, lang=s.output.language)
+    if s.output.language == "en":
+        typer.echo(card.to_text())
+    else:
+        print_card(card, result, s.output.language)
+
+
+def print_card(card: Any, result: Any, lang: str) -> None:
+    """Print a score card as two tables on the terminal, in ``lang``.
+
+    Parameters
+    ----------
+    card : ScoreCard
+        The card (:func:`landplan.outputs.scorecard.explain`).
+    result : Result
+        The computed result (criterion labels and the scores for the drivers).
+    lang : {"en", "vi"}
+        Language.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from landplan.outputs.i18n import scenario_words, translator
+    from landplan.outputs.wording import drivers_text
+
+    s = result.study.scenario
+    tr = translator(lang, data=scenario_words(s, lang))
+    rank = f"{tr('rank')} {tr.number(card.rank)}" if card.rank is not None else tr("not ranked (excluded)")
+    console = Console()
+    score = tr.number(card.score, decimals=3)
+    console.print(escape(f"{tr('Parcel')} {card.parcel_id}: {rank}, {tr('score')} {score}"))
+    labels = {c.name: tr.text(c.title) for c in s.criteria}
+    drivers = drivers_text(result.scores, [card.parcel_id], labels, tr, top=s.scenario.top_drivers)[0]
+    console.print(escape(f"{tr('Top drivers')}: {drivers}"))
+    table = Table(show_lines=False)
+    for col in (tr("Criterion"), tr("Measured"), tr("Unit"), tr("Value (0–1)"), tr("Weight"), tr("Contribution")):
+        table.add_column(col, justify="left" if col in (tr("Criterion"), tr("Unit")) else "right")
+    for _, r in card.criteria.iterrows():  # one row per criterion
+        raw = r["raw"]
+        raw = tr.number(raw, decimals=0 if abs(raw) >= 1000 else 2) if isinstance(raw, float) else str(raw)
+        numbers = [tr.number(r[k], decimals=3) for k in ("value", "weight", "contribution")]
+        table.add_row(escape(tr.text(str(r["label"]))), raw, escape(tr.text(str(r["unit"]))), *numbers)
+    console.print(table)
+    rules = Table(show_lines=False)
+    for col in (tr("Constraint"), tr("Result"), tr("Reason")):
+        rules.add_column(col)
+    for _, r in card.constraints.iterrows():  # one row per constraint
+        status = tr("pass") if r["passed"] else tr("fail")
+        rules.add_row(escape(tr.text(str(r["rule"]))), status, escape(tr.text(str(r["reason"]))))
+    console.print(rules)
 
 
 @handle_errors
@@ -218,8 +282,12 @@ def demo(
 
 def _with_output(s: Any, **changes: Any) -> Any:
     """The scenario with its ``[output]`` settings changed by command-line options (None: keep)."""
+    from landplan.cli.app import set_language
+
     given = {k: v for k, v in changes.items() if v is not None}
-    return s.model_copy(update={"output": s.output.model_copy(update=given)})
+    s = s.model_copy(update={"output": s.output.model_copy(update=given)})
+    set_language(s.output.language)  # findings logged while loading
+    return s
 
 
 def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: str | None) -> None:
@@ -229,12 +297,35 @@ def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: 
     s = _with_output(load_scenario(scenario), language=lang)
     with progress_bar() as progress:
         result = run_pipeline(s, out_dir=out_dir, overwrite=overwrite, progress=progress)
+    from landplan.outputs.i18n import translator
+
     sc = result.scores
+    tr = translator(s.output.language)
     typer.echo(
-        f"scored {len(sc.score)} parcels, {int(sc.eligible.sum())} eligible; "
-        f"working CRS {result.manifest['working_crs']}"
+        tr(
+            "scored {n} parcels, {eligible} eligible; working CRS {crs}",
+            n=tr.number(len(sc.score)),
+            eligible=tr.number(int(sc.eligible.sum())),
+            crs=result.manifest["working_crs"],
+        )
     )
-    if result.allocation is not None:
+    if result.allocation is not None and tr.lang == "en":
         typer.echo(f"allocation: {result.allocation.summary()}")
+    elif result.allocation is not None:
+        a, z = result.allocation, result.allocation.zones
+        land = "reserved_ha" if "reserved_ha" in a.parcels else "area_ha"
+        typer.echo(
+            tr(
+                "allocation: {method} ({status}), {parcels} parcels, {land} ha, {allocated} of {demand} units "
+                "allocated, {unmet} unmet",
+                method=a.method,
+                status=tr.text(a.status),
+                parcels=tr.number(a.parcels.index.nunique()),
+                land=tr.number(float(a.parcels[land].sum()), decimals=1),
+                allocated=tr.number(float(z["allocated_units"].sum())),
+                demand=tr.number(float(z["demand_units"].sum())),
+                unmet=tr.number(float(z["unmet_units"].sum())),
+            )
+        )
     for key, path in result.outputs.items():
         typer.echo(f"  {key:<20} {path}")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from landplan._messages import N_
 from landplan.config._base import _Frozen
 
 __all__ = [
@@ -49,8 +50,12 @@ class IsolationConstraint(_ConstraintBase):
     def describe(self) -> str:
         """One line saying what the constraint requires."""
         if self.mode == "subtract":
-            return f"the part of the parcel within the isolation distance of a zone in {self.layer!r} is removed"
-        return f"outside the isolation distance of every zone in {self.layer!r} (by hazard class)"
+            return N_("the part of the parcel within the isolation distance of a zone in {layer} is removed").format(
+                layer=repr(self.layer)
+            )
+        return N_("outside the isolation distance of every zone in {layer} (by hazard class)").format(
+            layer=repr(self.layer)
+        )
 
 
 class MinAreaConstraint(_ConstraintBase):
@@ -59,10 +64,13 @@ class MinAreaConstraint(_ConstraintBase):
     kind: Literal["min_area"]
     min_area_m2: float = Field(gt=0)
     source: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(default_factory=dict, description="`source` per output language")
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
-        return f"area at least {self.min_area_m2:g} m2" + (f" ({self.source})" if self.source else "")
+        if self.source:
+            return N_("area at least {area} m2 ({source})").format(area=f"{self.min_area_m2:g}", source=self.source)
+        return N_("area at least {area} m2").format(area=f"{self.min_area_m2:g}")
 
 
 class AttributeConstraint(_ConstraintBase):
@@ -75,6 +83,7 @@ class AttributeConstraint(_ConstraintBase):
     min: float | None = None
     max: float | None = None
     label: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(default_factory=dict, description="label per output language")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
@@ -93,14 +102,15 @@ class AttributeConstraint(_ConstraintBase):
         """One line saying what the constraint requires."""
         parts = []
         if self.not_in is not None:
-            parts.append(f"{self.field} not in {self.not_in}")
+            parts.append(N_("{field} not in {values}").format(field=self.field, values=self.not_in))
         if self.in_ is not None:
-            parts.append(f"{self.field} in {self.in_}")
+            parts.append(N_("{field} in {values}").format(field=self.field, values=self.in_))
         if self.min is not None:
             parts.append(f"{self.field} >= {self.min:g}")
         if self.max is not None:
             parts.append(f"{self.field} <= {self.max:g}")
-        return " and ".join(parts)
+        text = " and ".join(parts)  # field tests, as in the scenario
+        return N_("{label}: {rule}").format(label=self.label, rule=text) if self.label else text
 
 
 class ExclusionLayerConstraint(_ConstraintBase):
@@ -111,6 +121,7 @@ class ExclusionLayerConstraint(_ConstraintBase):
     buffer_m: float = Field(default=0.0, ge=0)
     max_overlap_share: float = Field(default=0.0, ge=0, lt=1)
     label: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(default_factory=dict, description="label per output language")
     mode: Mode = "exclude"
 
     @model_validator(mode="after")
@@ -122,10 +133,14 @@ class ExclusionLayerConstraint(_ConstraintBase):
 
     def describe(self) -> str:
         """One line saying what the constraint requires."""
-        buf = f" (+{self.buffer_m:g} m)" if self.buffer_m else ""
+        what = self.label or self.layer
+        if self.buffer_m:
+            what = N_("{what} (+{buffer} m)").format(what=what, buffer=f"{self.buffer_m:g}")
         if self.mode == "subtract":
-            return f"the part of the parcel overlapping {self.label or self.layer}{buf} is removed"
-        return f"overlap with {self.label or self.layer}{buf} at most {self.max_overlap_share:.0%} of area"
+            return N_("the part of the parcel overlapping {what} is removed").format(what=what)
+        return N_("overlap with {what} at most {share} of area").format(
+            what=what, share=f"{self.max_overlap_share:.0%}"
+        )
 
 
 class RasterConstraint(_ConstraintBase):
@@ -142,6 +157,7 @@ class RasterConstraint(_ConstraintBase):
     max: float | None = None
     min: float | None = None
     label: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(default_factory=dict, description="label per output language")
     mode: Mode = "exclude"
 
     @model_validator(mode="after")
@@ -165,12 +181,16 @@ class RasterConstraint(_ConstraintBase):
     def describe(self) -> str:
         """One line saying what the constraint requires."""
         if self.mode == "subtract":
-            return f"cells of {self.label or self.raster} {self.failing_cells()} are removed"
-        stat = self.stat + (f" > {self.threshold:g}" if self.threshold is not None else "")
+            return N_("cells of {raster} {test} are removed").format(
+                raster=self.label or self.raster, test=self.failing_cells()
+            )
+        stat = {"mean": N_("mean"), "min": N_("minimum"), "max": N_("maximum")}.get(self.stat, "")
+        if self.threshold is not None:
+            stat = N_("share above {threshold}").format(threshold=f"{self.threshold:g}")
         low = f">= {self.min:g}" if self.min is not None else ""
         high = f"<= {self.max:g}" if self.max is not None else ""
-        bounds = " and ".join(b for b in (low, high) if b)
-        return f"{self.label or self.raster}: {stat} {bounds}"
+        bounds = " ".join(b for b in (low, high) if b)
+        return N_("{raster}: {stat} {bounds}").format(raster=self.label or self.raster, stat=stat, bounds=bounds)
 
     def failing_cells(self) -> str:
         """The cell test of ``subtract`` mode, in words (``"> 0.5"``, ``"< 2 or > 10"``)."""

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from landplan._messages import N_
 from landplan.config._base import _Frozen, select_text
 from landplan.config.values import CategoricalValue, ValueSpec
 
@@ -43,6 +44,12 @@ class _CriterionBase(_Frozen):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="identifier used in output columns")
     label: str = ""
     unit: str = ""
+    labels: dict[Literal["en", "vi"], str] = Field(
+        default_factory=dict, description='label per output language, e.g. { vi = "..." }; else `label`'
+    )
+    units: dict[Literal["en", "vi"], str] = Field(
+        default_factory=dict, description='unit per output language, e.g. { vi = "..." }; else `unit`'
+    )
     weight: float | None = None
     value: ValueSpec
 
@@ -139,7 +146,7 @@ class DistanceCriterion(_LayerCriterion):
 class CountCriterion(_RadiusCriterion):
     """Number of selected features of ``layer`` within a radius of the parcel."""
 
-    default_unit: ClassVar[str] = "features"
+    default_unit: ClassVar[str] = N_("features")
     kind: Literal["count"]
 
     def describe(self) -> str:
@@ -150,7 +157,7 @@ class CountCriterion(_RadiusCriterion):
 class CoverageCriterion(_RadiusCriterion):
     """Share of the parcel's area within a radius of any selected feature of ``layer``."""
 
-    default_unit: ClassVar[str] = "share"
+    default_unit: ClassVar[str] = N_("share")
     kind: Literal["coverage"]
 
     def describe(self) -> str:
@@ -213,7 +220,7 @@ class AccessCriterion(_CriterionBase):
     along the scenario's ``[network]`` (which it needs).
     """
 
-    default_unit: ClassVar[str] = "workers"
+    default_unit: ClassVar[str] = N_("workers")
     kind: Literal["access"]
     layer: str | None = Field(default=None, description="zone layer; the scenario's zones when unset")
     decay: Literal["exponential", "gaussian", "cumulative"] = "exponential"
@@ -284,7 +291,7 @@ class TravelCriterion(_NetworkCriterion):
 class ReachableCriterion(_ThresholdCriterion):
     """Number of features reachable from the parcel within a travel time or network distance."""
 
-    default_unit: ClassVar[str] = "features"
+    default_unit: ClassVar[str] = N_("features")
     kind: Literal["reachable"]
 
     def describe(self) -> str:
@@ -295,7 +302,7 @@ class ReachableCriterion(_ThresholdCriterion):
 class CatchmentCriterion(_ThresholdCriterion):
     """1 where the parcel lies in the network catchment of a feature (reached within the threshold), else 0."""
 
-    default_unit: ClassVar[str] = "share"
+    default_unit: ClassVar[str] = N_("share")
     kind: Literal["catchment"]
 
     def describe(self) -> str:
@@ -311,7 +318,7 @@ class TwoStepCriterion(_ThresholdCriterion):
     Reported per ``per_residents`` residents.
     """
 
-    default_unit: ClassVar[str] = "capacity per 1,000 residents"
+    default_unit: ClassVar[str] = N_("capacity per 1,000 residents")
     kind: Literal["two_step"]
     capacity_field: str | None = Field(default=None, description="facility column of capacity (seats, staff)")
     capacity_rule: str | None = Field(default=None, description="[facility_capacity] entry of the rule pack")

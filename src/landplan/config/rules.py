@@ -29,6 +29,7 @@ class RuleValue(_Frozen):
 
     value: float = Field(ge=0)
     source: str = Field(min_length=1)
+    source_vi: str = Field(default="", description="the citation in Vietnamese, for Vietnamese documents")
     url: str | None = None
     verified: bool
     note: str = ""

@@ -259,8 +259,44 @@ class OutputSpec(_Frozen):
 class ScenarioMeta(_Frozen):
     """Name, description and global settings."""
 
+    def title_in(self, lang: str) -> str:
+        """The scenario's name in an output language (``names``, else ``name``).
+
+        Parameters
+        ----------
+        lang : str
+            Language code.
+
+        Returns
+        -------
+        str
+            The name.
+        """
+        return self.names.get(lang, self.name)  # type: ignore[call-overload]
+
+    def description_in(self, lang: str) -> str:
+        """The scenario's description in an output language (``descriptions``, else ``description``).
+
+        Parameters
+        ----------
+        lang : str
+            Language code.
+
+        Returns
+        -------
+        str
+            The description.
+        """
+        return self.descriptions.get(lang, self.description)  # type: ignore[call-overload]
+
     name: str
     description: str = ""
+    names: dict[Literal["en", "vi"], str] = Field(
+        default_factory=dict, description='name per output language, e.g. { vi = "..." }; else `name`'
+    )
+    descriptions: dict[Literal["en", "vi"], str] = Field(
+        default_factory=dict, description="description per output language; else `description`"
+    )
     crs: str | None = Field(default=None, description="working CRS in metres; estimated UTM when unset")
     rule_pack: str = "vn"
     top_drivers: int = Field(default=2, ge=1)

@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 import geopandas as gpd
 import shapely
 
+from landplan._messages import N_
 from landplan.config import NetworkSpec, RulePack
 from landplan.network.graph import RoadGraph, build_graph, oneway_direction, road_speeds_kmh
 from landplan.network.travel import TravelGraph, travel_graph
@@ -112,8 +113,8 @@ def study_network(
 
 def _ids(index: pd.Index, mask: np.ndarray) -> str:
     chosen = index[mask]
-    more = f" and {len(chosen) - _SHOW} more" if len(chosen) > _SHOW else ""
-    return ", ".join(map(str, chosen[:_SHOW])) + more
+    shown = ", ".join(map(str, chosen[:_SHOW]))
+    return N_("{ids} and {n} more").format(ids=shown, n=len(chosen) - _SHOW) if len(chosen) > _SHOW else shown
 
 
 def _road_findings(road: RoadGraph, roads: gpd.GeoDataFrame, layer: str) -> list[Finding]:
@@ -131,15 +132,17 @@ def _road_findings(road: RoadGraph, roads: gpd.GeoDataFrame, layer: str) -> list
         Finding(
             "info" if share >= 0.95 else "warning",
             layer,
-            f"the largest connected piece holds {share:.1%} of the usable road length "
-            f"({int((length > 0).sum())} pieces)",
-            fix="" if share >= 0.95 else "join the pieces (shared vertices) or set node_at_crossings = true",
+            N_("the largest connected piece holds {share} of the usable road length ({n} pieces)").format(
+                share=f"{share:.1%}", n=int((length > 0).sum())
+            ),
+            fix="" if share >= 0.95 else N_("join the pieces (shared vertices) or set node_at_crossings = true"),
         )
     ]
     if len(dangling):
         xy = road.node_xy[dangling[:_SHOW]]
         where = "; ".join(f"({x:.0f}, {y:.0f})" for x, y in xy)
-        out.append(Finding("info", layer, f"{len(dangling)} dangling road ends, e.g. at {where} (working CRS)"))
+        text = N_("{n} dangling road ends, e.g. at {where} (working CRS)").format(n=len(dangling), where=where)
+        out.append(Finding("info", layer, text))
     return out
 
 
@@ -178,9 +181,12 @@ def network_findings(
             Finding(
                 "info",
                 layer,
-                f"{int(far.sum())} roads lie farther than {net.spec.far_road_m:g} m from every parcel "
-                f"({_ids(pd.Index(roads[id_field]) if id_field in roads else roads.index, far)})",
-                fix="clip the road layer to the study area to save time",
+                N_("{n} roads lie farther than {far} m from every parcel ({ids})").format(
+                    n=int(far.sum()),
+                    far=f"{net.spec.far_road_m:g}",
+                    ids=_ids(pd.Index(roads[id_field]) if id_field in roads else roads.index, far),
+                ),
+                fix=N_("clip the road layer to the study area to save time"),
             )
         )
     for name, places in sorted(net.graph.places.items()):
@@ -190,10 +196,16 @@ def network_findings(
                 Finding(
                     "warning",
                     name,
-                    f"{int(off.sum())} features lie farther than max_snap_m = {net.spec.max_snap_m:g} m from "
-                    f"every road the {net.spec.mode} mode may use ({_ids(places.index, off)}); "
-                    "their network values are missing",
-                    fix="raise [network] max_snap_m or add the missing roads",
+                    N_(
+                        "{n} features lie farther than max_snap_m = {snap} m from every road the {mode} mode may "
+                        "use ({ids}); their network values are missing"
+                    ).format(
+                        n=int(off.sum()),
+                        snap=f"{net.spec.max_snap_m:g}",
+                        mode=net.spec.mode,
+                        ids=_ids(places.index, off),
+                    ),
+                    fix=N_("raise [network] max_snap_m or add the missing roads"),
                 )
             )
     return out

@@ -195,7 +195,7 @@ def side_by_side(a: Result, b: Result, *, lang: str = "en") -> Any:
         ax.set_xlim(extent[0], extent[2])
         ax.set_ylim(extent[1], extent[3])
         ax.set_axis_off()
-        ax.set_title(mpl_text(r.study.scenario.scenario.name), fontsize=10)
+        ax.set_title(mpl_text(r.study.scenario.scenario.title_in(tr.lang)), fontsize=10)
     handles = [
         Patch(facecolor=c, label=f"{tr('Score')} ≤ {tr.number(hi, decimals=2)}")
         for c, hi in zip(classes.palette, bins, strict=True)

@@ -42,7 +42,7 @@ def _fixed(tr: Translator) -> dict[str, str]:
         "workers": tr("Workers"),
         "workers_estimated": tr("Workers estimated"),
         "existing_units": tr("Existing units"),
-        "units_needed": tr("Units needed"),
+        "units_needed": tr("Units needed by the workers"),
         "demand_units": tr("Units needed"),
         "allocated_units": tr("Units allocated"),
         "unmet_units": tr("Units unmet"),
@@ -55,6 +55,16 @@ def _fixed(tr: Translator) -> dict[str, str]:
         "land_used_ha": tr("Land needed (ha)"),
         "over_reservation": tr("Reserved / needed"),
         "sites": tr("Parcels or sites"),
+        "zone_id": tr("Zone id"),
+        "parcel_id": tr("Parcel"),
+        "name": tr("Name"),
+        "units_gross": tr("Units needed before existing housing"),
+        "floor_area_m2": tr("Floor area needed (m²)"),
+        "land_needed_ha": tr("Land the units need (ha)"),
+        "nearest_eligible_min_reach": tr("Nearest eligible parcel (min)"),
+        "eligible_parcels_within_reach": tr("Eligible parcels within reach"),
+        "eligible_ha_within_reach": tr("Eligible land within reach (ha)"),
+        "workers_within_reach": tr("Workers within reach"),
     }
 
 

@@ -285,7 +285,7 @@ def _title_block(
     width_pt = rect[2] * fig.get_figwidth() * 72
     y = 1.0
     for text, size, weight in (
-        (s.scenario.name, 11.0, "bold"),
+        (s.scenario.title_in(tr.lang), 11.0, "bold"),
         (f"{tr('Date')}: {date}", 7.5, "normal"),
         (f"{tr('Coordinate reference system')}: {crs}", 7.5, "normal"),
         (f"{tr('Data sources')}: {sources}", 7.0, "normal"),

@@ -143,10 +143,13 @@ def _ranked(fmt: str) -> Writer:
 def _translated(table: gpd.GeoDataFrame, r: Result) -> gpd.GeoDataFrame:
     """A table with its headers (and index name) in the scenario's output language."""
     from landplan.outputs.headers import spreadsheet_headers
-    from landplan.outputs.i18n import translator
+    from landplan.outputs.i18n import scenario_words, translator
+    from landplan.outputs.wording import translated_values
 
-    tr = translator(r.study.scenario.output.language)
-    names = spreadsheet_headers([*table.columns, table.index.name], r.study.scenario, tr)
+    s = r.study.scenario
+    tr = translator(s.output.language, data=scenario_words(s, s.output.language))
+    table = translated_values(table, r, tr)
+    names = spreadsheet_headers([*table.columns, table.index.name], s, tr)
     out = table.rename(columns=names)
     out.index.name = names.get(table.index.name, table.index.name)
     return out
@@ -220,7 +223,7 @@ def _qgis_project(render: Render, path: Path) -> None:
     with atomic_path(path) as tmp:
         write_project(
             tmp,
-            title=r.study.scenario.scenario.name,
+            title=r.study.scenario.scenario.title_in(r.study.scenario.output.language),
             authid=authid,
             layers=project_layers(r, files),
             qgs_name=path.with_suffix(".qgs").name,

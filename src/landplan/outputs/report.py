@@ -140,11 +140,17 @@ def _cards(
     from landplan.outputs.report_tables import card_tables, parcel_names
     from landplan.outputs.scorecard import explain
     from landplan.outputs.site_needs import site_needs_table
+    from landplan.outputs.wording import criterion_title, drivers_text
 
     names = parcel_names(study)
+    labels = {c.name: criterion_title(c, tr) for c in study.scenario.criteria}
+    ids = scores.top(top)
+    drivers = dict(
+        zip(ids, drivers_text(scores, ids, labels, tr, top=study.scenario.scenario.top_drivers), strict=True)
+    )
     cards = []
-    for pid in scores.top(top):
-        card = explain(study, scores, pid, sites=sites)
+    for pid in ids:
+        card = explain(study, scores, pid, sites=sites, lang=tr.lang)
         criteria_html, constraints_html = card_tables(card, tr)
         cards.append(
             {
@@ -152,7 +158,7 @@ def _cards(
                 "parcel_id": pid,
                 "name": None if names is None or names.get(pid) is None else str(names[pid]),
                 "score_text": tr.number(float(scores.score[pid]), decimals=3),
-                "top_drivers": scores.top_drivers[pid],
+                "top_drivers": drivers[pid],
                 "criteria_html": Markup(criteria_html),
                 "constraints_html": Markup(constraints_html),
                 "members": ", ".join(card.members or []),
@@ -198,8 +204,8 @@ def _allocation_line(allocation: Allocation, tr: Translator) -> str:
         allocated=tr.number(float(z["allocated_units"].sum())),
         demand=tr.number(float(z["demand_units"].sum())),
         unmet=tr.number(float(z["unmet_units"].sum())),
-        method=allocation.method,
-        status=allocation.status,
+        method={"milp": "MILP (HiGHS)", "greedy": tr("greedy heuristic")}.get(allocation.method, allocation.method),
+        status=tr.text(allocation.status),
         gap=gap,
     )
 
@@ -296,14 +302,17 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
 
     from landplan.outputs.charts import plot_value_function
     from landplan.outputs.escape import mpl_text
-    from landplan.outputs.i18n import translator
+    from landplan.outputs.i18n import finding_text, scenario_words, translator
     from landplan.outputs.report_tables import report_tables
     from landplan.outputs.scorecard import describe_constraint
+    from landplan.outputs.wording import criterion_title, criterion_unit, net_lines
 
     s = study.scenario
-    tr = translator(s.output.language)
+    tr = translator(s.output.language, data=scenario_words(s, s.output.language))
     return {
         "s": s,
+        "title": s.scenario.title_in(tr.lang),
+        "description": s.scenario.description_in(tr.lang),
         "tr": tr,
         "lang": tr.lang,
         "num": lambda value, decimals=0: tr.number(float(value), decimals=decimals),
@@ -318,35 +327,31 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
         "allocation": allocation,
         "allocation_line": _allocation_line(allocation, tr) if allocation is not None else "",
         "is_demo": _is_demo(info),
-        "findings": [{"css": {"warning": "warn"}.get(f.level, f.level), "text": str(f)} for f in study.report.findings],
+        "findings": [
+            {"css": {"warning": "warn"}.get(f.level, f.level), "text": finding_text(f, tr)}
+            for f in study.report.findings
+        ],
         "charts": [
             Markup(
-                _svg(plot_value_function(c.value, title=mpl_text(c.title), unit=mpl_text(c.unit_label), lang=tr.lang))
+                _svg(
+                    plot_value_function(
+                        c.value,
+                        title=mpl_text(criterion_title(c, tr)),
+                        unit=mpl_text(criterion_unit(c, tr)),
+                        lang=tr.lang,
+                    )
+                )
             )
             for c in s.criteria
         ],
-        "constraint_lines": [describe_constraint(k, study) for k in s.constraints] + _net_lines(study, scores),
+        "constraint_lines": [tr.text(describe_constraint(k, study, lang=tr.lang)) for k in s.constraints]
+        + net_lines(study, scores, tr),
         **report_tables(study, scores, allocation, info, tr),
         "allocation_notes": _allocation_notes(allocation, tr) if allocation is not None else [],
         "phases_html": Markup(_frame_html(allocation.phases, css="zones"))
         if allocation is not None and allocation.phases is not None
         else "",
     }
-
-
-def _net_lines(study: Study, scores: Scores) -> list[str]:
-    """One line on the net developable area when subtract constraints removed land."""
-    net = scores.net
-    if net is None or not net.subtracted:
-        return []
-    from landplan.model import ha
-
-    cut = int((net.share_removed > 0).sum())
-    on = study.scenario.scenario.criteria_geometry
-    return [
-        f"net developable area: {cut} parcels cut, {ha(net.gross_m2.sum() - net.area_m2.sum()):,.1f} ha removed of "
-        f"{ha(net.gross_m2.sum()):,.1f} ha; criteria measured on the {on} parcel geometry"
-    ]
 
 
 def render_report(

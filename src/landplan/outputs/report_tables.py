@@ -205,7 +205,7 @@ def reserved_table(allocation: Allocation, study: Study, tr: Translator) -> str:
     return html_table(parcels.loc[order], columns, tr, css="reserved")
 
 
-def facilities_table(allocation: Allocation, tr: Translator) -> str:
+def facilities_table(allocation: Allocation, tr: Translator, *, study: Study | None = None) -> str:
     """What each housing site needs built: totals by kind, then the sites' rows with something to build.
 
     Parameters
@@ -214,6 +214,8 @@ def facilities_table(allocation: Allocation, tr: Translator) -> str:
         The allocation with its facility programme (``allocation.facilities``).
     tr : Translator
         Language.
+    study : Study, optional
+        The study: its rule pack's figures in words replace the English ``norm`` column.
 
     Returns
     -------
@@ -254,6 +256,11 @@ def facilities_table(allocation: Allocation, tr: Translator) -> str:
     totals.index = totals.index.map(lambda k: words.get(str(k), str(k)))
     total_html = html_table(totals, total_cols, tr, css="facility-totals")
     rows = plan[plan["to_build"] > 0].copy()
+    if study is not None:
+        from landplan.outputs.wording import facility_norms
+
+        norms = facility_norms(study, tr)
+        rows["norm"] = [norms.get(str(k), tr.text(str(t))) for k, t in zip(rows["kind"], rows["norm"], strict=True)]
     for column in ("kind", "unit", "placement"):
         rows[column] = rows[column].map(lambda k: words.get(str(k), str(k)))
     site_cols = [
@@ -289,6 +296,7 @@ def card_tables(card: ScoreCard, tr: Translator) -> tuple[str, str]:
         value if not isinstance(value, float) else tr.number(value, decimals=0 if abs(value) >= 1000 else 2)
         for value in criteria["raw"]
     ]
+    criteria[["label", "unit"]] = criteria[["label", "unit"]].map(lambda t: tr.text(str(t)))
     columns = [
         Column("label", tr("Criterion")),
         Column("raw_text", tr("Measured")),
@@ -302,11 +310,12 @@ def card_tables(card: ScoreCard, tr: Translator) -> tuple[str, str]:
         return crit, ""
     cons = card.constraints.copy()
     cons["status"] = [tr("pass") if ok else tr("fail") for ok in cons["passed"]]
+    cons[["rule", "reason"]] = cons[["rule", "reason"]].map(lambda t: tr.text(str(t)))
     cons_cols = [Column("rule", tr("Constraint")), Column("status", tr("Result")), Column("reason", tr("Reason"))]
     return crit, html_table(cons, cons_cols, tr, css="card")
 
 
-def norm_rows(rules: RulePack) -> pd.DataFrame:
+def norm_rows(rules: RulePack, *, lang: str = "en") -> pd.DataFrame:
     """Every number of the rule pack with its table, citation and verified flag.
 
     Tables are the pack's fields that map names to cited values, so a table added to the pack
@@ -316,6 +325,8 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
     ----------
     rules : RulePack
         The rule pack used by the run.
+    lang : str, default "en"
+        Language of the citations: ``source_vi`` for ``vi`` where the pack gives it.
 
     Returns
     -------
@@ -337,8 +348,9 @@ def norm_rows(rules: RulePack) -> pd.DataFrame:
             for sub, w in sorted(nested):
                 if isinstance(w, RuleValue):
                     name = f"{key}.{sub}" if sub else key
+                    source = (w.source_vi or w.source) if lang == "vi" else w.source
                     rows.append(
-                        {"table": table, "key": name, "value": w.value, "source": w.source, "verified": w.verified}
+                        {"table": table, "key": name, "value": w.value, "source": source, "verified": w.verified}
                     )
     return pd.DataFrame(rows, columns=["table", "key", "value", "source", "verified"])
 
@@ -363,14 +375,16 @@ def top_table(study: Study, scores: Scores, top: int, tr: Translator) -> str:
         Table markup.
     """
     from landplan.model import ha
+    from landplan.outputs.wording import criterion_title, drivers_text
 
     ids = scores.top(top)
+    labels = {c.name: criterion_title(c, tr) for c in study.scenario.criteria}
     frame = pd.DataFrame(
         {
             "rank": scores.rank.reindex(ids).astype(float),
             "score": scores.score.reindex(ids),
             "area_ha": ha(study.parcels.geometry.reindex(ids).area),
-            "top_drivers": scores.top_drivers.reindex(ids),
+            "top_drivers": drivers_text(scores, ids, labels, tr, top=study.scenario.scenario.top_drivers),
         },
         index=ids,
     )
@@ -405,16 +419,18 @@ def criteria_table(study: Study, scores: Scores, tr: Translator) -> str:
     str
         Table markup (class ``criteria``).
     """
+    from landplan.outputs.wording import criterion_kind, criterion_title, criterion_unit
+
     s = study.scenario
     frame = pd.DataFrame(
         {
-            "title": [c.title for c in s.criteria],
-            "kind": [c.kind for c in s.criteria],
+            "title": [criterion_title(c, tr) for c in s.criteria],
+            "kind": [criterion_kind(c.kind, tr) for c in s.criteria],
             "source": [
                 getattr(c, "layer", None) or getattr(c, "field", None) or getattr(c, "raster", None) or ""
                 for c in s.criteria
             ],
-            "unit": [c.unit_label for c in s.criteria],
+            "unit": [criterion_unit(c, tr) for c in s.criteria],
             "weight": [scores.weights[c.name] for c in s.criteria],
         }
     )
@@ -455,7 +471,9 @@ def report_tables(
     import pandas as pd
     from markupsafe import Markup
 
-    norms = norm_rows(study.rules)
+    from landplan.outputs.wording import rule_table_name
+
+    norms = norm_rows(study.rules, lang=tr.lang).assign(table=lambda f: [rule_table_name(t, tr) for t in f["table"]])
     norm_cols = [
         Column("table", tr("Table")),
         Column("key", tr("Item")),
@@ -464,6 +482,7 @@ def report_tables(
         Column("verified", tr("Verified")),
     ]
     inputs = pd.DataFrame(info.get("inputs", []), columns=["layer", "path", "features", "sha256"])
+    inputs["layer"] = [tr("raster {name}", name=t[7:]) if str(t).startswith("raster ") else t for t in inputs["layer"]]
     input_cols = [
         Column("layer", tr("Layer")),
         Column("path", tr("Path")),
@@ -476,5 +495,5 @@ def report_tables(
         "inputs_html": Markup(html_table(inputs, input_cols, tr, css="inputs")),
         "zones_html": Markup(zones_table(allocation, study, tr)) if allocation is not None else "",
         "reserved_html": Markup(reserved_table(allocation, study, tr)) if allocation is not None else "",
-        "facilities_html": Markup(facilities_table(allocation, tr)) if allocation is not None else "",
+        "facilities_html": Markup(facilities_table(allocation, tr, study=study)) if allocation is not None else "",
     }

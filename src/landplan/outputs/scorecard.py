@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from landplan.config import ConstraintSpec, IsolationConstraint
+from landplan._messages import N_
+from landplan.config import ConstraintSpec, IsolationConstraint, MinAreaConstraint
 from landplan.errors import InputError
 from landplan.model import ha
 
@@ -19,7 +20,7 @@ __all__ = ["ScoreCard", "describe_constraint", "explain"]
 _MEMBERS_SHOWN = 30
 
 
-def describe_constraint(k: ConstraintSpec, study: Study) -> str:
+def describe_constraint(k: ConstraintSpec, study: Study, *, lang: str = "en") -> str:
     """One line saying what a constraint requires.
 
     Parameters
@@ -28,16 +29,23 @@ def describe_constraint(k: ConstraintSpec, study: Study) -> str:
         A constraint of the scenario.
     study : Study
         The loaded study (its rule pack is named for isolation distances).
+    lang : str, default "en"
+        Output language: the constraint's ``labels`` for it replace its ``label`` (the text stays
+        English; outputs translate it with :meth:`Translator.text`).
 
     Returns
     -------
     str
         The rule in words.
     """
-    text = k.describe()
-    if isinstance(k, IsolationConstraint):  # only the study knows its rule pack
-        text = text.removesuffix(")") + f", rule pack {study.rules.meta.name!r})"
-    return text
+    label = getattr(k, "labels", {}).get(lang)
+    if label:  # a min_area constraint's words are its `source`
+        k = k.model_copy(update={"source" if isinstance(k, MinAreaConstraint) else "label": label})
+    if isinstance(k, IsolationConstraint) and k.mode != "subtract":  # only the study knows its rule pack
+        return N_("outside the isolation distance of every zone in {layer} (by hazard class, rule pack {pack})").format(
+            layer=repr(k.layer), pack=repr(study.rules.meta.name)
+        )
+    return k.describe()
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class ScoreCard:
         return "\n".join(lines)
 
 
-def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None = None) -> ScoreCard:
+def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None = None, lang: str = "en") -> ScoreCard:
     """Score card of one parcel, read from the scores (nothing is recomputed).
 
     Every criterion's raw value (with unit), 0..1 value, weight and contribution, and every
@@ -109,6 +117,9 @@ def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None
         The parcel's id (text ids match numeric ids and the reverse), or a site's id.
     sites : Sites, optional
         With sites (``Result.sites``), the card lists the site's member parcels.
+    lang : str, default "en"
+        Output language: criterion and constraint ``labels``/``units`` for it are used (the
+        card's own words stay English; documents translate them).
 
     Returns
     -------
@@ -133,9 +144,9 @@ def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None
         [
             {
                 "criterion": c.name,
-                "label": c.title,
+                "label": c.labels.get(lang) or c.title,  # type: ignore[call-overload]
                 "raw": scores.raw.at[parcel_id, c.name],
-                "unit": c.unit_label,
+                "unit": c.units.get(lang) or c.unit_label,  # type: ignore[call-overload]
                 "value": float(scores.values[c.name][parcel_id]),
                 "weight": float(scores.weights[c.name]),
                 "contribution": float(scores.contributions[c.name][parcel_id]),
@@ -146,7 +157,7 @@ def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None
             for c in s.criteria
         ]
     )
-    cons = _constraint_rows(study, scores, parcel_id)
+    cons = _constraint_rows(study, scores, parcel_id, lang)
     rank = scores.rank[parcel_id]
     return ScoreCard(
         parcel_id=parcel_id,
@@ -162,7 +173,7 @@ def explain(study: Study, scores: Scores, parcel_id: Any, *, sites: Sites | None
     )
 
 
-def _constraint_rows(study: Study, scores: Scores, parcel_id: Any) -> pd.DataFrame:
+def _constraint_rows(study: Study, scores: Scores, parcel_id: Any, lang: str) -> pd.DataFrame:
     """One row per constraint: rule, kind, mode, passed, reason (a subtract constraint's note)."""
     reasons, net = scores.reasons, scores.net
     rows = []
@@ -171,13 +182,19 @@ def _constraint_rows(study: Study, scores: Scores, parcel_id: Any) -> pd.DataFra
         if mode == "subtract":
             note = str(net.notes.at[parcel_id, col]) if net is not None and col in net.notes else ""
             rows.append(
-                {"rule": describe_constraint(k, study), "kind": k.kind, "mode": mode, "passed": True, "reason": note}
+                {
+                    "rule": describe_constraint(k, study, lang=lang),
+                    "kind": k.kind,
+                    "mode": mode,
+                    "passed": True,
+                    "reason": note,
+                }
             )
         else:
             reason = reasons.at[parcel_id, col]
             rows.append(
                 {
-                    "rule": describe_constraint(k, study),
+                    "rule": describe_constraint(k, study, lang=lang),
                     "kind": k.kind,
                     "mode": mode,
                     "passed": reason == "",
@@ -186,7 +203,7 @@ def _constraint_rows(study: Study, scores: Scores, parcel_id: Any) -> pd.DataFra
             )
     if "net_area" in reasons.columns:
         reason = reasons.at[parcel_id, "net_area"]
-        rule = "some developable area left after subtraction"
+        rule = N_("some developable area left after subtraction")
         rows.append({"rule": rule, "kind": "net_area", "mode": "exclude", "passed": reason == "", "reason": reason})
     return pd.DataFrame(rows, columns=["rule", "kind", "mode", "passed", "reason"])
 
@@ -196,8 +213,19 @@ def _area_line(study: Study, scores: Scores, parcel_id: Any) -> str:
     net = scores.net
     if net is None or not net.subtracted:
         return ""
-    on = "net" if study.scenario.scenario.criteria_geometry == "net" else "whole"
-    return (
-        f"Net developable area {ha(net.area_m2[parcel_id]):.2f} ha of {ha(net.gross_m2[parcel_id]):.2f} ha "
-        f"({net.share_removed[parcel_id]:.0%} removed); criteria measured on the {on} parcel geometry"
+    template = (
+        N_(
+            "Net developable area {net} ha of {gross} ha ({share} removed); criteria measured on the net parcel "
+            "geometry"
+        )
+        if study.scenario.scenario.criteria_geometry == "net"
+        else N_(
+            "Net developable area {net} ha of {gross} ha ({share} removed); criteria measured on the whole parcel "
+            "geometry"
+        )
+    )
+    return template.format(
+        net=f"{ha(net.area_m2[parcel_id]):.2f}",
+        gross=f"{ha(net.gross_m2[parcel_id]):.2f}",
+        share=f"{net.share_removed[parcel_id]:.0%}",
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from landplan.outputs.i18n import scenario_words, translator
 from landplan.outputs.tables import ranked_table
 from landplan.outputs.webmap.allocation import allocation_layer, allocation_text, reserved_parcels
 from landplan.outputs.webmap.base import (
@@ -124,14 +125,8 @@ def scenario_map(
     )
     for group in context_layers(study, lang=lang):
         group.add_to(m)
-    text = ClientText(
-        lang=lang,
-        labels={c.name: c.title for c in s.criteria},
-        units={c.name: c.unit_label for c in s.criteria},
-        names=_parcel_names(study),
-        reserved=reserved_parcels(allocation, study) if allocation is not None else None,
-        facilities=programme_data(allocation, study, lang=lang),
-    )
+    text = _client_text(study, allocation, lang)
+    words = dict(text.words or {})
     parcel_map(
         ranked,
         m=m,
@@ -143,16 +138,41 @@ def scenario_map(
         text=text,
         finish=False,
     )
-    _land_layers(m, scores, sites, top=top, simplify_m=simplify_m, lang=lang)
+    _land_layers(m, scores, sites, top=top, simplify_m=simplify_m, lang=lang, words=words)
     ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
-    add_controls(m, web_tiles=bool(tiles) and not offline)
+    add_controls(m, web_tiles=bool(tiles) and not offline, lang=lang)
     return m
 
 
-def _land_layers(m: folium.Map, scores: Scores, sites: Sites | None, *, top: int, simplify_m: float, lang: str) -> None:
+def _client_text(study: Study, allocation: Allocation | None, lang: str) -> ClientText:
+    """Language, criterion labels and units (the scenario's own words in ``lang``), names, reserved parcels."""
+    s = study.scenario
+    words = scenario_words(s, lang)
+    tr = translator(lang, data=words)
+    return ClientText(
+        lang=lang,
+        labels={c.name: tr.text(c.title) for c in s.criteria},
+        units={c.name: tr.text(c.unit_label) for c in s.criteria},
+        names=_parcel_names(study),
+        reserved=reserved_parcels(allocation, study) if allocation is not None else None,
+        facilities=programme_data(allocation, study, lang=lang),
+        words=words,
+    )
+
+
+def _land_layers(
+    m: folium.Map,
+    scores: Scores,
+    sites: Sites | None,
+    *,
+    top: int,
+    simplify_m: float,
+    lang: str,
+    words: dict[str, str] | None = None,
+) -> None:
     """Net developable area of cut parcels and the member parcels of sites (issue 12), when there are any."""
     if scores.net is not None and scores.net.subtracted:
-        net_layer(scores.net, simplify_m=simplify_m, lang=lang).add_to(m)
+        net_layer(scores.net, simplify_m=simplify_m, lang=lang, words=words).add_to(m)
     if sites is not None:
         member_layer(sites, scores, top=top, simplify_m=simplify_m, lang=lang).add_to(m)
 

@@ -161,7 +161,7 @@ def add_base_layers(m: folium.Map, *, tiles: str | None, offline: bool, tile_url
     ).add_to(m)
 
 
-def add_controls(m: folium.Map, *, web_tiles: bool) -> None:
+def add_controls(m: folium.Map, *, web_tiles: bool, lang: str = "en") -> None:
     """Full screen, mini map (with web tiles only), measuring tool and the collapsed layer control.
 
     Parameters
@@ -170,6 +170,8 @@ def add_controls(m: folium.Map, *, web_tiles: bool) -> None:
         The map.
     web_tiles : bool
         Web tiles are drawn: add a mini map showing OpenStreetMap (without them it would be blank).
+    lang : {"en", "vi"}, default "en"
+        Number format of the measuring tool (its texts are replaced by ``client.js``).
     """
     import folium
     import folium.plugins
@@ -182,6 +184,7 @@ def add_controls(m: folium.Map, *, web_tiles: bool) -> None:
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
         primary_area_unit="hectares",
+        **({"decPoint": ",", "thousandsSep": "."} if lang == "vi" else {}),
     ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
 

@@ -387,11 +387,38 @@
     control.addTo(this.map);
   };
 
+  /* leaflet-measure has no Vietnamese: its texts (re-rendered as it is used) are replaced in place */
+  LandplanMap.prototype.localizeMeasure = function (tries) {
+    var self = this, words = this.d.measure || {};
+    var root = this.map.getContainer().querySelector('.leaflet-control-measure');
+    var units = Object.keys(words).filter(function (k) { return /Meters|Kilometers|Hectares/.test(k); });
+    if (!Object.keys(words).length) { return; }
+    if (!root) {  // the page's script adds the control after the map is ready
+      if ((tries || 0) < 100) { setTimeout(function () { self.localizeMeasure((tries || 0) + 1); }, 20); }
+      return;
+    }
+    var fix = function () {
+      var walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), node;
+      while ((node = walk.nextNode())) {
+        var text = node.nodeValue, key = text.trim();
+        if (words[key] !== undefined) { text = text.replace(key, words[key]); }
+        units.forEach(function (u) { text = text.split(' ' + u).join(' ' + words[u]); });
+        if (text !== node.nodeValue) { node.nodeValue = text; }
+      }
+      root.querySelectorAll('[title]').forEach(function (e) {
+        if (words[e.title] !== undefined) { e.title = words[e.title]; }
+      });
+    };
+    fix();
+    new MutationObserver(fix).observe(root, { childList: true, subtree: true, characterData: true });
+  };
+
   LandplanMap.prototype.ready = function (labelGroup, backLayers) {
     var self = this, map = this.map;
     this.labelGroup = labelGroup;
     L.control.scale({ metric: true, imperial: false, position: 'bottomleft', maxWidth: 160 }).addTo(map);
     this.legend();
+    this.localizeMeasure();
     this.whatIfControl();
     this.buildLabels();
     map.on('zoomend moveend resize', function () { self.declutter(); });

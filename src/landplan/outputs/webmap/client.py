@@ -116,6 +116,8 @@ class ClientText:
         Reserved parcels: ``zone`` (display name) and ``units`` by parcel id.
     facilities : Mapping or None
         The facility programme's data (:func:`~landplan.outputs.webmap.programme.programme_data`).
+    words : Mapping[str, str] or None
+        The scenario's own words in ``lang`` (``scenario_words``), for exclusion reasons.
     """
 
     lang: str = "en"
@@ -124,6 +126,7 @@ class ClientText:
     names: pd.Series | None = None
     reserved: pd.DataFrame | None = None
     facilities: Mapping[str, Any] | None = None
+    words: Mapping[str, str] | None = None
 
 
 def _messages(lang: str, method: str) -> dict[str, str]:
@@ -161,6 +164,40 @@ def _messages(lang: str, method: str) -> dict[str, str]:
     return {k: html_text(v) for k, v in msg.items()}
 
 
+def _measure_words(lang: str) -> dict[str, str]:
+    """The measuring tool's English texts (leaflet-measure has no Vietnamese) -> the language's (escaped)."""
+    if lang == "en":
+        return {}
+    tr = translator(lang)
+    words = {
+        "Measure": tr("Measure"),
+        "Measure distances and areas": tr("Measure distances and areas"),
+        "Create a new measurement": tr("Create a new measurement"),
+        "Start creating a measurement by adding points to the map": tr(
+            "Start creating a measurement by adding points to the map"
+        ),
+        "Finish measurement": tr("Finish measurement"),
+        "Last point": tr("Last point"),
+        "Area": tr("Area"),
+        "Perimeter": tr("Perimeter"),
+        "Point location": tr("Point location"),
+        "Area measurement": tr("Area measurement"),
+        "Linear measurement": tr("Linear measurement"),
+        "Path distance": tr("Path distance"),
+        "Center on this area": tr("Center on this area"),
+        "Center on this line": tr("Center on this line"),
+        "Center on this location": tr("Center on this location"),
+        "Cancel": tr("Cancel"),
+        "Delete": tr("Delete"),
+        # units written after the numbers
+        "Sq Meters": "m²",
+        "Meters": "m",
+        "Kilometers": "km",
+        "Hectares": "ha",
+    }
+    return {k: html_text(v) for k, v in words.items()}
+
+
 def _numbers(values: Any, decimals: int) -> list[Any]:
     """Floats rounded for the page, NaN as null, whole numbers as integers (shorter JSON)."""
     a = np.round(np.asarray(values, dtype="float64"), decimals)
@@ -196,13 +233,14 @@ def _label_points(wgs: gpd.GeoDataFrame, best: pd.Index) -> dict[str, list[float
     return {str(p): [round(float(y), 6), round(float(x), 6)] for p, (x, y) in zip(pos, pts, strict=True)}
 
 
-def _reasons(wgs: gpd.GeoDataFrame) -> tuple[list[str], list[int]]:
-    """Distinct exclusion reasons (escaped) and each parcel's position in them (-1: none)."""
+def _reasons(wgs: gpd.GeoDataFrame, text: ClientText) -> tuple[list[str], list[int]]:
+    """Distinct exclusion reasons (translated, escaped) and each parcel's position in them (-1: none)."""
     if "excluded_by" not in wgs:
         return [], [-1] * len(wgs)
-    text = pd.Series(html_array(wgs["excluded_by"]), index=wgs.index)
-    codes, uniques = pd.factorize(text.where(text != ""), sort=True)
-    return [str(u) for u in uniques], codes.tolist()
+    raw = wgs["excluded_by"].astype(object).fillna("").astype(str)
+    codes, uniques = pd.factorize(raw.where(raw != ""), sort=True)
+    tr = translator(text.lang, data=text.words)
+    return [html_text(tr.text(str(u))) for u in uniques], codes.tolist()
 
 
 def _reserved(wgs: gpd.GeoDataFrame, reserved: pd.DataFrame | None) -> tuple[list[str], dict[str, list[Any]]]:
@@ -225,7 +263,7 @@ def _parcel_arrays(
     cls = np.clip(np.searchsorted(classes.bins, score, side="left"), 0, len(classes.bins) - 1)
     eligible = wgs["eligible"].to_numpy(dtype=bool) if "eligible" in wgs else np.ones(len(wgs), dtype=bool)
     eligible = eligible & ~np.isnan(score)
-    reasons, reason_of = _reasons(wgs)
+    reasons, reason_of = _reasons(wgs, text)
     zones, alloc = _reserved(wgs, text.reserved)
     rank = np.full(len(wgs), np.nan)
     if "rank" in wgs:
@@ -321,6 +359,7 @@ def client_data(
     data = {
         "lang": text.lang,
         "msg": _messages(text.lang, method.replace("_", " ")),
+        "measure": _measure_words(text.lang),
         **_parcel_arrays(wgs, classes, criteria, text),
         **_weight_settings(criteria, weights, method),
         "bins": classes.bins.tolist(),

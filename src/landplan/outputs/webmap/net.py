@@ -24,7 +24,9 @@ __all__ = ["NET_COLOR", "net_layer"]
 NET_COLOR = "#1a9850"
 
 
-def net_layer(net: NetArea, *, simplify_m: float = 1.0, lang: str = "en") -> folium.FeatureGroup:
+def net_layer(
+    net: NetArea, *, simplify_m: float = 1.0, lang: str = "en", words: dict[str, str] | None = None
+) -> folium.FeatureGroup:
     """Net geometry of the parcels that lost part of their area, with what was removed and why.
 
     Parameters
@@ -34,7 +36,9 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0, lang: str = "en") -> fol
     simplify_m : float, default 1.0
         Simplification tolerance of the outlines, metres.
     lang : {"en", "vi"}, default "en"
-        Language of the layer name.
+        Language of the layer name and of the reasons.
+    words : dict, optional
+        The scenario's own words in ``lang`` (:func:`landplan.outputs.i18n.scenario_words`).
 
     Returns
     -------
@@ -50,9 +54,13 @@ def net_layer(net: NetArea, *, simplify_m: float = 1.0, lang: str = "en") -> fol
     frame["parcel"] = esc(index.to_series())
     frame["net_ha"] = fmt(ha(net.area_m2[cut].to_numpy()), "%.2f")
     frame["removed"] = np.char.mod("%.0f %%", 100 * net.share_removed[cut].to_numpy()).astype(object)
-    frame["why"] = esc(net.removed_by[cut])
     from landplan.outputs.escape import html_text
     from landplan.outputs.i18n import translator
+
+    tr = translator(lang, data=words)
+    why = net.removed_by[cut].astype(str)
+    local = {t: tr.text(t) for t in why.unique()}  # distinct notes, not parcels
+    frame["why"] = esc(why.map(local))
 
     name = html_text(translator(lang)("Net developable area (after subtraction)"))
     fg = folium.FeatureGroup(name=name, show=True)
