@@ -32,6 +32,7 @@ from landplan.outputs.escape import html_array, html_text
 from landplan.outputs.i18n import translator
 from landplan.outputs.style import EXCLUDED_COLOR
 from landplan.outputs.webmap.encode import encode_polygons, js_data
+from landplan.outputs.webmap.messages import client_messages, measure_words
 
 if TYPE_CHECKING:
     import folium
@@ -127,75 +128,6 @@ class ClientText:
     reserved: pd.DataFrame | None = None
     facilities: Mapping[str, Any] | None = None
     words: Mapping[str, str] | None = None
-
-
-def _messages(lang: str, method: str) -> dict[str, str]:
-    """Every fixed text of the client, translated and escaped."""
-    tr = translator(lang)
-    msg = {
-        "parcel": tr("Parcel"),
-        "rank": tr("Rank"),
-        "score": tr("Score"),
-        "not_ranked": tr("not ranked (excluded)"),
-        "criterion": tr("criterion"),
-        "raw": tr("measured"),
-        "value": tr("value 0–1"),
-        "weight": tr("weight"),
-        "contribution": tr("contribution"),
-        "excluded": tr("Excluded"),
-        "all_passed": tr("Constraints: all passed"),
-        "top_drivers": tr("Top drivers"),
-        "reserved_for": tr("Reserved for"),
-        "units": tr("units"),
-        "none": tr("none"),
-        "what_if": tr("what-if"),
-        "what_if_weights": tr("What-if weights"),
-        "what_if_note": tr(
-            "Scores, classes and ranks recomputed in the browser from these weights; the files keep the scenario's."
-        ),
-        "what_if_unavailable": tr(
-            "What-if weights need the weighted sum or the weighted product; this scenario uses {method}.",
-            method=method,
-        ),
-        "reset": tr("Reset"),
-        "copy_toml": tr("Copy weights as TOML"),
-        "excluded_legend": tr("excluded (see popup)"),
-    }
-    return {k: html_text(v) for k, v in msg.items()}
-
-
-def _measure_words(lang: str) -> dict[str, str]:
-    """The measuring tool's English texts (leaflet-measure has no Vietnamese) -> the language's (escaped)."""
-    if lang == "en":
-        return {}
-    tr = translator(lang)
-    words = {
-        "Measure": tr("Measure"),
-        "Measure distances and areas": tr("Measure distances and areas"),
-        "Create a new measurement": tr("Create a new measurement"),
-        "Start creating a measurement by adding points to the map": tr(
-            "Start creating a measurement by adding points to the map"
-        ),
-        "Finish measurement": tr("Finish measurement"),
-        "Last point": tr("Last point"),
-        "Area": tr("Area"),
-        "Perimeter": tr("Perimeter"),
-        "Point location": tr("Point location"),
-        "Area measurement": tr("Area measurement"),
-        "Linear measurement": tr("Linear measurement"),
-        "Path distance": tr("Path distance"),
-        "Center on this area": tr("Center on this area"),
-        "Center on this line": tr("Center on this line"),
-        "Center on this location": tr("Center on this location"),
-        "Cancel": tr("Cancel"),
-        "Delete": tr("Delete"),
-        # units written after the numbers
-        "Sq Meters": "m²",
-        "Meters": "m",
-        "Kilometers": "km",
-        "Hectares": "ha",
-    }
-    return {k: html_text(v) for k, v in words.items()}
 
 
 def _numbers(values: Any, decimals: int) -> list[Any]:
@@ -358,8 +290,8 @@ def client_data(
     """
     data = {
         "lang": text.lang,
-        "msg": _messages(text.lang, method.replace("_", " ")),
-        "measure": _measure_words(text.lang),
+        "msg": client_messages(text.lang, method.replace("_", " ")),
+        "measure": measure_words(text.lang),
         **_parcel_arrays(wgs, classes, criteria, text),
         **_weight_settings(criteria, weights, method),
         "bins": classes.bins.tolist(),
