@@ -1,0 +1,317 @@
+"""Housing and facility land in one MILP (``[allocation.facilities] method = "joint"``, issue 16).
+
+The area model of :mod:`landplan.allocation.solvers` (variables ``y_k`` binary, ``a_k`` ha,
+``x_k`` units per parcel-zone pair ``k``; ``u_z`` unmet units) gains, per facility kind ``f``:
+
+kinds sized per place (kindergarten, schools), ``delta_f = persons_per_unit x places_per_1000 / 1000``::
+
+    e_sj >= 0   places of existing facility j (within the radius of site s) taken by site s
+    n_sq >= 0   new places for site s built on host parcel q (s itself or a nearby candidate)
+    v_s  >= 0   places of site s left unserved (penalised)
+    sum_j e_sj + sum_q n_sq + v_s >= delta_f sum_{k of s} x_k        (shortfall, linear in x)
+    sum_s e_sj <= free_j                                              (existing capacity after load)
+
+kinds needing one site (health station, market, cultural house, sports ground), for sites with
+no existing facility of the kind within the radius::
+
+    z_q in {0, 1}   a site of min_site_m2 built on parcel q
+    w_k in [0, 1]   pair k left without one (penalised)
+    sum_{q near s(k)} z_q + w_k >= y_k
+
+and the land is shared: per parcel ``sum_{k of p} a_k + sum_f m2_f sum_s n_sp + sum_g min_g z_pg
+<= area_p`` and, with a budget, the same sum over all parcels ``<= land_budget_ha``. The
+objective adds ``P_v m2_f v_s`` and ``P_v min_g w_k`` (``P_v`` = ``unserved_penalty_per_m2``)
+and the land tie-break on facility land (grown by ``1 + distance / radius`` for a host away from
+the site, so the site's own land comes first). The shortfall ``max(0, need - free)`` needs no
+binaries: the flow variables take the free places first because they cost nothing, the rest is
+built or penalised. Places are continuous in the MILP; the programme rounds them
+(:mod:`landplan.allocation.joint_study`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from landplan.allocation.instance import AllocationInfeasibleError
+from landplan.allocation.solvers import _area_model
+from landplan.errors import LandplanError
+
+if TYPE_CHECKING:
+    from scipy.sparse import coo_array
+
+    from landplan.allocation.instance import AllocationInstance
+
+__all__ = ["JointKind", "JointSolution", "joint_objective", "solve_joint"]
+
+_HA = 1e-4  # hectares per square metre
+
+
+@dataclass(frozen=True)
+class JointKind:
+    """One facility kind of a joint instance: its sizing and the arcs its places or sites may use.
+
+    Arc and site arrays index the instance's parcels (``parcel_ids``).
+    """
+
+    name: str
+    per_place: bool  # sized per place (True) or one site of land_m2 (False)
+    land_m2: float  # m² per place, or per site
+    radius_m: float
+    places_per_unit: float = 0.0  # per-place kinds: places per dwelling unit
+    arc_site: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # housing parcel served
+    arc_host: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # parcel holding the land
+    arc_dist: np.ndarray = field(default_factory=lambda: np.zeros(0))  # metres
+    exist_site: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # per-place: site of pair
+    exist_fac: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # per-place: facility of pair
+    free: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per existing facility, places
+    covered: np.ndarray | None = None  # per-site kinds: per parcel, an existing facility within reach
+
+    def hosts(self) -> np.ndarray:
+        """Parcels that may hold a site of this kind (per-site kinds: one binary each)."""
+        return np.unique(self.arc_host)
+
+
+@dataclass(frozen=True)
+class JointSolution:
+    """The housing solution ``(y, r, x)`` and, per kind, the facility variables."""
+
+    y: np.ndarray
+    r: np.ndarray  # m² per pair
+    x: np.ndarray
+    status: str
+    gap: float | None
+    values: dict[str, dict[str, np.ndarray]]  # kind -> e, n, v (per place) or z, w (per site)
+    objective: float
+
+
+def _uncovered_pairs(problem: AllocationInstance, kind: JointKind) -> np.ndarray:
+    """Pairs whose parcel has no existing facility of a per-site kind within reach."""
+    covered = np.zeros(len(problem.parcel_ids), dtype=bool) if kind.covered is None else kind.covered
+    return np.flatnonzero(~covered[problem.pair_parcel])
+
+
+def _grouped(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order and group starts of ``keys`` (values 0..n-1): rows of group g are ``order[starts[g]:starts[g+1]]``."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(n + 1))
+
+
+@dataclass
+class _Builder:
+    """Columns, costs, bounds and rows of the facility part (appended to the area model)."""
+
+    problem: AllocationInstance
+    n_base: int  # columns of the area model
+    penalty_m2: float
+    cols: int = 0
+    cost: list[np.ndarray] = field(default_factory=list)
+    hi: list[np.ndarray] = field(default_factory=list)
+    integer: list[np.ndarray] = field(default_factory=list)
+    land: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (parcel, col, ha)
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    n_rows: int = 0
+    slices: dict[str, dict[str, slice]] = field(default_factory=dict)
+
+    def columns(self, n: int, *, cost: np.ndarray, hi: np.ndarray, integer: bool = False) -> np.ndarray:
+        """Add ``n`` columns; return their absolute indices."""
+        idx = self.n_base + self.cols + np.arange(n)
+        self.cols += n
+        self.cost.append(cost)
+        self.hi.append(hi)
+        self.integer.append(np.full(n, 1.0 if integer else 0.0))
+        return idx
+
+    def add_rows(self, r: np.ndarray, c: np.ndarray, v: np.ndarray, lo: np.ndarray, up: np.ndarray) -> None:
+        """Add ``len(lo)`` rows given their entries (row numbers relative to these rows)."""
+        self.rows.append((r + self.n_rows, c, v, lo, up))
+        self.n_rows += len(lo)
+
+    def per_place(self, kind: JointKind) -> None:
+        """Existing-place, new-place and unserved columns; shortfall and capacity rows."""
+        p = self.problem
+        npar, k = len(p.parcel_ids), len(p.pair_parcel)
+        ne, na = len(kind.exist_site), len(kind.arc_site)
+        tie = p.land_cost_per_m2() * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)
+        e = self.columns(ne, cost=np.zeros(ne), hi=np.full(ne, np.inf))
+        n = self.columns(na, cost=tie, hi=np.full(na, np.inf))
+        v = self.columns(npar, cost=np.full(npar, self.penalty_m2 * kind.land_m2), hi=np.full(npar, np.inf))
+        self.land.append((kind.arc_host, n, np.full(na, kind.land_m2 * _HA)))
+        x_cols = 2 * k + np.arange(k)
+        r = np.concatenate([kind.exist_site, kind.arc_site, np.arange(npar), p.pair_parcel])
+        c = np.concatenate([e, n, v, x_cols])
+        vals = np.concatenate([np.ones(ne + na + npar), np.full(k, -kind.places_per_unit)])
+        self.add_rows(r, c, vals, np.zeros(npar), np.full(npar, np.inf))
+        nf = len(kind.free)
+        self.add_rows(kind.exist_fac, e, np.ones(ne), np.full(nf, -np.inf), kind.free.astype(float))
+        self.slices[kind.name] = {"e": _span(e), "n": _span(n), "v": _span(v)}
+
+    def per_site(self, kind: JointKind) -> None:
+        """Site columns (binary) per host, unserved columns per uncovered pair, and their cover rows."""
+        p = self.problem
+        hosts = kind.hosts()
+        pairs = _uncovered_pairs(p, kind)
+        tie = p.land_cost_per_m2() * kind.land_m2
+        z = self.columns(len(hosts), cost=np.full(len(hosts), tie), hi=np.ones(len(hosts)), integer=True)
+        w = self.columns(
+            len(pairs), cost=np.full(len(pairs), self.penalty_m2 * kind.land_m2), hi=np.ones(len(pairs))
+        )
+        self.land.append((hosts, z, np.full(len(hosts), kind.land_m2 * _HA)))
+        # cover rows: one per uncovered pair, over the arcs of its parcel
+        order, starts = _grouped(kind.arc_site, len(p.parcel_ids))
+        site = p.pair_parcel[pairs]
+        count = starts[site + 1] - starts[site]
+        row = np.repeat(np.arange(len(pairs)), count)
+        first = np.repeat(starts[site], count)
+        offset = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+        arc = order[first + offset]
+        z_col = z[np.searchsorted(hosts, kind.arc_host[arc])]
+        r = np.concatenate([row, np.arange(len(pairs)), np.arange(len(pairs))])
+        c = np.concatenate([z_col, w, pairs])  # y_k are the first k columns
+        vals = np.concatenate([np.ones(len(row) + len(pairs)), -np.ones(len(pairs))])
+        self.add_rows(r, c, vals, np.zeros(len(pairs)), np.full(len(pairs), np.inf))
+        self.slices[kind.name] = {"z": _span(z), "w": _span(w)}
+
+
+def _span(idx: np.ndarray) -> slice:
+    return slice(int(idx[0]), int(idx[-1]) + 1) if len(idx) else slice(0, 0)
+
+
+def _joint_model(problem: AllocationInstance, kinds: list[JointKind], *, penalty_m2: float) -> tuple:
+    """The area model (without its budget row) plus the facility columns and rows; see the module docstring."""
+    from scipy.sparse import coo_array, hstack, vstack
+
+    base = replace(problem, land_budget_m2=None)
+    a_base, lb_base, ub_base, c_base, lo_base, hi_base = _area_model(base)
+    k = len(problem.pair_parcel)
+    b = _Builder(problem, a_base.shape[1], penalty_m2)
+    for kind in kinds:
+        (b.per_place if kind.per_place else b.per_site)(kind)
+    n_vars = b.n_base + b.cols
+    hosts = np.concatenate([h for h, _, _ in b.land]) if b.land else np.zeros(0, dtype=int)
+    cols = np.concatenate([c for _, c, _ in b.land]) if b.land else np.zeros(0, dtype=int)
+    ha = np.concatenate([v for _, _, v in b.land]) if b.land else np.zeros(0)
+    # facility land in the per-parcel land rows of the area model (rows 3k .. 3k + npar)
+    extra = coo_array((ha, (3 * k + hosts, cols - b.n_base)), shape=(a_base.shape[0], b.cols))
+    blocks: list[coo_array] = [hstack([a_base, extra]).tocoo()]
+    lb, ub = [lb_base], [ub_base]
+    if problem.land_budget_m2 is not None:
+        row = np.zeros(n_vars)
+        row[k : 2 * k] = 1.0
+        row[cols] = ha
+        blocks.append(coo_array(row[None, :]))
+        lb.append(np.array([-np.inf]))
+        ub.append(np.array([problem.land_budget_m2 * _HA]))
+    if b.rows:
+        r = np.concatenate([t[0] for t in b.rows])
+        c = np.concatenate([t[1] for t in b.rows])
+        v = np.concatenate([t[2] for t in b.rows])
+        blocks.append(coo_array((v, (r, c)), shape=(b.n_rows, n_vars)))
+        lb.append(np.concatenate([t[3] for t in b.rows]))
+        ub.append(np.concatenate([t[4] for t in b.rows]))
+    cost = np.concatenate([c_base, *b.cost])
+    lo = np.concatenate([lo_base, np.zeros(b.cols)])
+    hi = np.concatenate([hi_base, *b.hi])
+    integrality = np.concatenate([np.ones(k), np.zeros(b.n_base - k), *b.integer])
+    return vstack(blocks).tocsr(), np.concatenate(lb), np.concatenate(ub), cost, lo, hi, integrality, b.slices
+
+
+def solve_joint(
+    problem: AllocationInstance,
+    kinds: list[JointKind],
+    *,
+    penalty_m2: float = 1.0,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 0.01,
+) -> JointSolution:
+    """Solve housing and facility land together with HiGHS (area model only).
+
+    Parameters
+    ----------
+    problem : AllocationInstance
+        The housing instance (``unit = "area"``).
+    kinds : list of JointKind
+        Facility kinds with their arcs (see :mod:`landplan.allocation.joint_study`).
+    penalty_m2 : float, default 1
+        Cost per square metre of facility land the norm requires but the plan leaves unserved.
+    time_limit_s : float, default 60
+        HiGHS time limit in seconds.
+    mip_gap : float, default 0.01
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    JointSolution
+        Per pair ``y``, ``r`` (m²), ``x``; per kind its facility variables.
+
+    Raises
+    ------
+    AllocationInfeasibleError
+        If HiGHS proves the settings infeasible.
+    LandplanError
+        If no feasible solution was found within the time limit.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    if problem.unit != "area":
+        msg = 'allocation: the joint facility model needs [allocation] unit = "area"'
+        raise AllocationInfeasibleError(msg)
+    k = len(problem.pair_parcel)
+    a_matrix, lb, ub, c, lo, hi, integrality, slices = _joint_model(problem, kinds, penalty_m2=penalty_m2)
+    res = milp(
+        c,
+        constraints=LinearConstraint(a_matrix, lb, ub),
+        integrality=integrality,
+        bounds=Bounds(lo, hi),
+        options={"time_limit": time_limit_s, "mip_rel_gap": mip_gap, "disp": False},
+    )
+    if res.status == 2:
+        msg = (
+            "allocation (joint with facilities) is infeasible: the land budget, max_sites, must_use and "
+            "max_unmet_share settings cannot all hold; relax max_unmet_share first, then land_budget_ha or max_sites"
+        )
+        raise AllocationInfeasibleError(msg)
+    if res.x is None:
+        msg = f'allocation: HiGHS found no solution ({res.message}); raise time_limit_s or use method = "second_stage"'
+        raise LandplanError(msg)
+    sol = np.asarray(res.x)
+    y = np.round(sol[:k])
+    r = np.where(y > 0, sol[k : 2 * k] / _HA, 0.0)
+    x = np.where(y > 0, sol[2 * k : 3 * k], 0.0)
+    values = {name: {var: np.clip(sol[s], 0.0, None) for var, s in parts.items()} for name, parts in slices.items()}
+    for parts in values.values():
+        if "z" in parts:
+            parts["z"] = np.round(parts["z"])
+    status = "optimal" if res.status == 0 else "time limit (best found)"
+    gap = getattr(res, "mip_gap", None)
+    return JointSolution(y, r, x, status, None if gap is None else float(gap), values, float(res.fun))
+
+
+def joint_objective(
+    problem: AllocationInstance, kinds: list[JointKind], sol: JointSolution, *, penalty_m2: float = 1.0
+) -> float:
+    """The joint objective of a solution, recomputed from its values (checks the model's costs).
+
+    Parameters
+    ----------
+    problem : AllocationInstance
+        The housing instance.
+    kinds : list of JointKind
+        Its facility kinds.
+    sol : JointSolution
+        A solution.
+    penalty_m2 : float, default 1
+        Cost per square metre of unserved facility land.
+    """
+    total = problem.objective(sol.y, sol.x, sol.r)
+    per_m2 = problem.land_cost_per_m2()
+    for kind in kinds:
+        v = sol.values[kind.name]
+        if kind.per_place:
+            total += float(v["n"] @ (per_m2 * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)))
+            total += float(v["v"].sum() * penalty_m2 * kind.land_m2)
+        else:
+            total += float(v["z"].sum() * per_m2 * kind.land_m2 + v["w"].sum() * penalty_m2 * kind.land_m2)
+    return total
