@@ -44,7 +44,17 @@ from landplan.config import FacilitiesSpec, RulePack
 from landplan.errors import InputError
 from landplan.model import Allocation, Scores, Study
 
-__all__ = ["PROGRAMME_COLUMNS", "check_facilities", "plan_facilities", "site_demand", "two_step_absorption"]
+__all__ = [
+    "PROGRAMME_COLUMNS",
+    "check_facilities",
+    "existing_facilities",
+    "facility_norm",
+    "plan_facilities",
+    "resident_free",
+    "site_demand",
+    "trade_union_needs",
+    "two_step_absorption",
+]
 
 #: columns of the facility programme table
 PROGRAMME_COLUMNS = [
@@ -221,6 +231,92 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     return sel.geometry, np.clip(cap - load, 0, None)
 
 
+def existing_facilities(study: Study, spec: FacilitiesSpec, kind: str) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Existing facilities of one kind and their free places (capacity - load, default from the rule pack).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (facility layer, rule pack).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    kind : str
+        Facility kind.
+
+    Returns
+    -------
+    tuple
+        Geometries and free places per facility.
+    """
+    return _existing(study, spec, kind, study.rules)
+
+
+def resident_free(
+    study: Study, spec: FacilitiesSpec, facilities: gpd.GeoSeries, free: np.ndarray, *, rate: float, radius_m: float
+) -> np.ndarray:
+    """Free places left after the existing residents (joint model: residents are served first).
+
+    Each population feature's demand (``residents x rate / 1000``) is shared evenly among the
+    facilities within ``radius_m`` of it and taken from their free places.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (population layer).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    facilities : geopandas.GeoSeries
+        Existing facilities of one kind.
+    free : numpy.ndarray
+        Their free places.
+    rate : float
+        Places per 1,000 residents.
+    radius_m : float
+        Service radius in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Free places per facility, >= 0.
+    """
+    people, residents = _population(study, spec)
+    if len(people) == 0 or len(facilities) == 0:
+        return free.astype(float)
+    tree = shapely.STRtree(np.asarray(facilities.values))
+    pi, fj = tree.query(np.asarray(people.values), predicate="dwithin", distance=radius_m)
+    reached = np.bincount(pi, minlength=len(people))
+    demand = residents[pi] * rate / 1000.0 / np.maximum(reached[pi], 1)
+    return np.clip(free - np.bincount(fj, weights=demand, minlength=len(facilities)), 0.0, None)
+
+
+def facility_norm(rules: RulePack, kind: str) -> tuple[str, bool]:
+    """The citation of a kind's sizing rule and whether every figure used is verified.
+
+    Parameters
+    ----------
+    rules : RulePack
+        The rule pack.
+    kind : str
+        Facility kind.
+    """
+    return _norm(rules, kind)
+
+
+def trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec) -> pd.DataFrame:
+    """One row per zone at or above the worker threshold: an institution site (not yet placed).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (rule pack).
+    alloc : Allocation
+        The allocation (``zones`` with ``workers``).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    """
+    return _trade_union_needs(study, alloc, spec)
+
+
 def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
     """Per-site kinds: 1 where an existing facility, or one built for a larger site, is within reach.
 
@@ -305,7 +401,7 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
     return pd.concat(rows, ignore_index=True)
 
 
-def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec) -> pd.DataFrame:
     """One row per zone at or above the worker threshold: an institution site of ``site_m2``."""
     rules = study.rules
     threshold_rule, site_rule = rules.trade_union.get("workers_threshold"), rules.trade_union.get("site_m2")
@@ -379,7 +475,7 @@ def plan_facilities(
         place_inside(needs, land)
         place_nearby(needs, land)
         place_displacing(needs, land)
-    tu = _trade_union_needs(study, alloc, spec, sites)
+    tu = _trade_union_needs(study, alloc, spec)
     tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
     if len(tu):
         place_trade_union(tu, study, sites, land, reach_m)

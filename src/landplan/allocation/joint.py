@@ -8,7 +8,7 @@ kinds sized per place (kindergarten, schools), ``delta_f = persons_per_unit x pl
     e_sj >= 0   places of existing facility j (within the radius of site s) taken by site s
     n_sq >= 0   new places for site s built on host parcel q (s itself or a nearby candidate)
     v_s  >= 0   places of site s left unserved (penalised)
-    sum_j e_sj + sum_q n_sq + v_s >= delta_f sum_{k of s} x_k        (shortfall, linear in x)
+    sum_j e_sj + sum_q n_sq + v_s  = delta_f sum_{k of s} x_k        (shortfall, linear in x)
     sum_s e_sj <= free_j                                              (existing capacity after load)
 
 kinds needing one site (health station, market, cultural house, sports ground), for sites with
@@ -143,7 +143,7 @@ class _Builder:
         r = np.concatenate([kind.exist_site, kind.arc_site, np.arange(npar), p.pair_parcel])
         c = np.concatenate([e, n, v, x_cols])
         vals = np.concatenate([np.ones(ne + na + npar), np.full(k, -kind.places_per_unit)])
-        self.add_rows(r, c, vals, np.zeros(npar), np.full(npar, np.inf))
+        self.add_rows(r, c, vals, np.zeros(npar), np.zeros(npar))  # equality: no place served twice
         nf = len(kind.free)
         self.add_rows(kind.exist_fac, e, np.ones(ne), np.full(nf, -np.inf), kind.free.astype(float))
         self.slices[kind.name] = {"e": _span(e), "n": _span(n), "v": _span(v)}
@@ -155,9 +155,7 @@ class _Builder:
         pairs = _uncovered_pairs(p, kind)
         tie = p.land_cost_per_m2() * kind.land_m2
         z = self.columns(len(hosts), cost=np.full(len(hosts), tie), hi=np.ones(len(hosts)), integer=True)
-        w = self.columns(
-            len(pairs), cost=np.full(len(pairs), self.penalty_m2 * kind.land_m2), hi=np.ones(len(pairs))
-        )
+        w = self.columns(len(pairs), cost=np.full(len(pairs), self.penalty_m2 * kind.land_m2), hi=np.ones(len(pairs)))
         self.land.append((hosts, z, np.full(len(hosts), kind.land_m2 * _HA)))
         # cover rows: one per uncovered pair, over the arcs of its parcel
         order, starts = _grouped(kind.arc_site, len(p.parcel_ids))

@@ -113,6 +113,16 @@ class FacilitiesSpec(_Frozen):
     trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
     workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
     site_m2: float | None = Field(default=None, gt=0, description="trade-union site land instead of the rule pack's")
+    method: Literal["second_stage", "joint"] = Field(
+        default="second_stage",
+        description="second_stage: facilities after the housing; joint: one MILP for housing and facility land",
+    )
+    hosts_per_site: int = Field(
+        default=5, ge=1, description="joint: parcels that may hold a site's facility land (itself + nearest)"
+    )
+    unserved_penalty_per_m2: float = Field(
+        default=1.0, gt=0, description="joint: cost per m2 of facility land the norm requires but the plan leaves out"
+    )
 
 
 class AllocationSpec(_Frozen):

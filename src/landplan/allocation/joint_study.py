@@ -1,0 +1,419 @@
+"""The joint facility model on a study: its kinds and arcs, the solve, and the programme table.
+
+:mod:`landplan.allocation.joint` is the model on arrays; this module builds its
+:class:`~landplan.allocation.joint.JointKind` arcs from the study (one STRtree query per kind:
+each housing candidate may place facility land on itself and on its ``hosts_per_site - 1``
+nearest candidate parcels within the kind's service radius), solves, and writes the same
+programme table as the second stage (:data:`~landplan.allocation.facilities.PROGRAMME_COLUMNS`
+plus ``unserved`` and ``hosts``). Trade-union institutions are placed after the solve, on the
+land it left (:func:`~landplan.allocation.facility_land.place_trade_union`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import shapely
+
+from landplan.allocation.facilities import (
+    PROGRAMME_COLUMNS,
+    existing_facilities,
+    facility_norm,
+    resident_free,
+    trade_union_needs,
+)
+from landplan.allocation.facility_land import housing_land, place_trade_union
+from landplan.allocation.joint import JointKind, JointSolution, solve_joint
+from landplan.allocation.problem import AllocationProblem
+from landplan.config import AllocationSpec, FacilitiesSpec
+from landplan.errors import InputError
+from landplan.model import Allocation, Scores, Study
+
+__all__ = [
+    "JOINT_COLUMNS",
+    "JointRun",
+    "check_joint",
+    "facility_land_m2",
+    "joint_kinds",
+    "joint_programme",
+    "nearest_arcs",
+    "solve_study_joint",
+]
+
+#: columns of the programme table in joint mode (the second stage's, then these)
+JOINT_COLUMNS = [*PROGRAMME_COLUMNS, "unserved", "hosts"]
+
+
+@dataclass(frozen=True)
+class JointRun:
+    """A solved joint instance: the housing problem, the facility kinds and the solution."""
+
+    problem: AllocationProblem
+    kinds: list[JointKind]
+    solution: JointSolution
+
+
+def check_joint(spec: AllocationSpec) -> None:
+    """Raise :class:`InputError` when ``method = "joint"`` meets settings the joint model does not cover.
+
+    Parameters
+    ----------
+    spec : AllocationSpec
+        The allocation settings.
+
+    Raises
+    ------
+    InputError
+        For whole-unit allocation, plan phases or the greedy solver with the joint method.
+    """
+    if spec.facilities is None or spec.facilities.method != "joint":
+        return
+    fix = 'or set [allocation.facilities] method = "second_stage"'
+    if spec.unit != "area":
+        msg = f'[allocation.facilities] method = "joint" needs [allocation] unit = "area"; set it {fix}'
+        raise InputError(msg)
+    if spec.phases:
+        msg = f'[allocation.facilities] method = "joint" does not plan phases; remove [[allocation.phases]] {fix}'
+        raise InputError(msg)
+    if spec.solver == "greedy":
+        msg = f'[allocation.facilities] method = "joint" is a MILP; set [allocation] solver = "milp" {fix}'
+        raise InputError(msg)
+
+
+def nearest_arcs(
+    sites: np.ndarray, geoms: np.ndarray, *, radius_m: float, hosts_per_site: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each site itself and its ``hosts_per_site - 1`` nearest other parcels within ``radius_m``.
+
+    Parameters
+    ----------
+    sites : numpy.ndarray
+        Indices (into ``geoms``) of the housing candidates.
+    geoms : numpy.ndarray
+        Candidate parcel geometries.
+    radius_m : float
+        Service radius in metres (edge to edge).
+    hosts_per_site : int
+        Largest number of hosts per site, the site included.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(site, host, distance_m)`` per arc, sorted by site, then distance, then host.
+    """
+    tree = shapely.STRtree(geoms)
+    si, host = tree.query(geoms[sites], predicate="dwithin", distance=radius_m)
+    site = sites[si]
+    dist = shapely.distance(geoms[site], geoms[host])
+    order = np.lexsort((host, dist, host != site, site))
+    site, host, dist = site[order], host[order], dist[order]
+    starts = np.searchsorted(site, site)  # first arc of each arc's site
+    keep = np.arange(len(site)) - starts < hosts_per_site
+    return site[keep], host[keep], dist[keep]
+
+
+def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, *, persons: float) -> list[JointKind]:
+    """The facility kinds of a joint instance, with their arcs and existing capacity.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (parcels, rule pack, facility and population layers).
+    problem : AllocationProblem
+        The housing instance (its candidate parcels host facility land too).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    persons : float
+        Residents per dwelling unit.
+
+    Returns
+    -------
+    list of JointKind
+        One per planned kind, in the order of ``spec.kinds`` (else the rule pack's, sorted).
+    """
+    rules = study.rules
+    geoms = np.asarray(study.parcels.geometry.loc[problem.parcel_ids].values)
+    sites = np.unique(problem.pair_parcel)
+    kinds = []
+    for kind in spec.kinds or sorted(rules.facility):
+        radius = rules.radius_m(kind)
+        rate, per_place = rules.facility_value(kind, "places_per_1000"), rules.facility_value(kind, "m2_per_place")
+        min_site = rules.facility_value(kind, "min_site_m2")
+        a_site, a_host, a_dist = nearest_arcs(sites, geoms, radius_m=radius, hosts_per_site=spec.hosts_per_site)
+        existing, free = existing_facilities(study, spec, kind)
+        fac = np.asarray(existing.values)
+        near_s, near_f = (
+            shapely.STRtree(fac).query(geoms[sites], predicate="dwithin", distance=radius)
+            if len(fac)
+            else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+        )
+        if rate is not None:
+            kinds.append(
+                JointKind(
+                    kind,
+                    True,
+                    per_place.value if per_place is not None else 0.0,
+                    radius,
+                    places_per_unit=persons * rate.value / 1000.0,
+                    arc_site=a_site,
+                    arc_host=a_host,
+                    arc_dist=a_dist,
+                    exist_site=sites[near_s],
+                    exist_fac=near_f,
+                    free=resident_free(study, spec, existing, free, rate=rate.value, radius_m=radius),
+                )
+            )
+        elif min_site is not None:
+            covered = np.zeros(len(problem.parcel_ids), dtype=bool)
+            covered[sites[near_s]] = True
+            kinds.append(
+                JointKind(
+                    kind,
+                    False,
+                    min_site.value,
+                    radius,
+                    arc_site=a_site,
+                    arc_host=a_host,
+                    arc_dist=a_dist,
+                    covered=covered,
+                )
+            )
+    return kinds
+
+
+def solve_study_joint(study: Study, problem: AllocationProblem, spec: AllocationSpec) -> tuple[Allocation, JointRun]:
+    """Solve housing and facilities together; the housing tables as :meth:`AllocationProblem.solve` gives them.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    problem : AllocationProblem
+        The housing instance (``unit = "area"``).
+    spec : AllocationSpec
+        The allocation settings (``facilities`` set, ``method = "joint"``).
+
+    Returns
+    -------
+    tuple
+        The housing allocation and the solved joint run (for :func:`joint_programme`).
+    """
+    fspec = spec.facilities
+    assert fspec is not None
+    persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
+    kinds = joint_kinds(study, problem, fspec, persons=persons)
+    t0 = time.perf_counter()
+    sol = solve_joint(
+        problem, kinds, penalty_m2=fspec.unserved_penalty_per_m2, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
+    )
+    seconds = time.perf_counter() - t0
+    alloc = problem.tabulate(
+        sol.y, sol.x, r=sol.r, method="milp (joint)", status=sol.status, gap=sol.gap, seconds=seconds
+    )
+    return alloc, JointRun(problem, kinds, sol)
+
+
+def _site_units(run: JointRun) -> np.ndarray:
+    """Units per candidate parcel in the solution."""
+    p = run.problem
+    return np.bincount(p.pair_parcel, weights=run.solution.x, minlength=len(p.parcel_ids))
+
+
+def _zone_of_site(run: JointRun) -> np.ndarray:
+    """The zone (id string) each candidate parcel gives most units to ('' without units)."""
+    p, x = run.problem, run.solution.x
+    best = np.full(len(p.parcel_ids), -1.0)
+    zone = np.full(len(p.parcel_ids), "", dtype=object)
+    order = np.lexsort((p.pair_zone, -x))[::-1]  # the last write per parcel wins: most units, then first zone
+    best[p.pair_parcel[order]] = x[order]
+    zone[p.pair_parcel[order]] = p.zone_ids.astype(str).to_numpy()[p.pair_zone[order]]
+    return np.where(best > 0, zone, "")
+
+
+def _per_place_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Programme rows of a per-place kind: needed, absorbed, built (the MILP's land), unserved."""
+    v = run.solution.values[kind.name]
+    units = _site_units(run)[housed]
+    needed = np.clip(np.ceil(units * kind.places_per_unit - 1e-6), 0, None)
+    npar = len(ids)
+    built = np.bincount(kind.arc_site, weights=v["n"], minlength=npar)[housed]
+    unserved = v["v"][housed]
+    to_build = np.minimum(needed, np.ceil(built + unserved - 1e-6))
+    land = built * kind.land_m2
+    used = v["n"] > 1e-6
+    arcs = pd.DataFrame(
+        {"site": kind.arc_site[used], "host": kind.arc_host[used], "n": v["n"][used], "dist": kind.arc_dist[used]}
+    )
+    main = arcs.sort_values(["site", "n", "host"], ascending=[True, False, True], kind="stable").groupby("site").first()
+    label = ids[arcs["host"].to_numpy()] + " " + (arcs["n"] * kind.land_m2).round(0).astype(int).astype(str) + " m2"
+    hosts = pd.Series(label.to_numpy(), index=arcs["site"].to_numpy()).groupby(level=0).agg("; ".join)
+    host = main["host"].reindex(housed)
+    placement = np.where(
+        land > 1e-6,
+        np.where(host.to_numpy() == housed, "in site", "nearby parcel"),
+        np.where(to_build > 0, "unplaced", "none needed"),
+    )
+    return pd.DataFrame(
+        {
+            "site": ids[housed],
+            "unit": "places",
+            "needed": needed,
+            "absorbed": needed - to_build,
+            "to_build": to_build,
+            "land_m2": np.where(placement == "unplaced", to_build * kind.land_m2, land),
+            "placement": placement,
+            "host": np.where(host.notna(), ids[host.fillna(0).astype(int).to_numpy()], ""),
+            "distance_m": main["dist"].reindex(housed).to_numpy(),
+            "unserved": unserved,
+            "hosts": hosts.reindex(housed).fillna("").to_numpy(),
+        }
+    )
+
+
+def _per_site_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Programme rows of a per-site kind: covered, served by a new site (owner builds it), or unplaced."""
+    v = run.solution.values[kind.name]
+    hosts = kind.hosts()
+    built = hosts[v["z"] > 0.5]
+    covered = kind.covered[housed] if kind.covered is not None else np.zeros(len(housed), dtype=bool)
+    arcs = pd.DataFrame({"site": kind.arc_site, "host": kind.arc_host, "dist": kind.arc_dist})
+    arcs = arcs[arcs["host"].isin(built) & arcs["site"].isin(housed[~covered])]
+    serve = arcs.sort_values(["site", "dist", "host"], kind="stable").groupby("site").first().reindex(housed)
+    units = pd.Series(_site_units(run)[housed], index=housed)
+    served = serve["host"].notna().to_numpy()
+    # the site with most units (then the first id) builds the facility its host holds
+    who = pd.DataFrame({"host": serve["host"], "units": units, "id": ids[housed]})[served]
+    owner = who.sort_values(["host", "units", "id"], ascending=[True, False, True], kind="stable")
+    owners = set(owner.groupby("host").head(1).index)
+    builds = np.isin(housed, list(owners))
+    to_build = np.where(covered | (served & ~builds), 0.0, 1.0)
+    host = serve["host"].to_numpy()
+    placement = np.where(
+        builds, np.where(host == housed, "in site", "nearby parcel"), np.where(to_build > 0, "unplaced", "none needed")
+    )
+    host_id = np.where(served, ids[np.nan_to_num(host.astype(float)).astype(int)], "")
+    return pd.DataFrame(
+        {
+            "site": ids[housed],
+            "unit": "sites",
+            "needed": 1.0,
+            "absorbed": 1.0 - to_build,
+            "to_build": to_build,
+            "land_m2": to_build * kind.land_m2,
+            "placement": placement,
+            "host": host_id,
+            "distance_m": serve["dist"].to_numpy(),
+            "unserved": np.where(placement == "unplaced", 1.0, 0.0),
+            "hosts": np.where(builds, host_id + f" {kind.land_m2:.0f} m2", ""),
+        }
+    )
+
+
+def facility_land_m2(run: JointRun) -> np.ndarray:
+    """Facility land the solution reserves on each candidate parcel, m².
+
+    Parameters
+    ----------
+    run : JointRun
+        A solved joint instance.
+    """
+    npar = len(run.problem.parcel_ids)
+    land = np.zeros(npar)
+    for kind in run.kinds:
+        v = run.solution.values[kind.name]
+        if kind.per_place:
+            land += np.bincount(kind.arc_host, weights=v["n"] * kind.land_m2, minlength=npar)
+        else:
+            land[kind.hosts()] += v["z"] * kind.land_m2
+    return land
+
+
+def joint_programme(
+    study: Study,
+    scores: Scores,
+    alloc: Allocation,
+    run: JointRun,
+    *,
+    spec: FacilitiesSpec,
+    land_budget_ha: float | None,
+    reach_m: float,
+) -> pd.DataFrame:
+    """The facility programme of a joint solution (and the trade-union institutions on what is left).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    alloc : Allocation
+        The housing allocation of the joint solution (zones with ``workers``).
+    run : JointRun
+        The solved joint instance.
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    land_budget_ha : float or None
+        The allocation's land budget.
+    reach_m : float
+        Commute reach (trade-union institutions lie within it of their zone).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`JOINT_COLUMNS`, one row per (housing site, kind) and per institution.
+    """
+    ids = run.problem.parcel_ids.astype(str).to_numpy().astype(object)
+    housed = np.flatnonzero(_site_units(run) > 0)
+    zone = _zone_of_site(run)[housed]
+    rows = []
+    for kind in run.kinds:
+        part = (_per_place_rows if kind.per_place else _per_site_rows)(run, kind, housed, ids)
+        norm, verified = facility_norm(study.rules, kind.name)
+        part.insert(1, "zone", zone)
+        part.insert(2, "kind", kind.name)
+        rows.append(part.assign(units_displaced=0.0, norm=norm, verified=verified))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=JOINT_COLUMNS)
+    out = pd.concat(
+        [out, _trade_union(study, scores, alloc, run, spec=spec, land_budget_ha=land_budget_ha, reach_m=reach_m)],
+        ignore_index=True,
+    )
+    out = out[JOINT_COLUMNS].astype(
+        {"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float}
+    )
+    out["unserved"] = out["unserved"].astype(float).fillna(0.0)
+    out["hosts"] = out["hosts"].fillna("")
+    return out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)
+
+
+def _trade_union(
+    study: Study,
+    scores: Scores,
+    alloc: Allocation,
+    run: JointRun,
+    *,
+    spec: FacilitiesSpec,
+    land_budget_ha: float | None,
+    reach_m: float,
+) -> pd.DataFrame:
+    """Trade-union institutions placed on the land the joint solution left (spare, free parcels, budget)."""
+    sites, land = housing_land(study, scores, alloc, land_budget_ha)
+    tu = trade_union_needs(study, alloc, spec)
+    tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
+    if tu.empty:
+        return tu.assign(unserved=0.0, hosts="")
+    fac = pd.Series(facility_land_m2(run), index=run.problem.parcel_ids)
+    fac = fac[fac > 0]
+    land.spare_m2 = land.spare_m2.sub(fac.reindex(land.spare_m2.index, fill_value=0.0)).clip(lower=0.0)
+    land.free_m2 = land.free_m2.sub(fac.reindex(land.free_m2.index, fill_value=0.0)).clip(lower=0.0)
+    land.budget_m2 = max(land.budget_m2 - float(fac.sum()), 0.0)
+    place_trade_union(tu, study, sites, land, reach_m)
+    return tu.assign(
+        unserved=np.where(tu["placement"] == "unplaced", 1.0, 0.0),
+        hosts=np.where(
+            tu["placement"] == "unplaced", "", tu["host"].astype(str) + " " + tu["land_m2"].map("{:.0f}".format) + " m2"
+        ),
+    )
