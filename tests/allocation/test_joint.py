@@ -16,7 +16,7 @@ import geopandas as gpd
 import landplan
 from conftest import CRS, pt
 from landplan.allocation import AllocationProblem
-from landplan.allocation.joint import JointKind, joint_objective, solve_joint
+from landplan.allocation.joint import JointKind, TradeUnionSites, joint_objective, solve_joint
 from landplan.allocation.joint_study import JointRun, facility_land_m2, nearest_arcs
 from landplan.errors import InputError
 
@@ -162,96 +162,128 @@ def joint_instances(draw):
         arc_dist=a_dist,
         covered=covered,
     )
-    return problem, [kg, market]
+    tu = None
+    if draw(st.booleans()):  # zone 0 gets a trade-union institution on one of its pairs
+        pairs = np.flatnonzero(problem.pair_zone == 0)
+        tu = TradeUnionSites(zones=np.array([0]), site_m2=draw(st.sampled_from([1_000.0, 4_000.0])), pairs=pairs)
+    return problem, [kg, market], tu
 
 
-def brute_force_joint(problem, kinds, penalty_m2=1.0):
-    """Enumerate every pair reservation y and every site z; the rest is an LP (written out independently)."""
+def _offsets(problem, kinds):
+    """Column offsets of the brute force's LP: a (ha), x, u, e, n, v, w."""
     kg, market = kinds
     k, nz, npar = len(problem.pair_parcel), len(problem.demand), len(problem.parcel_ids)
-    p, zz = problem.pair_parcel, problem.pair_zone
+    nw = int((~market.covered[problem.pair_parcel]).sum())
+    return np.concatenate([[0], np.cumsum([k, k, nz, len(kg.exist_site), len(kg.arc_site), npar, nw])])
+
+
+def _fixed_land(problem, market, z, *, tu, t, penalty_m2):
+    """Land per parcel and cost of the enumerated sites (market z, institution t)."""
+    fac_land = np.zeros(len(problem.parcel_ids))
+    for h, zh in zip(market.hosts(), z, strict=True):
+        fac_land[h] += zh * market.land_m2
+    fixed = (z * problem.land_cost_per_m2() * market.land_m2).sum()
+    if tu is not None:  # the institution on the chosen pair's parcel, or the penalty
+        for j, tj in zip(tu.pairs, t, strict=True):
+            fac_land[problem.pair_parcel[j]] += tj * tu.site_m2
+            grow = 1 + problem.pair_dist[j] / problem.max_commute_m
+            fixed += tj * problem.land_cost_per_m2() * tu.site_m2 * grow
+        fixed += (1 - t.sum()) * penalty_m2 * tu.site_m2
+    return fac_land, fixed
+
+
+def _rest_rows(problem, kinds, y, z, fac_land):
+    """Inequality rows of the LP left once y and the sites are fixed (written out one by one)."""
+    kg, market = kinds
+    off = _offsets(problem, kinds)
+    k, npar, nv = len(problem.pair_parcel), len(problem.parcel_ids), off[-1]
+    p, ne, na = problem.pair_parcel, len(kg.exist_site), len(kg.arc_site)
+    rho, area = problem.density() * 1e4, problem.area_m2 / 1e4
+    a_ub, b_ub = [], []
+
+    def row(entries, bound):
+        r = np.zeros(nv)
+        for col, val in entries:
+            r[col] += val
+        a_ub.append(r)
+        b_ub.append(bound)
+
+    for j in range(k):
+        row([(off[1] + j, 1.0), (off[0] + j, -rho[p[j]])], 0.0)  # x <= rho a
+    for m in range(npar):  # housing + facility land <= area
+        ent = [(off[0] + j, 1.0) for j in range(k) if p[j] == m]
+        ent += [(off[4] + i, kg.land_m2 / 1e4) for i in range(na) if kg.arc_host[i] == m]
+        row(ent, area[m] - fac_land[m] / 1e4)
+    if problem.land_budget_m2 is not None:
+        ent = [(off[0] + j, 1.0) for j in range(k)] + [(off[4] + i, kg.land_m2 / 1e4) for i in range(na)]
+        row(ent, problem.land_budget_m2 / 1e4 - fac_land.sum() / 1e4)
+    for s in range(npar):  # shortfall: e + n + v >= delta x
+        ent = [(off[3] + i, -1.0) for i in range(ne) if kg.exist_site[i] == s]
+        ent += [(off[4] + i, -1.0) for i in range(na) if kg.arc_site[i] == s]
+        ent += [(off[5] + s, -1.0)] + [(off[1] + j, kg.places_per_unit) for j in range(k) if p[j] == s]
+        row(ent, 0.0)
+    row([(off[3] + i, 1.0) for i in range(ne)], float(kg.free[0]))  # one existing facility
     hosts = market.hosts()
-    uncovered = np.flatnonzero(~market.covered[p])
-    ne, na, nw = len(kg.exist_site), len(kg.arc_site), len(uncovered)
-    # variables: a (ha) k, x k, u nz, e ne, n na, v npar, w nw
-    sizes = [k, k, nz, ne, na, npar, nw]
-    off = np.concatenate([[0], np.cumsum(sizes)])
-    nv = off[-1]
-    per_ha = problem.land_cost_per_m2() * 1e4
+    for i, j in enumerate(np.flatnonzero(~market.covered[p])):  # w_j >= y_j - (sites near its parcel)
+        arcs = [a for a in range(len(market.arc_site)) if market.arc_site[a] == p[j]]
+        near = sum(z[np.searchsorted(hosts, market.arc_host[a])] for a in arcs)
+        row([(off[6] + i, -1.0)], near - y[j])
+    return np.array(a_ub), b_ub
+
+
+def brute_force_joint(problem, kinds, tu=None, penalty_m2=1.0):
+    """Enumerate every pair reservation y, market site z and institution t; the rest is an LP."""
+    kg, market = kinds
+    off = _offsets(problem, kinds)
+    k, nz, nv = len(problem.pair_parcel), len(problem.demand), off[-1]
+    p = problem.pair_parcel
     c = np.zeros(nv)
-    c[off[0] : off[1]] = per_ha
+    c[off[0] : off[1]] = problem.land_cost_per_m2() * 1e4
     c[off[1] : off[2]] = problem.unit_cost()
     c[off[2] : off[3]] = problem.unmet_penalty
     c[off[4] : off[5]] = problem.land_cost_per_m2() * kg.land_m2 * (1 + kg.arc_dist / kg.radius_m)
     c[off[5] : off[6]] = penalty_m2 * kg.land_m2
     c[off[6] : off[7]] = penalty_m2 * market.land_m2
-    area, piece, rho = problem.area_m2 / 1e4, problem.min_piece_m2() / 1e4, problem.density() * 1e4
+    a_eq = np.zeros((nz, nv))
+    a_eq[problem.pair_zone, off[1] + np.arange(k)] = 1.0
+    a_eq[np.arange(nz), off[2] + np.arange(nz)] = 1.0
+    area, piece = problem.area_m2 / 1e4, problem.min_piece_m2() / 1e4
     best = np.inf
-    for ys in itertools.product((0.0, 1.0), repeat=k):
-        y = np.array(ys)
-        for zs in itertools.product((0.0, 1.0), repeat=len(hosts)):
-            z = np.array(zs)
-            a_ub, b_ub = [], []
-
-            def row(entries, bound, a_ub=a_ub, b_ub=b_ub):
-                r = np.zeros(nv)
-                for col, val in entries:
-                    r[col] += val
-                a_ub.append(r)
-                b_ub.append(bound)
-
-            for j in range(k):
-                row([(off[1] + j, 1.0), (off[0] + j, -rho[p[j]])], 0.0)  # x <= rho a
-            fac_land = np.zeros(npar)  # fixed market land per parcel (m2)
-            for h, zh in zip(hosts, z, strict=True):
-                fac_land[h] += zh * market.land_m2
-            for m in range(npar):  # housing + facility land <= area
-                ent = [(off[0] + j, 1.0) for j in range(k) if p[j] == m]
-                ent += [(off[4] + t, kg.land_m2 / 1e4) for t in range(na) if kg.arc_host[t] == m]
-                row(ent, area[m] - fac_land[m] / 1e4)
-            if problem.land_budget_m2 is not None:
-                ent = [(off[0] + j, 1.0) for j in range(k)] + [(off[4] + t, kg.land_m2 / 1e4) for t in range(na)]
-                row(ent, problem.land_budget_m2 / 1e4 - fac_land.sum() / 1e4)
-            for s in range(npar):  # shortfall: e + n + v >= delta x
-                ent = [(off[3] + t, -1.0) for t in range(ne) if kg.exist_site[t] == s]
-                ent += [(off[4] + t, -1.0) for t in range(na) if kg.arc_site[t] == s]
-                ent += [(off[5] + s, -1.0)] + [(off[1] + j, kg.places_per_unit) for j in range(k) if p[j] == s]
-                row(ent, 0.0)
-            row([(off[3] + t, 1.0) for t in range(ne)], float(kg.free[0]))  # one existing facility
-            for i, j in enumerate(uncovered):  # w_j >= y_j - (sites near its parcel)
-                near = sum(
-                    z[np.searchsorted(hosts, market.arc_host[t])] for t in range(na) if market.arc_site[t] == p[j]
-                )
-                row([(off[6] + i, -1.0)], near - y[j])
-            a_eq = np.zeros((nz, nv))
-            for j in range(k):
-                a_eq[zz[j], off[1] + j] = 1.0
-            a_eq[np.arange(nz), off[2] + np.arange(nz)] = 1.0
-            bounds = [(piece[p[j]] * y[j], area[p[j]] * y[j]) for j in range(k)]
-            bounds += [(0, None)] * (k + nz + ne + na + npar) + [(0, 1)] * nw
-            res = linprog(c, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=a_eq, b_eq=problem.demand, bounds=bounds)
-            if res.status == 0:
-                fixed = (z * problem.land_cost_per_m2() * market.land_m2).sum()
-                best = min(best, res.fun + fixed)
+    tu_pairs = tu.pairs if tu is not None else np.zeros(0, dtype=int)
+    for ys, zs, ts in itertools.product(
+        itertools.product((0.0, 1.0), repeat=k),
+        itertools.product((0.0, 1.0), repeat=len(market.hosts())),
+        itertools.product((0.0, 1.0), repeat=len(tu_pairs)),
+    ):
+        y, z, t = np.array(ys), np.array(zs), np.array(ts)
+        if t.sum() > 1:
+            continue
+        fac_land, fixed = _fixed_land(problem, market, z, tu=tu, t=t, penalty_m2=penalty_m2)
+        a_ub, b_ub = _rest_rows(problem, kinds, y, z, fac_land)
+        bounds = [(piece[p[j]] * y[j], area[p[j]] * y[j]) for j in range(k)]
+        bounds += [(0, None)] * (off[6] - k) + [(0, 1)] * (off[7] - off[6])
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=problem.demand, bounds=bounds)
+        if res.status == 0:
+            best = min(best, res.fun + fixed)
     return best
 
 
 @settings(max_examples=25, deadline=None)
 @given(joint_instances())
 def test_joint_milp_matches_brute_force(instance):
-    problem, kinds = instance
-    expected = brute_force_joint(problem, kinds)
-    sol = solve_joint(problem, kinds, mip_gap=0.0)
+    problem, kinds, tu = instance
+    expected = brute_force_joint(problem, kinds, tu)
+    sol = solve_joint(problem, kinds, trade_union=tu, mip_gap=0.0)
     assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
-    assert joint_objective(problem, kinds, sol) == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
+    assert joint_objective(problem, kinds, sol, trade_union=tu) == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
 
 
 @settings(max_examples=40, deadline=None)
 @given(joint_instances())
 def test_land_budget_and_parcel_areas_are_never_exceeded(instance):
-    problem, kinds = instance
-    sol = solve_joint(problem, kinds, mip_gap=0.0)
-    facility = facility_land_m2(JointRun(problem, kinds, sol))
+    problem, kinds, tu = instance
+    sol = solve_joint(problem, kinds, trade_union=tu, mip_gap=0.0)
+    facility = facility_land_m2(JointRun(problem, kinds, sol, tu))
     housing = np.bincount(problem.pair_parcel, weights=sol.r, minlength=len(problem.parcel_ids))
     assert (housing + facility <= problem.area_m2 + 1e-3).all()
     if problem.land_budget_m2 is not None:

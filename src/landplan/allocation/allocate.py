@@ -137,7 +137,7 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     problem, capacity, min_reserve = _problem(
         study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
     )
-    result, phases, joint = _solve(study, problem, phase, spec)
+    result, phases, joint = _solve(study, problem, phase, spec, zones=demand)
     access = _land_access(study, zones, capacity=capacity, demand=demand, reach=reach, spec=spec)
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     if "phase" in table:
@@ -154,10 +154,7 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
         info["max_commute_min"] = commute_reach_min(study, spec)
     alloc = replace(result, zones=table, info=info, phases=phases)
     if spec.facilities is not None and joint is not None:  # the facility land was solved with the housing
-        programme = joint_programme(
-            study, scores, alloc, joint, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
-        )
-        alloc = replace(alloc, facilities=programme)
+        alloc = replace(alloc, facilities=joint_programme(study, joint))
     elif spec.facilities is not None:  # second stage: never changes the housing allocation above
         programme = plan_facilities(
             study, scores, alloc, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
@@ -167,7 +164,7 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
 
 
 def _solve(
-    study: Study, problem: AllocationProblem, phase: pd.Series | None, spec: AllocationSpec
+    study: Study, problem: AllocationProblem, phase: pd.Series | None, spec: AllocationSpec, *, zones: pd.DataFrame
 ) -> tuple[Allocation, pd.DataFrame | None, JointRun | None]:
     """Solve the instance (phase by phase for a phased plan, jointly with facilities) with the scenario's solver."""
     if spec.facilities is not None and spec.facilities.method == "joint":
@@ -176,7 +173,7 @@ def _solve(
             len(problem.parcel_ids),
             len(problem.pair_parcel),
         )
-        result, run = solve_study_joint(study, problem, spec)
+        result, run = solve_study_joint(study, problem, spec, zones=zones)
         return result, None, run
     method = spec.solver
     if method == "auto":

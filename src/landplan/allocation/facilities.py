@@ -302,19 +302,19 @@ def facility_norm(rules: RulePack, kind: str) -> tuple[str, bool]:
     return _norm(rules, kind)
 
 
-def trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec) -> pd.DataFrame:
+def trade_union_needs(study: Study, zones: pd.DataFrame, spec: FacilitiesSpec) -> pd.DataFrame:
     """One row per zone at or above the worker threshold: an institution site (not yet placed).
 
     Parameters
     ----------
     study : Study
         The loaded study (rule pack).
-    alloc : Allocation
-        The allocation (``zones`` with ``workers``).
+    zones : pandas.DataFrame
+        Zone table with ``workers`` (e.g. ``Allocation.zones`` or the demand table).
     spec : FacilitiesSpec
         The ``[allocation.facilities]`` settings.
     """
-    return _trade_union_needs(study, alloc, spec)
+    return _trade_union_needs(study, zones, spec)
 
 
 def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
@@ -401,15 +401,15 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
     return pd.concat(rows, ignore_index=True)
 
 
-def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec) -> pd.DataFrame:
+def _trade_union_needs(study: Study, zones: pd.DataFrame, spec: FacilitiesSpec) -> pd.DataFrame:
     """One row per zone at or above the worker threshold: an institution site of ``site_m2``."""
     rules = study.rules
     threshold_rule, site_rule = rules.trade_union.get("workers_threshold"), rules.trade_union.get("site_m2")
     threshold = spec.workers_threshold or (threshold_rule.value if threshold_rule else None)
     site_m2 = spec.site_m2 or (site_rule.value if site_rule else None)
-    if not spec.trade_union or threshold is None or site_m2 is None or "workers" not in alloc.zones:
+    if not spec.trade_union or threshold is None or site_m2 is None or "workers" not in zones:
         return pd.DataFrame(columns=PROGRAMME_COLUMNS)
-    workers = pd.to_numeric(alloc.zones["workers"], errors="coerce").fillna(0)
+    workers = pd.to_numeric(zones["workers"], errors="coerce").fillna(0)
     big = workers.index[workers >= threshold].sort_values()
     used = [v for v in (threshold_rule, site_rule) if v is not None]
     norm = f"workers >= {threshold:g}; site {site_m2:g} m2 (" + " / ".join(v.source for v in used) + ")"
@@ -475,7 +475,7 @@ def plan_facilities(
         place_inside(needs, land)
         place_nearby(needs, land)
         place_displacing(needs, land)
-    tu = _trade_union_needs(study, alloc, spec)
+    tu = _trade_union_needs(study, alloc.zones, spec)
     tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
     if len(tu):
         place_trade_union(tu, study, sites, land, reach_m)

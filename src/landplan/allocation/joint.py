@@ -18,8 +18,13 @@ no existing facility of the kind within the radius::
     w_k in [0, 1]   pair k left without one (penalised)
     sum_{q near s(k)} z_q + w_k >= y_k
 
+trade-union institutions, for each zone z with at least ``workers_threshold`` workers::
+
+    t_k in {0, 1}   the institution of zone z(k) on parcel p(k) (k among z's nearest pairs with room)
+    sum_{k of z} t_k + w_z = 1,  w_z in [0, 1] penalised
+
 and the land is shared: per parcel ``sum_{k of p} a_k + sum_f m2_f sum_s n_sp + sum_g min_g z_pg
-<= area_p`` and, with a budget, the same sum over all parcels ``<= land_budget_ha``. The
++ site_m2 sum_{k of p} t_k <= area_p`` and, with a budget, the same sum over all parcels ``<= land_budget_ha``. The
 objective adds ``P_v m2_f v_s`` and ``P_v min_g w_k`` (``P_v`` = ``unserved_penalty_per_m2``)
 and the land tie-break on facility land (grown by ``1 + distance / radius`` for a host away from
 the site, so the site's own land comes first). The shortfall ``max(0, need - free)`` needs no
@@ -44,9 +49,10 @@ if TYPE_CHECKING:
 
     from landplan.allocation.instance import AllocationInstance
 
-__all__ = ["JointKind", "JointSolution", "joint_objective", "solve_joint"]
+__all__ = ["JointKind", "JointSolution", "TradeUnionSites", "joint_objective", "solve_joint"]
 
 _HA = 1e-4  # hectares per square metre
+TRADE_UNION = "trade_union_institution"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,19 @@ class JointKind:
     def hosts(self) -> np.ndarray:
         """Parcels that may hold a site of this kind (per-site kinds: one binary each)."""
         return np.unique(self.arc_host)
+
+
+@dataclass(frozen=True)
+class TradeUnionSites:
+    """Trade-union institutions of a joint instance: one site of ``site_m2`` per large zone.
+
+    ``pairs`` are the candidate parcel-zone pairs (a site on parcel ``pair_parcel[k]`` for zone
+    ``pair_zone[k]``), each zone's nearest parcels with room for the site.
+    """
+
+    zones: np.ndarray  # zone indices of the zones that get an institution
+    site_m2: float
+    pairs: np.ndarray  # candidate pair indices (their zone is one of ``zones``)
 
 
 @dataclass(frozen=True)
@@ -173,11 +192,28 @@ class _Builder:
         self.slices[kind.name] = {"z": _span(z), "w": _span(w)}
 
 
+def _trade_union_part(b: _Builder, tu: TradeUnionSites) -> None:
+    """One binary per candidate pair, one unserved column per zone; each zone gets one site (or is penalised)."""
+    p = b.problem
+    nt, nzt = len(tu.pairs), len(tu.zones)
+    dist = p.pair_dist[tu.pairs] / p.max_commute_m
+    t = b.columns(nt, cost=p.land_cost_per_m2() * tu.site_m2 * (1.0 + dist), hi=np.ones(nt), integer=True)
+    w = b.columns(nzt, cost=np.full(nzt, b.penalty_m2 * tu.site_m2), hi=np.ones(nzt))
+    b.land.append((p.pair_parcel[tu.pairs], t, np.full(nt, tu.site_m2 * _HA)))
+    row_of = np.full(len(p.demand), -1)
+    row_of[tu.zones] = np.arange(nzt)
+    r = np.concatenate([row_of[p.pair_zone[tu.pairs]], np.arange(nzt)])
+    b.add_rows(r, np.concatenate([t, w]), np.ones(nt + nzt), np.ones(nzt), np.ones(nzt))
+    b.slices[TRADE_UNION] = {"t": _span(t), "w": _span(w)}
+
+
 def _span(idx: np.ndarray) -> slice:
     return slice(int(idx[0]), int(idx[-1]) + 1) if len(idx) else slice(0, 0)
 
 
-def _joint_model(problem: AllocationInstance, kinds: list[JointKind], *, penalty_m2: float) -> tuple:
+def _joint_model(
+    problem: AllocationInstance, kinds: list[JointKind], *, penalty_m2: float, trade_union: TradeUnionSites | None
+) -> tuple:
     """The area model (without its budget row) plus the facility columns and rows; see the module docstring."""
     from scipy.sparse import coo_array, hstack, vstack
 
@@ -187,6 +223,8 @@ def _joint_model(problem: AllocationInstance, kinds: list[JointKind], *, penalty
     b = _Builder(problem, a_base.shape[1], penalty_m2)
     for kind in kinds:
         (b.per_place if kind.per_place else b.per_site)(kind)
+    if trade_union is not None and len(trade_union.zones):
+        _trade_union_part(b, trade_union)
     n_vars = b.n_base + b.cols
     hosts = np.concatenate([h for h, _, _ in b.land]) if b.land else np.zeros(0, dtype=int)
     cols = np.concatenate([c for _, c, _ in b.land]) if b.land else np.zeros(0, dtype=int)
@@ -221,6 +259,7 @@ def solve_joint(
     kinds: list[JointKind],
     *,
     penalty_m2: float = 1.0,
+    trade_union: TradeUnionSites | None = None,
     time_limit_s: float = 60.0,
     mip_gap: float = 0.01,
 ) -> JointSolution:
@@ -234,6 +273,8 @@ def solve_joint(
         Facility kinds with their arcs (see :mod:`landplan.allocation.joint_study`).
     penalty_m2 : float, default 1
         Cost per square metre of facility land the norm requires but the plan leaves unserved.
+    trade_union : TradeUnionSites, optional
+        Trade-union institution sites to place in the same MILP.
     time_limit_s : float, default 60
         HiGHS time limit in seconds.
     mip_gap : float, default 0.01
@@ -257,7 +298,9 @@ def solve_joint(
         msg = 'allocation: the joint facility model needs [allocation] unit = "area"'
         raise AllocationInfeasibleError(msg)
     k = len(problem.pair_parcel)
-    a_matrix, lb, ub, c, lo, hi, integrality, slices = _joint_model(problem, kinds, penalty_m2=penalty_m2)
+    a_matrix, lb, ub, c, lo, hi, integrality, slices = _joint_model(
+        problem, kinds, penalty_m2=penalty_m2, trade_union=trade_union
+    )
     res = milp(
         c,
         constraints=LinearConstraint(a_matrix, lb, ub),
@@ -280,15 +323,21 @@ def solve_joint(
     x = np.where(y > 0, sol[2 * k : 3 * k], 0.0)
     values = {name: {var: np.clip(sol[s], 0.0, None) for var, s in parts.items()} for name, parts in slices.items()}
     for parts in values.values():
-        if "z" in parts:
-            parts["z"] = np.round(parts["z"])
+        for var in ("z", "t"):
+            if var in parts:
+                parts[var] = np.round(parts[var])
     status = "optimal" if res.status == 0 else "time limit (best found)"
     gap = getattr(res, "mip_gap", None)
     return JointSolution(y, r, x, status, None if gap is None else float(gap), values, float(res.fun))
 
 
 def joint_objective(
-    problem: AllocationInstance, kinds: list[JointKind], sol: JointSolution, *, penalty_m2: float = 1.0
+    problem: AllocationInstance,
+    kinds: list[JointKind],
+    sol: JointSolution,
+    *,
+    penalty_m2: float = 1.0,
+    trade_union: TradeUnionSites | None = None,
 ) -> float:
     """The joint objective of a solution, recomputed from its values (checks the model's costs).
 
@@ -302,6 +351,8 @@ def joint_objective(
         A solution.
     penalty_m2 : float, default 1
         Cost per square metre of unserved facility land.
+    trade_union : TradeUnionSites, optional
+        Its trade-union institution sites.
     """
     total = problem.objective(sol.y, sol.x, sol.r)
     per_m2 = problem.land_cost_per_m2()
@@ -312,4 +363,8 @@ def joint_objective(
             total += float(v["v"].sum() * penalty_m2 * kind.land_m2)
         else:
             total += float(v["z"].sum() * per_m2 * kind.land_m2 + v["w"].sum() * penalty_m2 * kind.land_m2)
+    if trade_union is not None and TRADE_UNION in sol.values:
+        v, tu = sol.values[TRADE_UNION], trade_union
+        grow = 1.0 + problem.pair_dist[tu.pairs] / problem.max_commute_m
+        total += float(v["t"] @ (per_m2 * tu.site_m2 * grow) + v["w"].sum() * penalty_m2 * tu.site_m2)
     return total

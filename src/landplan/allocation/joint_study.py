@@ -26,12 +26,11 @@ from landplan.allocation.facilities import (
     resident_free,
     trade_union_needs,
 )
-from landplan.allocation.facility_land import housing_land, place_trade_union
-from landplan.allocation.joint import JointKind, JointSolution, solve_joint
+from landplan.allocation.joint import TRADE_UNION, JointKind, JointSolution, TradeUnionSites, solve_joint
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec, FacilitiesSpec
 from landplan.errors import InputError
-from landplan.model import Allocation, Scores, Study
+from landplan.model import Allocation, Study
 
 __all__ = [
     "JOINT_COLUMNS",
@@ -48,6 +47,10 @@ __all__ = [
 JOINT_COLUMNS = [*PROGRAMME_COLUMNS, "unserved", "hosts"]
 
 
+#: candidate parcels per trade-union institution: the zone's nearest pairs with room for the site
+TU_CANDIDATES = 30
+
+
 @dataclass(frozen=True)
 class JointRun:
     """A solved joint instance: the housing problem, the facility kinds and the solution."""
@@ -55,6 +58,8 @@ class JointRun:
     problem: AllocationProblem
     kinds: list[JointKind]
     solution: JointSolution
+    trade_union: TradeUnionSites | None = None
+    trade_union_rows: pd.DataFrame | None = None  # the institutions needed (zone, land_m2, norm, verified)
 
 
 def check_joint(spec: AllocationSpec) -> None:
@@ -185,7 +190,38 @@ def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, 
     return kinds
 
 
-def solve_study_joint(study: Study, problem: AllocationProblem, spec: AllocationSpec) -> tuple[Allocation, JointRun]:
+def trade_union_sites(problem: AllocationProblem, needs: pd.DataFrame) -> TradeUnionSites | None:
+    """Candidate pairs of the institutions: each large zone's ``TU_CANDIDATES`` nearest parcels with room.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+        The housing instance.
+    needs : pandas.DataFrame
+        The institutions needed (``zone``, ``land_m2``), from
+        :func:`~landplan.allocation.facilities.trade_union_needs`.
+
+    Returns
+    -------
+    TradeUnionSites or None
+        None when no zone needs one.
+    """
+    if needs.empty:
+        return None
+    site_m2 = float(needs["land_m2"].iloc[0])
+    zone_pos = pd.Series(np.arange(len(problem.zone_ids)), index=problem.zone_ids.astype(str))
+    zones = zone_pos.reindex(needs["zone"].astype(str)).to_numpy(dtype=int)
+    ok = np.isin(problem.pair_zone, zones) & (problem.area_m2[problem.pair_parcel] >= site_m2)
+    cand = np.flatnonzero(ok)
+    cand = cand[np.lexsort((problem.pair_parcel[cand], problem.pair_dist[cand], problem.pair_zone[cand]))]
+    zone = problem.pair_zone[cand]
+    rank = np.arange(len(cand)) - np.searchsorted(zone, zone)
+    return TradeUnionSites(zones=zones, site_m2=site_m2, pairs=np.sort(cand[rank < TU_CANDIDATES]))
+
+
+def solve_study_joint(
+    study: Study, problem: AllocationProblem, spec: AllocationSpec, *, zones: pd.DataFrame
+) -> tuple[Allocation, JointRun]:
     """Solve housing and facilities together; the housing tables as :meth:`AllocationProblem.solve` gives them.
 
     Parameters
@@ -196,6 +232,8 @@ def solve_study_joint(study: Study, problem: AllocationProblem, spec: Allocation
         The housing instance (``unit = "area"``).
     spec : AllocationSpec
         The allocation settings (``facilities`` set, ``method = "joint"``).
+    zones : pandas.DataFrame
+        The demand table (``workers`` per zone: which zones get a trade-union institution).
 
     Returns
     -------
@@ -206,15 +244,22 @@ def solve_study_joint(study: Study, problem: AllocationProblem, spec: Allocation
     assert fspec is not None
     persons = study.scenario.demand.persons_per_unit or study.rules.housing_value("persons_per_unit")
     kinds = joint_kinds(study, problem, fspec, persons=persons)
+    needs = trade_union_needs(study, zones, fspec)
+    tu = trade_union_sites(problem, needs)
     t0 = time.perf_counter()
     sol = solve_joint(
-        problem, kinds, penalty_m2=fspec.unserved_penalty_per_m2, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
+        problem,
+        kinds,
+        penalty_m2=fspec.unserved_penalty_per_m2,
+        trade_union=tu,
+        time_limit_s=spec.time_limit_s,
+        mip_gap=spec.mip_gap,
     )
     seconds = time.perf_counter() - t0
     alloc = problem.tabulate(
         sol.y, sol.x, r=sol.r, method="milp (joint)", status=sol.status, gap=sol.gap, seconds=seconds
     )
-    return alloc, JointRun(problem, kinds, sol)
+    return alloc, JointRun(problem, kinds, sol, tu, needs)
 
 
 def _site_units(run: JointRun) -> np.ndarray:
@@ -242,7 +287,7 @@ def _per_place_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.
     npar = len(ids)
     built = np.bincount(kind.arc_site, weights=v["n"], minlength=npar)[housed]
     unserved = v["v"][housed]
-    to_build = np.minimum(needed, np.ceil(built + unserved - 1e-6))
+    to_build = np.minimum(needed, np.ceil(built + unserved - 1e-6)) + 0.0  # + 0.0: no negative zero
     land = built * kind.land_m2
     used = v["n"] > 1e-6
     arcs = pd.DataFrame(
@@ -329,37 +374,22 @@ def facility_land_m2(run: JointRun) -> np.ndarray:
             land += np.bincount(kind.arc_host, weights=v["n"] * kind.land_m2, minlength=npar)
         else:
             land[kind.hosts()] += v["z"] * kind.land_m2
+    tu = run.trade_union
+    if tu is not None:
+        p = run.problem.pair_parcel[tu.pairs]
+        land += np.bincount(p, weights=run.solution.values[TRADE_UNION]["t"] * tu.site_m2, minlength=npar)
     return land
 
 
-def joint_programme(
-    study: Study,
-    scores: Scores,
-    alloc: Allocation,
-    run: JointRun,
-    *,
-    spec: FacilitiesSpec,
-    land_budget_ha: float | None,
-    reach_m: float,
-) -> pd.DataFrame:
-    """The facility programme of a joint solution (and the trade-union institutions on what is left).
+def joint_programme(study: Study, run: JointRun) -> pd.DataFrame:
+    """The facility programme of a joint solution, trade-union institutions included.
 
     Parameters
     ----------
     study : Study
-        The loaded study.
-    scores : Scores
-        Its scores.
-    alloc : Allocation
-        The housing allocation of the joint solution (zones with ``workers``).
+        The loaded study (rule pack: the norms cited).
     run : JointRun
         The solved joint instance.
-    spec : FacilitiesSpec
-        The ``[allocation.facilities]`` settings.
-    land_budget_ha : float or None
-        The allocation's land budget.
-    reach_m : float
-        Commute reach (trade-union institutions lie within it of their zone).
 
     Returns
     -------
@@ -377,10 +407,8 @@ def joint_programme(
         part.insert(2, "kind", kind.name)
         rows.append(part.assign(units_displaced=0.0, norm=norm, verified=verified))
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=JOINT_COLUMNS)
-    out = pd.concat(
-        [out, _trade_union(study, scores, alloc, run, spec=spec, land_budget_ha=land_budget_ha, reach_m=reach_m)],
-        ignore_index=True,
-    )
+    parts = [out, _trade_union(run)]
+    out = pd.concat([f for f in parts if not f.empty], ignore_index=True) if any(len(f) for f in parts) else out
     out = out[JOINT_COLUMNS].astype(
         {"needed": float, "absorbed": float, "to_build": float, "land_m2": float, "units_displaced": float}
     )
@@ -389,31 +417,29 @@ def joint_programme(
     return out.sort_values(["zone", "site", "kind"], kind="stable").reset_index(drop=True)
 
 
-def _trade_union(
-    study: Study,
-    scores: Scores,
-    alloc: Allocation,
-    run: JointRun,
-    *,
-    spec: FacilitiesSpec,
-    land_budget_ha: float | None,
-    reach_m: float,
-) -> pd.DataFrame:
-    """Trade-union institutions placed on the land the joint solution left (spare, free parcels, budget)."""
-    sites, land = housing_land(study, scores, alloc, land_budget_ha)
-    tu = trade_union_needs(study, alloc, spec)
-    tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
-    if tu.empty:
-        return tu.assign(unserved=0.0, hosts="")
-    fac = pd.Series(facility_land_m2(run), index=run.problem.parcel_ids)
-    fac = fac[fac > 0]
-    land.spare_m2 = land.spare_m2.sub(fac.reindex(land.spare_m2.index, fill_value=0.0)).clip(lower=0.0)
-    land.free_m2 = land.free_m2.sub(fac.reindex(land.free_m2.index, fill_value=0.0)).clip(lower=0.0)
-    land.budget_m2 = max(land.budget_m2 - float(fac.sum()), 0.0)
-    place_trade_union(tu, study, sites, land, reach_m)
-    return tu.assign(
-        unserved=np.where(tu["placement"] == "unplaced", 1.0, 0.0),
-        hosts=np.where(
-            tu["placement"] == "unplaced", "", tu["host"].astype(str) + " " + tu["land_m2"].map("{:.0f}".format) + " m2"
-        ),
+def _trade_union(run: JointRun) -> pd.DataFrame:
+    """Programme rows of the trade-union institutions the MILP placed (or could not)."""
+    tu, rows = run.trade_union, run.trade_union_rows
+    if tu is None or rows is None or rows.empty:
+        return pd.DataFrame(columns=JOINT_COLUMNS)
+    p = run.problem
+    t = run.solution.values[TRADE_UNION]["t"]
+    chosen = tu.pairs[t > 0.5]
+    ids = p.parcel_ids.astype(str).to_numpy()
+    host = pd.Series(ids[p.pair_parcel[chosen]], index=p.zone_ids.astype(str).to_numpy()[p.pair_zone[chosen]])
+    dist = pd.Series(p.pair_dist[chosen], index=host.index)
+    housed = np.bincount(p.pair_parcel, weights=run.solution.x, minlength=len(ids)) > 0
+    in_site = pd.Series(housed[p.pair_parcel[chosen]], index=host.index)
+    zone = rows["zone"].astype(str)
+    placed = zone.isin(host.index).to_numpy()
+    where = np.where(in_site.reindex(zone).fillna(False).to_numpy(dtype=bool), "in site", "nearby parcel")
+    site = host.reindex(zone).fillna("").to_numpy()
+    return rows.assign(
+        site=site,
+        placement=np.where(placed, where, "unplaced"),
+        host=site,
+        distance_m=dist.reindex(zone).to_numpy(),
+        units_displaced=0.0,
+        unserved=np.where(placed, 0.0, 1.0),
+        hosts=np.where(placed, site + " " + rows["land_m2"].map("{:.0f}".format).to_numpy() + " m2", ""),
     )
