@@ -87,14 +87,15 @@ def test_a_site_kind_is_built_once_and_shared():
         max_commute_m=1_000,
         unit="area",
     )
-    market = JointKind(
+    market = JointKind(  # one cell holding both parcels, both may host
         "market",
         False,
         1_500.0,
         1_000.0,
-        arc_site=np.array([0, 0, 1, 1]),
-        arc_host=np.array([0, 1, 1, 0]),
-        arc_dist=np.zeros(4),
+        arc_site=np.array([0, 0]),
+        arc_host=np.array([0, 1]),
+        arc_dist=np.zeros(2),
+        cell=np.array([0, 0]),
     )
     sol = solve_joint(problem, [market], mip_gap=0.0)
     assert sol.values["market"]["z"].sum() == 1 and sol.values["market"]["w"].sum() == pytest.approx(0)
@@ -152,15 +153,19 @@ def joint_instances(draw):
         free=free,
     )
     covered = np.array([draw(st.booleans()) for _ in range(npar)])
+    cell = np.array([draw(st.integers(0, 1)) for _ in range(npar)])
+    cell = np.unique(cell, return_inverse=True)[1].ravel()  # cells 0..n-1
+    hosts = np.array([q for q in range(npar) if draw(st.booleans())], dtype=int)
     market = JointKind(
         "market",
         False,
         draw(st.sampled_from([500.0, 1_500.0])),
         1_000.0,
-        arc_site=a_site,
-        arc_host=a_host,
-        arc_dist=a_dist,
+        arc_site=cell[hosts],
+        arc_host=hosts,
+        arc_dist=np.zeros(len(hosts)),
         covered=covered,
+        cell=cell,
     )
     tu = None
     if draw(st.booleans()):  # zone 0 gets a trade-union institution on one of its pairs
@@ -173,14 +178,14 @@ def _offsets(problem, kinds):
     """Column offsets of the brute force's LP: a (ha), x, u, e, n, v, w."""
     kg, market = kinds
     k, nz, npar = len(problem.pair_parcel), len(problem.demand), len(problem.parcel_ids)
-    nw = int((~market.covered[problem.pair_parcel]).sum())
+    nw = int(market.cell.max()) + 1  # one unserved column per cell
     return np.concatenate([[0], np.cumsum([k, k, nz, len(kg.exist_site), len(kg.arc_site), npar, nw])])
 
 
 def _fixed_land(problem, market, z, *, tu, t, penalty_m2):
     """Land per parcel and cost of the enumerated sites (market z, institution t)."""
     fac_land = np.zeros(len(problem.parcel_ids))
-    for h, zh in zip(market.hosts(), z, strict=True):
+    for h, zh in zip(market.arc_host, z, strict=True):
         fac_land[h] += zh * market.land_m2
     fixed = (z * problem.land_cost_per_m2() * market.land_m2).sum()
     if tu is not None:  # the institution on the chosen pair's parcel, or the penalty
@@ -223,11 +228,9 @@ def _rest_rows(problem, kinds, y, z, fac_land):
         ent += [(off[5] + s, -1.0)] + [(off[1] + j, kg.places_per_unit) for j in range(k) if p[j] == s]
         row(ent, 0.0)
     row([(off[3] + i, 1.0) for i in range(ne)], float(kg.free[0]))  # one existing facility
-    hosts = market.hosts()
-    for i, j in enumerate(np.flatnonzero(~market.covered[p])):  # w_j >= y_j - (sites near its parcel)
-        arcs = [a for a in range(len(market.arc_site)) if market.arc_site[a] == p[j]]
-        near = sum(z[np.searchsorted(hosts, market.arc_host[a])] for a in arcs)
-        row([(off[6] + i, -1.0)], near - y[j])
+    for j in np.flatnonzero(~market.covered[p]):  # sites of the pair's cell + unserved of the cell >= y_j
+        c = market.cell[p[j]]
+        row([(off[6] + c, -1.0)], z[market.arc_site == c].sum() - y[j])
     return np.array(a_ub), b_ub
 
 
@@ -252,7 +255,7 @@ def brute_force_joint(problem, kinds, tu=None, penalty_m2=1.0):
     tu_pairs = tu.pairs if tu is not None else np.zeros(0, dtype=int)
     for ys, zs, ts in itertools.product(
         itertools.product((0.0, 1.0), repeat=k),
-        itertools.product((0.0, 1.0), repeat=len(market.hosts())),
+        itertools.product((0.0, 1.0), repeat=len(market.arc_host)),
         itertools.product((0.0, 1.0), repeat=len(tu_pairs)),
     ):
         y, z, t = np.array(ys), np.array(zs), np.array(ts)

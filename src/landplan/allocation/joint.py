@@ -11,12 +11,18 @@ kinds sized per place (kindergarten, schools), ``delta_f = persons_per_unit x pl
     sum_j e_sj + sum_q n_sq + v_s  = delta_f sum_{k of s} x_k        (shortfall, linear in x)
     sum_s e_sj <= free_j                                              (existing capacity after load)
 
-kinds needing one site (health station, market, cultural house, sports ground), for sites with
-no existing facility of the kind within the radius::
+kinds needing one site (health station, market, cultural house, sports ground): the candidate
+parcels are grouped into service cells (squares of side ``radius / sqrt 2`` over the parcel
+centroids, so any parcel of a cell is within the radius of every other), each with a few
+hosts (its largest parcels); for pairs whose parcel has no existing facility of the kind within
+the radius::
 
-    z_q in {0, 1}   a site of min_site_m2 built on parcel q
-    w_k in [0, 1]   pair k left without one (penalised)
-    sum_{q near s(k)} z_q + w_k >= y_k
+    z_cq in {0, 1}  a site of min_site_m2 built on host q of cell c
+    w_c in [0, 1]   cell c left without one (penalised)
+    sum_{q of c(k)} z_cq + w_c >= y_k
+
+(cells partition the parcels, so the relaxation of this cover stays tight: ``max_k y_k`` per
+cell; a site cannot serve across a cell border, which the second stage's greedy cover can)
 
 trade-union institutions, for each zone z with at least ``workers_threshold`` workers::
 
@@ -74,10 +80,7 @@ class JointKind:
     exist_fac: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # per-place: facility of pair
     free: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per existing facility, places
     covered: np.ndarray | None = None  # per-site kinds: per parcel, an existing facility within reach
-
-    def hosts(self) -> np.ndarray:
-        """Parcels that may hold a site of this kind (per-site kinds: one binary each)."""
-        return np.unique(self.arc_host)
+    cell: np.ndarray | None = None  # per-site kinds: per parcel, its service cell (-1: none); arcs are (cell, host)
 
 
 @dataclass(frozen=True)
@@ -168,25 +171,26 @@ class _Builder:
         self.slices[kind.name] = {"e": _span(e), "n": _span(n), "v": _span(v)}
 
     def per_site(self, kind: JointKind) -> None:
-        """Site columns (binary) per host, unserved columns per uncovered pair, and their cover rows."""
+        """Site columns (binary) per cell host, unserved columns per cell, and one cover row per uncovered pair."""
         p = self.problem
-        hosts = kind.hosts()
+        assert kind.cell is not None
+        n_cells = int(kind.cell.max(initial=-1)) + 1
         pairs = _uncovered_pairs(p, kind)
+        pairs = pairs[kind.cell[p.pair_parcel[pairs]] >= 0]
+        na = len(kind.arc_host)
         tie = p.land_cost_per_m2() * kind.land_m2
-        z = self.columns(len(hosts), cost=np.full(len(hosts), tie), hi=np.ones(len(hosts)), integer=True)
-        w = self.columns(len(pairs), cost=np.full(len(pairs), self.penalty_m2 * kind.land_m2), hi=np.ones(len(pairs)))
-        self.land.append((hosts, z, np.full(len(hosts), kind.land_m2 * _HA)))
-        # cover rows: one per uncovered pair, over the arcs of its parcel
-        order, starts = _grouped(kind.arc_site, len(p.parcel_ids))
-        site = p.pair_parcel[pairs]
-        count = starts[site + 1] - starts[site]
+        z = self.columns(na, cost=np.full(na, tie), hi=np.ones(na), integer=True)
+        w = self.columns(n_cells, cost=np.full(n_cells, self.penalty_m2 * kind.land_m2), hi=np.ones(n_cells))
+        self.land.append((kind.arc_host, z, np.full(na, kind.land_m2 * _HA)))
+        # cover rows: sum of the sites of the pair's cell + unserved >= y_k
+        order, starts = _grouped(kind.arc_site, n_cells)
+        cell = kind.cell[p.pair_parcel[pairs]]
+        count = starts[cell + 1] - starts[cell]
         row = np.repeat(np.arange(len(pairs)), count)
-        first = np.repeat(starts[site], count)
+        first = np.repeat(starts[cell], count)
         offset = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-        arc = order[first + offset]
-        z_col = z[np.searchsorted(hosts, kind.arc_host[arc])]
         r = np.concatenate([row, np.arange(len(pairs)), np.arange(len(pairs))])
-        c = np.concatenate([z_col, w, pairs])  # y_k are the first k columns
+        c = np.concatenate([z[order[first + offset]], w[cell], pairs])  # y_k are the first k columns
         vals = np.concatenate([np.ones(len(row) + len(pairs)), -np.ones(len(pairs))])
         self.add_rows(r, c, vals, np.zeros(len(pairs)), np.full(len(pairs), np.inf))
         self.slices[kind.name] = {"z": _span(z), "w": _span(w)}
@@ -362,7 +366,8 @@ def joint_objective(
             total += float(v["n"] @ (per_m2 * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)))
             total += float(v["v"].sum() * penalty_m2 * kind.land_m2)
         else:
-            total += float(v["z"].sum() * per_m2 * kind.land_m2 + v["w"].sum() * penalty_m2 * kind.land_m2)
+            total += float(v["z"].sum() * per_m2 * kind.land_m2)
+            total += float(v["w"].sum() * penalty_m2 * kind.land_m2)
     if trade_union is not None and TRADE_UNION in sol.values:
         v, tu = sol.values[TRADE_UNION], trade_union
         grow = 1.0 + problem.pair_dist[tu.pairs] / problem.max_commute_m

@@ -40,6 +40,7 @@ __all__ = [
     "joint_kinds",
     "joint_programme",
     "nearest_arcs",
+    "service_cells",
     "solve_study_joint",
 ]
 
@@ -60,6 +61,7 @@ class JointRun:
     solution: JointSolution
     trade_union: TradeUnionSites | None = None
     trade_union_rows: pd.DataFrame | None = None  # the institutions needed (zone, land_m2, norm, verified)
+    geoms: np.ndarray | None = None  # candidate parcel geometries (distances in the programme)
 
 
 def check_joint(spec: AllocationSpec) -> None:
@@ -121,6 +123,46 @@ def nearest_arcs(
     return site[keep], host[keep], dist[keep]
 
 
+def service_cells(
+    geoms: np.ndarray, area_m2: np.ndarray, *, radius_m: float, min_site_m2: float, hosts_per_cell: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Service cells of a per-site kind: squares of side ``radius / sqrt 2`` over the parcel centroids.
+
+    Any two parcels of a cell lie within ``radius_m`` of each other (centroid to centroid, so
+    edge to edge too): one site anywhere in the cell serves all of it. Each cell's hosts are its
+    ``hosts_per_cell`` largest parcels with room for ``min_site_m2``.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Candidate parcel geometries (projected, metres).
+    area_m2 : numpy.ndarray
+        Their land.
+    radius_m : float
+        Service radius.
+    min_site_m2 : float
+        Land of one site.
+    hosts_per_cell : int
+        Largest number of hosts per cell.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Cell per parcel, and ``(cell, host)`` per host sorted by cell, then area (largest first).
+    """
+    xy = shapely.get_coordinates(shapely.centroid(geoms))
+    side = radius_m / np.sqrt(2.0)
+    ij = np.floor(xy / side).astype(np.int64)
+    _, cell = np.unique(ij, axis=0, return_inverse=True)
+    cell = cell.ravel()
+    ok = np.flatnonzero(area_m2 >= min_site_m2)
+    ok = ok[np.lexsort((ok, -area_m2[ok], cell[ok]))]
+    c = cell[ok]
+    rank = np.arange(len(ok)) - np.searchsorted(c, c)
+    keep = ok[rank < hosts_per_cell]
+    return cell, cell[keep], keep
+
+
 def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, *, persons: float) -> list[JointKind]:
     """The facility kinds of a joint instance, with their arcs and existing capacity.
 
@@ -148,7 +190,6 @@ def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, 
         radius = rules.radius_m(kind)
         rate, per_place = rules.facility_value(kind, "places_per_1000"), rules.facility_value(kind, "m2_per_place")
         min_site = rules.facility_value(kind, "min_site_m2")
-        a_site, a_host, a_dist = nearest_arcs(sites, geoms, radius_m=radius, hosts_per_site=spec.hosts_per_site)
         existing, free = existing_facilities(study, spec, kind)
         fac = np.asarray(existing.values)
         near_s, near_f = (
@@ -157,6 +198,7 @@ def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, 
             else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
         )
         if rate is not None:
+            a_site, a_host, a_dist = nearest_arcs(sites, geoms, radius_m=radius, hosts_per_site=spec.hosts_per_site)
             kinds.append(
                 JointKind(
                     kind,
@@ -175,16 +217,20 @@ def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, 
         elif min_site is not None:
             covered = np.zeros(len(problem.parcel_ids), dtype=bool)
             covered[sites[near_s]] = True
+            cell, c_cell, c_host = service_cells(
+                geoms, problem.area_m2, radius_m=radius, min_site_m2=min_site.value, hosts_per_cell=spec.hosts_per_site
+            )
             kinds.append(
                 JointKind(
                     kind,
                     False,
                     min_site.value,
                     radius,
-                    arc_site=a_site,
-                    arc_host=a_host,
-                    arc_dist=a_dist,
+                    arc_site=c_cell,
+                    arc_host=c_host,
+                    arc_dist=np.zeros(len(c_host)),
                     covered=covered,
+                    cell=cell,
                 )
             )
     return kinds
@@ -259,7 +305,8 @@ def solve_study_joint(
     alloc = problem.tabulate(
         sol.y, sol.x, r=sol.r, method="milp (joint)", status=sol.status, gap=sol.gap, seconds=seconds
     )
-    return alloc, JointRun(problem, kinds, sol, tu, needs)
+    geoms = np.asarray(study.parcels.geometry.loc[problem.parcel_ids].values)
+    return alloc, JointRun(problem, kinds, sol, tu, needs, geoms)
 
 
 def _site_units(run: JointRun) -> np.ndarray:
@@ -320,27 +367,42 @@ def _per_place_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.
 
 
 def _per_site_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    """Programme rows of a per-site kind: covered, served by a new site (owner builds it), or unplaced."""
+    """Programme rows of a per-site kind: covered, building the cell's site, served by it, or unplaced.
+
+    In each cell the uncovered housing sites are ranked by units (then id); the first builds the
+    cell's site (the r-th builds the r-th when a cell has several), the others are served by it.
+    """
+    assert kind.cell is not None
     v = run.solution.values[kind.name]
-    hosts = kind.hosts()
-    built = hosts[v["z"] > 0.5]
+    built = np.flatnonzero(v["z"] > 0.5)
+    order = np.lexsort((kind.arc_host[built], kind.arc_site[built]))
+    b_cell, b_host = kind.arc_site[built][order], kind.arc_host[built][order]
+    n_cells = int(kind.cell.max(initial=-1)) + 1
+    b_start = np.searchsorted(b_cell, np.arange(n_cells + 1))
+    n_built = np.diff(b_start)
     covered = kind.covered[housed] if kind.covered is not None else np.zeros(len(housed), dtype=bool)
-    arcs = pd.DataFrame({"site": kind.arc_site, "host": kind.arc_host, "dist": kind.arc_dist})
-    arcs = arcs[arcs["host"].isin(built) & arcs["site"].isin(housed[~covered])]
-    serve = arcs.sort_values(["site", "dist", "host"], kind="stable").groupby("site").first().reindex(housed)
-    units = pd.Series(_site_units(run)[housed], index=housed)
-    served = serve["host"].notna().to_numpy()
-    # the site with most units (then the first id) builds the facility its host holds
-    who = pd.DataFrame({"host": serve["host"], "units": units, "id": ids[housed]})[served]
-    owner = who.sort_values(["host", "units", "id"], ascending=[True, False, True], kind="stable")
-    owners = set(owner.groupby("host").head(1).index)
-    builds = np.isin(housed, list(owners))
-    to_build = np.where(covered | (served & ~builds), 0.0, 1.0)
-    host = serve["host"].to_numpy()
+    cell = kind.cell[housed]
+    need = ~covered & (cell >= 0)
+    units = _site_units(run)[housed]
+    rank_order = np.lexsort((ids[housed].astype(str), -units, cell))
+    rank_order = rank_order[need[rank_order]]
+    rank = np.full(len(housed), -1)
+    c_sorted = cell[rank_order]
+    rank[rank_order] = np.arange(len(rank_order)) - np.searchsorted(c_sorted, c_sorted)
+    in_cell = n_built[np.clip(cell, 0, None)] if n_cells else np.zeros(len(housed), dtype=int)
+    has = need & (in_cell > 0)
+    builds = has & (rank < in_cell)
+    pick = b_start[np.clip(cell, 0, None)] + np.where(builds, rank, 0) if n_cells else np.zeros(len(housed), dtype=int)
+    host = np.where(has, b_host[np.clip(pick, 0, max(len(b_host) - 1, 0))] if len(b_host) else -1, -1)
+    to_build = np.where(covered | (has & ~builds), 0.0, 1.0)
     placement = np.where(
         builds, np.where(host == housed, "in site", "nearby parcel"), np.where(to_build > 0, "unplaced", "none needed")
     )
-    host_id = np.where(served, ids[np.nan_to_num(host.astype(float)).astype(int)], "")
+    host_id = np.where(has, ids[np.clip(host, 0, None)], "")
+    geoms = run.geoms if run.geoms is not None else None
+    dist = np.full(len(housed), np.nan)
+    if geoms is not None and has.any():
+        dist[has] = shapely.distance(geoms[housed[has]], geoms[host[has]])
     return pd.DataFrame(
         {
             "site": ids[housed],
@@ -351,7 +413,7 @@ def _per_site_rows(run: JointRun, kind: JointKind, housed: np.ndarray, ids: np.n
             "land_m2": to_build * kind.land_m2,
             "placement": placement,
             "host": host_id,
-            "distance_m": serve["dist"].to_numpy(),
+            "distance_m": dist,
             "unserved": np.where(placement == "unplaced", 1.0, 0.0),
             "hosts": np.where(builds, host_id + f" {kind.land_m2:.0f} m2", ""),
         }
@@ -373,7 +435,7 @@ def facility_land_m2(run: JointRun) -> np.ndarray:
         if kind.per_place:
             land += np.bincount(kind.arc_host, weights=v["n"] * kind.land_m2, minlength=npar)
         else:
-            land[kind.hosts()] += v["z"] * kind.land_m2
+            land += np.bincount(kind.arc_host, weights=v["z"] * kind.land_m2, minlength=npar)
     tu = run.trade_union
     if tu is not None:
         p = run.problem.pair_parcel[tu.pairs]
