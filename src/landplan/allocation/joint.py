@@ -136,6 +136,7 @@ class _Builder:
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     n_rows: int = 0
     slices: dict[str, dict[str, slice]] = field(default_factory=dict)
+    v_sites: dict[str, np.ndarray] = field(default_factory=dict)  # per-place kinds: the parcels of the v columns
 
     def columns(self, n: int, *, cost: np.ndarray, hi: np.ndarray, integer: bool = False) -> np.ndarray:
         """Add ``n`` columns; return their absolute indices."""
@@ -152,23 +153,30 @@ class _Builder:
         self.n_rows += len(lo)
 
     def per_place(self, kind: JointKind) -> None:
-        """Existing-place, new-place and unserved columns; shortfall and capacity rows."""
+        """Existing-place, new-place and unserved columns; shortfall rows (sites with pairs) and capacity rows."""
         p = self.problem
-        npar, k = len(p.parcel_ids), len(p.pair_parcel)
-        ne, na = len(kind.exist_site), len(kind.arc_site)
+        k = len(p.pair_parcel)
+        sites = np.unique(p.pair_parcel)
+        row_of = np.full(len(p.parcel_ids), -1)
+        row_of[sites] = np.arange(len(sites))
+        ns, ne, na = len(sites), len(kind.exist_site), len(kind.arc_site)
+        e_row, n_row = row_of[kind.exist_site], row_of[kind.arc_site]  # -1: a site with no pair (column fixed at 0)
         tie = p.land_cost_per_m2() * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)
-        e = self.columns(ne, cost=np.zeros(ne), hi=np.full(ne, np.inf))
-        n = self.columns(na, cost=tie, hi=np.full(na, np.inf))
-        v = self.columns(npar, cost=np.full(npar, self.penalty_m2 * kind.land_m2), hi=np.full(npar, np.inf))
+        e = self.columns(ne, cost=np.zeros(ne), hi=np.where(e_row >= 0, np.inf, 0.0))
+        n = self.columns(na, cost=tie, hi=np.where(n_row >= 0, np.inf, 0.0))
+        v = self.columns(ns, cost=np.full(ns, self.penalty_m2 * kind.land_m2), hi=np.full(ns, np.inf))
         self.land.append((kind.arc_host, n, np.full(na, kind.land_m2 * _HA)))
         x_cols = 2 * k + np.arange(k)
-        r = np.concatenate([kind.exist_site, kind.arc_site, np.arange(npar), p.pair_parcel])
-        c = np.concatenate([e, n, v, x_cols])
-        vals = np.concatenate([np.ones(ne + na + npar), np.full(k, -kind.places_per_unit)])
-        self.add_rows(r, c, vals, np.zeros(npar), np.zeros(npar))  # equality: no place served twice
+        r = np.concatenate([e_row[e_row >= 0], n_row[n_row >= 0], np.arange(ns), row_of[p.pair_parcel]])
+        c = np.concatenate([e[e_row >= 0], n[n_row >= 0], v, x_cols])
+        vals = np.concatenate(
+            [np.ones(int((e_row >= 0).sum()) + int((n_row >= 0).sum()) + ns), np.full(k, -kind.places_per_unit)]
+        )
+        self.add_rows(r, c, vals, np.zeros(ns), np.zeros(ns))  # equality: no place served twice
         nf = len(kind.free)
         self.add_rows(kind.exist_fac, e, np.ones(ne), np.full(nf, -np.inf), kind.free.astype(float))
         self.slices[kind.name] = {"e": _span(e), "n": _span(n), "v": _span(v)}
+        self.v_sites[kind.name] = sites
 
     def per_site(self, kind: JointKind) -> None:
         """Site columns (binary) per cell host, unserved columns per cell, and one cover row per uncovered pair."""
@@ -255,7 +263,8 @@ def _joint_model(
     lo = np.concatenate([lo_base, np.zeros(b.cols)])
     hi = np.concatenate([hi_base, *b.hi])
     integrality = np.concatenate([np.ones(k), np.zeros(b.n_base - k), *b.integer])
-    return vstack(blocks).tocsr(), np.concatenate(lb), np.concatenate(ub), cost, lo, hi, integrality, b.slices
+    model = vstack(blocks).tocsr(), np.concatenate(lb), np.concatenate(ub), cost, lo, hi, integrality
+    return (*model, b.slices, b.v_sites)
 
 
 def solve_joint(
@@ -302,7 +311,7 @@ def solve_joint(
         msg = 'allocation: the joint facility model needs [allocation] unit = "area"'
         raise AllocationInfeasibleError(msg)
     k = len(problem.pair_parcel)
-    a_matrix, lb, ub, c, lo, hi, integrality, slices = _joint_model(
+    a_matrix, lb, ub, c, lo, hi, integrality, slices, v_sites = _joint_model(
         problem, kinds, penalty_m2=penalty_m2, trade_union=trade_union
     )
     res = milp(
@@ -326,6 +335,10 @@ def solve_joint(
     r = np.where(y > 0, sol[k : 2 * k] / _HA, 0.0)
     x = np.where(y > 0, sol[2 * k : 3 * k], 0.0)
     values = {name: {var: np.clip(sol[s], 0.0, None) for var, s in parts.items()} for name, parts in slices.items()}
+    for name, sites in v_sites.items():  # unserved places per parcel (0 where a parcel has no pair)
+        full = np.zeros(len(problem.parcel_ids))
+        full[sites] = values[name]["v"]
+        values[name]["v"] = full
     for parts in values.values():
         for var in ("z", "t"):
             if var in parts:
