@@ -33,6 +33,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan.allocation.catchment import check_catchment, population, resident_demand, service_pairs
 from landplan.allocation.facility_land import (
     housing_land,
     place_displacing,
@@ -50,7 +51,6 @@ __all__ = [
     "existing_facilities",
     "facility_norm",
     "plan_facilities",
-    "resident_free",
     "site_demand",
     "trade_union_needs",
     "two_step_absorption",
@@ -101,6 +101,7 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
     if no_radius:
         msg = f"rule pack {study.rules.meta.name!r} has no [service_radius_m] for facility kinds {no_radius}; add them"
         raise InputError(msg)
+    check_catchment(study, spec)
     if spec.population_layer is not None:
         _check_population(study, spec)
     if spec.layer is None:
@@ -146,14 +147,6 @@ def _check_population(study: Study, spec: FacilitiesSpec) -> None:
         raise InputError(msg)
 
 
-def _population(study: Study, spec: FacilitiesSpec) -> tuple[gpd.GeoSeries, np.ndarray]:
-    """Existing residents who compete for free places (empty without a population layer)."""
-    if spec.population_layer is None:
-        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
-    layer = study.layer(spec.population_layer)
-    return layer.geometry, pd.to_numeric(layer[spec.population_field]).to_numpy(dtype=float)
-
-
 def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: float) -> pd.Series:
     """New places needed at each housing site: ``ceil(units x persons x rate / 1000)``.
 
@@ -176,7 +169,14 @@ def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: f
 
 
 def two_step_absorption(
-    sites: gpd.GeoSeries, demand: np.ndarray, facilities: gpd.GeoSeries, free: np.ndarray, *, radius_m: float
+    sites: gpd.GeoSeries,
+    demand: np.ndarray,
+    facilities: gpd.GeoSeries,
+    free: np.ndarray,
+    *,
+    radius_m: float,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    resident_demand: np.ndarray | None = None,
 ) -> np.ndarray:
     """Places of ``demand`` the existing facilities within ``radius_m`` can take (two-step catchment).
 
@@ -195,6 +195,10 @@ def two_step_absorption(
         Free places per facility (capacity - current load, >= 0).
     radius_m : float
         Service radius in metres.
+    pairs : tuple of numpy.ndarray, optional
+        (site, facility) positions within reach, e.g. along the roads (default: straight lines).
+    resident_demand : numpy.ndarray, optional
+        Places existing residents need from each facility (seen by that facility only).
 
     Returns
     -------
@@ -203,10 +207,14 @@ def two_step_absorption(
     """
     if len(facilities) == 0 or len(sites) == 0:
         return np.zeros(len(sites))
-    tree = shapely.STRtree(np.asarray(facilities.values))
-    si, fj = tree.query(np.asarray(sites.values), predicate="dwithin", distance=radius_m)
+    if pairs is None:
+        tree = shapely.STRtree(np.asarray(facilities.values))
+        pairs = tree.query(np.asarray(sites.values), predicate="dwithin", distance=radius_m)
+    si, fj = pairs
     d = demand[si]
     total = np.bincount(fj, weights=d, minlength=len(facilities))
+    if resident_demand is not None:
+        total = total + resident_demand
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total[fj] > 0, free[fj] * d / total[fj], 0.0)
     supply = np.bincount(si, weights=share, minlength=len(sites))
@@ -224,7 +232,8 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     if spec.capacity_field is not None:
         given = pd.to_numeric(sel[spec.capacity_field], errors="coerce").to_numpy(dtype=float)
         cap = np.where(np.isnan(given), cap, given)
-    load = cap * (0.0 if spec.population_layer is not None else spec.default_load_share)
+    residents_known = spec.population_layer is not None or spec.population_raster is not None
+    load = cap * (0.0 if residents_known else spec.default_load_share)
     if spec.load_field is not None:
         given = pd.to_numeric(sel[spec.load_field], errors="coerce").to_numpy(dtype=float)
         load = np.where(np.isnan(given), load, given)
@@ -249,44 +258,6 @@ def existing_facilities(study: Study, spec: FacilitiesSpec, kind: str) -> tuple[
         Geometries and free places per facility.
     """
     return _existing(study, spec, kind, study.rules)
-
-
-def resident_free(
-    study: Study, spec: FacilitiesSpec, facilities: gpd.GeoSeries, free: np.ndarray, *, rate: float, radius_m: float
-) -> np.ndarray:
-    """Free places left after the existing residents (joint model: residents are served first).
-
-    Each population feature's demand (``residents x rate / 1000``) is shared evenly among the
-    facilities within ``radius_m`` of it and taken from their free places.
-
-    Parameters
-    ----------
-    study : Study
-        The loaded study (population layer).
-    spec : FacilitiesSpec
-        The ``[allocation.facilities]`` settings.
-    facilities : geopandas.GeoSeries
-        Existing facilities of one kind.
-    free : numpy.ndarray
-        Their free places.
-    rate : float
-        Places per 1,000 residents.
-    radius_m : float
-        Service radius in metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        Free places per facility, >= 0.
-    """
-    people, residents = _population(study, spec)
-    if len(people) == 0 or len(facilities) == 0:
-        return free.astype(float)
-    tree = shapely.STRtree(np.asarray(facilities.values))
-    pi, fj = tree.query(np.asarray(people.values), predicate="dwithin", distance=radius_m)
-    reached = np.bincount(pi, minlength=len(people))
-    demand = residents[pi] * rate / 1000.0 / np.maximum(reached[pi], 1)
-    return np.clip(free - np.bincount(fj, weights=demand, minlength=len(facilities)), 0.0, None)
 
 
 def facility_norm(rules: RulePack, kind: str) -> tuple[str, bool]:
@@ -317,7 +288,7 @@ def trade_union_needs(study: Study, zones: pd.DataFrame, spec: FacilitiesSpec) -
     return _trade_union_needs(study, zones, spec)
 
 
-def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
+def _shared_sites(sites: gpd.GeoDataFrame, near_existing: np.ndarray, *, radius_m: float) -> np.ndarray:
     """Per-site kinds: 1 where an existing facility, or one built for a larger site, is within reach.
 
     Greedy cover: sites with no existing facility within ``radius_m``, largest first, each get a
@@ -325,12 +296,7 @@ def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m:
     """
     covered = np.zeros(len(sites), dtype=bool)
     geom = np.asarray(sites.geometry.values)
-    if len(existing):
-        covered[
-            np.unique(
-                shapely.STRtree(np.asarray(existing.values)).query(geom, predicate="dwithin", distance=radius_m)[0]
-            )
-        ] = True
+    covered[near_existing] = True  # an existing facility within its service area
     si, sj = shapely.STRtree(geom).query(geom, predicate="dwithin", distance=radius_m)
     starts = np.searchsorted(si, np.arange(len(sites) + 1))
     built = np.zeros(len(sites), dtype=bool)
@@ -359,22 +325,29 @@ def _needs(study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons:
     """One row per (site, kind): places needed, absorbed, to build and the land they take."""
     rules = study.rules
     rows = []
-    people, residents = _population(study, spec)
+    people, residents = population(study, spec)
     for kind in spec.kinds or sorted(rules.facility):
         rate = rules.facility_value(kind, "places_per_1000")
         per_place = rules.facility_value(kind, "m2_per_place")
         min_site = rules.facility_value(kind, "min_site_m2")
         radius = rules.radius_m(kind)
         geoms, free = _existing(study, spec, kind, rules)
+        near_s, near_f = service_pairs(study, spec, sites.geometry, geoms, kind=kind, radius_m=radius)
         if rate is not None:
             needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
             # existing residents compete for the same free places: extra demand points in the catchment
             demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
             seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
-            absorbed = two_step_absorption(seekers, demand, geoms, free, radius_m=radius)[: len(sites)]
+            tree = shapely.STRtree(np.asarray(geoms.values))
+            pi, pj = tree.query(np.asarray(people.values), predicate="dwithin", distance=radius)
+            pairs = (np.concatenate([near_s, pi + len(sites)]), np.concatenate([near_f, pj]))
+            extra = resident_demand(study, spec, geoms, rate=rate.value, radius_m=radius)
+            absorbed = two_step_absorption(
+                seekers, demand, geoms, free, radius_m=radius, pairs=pairs, resident_demand=extra
+            )[: len(sites)]
             unit = "places"
         else:  # one site per group of housing sites with no such facility within the radius
-            needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
+            needed, absorbed = np.ones(len(sites)), _shared_sites(sites, near_s, radius_m=radius)
             unit = "sites"
         to_build = needed - absorbed
         land = to_build * (per_place.value if per_place is not None else 0.0)

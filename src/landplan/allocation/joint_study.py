@@ -17,15 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import geopandas as gpd
 import shapely
 
-from landplan.allocation.facilities import (
-    PROGRAMME_COLUMNS,
-    existing_facilities,
-    facility_norm,
-    resident_free,
-    trade_union_needs,
-)
+from landplan.allocation.catchment import resident_free, service_pairs
+from landplan.allocation.facilities import PROGRAMME_COLUMNS, existing_facilities, facility_norm, trade_union_needs
 from landplan.allocation.joint import TRADE_UNION, JointKind, JointSolution, TradeUnionSites, solve_joint
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec, FacilitiesSpec
@@ -185,18 +181,14 @@ def joint_kinds(study: Study, problem: AllocationProblem, spec: FacilitiesSpec, 
     rules = study.rules
     geoms = np.asarray(study.parcels.geometry.loc[problem.parcel_ids].values)
     sites = np.unique(problem.pair_parcel)
+    site_geoms = gpd.GeoSeries(geoms[sites], index=problem.parcel_ids[sites], crs=study.crs)
     kinds = []
     for kind in spec.kinds or sorted(rules.facility):
         radius = rules.radius_m(kind)
         rate, per_place = rules.facility_value(kind, "places_per_1000"), rules.facility_value(kind, "m2_per_place")
         min_site = rules.facility_value(kind, "min_site_m2")
         existing, free = existing_facilities(study, spec, kind)
-        fac = np.asarray(existing.values)
-        near_s, near_f = (
-            shapely.STRtree(fac).query(geoms[sites], predicate="dwithin", distance=radius)
-            if len(fac)
-            else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
-        )
+        near_s, near_f = service_pairs(study, spec, site_geoms, existing, kind=kind, radius_m=radius)
         if rate is not None:
             a_site, a_host, a_dist = nearest_arcs(sites, geoms, radius_m=radius, hosts_per_site=spec.hosts_per_site)
             kinds.append(
