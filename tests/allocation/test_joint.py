@@ -244,7 +244,7 @@ def brute_force_joint(problem, kinds, tu=None, penalty_m2=1.0):
     c[off[0] : off[1]] = problem.land_cost_per_m2() * 1e4
     c[off[1] : off[2]] = problem.unit_cost()
     c[off[2] : off[3]] = problem.unmet_penalty
-    c[off[4] : off[5]] = problem.land_cost_per_m2() * kg.land_m2 * (1 + kg.arc_dist / kg.radius_m)
+    c[off[4] : off[5]] = 1e-3 * (1 + kg.arc_dist / kg.radius_m)  # PLACE_COST per new place
     c[off[5] : off[6]] = penalty_m2 * kg.land_m2
     c[off[6] : off[7]] = penalty_m2 * market.land_m2
     a_eq = np.zeros((nz, nv))

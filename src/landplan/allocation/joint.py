@@ -32,8 +32,9 @@ trade-union institutions, for each zone z with at least ``workers_threshold`` wo
 and the land is shared: per parcel ``sum_{k of p} a_k + sum_f m2_f sum_s n_sp + sum_g min_g z_pg
 + site_m2 sum_{k of p} t_k <= area_p`` and, with a budget, the same sum over all parcels ``<= land_budget_ha``. The
 objective adds ``P_v m2_f v_s`` and ``P_v min_g w_k`` (``P_v`` = ``unserved_penalty_per_m2``)
-and the land tie-break on facility land (grown by ``1 + distance / radius`` for a host away from
-the site, so the site's own land comes first). The shortfall ``max(0, need - free)`` needs no
+a cost per new place (``PLACE_COST``, grown by ``1 + distance / radius`` for a host away from the
+site, so free places come first and then the site's own land) and the land tie-break on sites.
+The shortfall ``max(0, need - free)`` needs no
 binaries: the flow variables take the free places first because they cost nothing, the rest is
 built or penalised. Places are continuous in the MILP; the programme rounds them
 (:mod:`landplan.allocation.joint_study`).
@@ -46,8 +47,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landplan.allocation.highs import solve_highs
 from landplan.allocation.instance import AllocationInfeasibleError
-from landplan.allocation.solvers import _area_model
+from landplan.allocation.solvers import _area_model, solve_milp
 from landplan.errors import LandplanError
 
 if TYPE_CHECKING:
@@ -55,10 +57,21 @@ if TYPE_CHECKING:
 
     from landplan.allocation.instance import AllocationInstance
 
-__all__ = ["JointKind", "JointSolution", "TradeUnionSites", "joint_objective", "solve_joint"]
+__all__ = [
+    "PLACE_COST",
+    "JointKind",
+    "JointSolution",
+    "TradeUnionSites",
+    "joint_objective",
+    "new_place_cost",
+    "solve_joint",
+]
 
 _HA = 1e-4  # hectares per square metre
 TRADE_UNION = "trade_union_institution"
+#: cost of one new place (far below a unit's 0..1 and any penalty, far above HiGHS's tolerances):
+#: free places of existing facilities, which cost nothing, are always taken first
+PLACE_COST = 1e-3
 
 
 @dataclass(frozen=True)
@@ -161,7 +174,7 @@ class _Builder:
         row_of[sites] = np.arange(len(sites))
         ns, ne, na = len(sites), len(kind.exist_site), len(kind.arc_site)
         e_row, n_row = row_of[kind.exist_site], row_of[kind.arc_site]  # -1: a site with no pair (column fixed at 0)
-        tie = p.land_cost_per_m2() * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)
+        tie = new_place_cost(kind)
         e = self.columns(ne, cost=np.zeros(ne), hi=np.where(e_row >= 0, np.inf, 0.0))
         n = self.columns(na, cost=tie, hi=np.where(n_row >= 0, np.inf, 0.0))
         v = self.columns(ns, cost=np.full(ns, self.penalty_m2 * kind.land_m2), hi=np.full(ns, np.inf))
@@ -217,6 +230,17 @@ def _trade_union_part(b: _Builder, tu: TradeUnionSites) -> None:
     r = np.concatenate([row_of[p.pair_zone[tu.pairs]], np.arange(nzt)])
     b.add_rows(r, np.concatenate([t, w]), np.ones(nt + nzt), np.ones(nzt), np.ones(nzt))
     b.slices[TRADE_UNION] = {"t": _span(t), "w": _span(w)}
+
+
+def new_place_cost(kind: JointKind) -> np.ndarray:
+    """Cost of one new place on each arc of a per-place kind: ``PLACE_COST x (1 + distance / radius)``.
+
+    Parameters
+    ----------
+    kind : JointKind
+        A kind sized per place.
+    """
+    return PLACE_COST * (1.0 + kind.arc_dist / kind.radius_m)
 
 
 def _span(idx: np.ndarray) -> slice:
@@ -305,8 +329,6 @@ def solve_joint(
     LandplanError
         If no feasible solution was found within the time limit.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     if problem.unit != "area":
         msg = 'allocation: the joint facility model needs [allocation] unit = "area"'
         raise AllocationInfeasibleError(msg)
@@ -314,14 +336,20 @@ def solve_joint(
     a_matrix, lb, ub, c, lo, hi, integrality, slices, v_sites = _joint_model(
         problem, kinds, penalty_m2=penalty_m2, trade_union=trade_union
     )
-    res = milp(
-        c,
-        constraints=LinearConstraint(a_matrix, lb, ub),
+    start = _start(problem, kinds, len(c), slices, v_sites, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    res = solve_highs(
+        a_matrix,
+        row_lower=lb,
+        row_upper=ub,
+        cost=c,
+        col_lower=lo,
+        col_upper=hi,
         integrality=integrality,
-        bounds=Bounds(lo, hi),
-        options={"time_limit": time_limit_s, "mip_rel_gap": mip_gap, "disp": False},
+        start=start,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
     )
-    if res.status == 2:
+    if res.infeasible:
         msg = (
             "allocation (joint with facilities) is infeasible: the land budget, max_sites, must_use and "
             "max_unmet_share settings cannot all hold; relax max_unmet_share first, then land_budget_ha or max_sites"
@@ -330,7 +358,7 @@ def solve_joint(
     if res.x is None:
         msg = f'allocation: HiGHS found no solution ({res.message}); raise time_limit_s or use method = "second_stage"'
         raise LandplanError(msg)
-    sol = np.asarray(res.x)
+    sol = res.x
     y = np.round(sol[:k])
     r = np.where(y > 0, sol[k : 2 * k] / _HA, 0.0)
     x = np.where(y > 0, sol[2 * k : 3 * k], 0.0)
@@ -343,9 +371,36 @@ def solve_joint(
         for var in ("z", "t"):
             if var in parts:
                 parts[var] = np.round(parts[var])
-    status = "optimal" if res.status == 0 else "time limit (best found)"
-    gap = getattr(res, "mip_gap", None)
-    return JointSolution(y, r, x, status, None if gap is None else float(gap), values, float(res.fun))
+    status = "optimal" if res.optimal else f"{res.message.lower()} (best found)"
+    return JointSolution(y, r, x, status, res.gap, values, res.objective)
+
+
+def _start(
+    problem: AllocationInstance,
+    kinds: list[JointKind],
+    n_cols: int,
+    slices: dict[str, dict[str, slice]],
+    v_sites: dict[str, np.ndarray],
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+) -> np.ndarray:
+    """A feasible joint solution: the housing MILP's, with every facility place, site and institution unserved."""
+    k, nz = len(problem.pair_parcel), len(problem.demand)
+    y, r, x, _, _ = solve_milp(problem, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    start = np.zeros(n_cols)
+    start[:k], start[k : 2 * k], start[2 * k : 3 * k] = y, r * _HA, x
+    start[3 * k : 3 * k + nz] = problem.demand - np.bincount(problem.pair_zone, weights=x, minlength=nz)
+    units = np.bincount(problem.pair_parcel, weights=x, minlength=len(problem.parcel_ids))
+    for kind in kinds:
+        parts = slices[kind.name]
+        if kind.per_place:
+            start[parts["v"]] = kind.places_per_unit * units[v_sites[kind.name]]
+        else:
+            start[parts["w"]] = 1.0
+    if TRADE_UNION in slices:
+        start[slices[TRADE_UNION]["w"]] = 1.0
+    return start
 
 
 def joint_objective(
@@ -376,7 +431,7 @@ def joint_objective(
     for kind in kinds:
         v = sol.values[kind.name]
         if kind.per_place:
-            total += float(v["n"] @ (per_m2 * kind.land_m2 * (1.0 + kind.arc_dist / kind.radius_m)))
+            total += float(v["n"] @ new_place_cost(kind))
             total += float(v["v"].sum() * penalty_m2 * kind.land_m2)
         else:
             total += float(v["z"].sum() * per_m2 * kind.land_m2)
