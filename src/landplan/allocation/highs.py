@@ -9,6 +9,8 @@ only improves on it, and a time limit returns the best plan found instead of not
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,7 +115,8 @@ def _consistent(
 def _model(highspy, a, *, row_lower, row_upper, cost, col_lower, col_upper, integrality):  # type: ignore[no-untyped-def]
     """A ``highspy.Highs`` holding the model (rowwise matrix, infinite bounds as HiGHS's)."""
     inf = highspy.kHighsInf
-    h = highspy.Highs()
+    h = _quiet(highspy)
+    h.setOptionValue("output_flag", False)
 
     def bound(v: np.ndarray) -> np.ndarray:
         return np.nan_to_num(np.asarray(v, dtype=np.float64), neginf=-inf, posinf=inf)
@@ -132,6 +135,19 @@ def _model(highspy, a, *, row_lower, row_upper, cost, col_lower, col_upper, inte
     lp.integrality_ = [kinds[int(i)] for i in np.asarray(integrality) > 0.5]
     h.passModel(lp)
     return h
+
+
+def _quiet(highspy):  # type: ignore[no-untyped-def]
+    """A ``highspy.Highs``; its C++ constructor prints a banner to file descriptor 1, sent to devnull here."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w", encoding="utf-8") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _result(highspy, h) -> HighsResult:  # type: ignore[no-untyped-def]
