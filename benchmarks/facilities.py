@@ -162,7 +162,7 @@ def main() -> None:
     args = ap.parse_args()
     table = pd.DataFrame(run(args.parcels, args.zones, limit=args.time_limit_s))
     load = os.getloadavg()[0]
-    print(f"Facility land, second stage vs joint MILP: {args.parcels:,} parcels x {args.zones} zones (load {load:.1f}):")
+    print(f"Facility land, second stage vs joint: {args.parcels:,} parcels x {args.zones} zones (load {load:.1f}):")
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
 
 

@@ -362,17 +362,25 @@ def solve_joint(
     y = np.round(sol[:k])
     r = np.where(y > 0, sol[k : 2 * k] / _HA, 0.0)
     x = np.where(y > 0, sol[2 * k : 3 * k], 0.0)
+    values = _values(sol, slices, v_sites, n_parcels=len(problem.parcel_ids))
+    status = "optimal" if res.optimal else f"{res.message.lower()} (best found)"
+    return JointSolution(y, r, x, status, res.gap, values, res.objective)
+
+
+def _values(
+    sol: np.ndarray, slices: dict[str, dict[str, slice]], v_sites: dict[str, np.ndarray], *, n_parcels: int
+) -> dict[str, dict[str, np.ndarray]]:
+    """The facility variables of a solution by kind; unserved places per parcel; sites rounded."""
     values = {name: {var: np.clip(sol[s], 0.0, None) for var, s in parts.items()} for name, parts in slices.items()}
     for name, sites in v_sites.items():  # unserved places per parcel (0 where a parcel has no pair)
-        full = np.zeros(len(problem.parcel_ids))
+        full = np.zeros(n_parcels)
         full[sites] = values[name]["v"]
         values[name]["v"] = full
     for parts in values.values():
         for var in ("z", "t"):
             if var in parts:
                 parts[var] = np.round(parts[var])
-    status = "optimal" if res.optimal else f"{res.message.lower()} (best found)"
-    return JointSolution(y, r, x, status, res.gap, values, res.objective)
+    return values
 
 
 def _start(
