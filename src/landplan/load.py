@@ -195,6 +195,9 @@ def _network(
         layer = getattr(c, "layer", None)
         if c.kind in NETWORK_KINDS and layer is not None and layer not in joined:
             joined[layer] = frames[layer]
+    fac = s.allocation.facilities if s.allocation is not None else None
+    if fac is not None and fac.service == "network" and fac.layer in frames and fac.layer not in joined:
+        joined[fac.layer] = frames[fac.layer]  # facility service areas along the roads (issue 16)
     try:
         net = study_network(spec, roads, joined, rules)
     except LandplanError as exc:

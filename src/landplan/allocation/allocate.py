@@ -10,6 +10,8 @@ import pandas as pd
 
 from landplan.allocation.demand import DemandParams, parcel_capacity, study_demand
 from landplan.allocation.facilities import check_facilities, facility_plan
+from landplan.allocation.facility_result import land_points
+from landplan.allocation.joint_study import JointRun, check_joint, joint_programme, solve_study_joint
 from landplan.allocation.phasing import solve_phased, zone_phases
 from landplan.allocation.problem import AllocationProblem
 from landplan.config import AllocationSpec
@@ -131,11 +133,12 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     reach = commute_reach_m(study, spec)
     if spec.facilities is not None:
         check_facilities(study, spec.facilities)
+        check_joint(spec)
     demand, params = study_demand(study, commute_m=reach)
     problem, capacity, min_reserve = _problem(
         study, scores, spec, demand=demand["units_needed"], params=params, reach=reach
     )
-    result, phases = _solve(problem, phase, spec)
+    result, phases, joint = _solve(study, problem, phase, spec, zones=demand)
     access = _land_access(study, zones, capacity=capacity, demand=demand, reach=reach, spec=spec)
     table = pd.concat([demand, result.zones, access.add_suffix("_reach")], axis=1)
     if "phase" in table:
@@ -151,7 +154,10 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
     if study.network is not None:
         info["max_commute_min"] = commute_reach_min(study, spec)
     alloc = replace(result, zones=table, info=info, phases=phases)
-    if spec.facilities is not None:  # second stage: never changes the housing allocation above
+    if spec.facilities is not None and joint is not None:  # the facility land was solved with the housing
+        programme = joint_programme(study, joint)
+        alloc = replace(alloc, facilities=programme, facility_land=land_points(programme, study.parcels.geometry))
+    elif spec.facilities is not None:  # second stage: never changes the housing allocation above
         plan = facility_plan(
             study, scores, alloc, spec=spec.facilities, land_budget_ha=spec.land_budget_ha, reach_m=reach
         )
@@ -160,9 +166,17 @@ def allocate(study: Study, scores: Scores, *, spec: AllocationSpec | None = None
 
 
 def _solve(
-    problem: AllocationProblem, phase: pd.Series | None, spec: AllocationSpec
-) -> tuple[Allocation, pd.DataFrame | None]:
-    """Solve the instance (phase by phase for a phased plan) with the scenario's solver."""
+    study: Study, problem: AllocationProblem, phase: pd.Series | None, spec: AllocationSpec, *, zones: pd.DataFrame
+) -> tuple[Allocation, pd.DataFrame | None, JointRun | None]:
+    """Solve the instance (phase by phase for a phased plan, jointly with facilities) with the scenario's solver."""
+    if spec.facilities is not None and spec.facilities.method == "joint":
+        logger.info(
+            "allocation: %d candidate parcels, %d pairs, joint MILP with facilities",
+            len(problem.parcel_ids),
+            len(problem.pair_parcel),
+        )
+        result, run = solve_study_joint(study, problem, spec, zones=zones)
+        return result, None, run
     method = spec.solver
     if method == "auto":
         method = "greedy" if len(problem.pair_parcel) > spec.auto_greedy_above else "milp"
@@ -174,12 +188,13 @@ def _solve(
         spec.unit,
     )
     if phase is None:
-        return problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap), None
+        return problem.solve(method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap), None, None
     names = [p.name for p in spec.phases]
     budgets = [None if p.land_budget_ha is None else m2(p.land_budget_ha) for p in spec.phases]
-    return solve_phased(
+    result, phases = solve_phased(
         problem, phase, names, budgets_m2=budgets, method=method, time_limit_s=spec.time_limit_s, mip_gap=spec.mip_gap
     )
+    return result, phases, None
 
 
 def _land_access(

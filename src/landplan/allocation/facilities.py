@@ -33,6 +33,15 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from landplan.allocation.catchment import (
+    check_catchment,
+    population,
+    resident_demand,
+    service_pairs,
+    site_demand,
+    two_step_absorption,
+    two_step_flows,
+)
 from landplan.allocation.facility_land import (
     housing_land,
     place_displacing,
@@ -48,9 +57,12 @@ from landplan.model import Allocation, Scores, Study
 __all__ = [
     "PROGRAMME_COLUMNS",
     "check_facilities",
+    "existing_facilities",
+    "facility_norm",
     "facility_plan",
     "plan_facilities",
     "site_demand",
+    "trade_union_needs",
     "two_step_absorption",
     "two_step_flows",
 ]
@@ -100,6 +112,7 @@ def check_facilities(study: Study, spec: FacilitiesSpec) -> None:
     if no_radius:
         msg = f"rule pack {study.rules.meta.name!r} has no [service_radius_m] for facility kinds {no_radius}; add them"
         raise InputError(msg)
+    check_catchment(study, spec)
     if spec.population_layer is not None:
         _check_population(study, spec)
     if spec.layer is None:
@@ -145,108 +158,6 @@ def _check_population(study: Study, spec: FacilitiesSpec) -> None:
         raise InputError(msg)
 
 
-def _population(study: Study, spec: FacilitiesSpec) -> tuple[gpd.GeoSeries, np.ndarray]:
-    """Existing residents who compete for free places (empty without a population layer)."""
-    if spec.population_layer is None:
-        return gpd.GeoSeries([], crs=study.crs), np.zeros(0)
-    layer = study.layer(spec.population_layer)
-    return layer.geometry, pd.to_numeric(layer[spec.population_field]).to_numpy(dtype=float)
-
-
-def site_demand(units: pd.Series, *, persons_per_unit: float, places_per_1000: float) -> pd.Series:
-    """New places needed at each housing site: ``ceil(units x persons x rate / 1000)``.
-
-    Parameters
-    ----------
-    units : pandas.Series
-        Dwelling units per site.
-    persons_per_unit : float
-        Residents per dwelling unit.
-    places_per_1000 : float
-        Places per 1,000 residents.
-
-    Returns
-    -------
-    pandas.Series
-        Whole places, on the index of ``units``.
-    """
-    values = np.ceil(units.to_numpy(dtype=float) * persons_per_unit * places_per_1000 / 1000.0 - 1e-9)
-    return pd.Series(np.clip(values, 0, None), index=units.index)
-
-
-def two_step_absorption(
-    sites: gpd.GeoSeries, demand: np.ndarray, facilities: gpd.GeoSeries, free: np.ndarray, *, radius_m: float
-) -> np.ndarray:
-    """Places of ``demand`` the existing facilities within ``radius_m`` can take (two-step catchment).
-
-    Each facility's free places are shared among the sites within its radius in proportion to
-    their demand; a site absorbs ``min(demand, sum of its shares)``, rounded down.
-
-    Parameters
-    ----------
-    sites : geopandas.GeoSeries
-        Housing sites (distances from their nearest point).
-    demand : numpy.ndarray
-        New places needed per site.
-    facilities : geopandas.GeoSeries
-        Existing facilities of one kind.
-    free : numpy.ndarray
-        Free places per facility (capacity - current load, >= 0).
-    radius_m : float
-        Service radius in metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        Absorbed places per site.
-    """
-    return two_step_flows(sites, demand, facilities, free, radius_m=radius_m)[0]
-
-
-def two_step_flows(
-    sites: gpd.GeoSeries, demand: np.ndarray, facilities: gpd.GeoSeries, free: np.ndarray, *, radius_m: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The two-step catchment of :func:`two_step_absorption` with the places each facility gives each site.
-
-    A site that absorbs less than the sum of its shares (its demand is met, or the rounding down)
-    takes from each facility the same fraction of its share, so the places taken from the
-    facilities add up to the places the site absorbs.
-
-    Parameters
-    ----------
-    sites : geopandas.GeoSeries
-        Housing sites (distances from their nearest point).
-    demand : numpy.ndarray
-        New places needed per site.
-    facilities : geopandas.GeoSeries
-        Existing facilities of one kind.
-    free : numpy.ndarray
-        Free places per facility (capacity - current load, >= 0).
-    radius_m : float
-        Service radius in metres.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Absorbed places per site; then, per (site, facility) pair within the radius, the site's
-        position, the facility's position and the places it takes there.
-    """
-    if len(facilities) == 0 or len(sites) == 0:
-        empty = np.zeros(0, dtype=np.intp)
-        return np.zeros(len(sites)), empty, empty, np.zeros(0)
-    tree = shapely.STRtree(np.asarray(facilities.values))
-    si, fj = tree.query(np.asarray(sites.values), predicate="dwithin", distance=radius_m)
-    d = demand[si]
-    total = np.bincount(fj, weights=d, minlength=len(facilities))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total[fj] > 0, free[fj] * d / total[fj], 0.0)
-    supply = np.bincount(si, weights=share, minlength=len(sites))
-    absorbed = np.floor(np.minimum(demand, supply) + 1e-9)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        taken = np.where(supply[si] > 0, share * absorbed[si] / supply[si], 0.0)
-    return absorbed, si, fj, taken
-
-
 def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) -> gpd.GeoDataFrame:
     """Existing facilities of one kind: ``name``, ``capacity`` and current ``load`` (places)."""
     if spec.layer is None:
@@ -258,7 +169,8 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     if spec.capacity_field is not None:
         given = pd.to_numeric(sel[spec.capacity_field], errors="coerce").to_numpy(dtype=float)
         cap = np.where(np.isnan(given), cap, given)
-    load = cap * (0.0 if spec.population_layer is not None else spec.default_load_share)
+    residents_known = spec.population_layer is not None or spec.population_raster is not None
+    load = cap * (0.0 if residents_known else spec.default_load_share)
     if spec.load_field is not None:
         given = pd.to_numeric(sel[spec.load_field], errors="coerce").to_numpy(dtype=float)
         load = np.where(np.isnan(given), load, given)
@@ -270,7 +182,56 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     return gpd.GeoDataFrame(frame, geometry=sel.geometry.values, index=index)
 
 
-def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m: float) -> np.ndarray:
+def existing_facilities(study: Study, spec: FacilitiesSpec, kind: str) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Existing facilities of one kind and their free places (capacity - load, default from the rule pack).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (facility layer, rule pack).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    kind : str
+        Facility kind.
+
+    Returns
+    -------
+    tuple
+        Geometries and free places per facility.
+    """
+    existing = _existing(study, spec, kind, study.rules)
+    return existing.geometry, np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
+
+
+def facility_norm(rules: RulePack, kind: str) -> tuple[str, bool]:
+    """The citation of a kind's sizing rule and whether every figure used is verified.
+
+    Parameters
+    ----------
+    rules : RulePack
+        The rule pack.
+    kind : str
+        Facility kind.
+    """
+    return _norm(rules, kind)
+
+
+def trade_union_needs(study: Study, zones: pd.DataFrame, spec: FacilitiesSpec) -> pd.DataFrame:
+    """One row per zone at or above the worker threshold: an institution site (not yet placed).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (rule pack).
+    zones : pandas.DataFrame
+        Zone table with ``workers`` (e.g. ``Allocation.zones`` or the demand table).
+    spec : FacilitiesSpec
+        The ``[allocation.facilities]`` settings.
+    """
+    return _trade_union_needs(study, zones, spec)
+
+
+def _shared_sites(sites: gpd.GeoDataFrame, near_existing: np.ndarray, *, radius_m: float) -> np.ndarray:
     """Per-site kinds: 1 where an existing facility, or one built for a larger site, is within reach.
 
     Greedy cover: sites with no existing facility within ``radius_m``, largest first, each get a
@@ -278,12 +239,7 @@ def _shared_sites(sites: gpd.GeoDataFrame, existing: gpd.GeoSeries, *, radius_m:
     """
     covered = np.zeros(len(sites), dtype=bool)
     geom = np.asarray(sites.geometry.values)
-    if len(existing):
-        covered[
-            np.unique(
-                shapely.STRtree(np.asarray(existing.values)).query(geom, predicate="dwithin", distance=radius_m)[0]
-            )
-        ] = True
+    covered[near_existing] = True  # an existing facility within its service area
     si, sj = shapely.STRtree(geom).query(geom, predicate="dwithin", distance=radius_m)
     starts = np.searchsorted(si, np.arange(len(sites) + 1))
     built = np.zeros(len(sites), dtype=bool)
@@ -318,31 +274,19 @@ def _kind_needs(
     min_site = rules.facility_value(kind, "min_site_m2")
     radius = rules.radius_m(kind)
     existing = _existing(study, spec, kind, rules)
-    geoms = existing.geometry
-    served = np.zeros(len(existing))
+    near = service_pairs(study, spec, sites.geometry, existing.geometry, kind=kind, radius_m=radius)
     if rate is not None:
-        people, residents = _population(study, spec)
         needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
-        # existing residents compete for the same free places: extra demand points in the catchment
-        demand = np.concatenate([needed, np.ceil(residents * rate.value / 1000.0 - 1e-9)])
-        seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
-        free = np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
-        absorbed, si, fj, taken = two_step_flows(seekers, demand, geoms, free, radius_m=radius)
-        absorbed = absorbed[: len(sites)]
-        new = si < len(sites)
-        existing["load"] += np.bincount(fj[~new], weights=taken[~new], minlength=len(existing))
-        existing["absorbed"] = np.bincount(fj[new], weights=taken[new], minlength=len(existing))
-        np.add.at(served, fj[new & (taken > 0)], 1.0)
+        absorbed = _absorb(
+            study, spec, sites, needed=needed, existing=existing, near=near, rate=rate.value, radius_m=radius
+        )
         unit = "places"
     else:  # one site per group of housing sites with no such facility within the radius
-        needed, absorbed = np.ones(len(sites)), _shared_sites(sites, geoms, radius_m=radius)
-        tree = shapely.STRtree(np.asarray(sites.geometry.values))
-        near = tree.query(np.asarray(geoms.values), predicate="dwithin", distance=radius)[0]
-        served = np.bincount(near, minlength=len(existing)).astype(float)
+        needed, absorbed = np.ones(len(sites)), _shared_sites(sites, near[0], radius_m=radius)
         existing[["capacity", "load", "absorbed"]] = np.nan
+        existing["sites_served"] = np.bincount(near[1], minlength=len(existing)).astype(float)
         unit = "sites"
     existing["free"] = existing["capacity"] - existing["load"] - existing["absorbed"]
-    existing["sites_served"] = served
     existing.insert(0, "kind", kind)
     to_build = needed - absorbed
     land = to_build * (per_place.value if per_place is not None else 0.0)
@@ -367,6 +311,47 @@ def _kind_needs(
     return rows, existing
 
 
+def _absorb(
+    study: Study,
+    spec: FacilitiesSpec,
+    sites: gpd.GeoDataFrame,
+    *,
+    needed: np.ndarray,
+    existing: gpd.GeoDataFrame,
+    near: tuple[np.ndarray, np.ndarray],
+    rate: float,
+    radius_m: float,
+) -> np.ndarray:
+    """Places each site absorbs; the facilities' ``load``, ``absorbed`` and ``sites_served`` set in place.
+
+    Existing residents compete for the same free places: a population layer's features as extra
+    demand points in the catchment, a population raster's residents as demand each facility sees.
+    """
+    geoms = existing.geometry
+    people, residents = population(study, spec)
+    demand = np.concatenate([needed, np.ceil(residents * rate / 1000.0 - 1e-9)])
+    seekers = gpd.GeoSeries(np.concatenate([np.asarray(sites.geometry.values), np.asarray(people.values)]))
+    pi, pj = shapely.STRtree(np.asarray(geoms.values)).query(
+        np.asarray(people.values), predicate="dwithin", distance=radius_m
+    )
+    pairs = (np.concatenate([near[0], pi + len(sites)]), np.concatenate([near[1], pj]))
+    extra = resident_demand(study, spec, geoms, rate=rate, radius_m=radius_m) if len(geoms) else np.zeros(0)
+    free = np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
+    absorbed, si, fj, taken = two_step_flows(
+        seekers, demand, geoms, free, radius_m=radius_m, pairs=pairs, resident_demand=extra
+    )
+    new = si < len(sites)
+    load = np.bincount(fj[~new], weights=taken[~new], minlength=len(existing))
+    if extra.any():  # the raster's residents take their share of each facility's free places
+        total = np.bincount(fj, weights=demand[si], minlength=len(existing)) + extra
+        with np.errstate(invalid="ignore", divide="ignore"):
+            load += np.where(total > 0, np.minimum(extra, free * extra / total), 0.0)
+    existing["load"] += load
+    existing["absorbed"] = np.bincount(fj[new], weights=taken[new], minlength=len(existing))
+    existing["sites_served"] = np.bincount(fj[new & (taken > 0)], minlength=len(existing)).astype(float)
+    return absorbed[: len(sites)]
+
+
 def _needs(
     study: Study, spec: FacilitiesSpec, sites: gpd.GeoDataFrame, persons: float
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -376,15 +361,15 @@ def _needs(
     return pd.concat([r for r, _ in parts], ignore_index=True), gpd.GeoDataFrame(existing, crs=study.crs)
 
 
-def _trade_union_needs(study: Study, alloc: Allocation, spec: FacilitiesSpec, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+def _trade_union_needs(study: Study, zones: pd.DataFrame, spec: FacilitiesSpec) -> pd.DataFrame:
     """One row per zone at or above the worker threshold: an institution site of ``site_m2``."""
     rules = study.rules
     threshold_rule, site_rule = rules.trade_union.get("workers_threshold"), rules.trade_union.get("site_m2")
     threshold = spec.workers_threshold or (threshold_rule.value if threshold_rule else None)
     site_m2 = spec.site_m2 or (site_rule.value if site_rule else None)
-    if not spec.trade_union or threshold is None or site_m2 is None or "workers" not in alloc.zones:
+    if not spec.trade_union or threshold is None or site_m2 is None or "workers" not in zones:
         return pd.DataFrame(columns=PROGRAMME_COLUMNS)
-    workers = pd.to_numeric(alloc.zones["workers"], errors="coerce").fillna(0)
+    workers = pd.to_numeric(zones["workers"], errors="coerce").fillna(0)
     big = workers.index[workers >= threshold].sort_values()
     used = [v for v in (threshold_rule, site_rule) if v is not None]
     norm = f"workers >= {threshold:g}; site {site_m2:g} m2 (" + " / ".join(v.source for v in used) + ")"
@@ -485,7 +470,7 @@ def facility_plan(
         place_inside(needs, land)
         place_nearby(needs, land)
         place_displacing(needs, land)
-    tu = _trade_union_needs(study, alloc, spec, sites)
+    tu = _trade_union_needs(study, alloc.zones, spec)
     tu["placement"], tu["host"], tu["distance_m"], tu["units_displaced"] = "", "", np.nan, 0.0
     if len(tu):
         place_trade_union(tu, study, sites, land, reach_m)

@@ -113,6 +113,25 @@ class FacilitiesSpec(_Frozen):
     trade_union: bool = Field(default=True, description="reserve trade-union institution sites for large zones")
     workers_threshold: float | None = Field(default=None, gt=0, description="instead of the rule pack's")
     site_m2: float | None = Field(default=None, gt=0, description="trade-union site land instead of the rule pack's")
+    method: Literal["second_stage", "joint"] = Field(
+        default="second_stage",
+        description="second_stage: facilities after the housing; joint: one MILP for housing and facility land",
+    )
+    hosts_per_site: int = Field(
+        default=3, ge=1, description="joint: parcels that may hold a site's facility land (itself + nearest)"
+    )
+    service: Literal["straight", "network"] = Field(
+        default="straight", description="service areas in straight lines or along the [network] roads"
+    )
+    service_minutes: dict[str, float] = Field(
+        default_factory=dict, description="network: travel-time limit (minutes) per kind instead of its radius"
+    )
+    population_raster: str | None = Field(
+        default=None, description="raster (under [rasters]) of existing residents per cell, summed in each catchment"
+    )
+    unserved_penalty_per_m2: float = Field(
+        default=1.0, gt=0, description="joint: cost per m2 of facility land the norm requires but the plan leaves out"
+    )
 
 
 class AllocationSpec(_Frozen):
