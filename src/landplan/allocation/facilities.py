@@ -161,7 +161,7 @@ def _check_population(study: Study, spec: FacilitiesSpec) -> None:
 def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) -> gpd.GeoDataFrame:
     """Existing facilities of one kind: ``name``, ``capacity`` and current ``load`` (places)."""
     if spec.layer is None:
-        return gpd.GeoDataFrame({"name": [], "capacity": [], "load": []}, geometry=[], crs=study.crs)
+        return gpd.GeoDataFrame({"name": [], "capacity": [], "load": [], "layer_row": []}, geometry=[], crs=study.crs)
     layer = study.layer(spec.layer)
     sel = layer[layer[spec.kind_field].astype(str) == kind]
     default = rules.facility_value(kind, "default_capacity")
@@ -178,8 +178,14 @@ def _existing(study: Study, spec: FacilitiesSpec, kind: str, rules: RulePack) ->
     name, ids = (layer_spec.name_field, layer_spec.id_field) if layer_spec is not None else (None, None)
     names = sel[name].astype(str).to_numpy() if name and name in sel else np.full(len(sel), "")
     index = pd.Index(sel[ids] if ids and ids in sel else sel.index, name="facility_id")
-    frame = {"name": names, "capacity": cap, "load": np.minimum(load, cap)}
-    return gpd.GeoDataFrame(frame, geometry=sel.geometry.values, index=index)
+    # layer_row: the feature's index in the layer (the road graph knows the facilities by it)
+    frame = {"name": names, "capacity": cap, "load": np.minimum(load, cap), "layer_row": sel.index}
+    return gpd.GeoDataFrame(frame, geometry=sel.geometry.values, index=index, crs=layer.crs)
+
+
+def _by_layer_row(existing: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The facilities' geometries indexed by their index in the layer."""
+    return gpd.GeoSeries(existing.geometry.values, index=pd.Index(existing["layer_row"]), crs=existing.crs)
 
 
 def existing_facilities(study: Study, spec: FacilitiesSpec, kind: str) -> tuple[gpd.GeoSeries, np.ndarray]:
@@ -200,7 +206,7 @@ def existing_facilities(study: Study, spec: FacilitiesSpec, kind: str) -> tuple[
         Geometries and free places per facility.
     """
     existing = _existing(study, spec, kind, study.rules)
-    return existing.geometry, np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
+    return _by_layer_row(existing), np.clip(existing["capacity"].to_numpy() - existing["load"].to_numpy(), 0, None)
 
 
 def facility_norm(rules: RulePack, kind: str) -> tuple[str, bool]:
@@ -274,7 +280,7 @@ def _kind_needs(
     min_site = rules.facility_value(kind, "min_site_m2")
     radius = rules.radius_m(kind)
     existing = _existing(study, spec, kind, rules)
-    near = service_pairs(study, spec, sites.geometry, existing.geometry, kind=kind, radius_m=radius)
+    near = service_pairs(study, spec, sites.geometry, _by_layer_row(existing), kind=kind, radius_m=radius)
     if rate is not None:
         needed = site_demand(sites["units"], persons_per_unit=persons, places_per_1000=rate.value).to_numpy()
         absorbed = _absorb(
@@ -341,12 +347,12 @@ def _absorb(
         seekers, demand, geoms, free, radius_m=radius_m, pairs=pairs, resident_demand=extra
     )
     new = si < len(sites)
-    load = np.bincount(fj[~new], weights=taken[~new], minlength=len(existing))
+    load = np.bincount(fj[~new], weights=taken[~new], minlength=len(existing)).astype(float)  # int when empty
     if extra.any():  # the raster's residents take their share of each facility's free places
         total = np.bincount(fj, weights=demand[si], minlength=len(existing)) + extra
         with np.errstate(invalid="ignore", divide="ignore"):
             load += np.where(total > 0, np.minimum(extra, free * extra / total), 0.0)
-    existing["load"] += load
+    existing["load"] = existing["load"].to_numpy(dtype=float) + load
     existing["absorbed"] = np.bincount(fj[new], weights=taken[new], minlength=len(existing))
     existing["sites_served"] = np.bincount(fj[new & (taken > 0)], minlength=len(existing)).astype(float)
     return absorbed[: len(sites)]
