@@ -15,6 +15,7 @@ import shapely
 
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
+from landplan.criteria._discs import disc_union_share
 
 __all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
 
@@ -22,6 +23,7 @@ __all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
 #: circle) and the circle itself: 2 mm, whatever the radius
 SAGITTA_TOL_M = 0.002
 _PREPARED_BLOCK = 2_000  # covers prepared at once (bounded memory)
+_DIGITS = 12  # exact disc shares are rounded here: last bits stable across summation orders
 
 
 def quad_segs_for(radius_m: float, *, tol_m: float = SAGITTA_TOL_M) -> int:
@@ -93,8 +95,14 @@ def coverage_share(
     """
     radius = check_number(radius_m, "coverage_share: radius_m", gt=0)
     check_inputs(parcels, features, what="coverage_share")
-    service = shapely.buffer(geoms(features), radius, quad_segs=quad_segs_for(radius))
-    share = covered_share(geoms(parcels), service)
+    fg = geoms(features)
+    points = shapely.get_parts(fg[~shapely.is_missing(fg)])
+    points = points[~shapely.is_empty(points)]
+    if len(points) and (shapely.get_type_id(points) == 0).all():
+        # point facilities: exact discs, no buffer (DESIGN.md, "Scale")
+        share = np.round(disc_union_share(geoms(parcels), shapely.get_coordinates(points), radius), _DIGITS)
+    else:
+        share = covered_share(geoms(parcels), shapely.buffer(fg, radius, quad_segs=quad_segs_for(radius)))
     return pd.Series(np.clip(share, 0.0, 1.0), index=parcels.index, name=name)
 
 
