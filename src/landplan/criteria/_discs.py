@@ -26,7 +26,9 @@ import shapely
 
 __all__ = ["disc_union_share"]
 
-_BLOCK = 100_000  # parcels per block
+_BLOCK = 100_000  # parcels per block (bounded memory)
+_T_TOL = 1e-12  # along an edge: crossings this close outside an end are at the end
+_LONELY = 0.1 - np.pi  # where a circle without breakpoints starts (any angle; not on an axis)
 
 
 def disc_union_share(parcel_geoms: np.ndarray, centres: np.ndarray, radius_m: float) -> np.ndarray:
@@ -66,19 +68,34 @@ def _edges(block: np.ndarray) -> dict[str, np.ndarray]:
         Parcel geometries.
     """
     origin = np.nan_to_num(shapely.bounds(block)[:, :2])
-    parts, part_parcel = shapely.get_parts(block, return_index=True)
+    kind = shapely.get_type_id(block)
+    # single polygons without holes (most parcels): one ring, read without making ring objects
+    simple = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(block) == 0))
+    s_coords, s_at = shapely.get_coordinates(block[simple], return_index=True)
+    s_same = s_at[:-1] == s_at[1:]
+    # the rest: parts, then rings (the first ring of a part is its exterior)
+    other = np.flatnonzero(np.isin(kind, (3, 6)))
+    other = other[~np.isin(other, simple)]
+    parts, part_parcel = shapely.get_parts(block[other], return_index=True)
     poly = shapely.get_type_id(parts) == 3
-    parts, part_parcel = parts[poly], part_parcel[poly]
+    parts, part_parcel = parts[poly], other[part_parcel[poly]]
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     exterior = np.arange(len(rings)) == np.searchsorted(ring_part, ring_part, side="left")
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[:-1] == ring[1:]
-    e_ring = ring[:-1][same]
-    parcel = part_parcel[ring_part[e_ring]]
-    a = coords[:-1][same] - origin[parcel]
-    b = coords[1:][same] - origin[parcel]
+    # every edge with its ring number (simple parcels' rings first) and parcel, grouped by parcel
+    e_ring = np.concatenate([s_at[:-1][s_same], len(simple) + ring[:-1][same]])
+    exterior = np.concatenate([np.ones(len(simple), dtype=bool), exterior])
+    ring_parcel = np.concatenate([simple, part_parcel[ring_part]])
+    a = np.concatenate([s_coords[:-1][s_same], coords[:-1][same]])
+    b = np.concatenate([s_coords[1:][s_same], coords[1:][same]])
+    order = np.argsort(ring_parcel[e_ring], kind="stable")
+    e_ring, a, b = e_ring[order], a[order], b[order]
+    parcel = ring_parcel[e_ring]
+    a -= origin[parcel]
+    b -= origin[parcel]
     cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    ring_area = np.bincount(e_ring, weights=cross, minlength=len(rings))
+    ring_area = np.bincount(e_ring, weights=cross, minlength=len(exterior))
     # orient every ring so that exteriors add and holes subtract, whatever their stored direction
     sign = np.where(exterior, np.sign(ring_area), -np.sign(ring_area))[e_ring]
     return {"a": a, "b": b, "parcel": parcel, "sign": sign, "cross": cross, "origin": origin}
@@ -119,7 +136,10 @@ def _block_share(block: np.ndarray, tree: shapely.STRtree, centres: np.ndarray, 
     e = _edges(block)
     area = 0.5 * np.bincount(e["parcel"], weights=e["sign"] * e["cross"], minlength=nb)
     share = np.zeros(nb)
-    pl, disc = tree.query(block, predicate="dwithin", distance=r)
+    # candidate discs from the parcels' boxes grown by r (a disc that does not reach the parcel
+    # adds no piece, so no exact test is needed: cheaper than a ``dwithin`` query)
+    bounds = shapely.bounds(block)
+    pl, disc = tree.query(shapely.box(bounds[:, 0] - r, bounds[:, 1] - r, bounds[:, 2] + r, bounds[:, 3] + r))
     order = np.lexsort((disc, pl))
     pl, disc = pl[order], disc[order]
     c = centres[disc] - e["origin"][pl]
@@ -151,7 +171,7 @@ def _block_share(block: np.ndarray, tree: shapely.STRtree, centres: np.ndarray, 
 
 
 def _crossings(a: np.ndarray, b: np.ndarray, c: np.ndarray, r2: float) -> dict[str, np.ndarray]:
-    """Where each (edge, circle) row's segment crosses the circle, strictly inside the segment.
+    """Where each (edge, circle) row's segment crosses or touches the circle, ends included.
 
     Parameters
     ----------
@@ -165,21 +185,23 @@ def _crossings(a: np.ndarray, b: np.ndarray, c: np.ndarray, r2: float) -> dict[s
     Returns
     -------
     dict
-        ``row`` (of the input), ``t`` (0 < t < 1 along the segment) and ``point`` (m', 2).
+        ``row`` (of the input), ``t`` (0 <= t <= 1 along the segment) and ``point`` (m', 2).
     """
     d, f = b - a, a - c
     qa = (d * d).sum(axis=1)
     qb = 2.0 * (f * d).sum(axis=1)
     qc = (f * f).sum(axis=1) - r2
     disc = qb * qb - 4.0 * qa * qc
-    ok = (disc > 0) & (qa > 0)
+    ok = (disc >= 0) & (qa > 0)  # a tangent point is a breakpoint too
     with np.errstate(divide="ignore", invalid="ignore"):
         q = -0.5 * (qb + np.copysign(np.sqrt(np.where(ok, disc, 0.0)), qb))
         t1, t2 = q / qa, qc / q  # the stable pair of roots
     rows = np.concatenate([np.flatnonzero(ok), np.flatnonzero(ok)])
     t = np.concatenate([t1[ok], t2[ok]])
-    inner = (t > 0) & (t < 1)
-    rows, t = rows[inner], t[inner]
+    # ends count (a vertex on the circle cuts the circle there); a hair of tolerance so that a
+    # vertex on the circle is not lost to rounding
+    inner = (t >= -_T_TOL) & (t <= 1 + _T_TOL)
+    rows, t = rows[inner], np.clip(t[inner], 0.0, 1.0)
     return {"row": rows, "t": t, "point": a[rows] + t[:, None] * d[rows]}
 
 
@@ -225,9 +247,10 @@ def _edge_pieces(
     parcel = e["parcel"][piece_edge]
     row, member = _expand(parcel, pstart, pcount)
     g = mid[row] - c[member]
-    inside = np.bincount(row, weights=(g * g).sum(axis=1) <= r2, minlength=len(mid)) > 0
+    # strictly inside: a piece that only touches a circle (tangent) is outside it
+    inside = np.bincount(row, weights=(g * g).sum(axis=1) < r2, minlength=len(mid)) > 0
     contrib = 0.5 * e["sign"][piece_edge] * (p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0])
-    return np.bincount(parcel[inside], weights=contrib[inside], minlength=nb)
+    return np.bincount(parcel[inside], weights=contrib[inside], minlength=nb).astype("float64")
 
 
 def _arcs(
@@ -277,7 +300,7 @@ def _arcs(
     # a circle with no breakpoint is one arc all round
     lonely = np.setdiff1d(np.arange(len(pl)), np.concatenate(pair_ids))
     pair_ids.append(lonely)
-    angles.append(np.full(len(lonely), -np.pi))
+    angles.append(np.full(len(lonely), _LONELY))
     ids, theta = np.concatenate(pair_ids), np.concatenate(angles)
     order = np.lexsort((theta, ids))
     ids, theta = ids[order], theta[order]
@@ -296,4 +319,4 @@ def _arcs(
     in_other = (member != ids[a_row]) & ((g * g).sum(axis=1) < r * r)
     inside &= np.bincount(a_row, weights=in_other, minlength=len(ids)) == 0
     contrib = 0.5 * (r * cx * (np.sin(t2) - np.sin(t1)) - r * cy * (np.cos(t2) - np.cos(t1)) + r * r * (t2 - t1))
-    return np.bincount(parcel[inside], weights=contrib[inside], minlength=nb)
+    return np.bincount(parcel[inside], weights=contrib[inside], minlength=nb).astype("float64")
