@@ -14,12 +14,13 @@ import shapely
 from landplan.criteria._discs import disc_union_share
 
 X, Y = 580_000.0, 2_330_000.0  # UTM-sized coordinates, as real data
+OFFSET = np.array([X, Y])
 
 
 def share(geom: shapely.Geometry, *centres: tuple[float, float], r: float) -> float:
     """The share of one parcel (coordinates relative to X, Y)."""
-    g = shapely.transform(geom, lambda c: c + [X, Y])
-    return float(disc_union_share(np.array([g]), np.array(centres, dtype=float) + [X, Y], r)[0])
+    g = shapely.transform(geom, lambda c: c + OFFSET)
+    return float(disc_union_share(np.array([g]), np.array(centres, dtype=float) + OFFSET, r)[0])
 
 
 def lens_area(d: float, r: float) -> float:
@@ -78,8 +79,8 @@ def grid_cases(draw):
 @given(grid_cases())
 def test_matches_polygon_bounds(case):
     parcels, centres, r = case
-    pg = np.array([shapely.transform(p, lambda c: c + [X, Y]) for p in parcels])
-    xy = np.array(centres, dtype=float) + [X, Y]
+    pg = np.array([shapely.transform(p, lambda c: c + OFFSET) for p in parcels])
+    xy = np.array(centres, dtype=float) + OFFSET
     got = disc_union_share(pg, xy, r)
     # oracle: the exact share lies between the union of inscribed and of circumscribed polygons
     q = 512

@@ -161,8 +161,10 @@ def _block_share(block: np.ndarray, tree: shapely.STRtree, centres: np.ndarray, 
     pcount = np.bincount(pl, minlength=nb)
     row, edge = _expand(pl, estart, ecount)
     crossings = _crossings(e["a"][edge], e["b"][edge], c[row], r2)
-    covered = _edge_pieces(e, edge, crossings, pl, c, pstart, pcount, r2)
-    covered += _arcs(block, e["origin"], pl, c, row, crossings, pstart, pcount, r)
+    covered = _edge_pieces(e, edge=edge, crossings=crossings, pl=pl, c=c, pstart=pstart, pcount=pcount, r2=r2)
+    covered += _arcs(
+        block, origin=e["origin"], pl=pl, c=c, row=row, crossings=crossings, pstart=pstart, pcount=pcount, r=r
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         part = np.where(area > 0, covered / area, 0.0)
     partial = (pcount > 0) & ~full
@@ -207,6 +209,7 @@ def _crossings(a: np.ndarray, b: np.ndarray, c: np.ndarray, r2: float) -> dict[s
 
 def _edge_pieces(
     e: dict[str, np.ndarray],
+    *,
     edge: np.ndarray,
     crossings: dict[str, np.ndarray],
     pl: np.ndarray,
@@ -255,6 +258,7 @@ def _edge_pieces(
 
 def _arcs(
     block: np.ndarray,
+    *,
     origin: np.ndarray,
     pl: np.ndarray,
     c: np.ndarray,
