@@ -38,3 +38,15 @@ def test_data_text_is_escaped_by_finalize(scenario_dir: Path) -> None:
     html = render_report(r.study, r.scores, ranked=r.ranked, interactive_map=False)
     assert "<h1>&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;x&lt;/b&gt;</h1>" in html
     assert "49" not in html.split("<h1>")[1].split("</h1>")[0]
+
+
+def test_a_large_study_gets_the_static_map_only(scenario_dir: Path, monkeypatch) -> None:
+    # issue 15: above REPORT_MAP_MAX_PARCELS (50,000) the interactive map is left out of the report;
+    # the grid scenario has 9 parcels, so the threshold is lowered to 8 to see both sides of it
+    r = landplan.compute(scenario_dir / "scenario.toml")
+    small = render_report(r.study, r.scores, ranked=r.ranked)
+    assert "<iframe" in small and "Too many parcels" not in small
+    monkeypatch.setattr(report, "REPORT_MAP_MAX_PARCELS", len(r.study.parcels) - 1)
+    large = render_report(r.study, r.scores, ranked=r.ranked)
+    assert "<iframe" not in large and "Too many parcels to embed the interactive map" in large
+    assert 'alt="static map" src="data:image/png;base64,' in large and '<h2 id="top"' in large
