@@ -27,7 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -159,7 +158,7 @@ def write_scenario(folder: Path, n: int) -> Path:
     z = d["zones"].assign(zone_id=[f"Z{i:02d}" for i in range(len(d["zones"]))], hazard="III")
     z["name"] = z["zone_id"]
     z.to_parquet(folder / "zones.parquet")
-    kinds = [k for k in RADII]
+    kinds = list(RADII)
     facilities = pd.concat([d["facilities"][k].assign(kind=k) for k in kinds], ignore_index=True)
     facilities["fac_id"] = [f"F{i:07d}" for i in range(len(facilities))]
     gpd.GeoDataFrame(facilities, crs=p.crs).to_parquet(folder / "facilities.parquet")
