@@ -6,6 +6,8 @@ import inspect
 from importlib.resources import files
 from pathlib import Path
 
+import numpy as np
+
 import landplan
 from landplan.outputs import report
 from landplan.outputs.report import TEMPLATE, render_report, template_source
@@ -50,3 +52,25 @@ def test_a_large_study_gets_the_static_map_only(scenario_dir: Path, monkeypatch)
     large = render_report(r.study, r.scores, ranked=r.ranked)
     assert "<iframe" not in large and "Too many parcels to embed the interactive map" in large
     assert 'alt="static map" src="data:image/png;base64,' in large and '<h2 id="top"' in large
+
+
+def test_many_parcels_are_drawn_as_one_image_on_the_static_map(scenario_dir: Path, monkeypatch) -> None:
+    # issue 15: above RASTER_PARCELS_ABOVE the print map rasterises the parcels (threshold lowered here)
+    import matplotlib.pyplot as plt
+
+    from landplan.outputs import print_map as pm
+
+    r = landplan.compute(scenario_dir / "scenario.toml")
+    monkeypatch.setattr(pm, "RASTER_PARCELS_ABOVE", 0)
+    fig = pm.print_map(r.study, r.scores, ranked=r.ranked)
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert len(images) == 1
+    from landplan.outputs.style import score_classes
+
+    colors = score_classes(
+        r.ranked["score"].to_numpy(dtype="float64"), r.ranked["eligible"].to_numpy(dtype=bool), scheme="quantiles", k=5
+    ).colors
+    k = len(np.unique(colors.astype(str)))
+    # every colour of the parcels shows up in the image, and the background (value k) around them
+    assert np.unique(np.asarray(images[0].get_array())).tolist() == list(range(k + 1))
+    plt.close(fig)

@@ -33,6 +33,9 @@ __all__ = ["PAPER_MM", "context_layers", "place_labels", "print_map", "save_prin
 #: landscape paper sizes (width, height) in millimetres
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 _MM = 1 / 25.4
+#: above this many parcels they are drawn as one raster image (rasterio.features.rasterize) instead of
+#: one matplotlib patch each: a million patches take minutes and gigabytes, and are sub-pixel on paper
+RASTER_PARCELS_ABOVE = 50_000
 _WATER = re.compile(r"water|river|lake|pond|canal|song|sông|ho\b|hồ|kenh|kênh", re.IGNORECASE)
 _BOUNDARY = re.compile(r"district|ward|commune|province|boundary|admin|quan|huyen|phuong|xa\b", re.IGNORECASE)
 
@@ -177,6 +180,48 @@ def _draw_zones(ax: Any, study: Study) -> list[Any]:
     return labels
 
 
+def _raster_parcels(
+    ax: Any, ranked: gpd.GeoDataFrame, colors: np.ndarray, *, bounds: tuple[float, float, float, float]
+) -> None:
+    """The parcels filled with their class colours as one image at twice the axes' pixel size.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    ranked : geopandas.GeoDataFrame
+        The parcels.
+    colors : numpy.ndarray
+        One colour per parcel.
+    bounds : tuple of float
+        The map frame (xmin, ymin, xmax, ymax), in the parcels' CRS.
+    """
+    from matplotlib.colors import ListedColormap, to_rgba
+
+    from rasterio.features import rasterize
+    from rasterio.transform import from_bounds
+
+    palette, index = np.unique(np.asarray(colors, dtype=str), return_inverse=True)
+    box = ax.get_window_extent()
+    xmin, ymin, xmax, ymax = bounds
+    scale = 2 * max(box.width, box.height) / max(xmax - xmin, ymax - ymin)
+    width, height = max(1, int((xmax - xmin) * scale)), max(1, int((ymax - ymin) * scale))
+    shapes = zip(np.asarray(ranked.geometry.array), index.astype("int32"), strict=True)
+    image = rasterize(
+        shapes, out_shape=(height, width), fill=-1, transform=from_bounds(*bounds, width, height), dtype="int32"
+    )
+    rgba = np.array([to_rgba(c) for c in palette] + [(0.0, 0.0, 0.0, 0.0)])
+    ax.imshow(
+        np.where(image < 0, len(palette), image),
+        cmap=ListedColormap(rgba),
+        vmin=0,
+        vmax=len(palette),
+        extent=(xmin, xmax, ymin, ymax),
+        interpolation="nearest",
+        zorder=3,
+    )
+
+
 def _draw_map(
     ax: Any,
     study: Study,
@@ -206,7 +251,10 @@ def _draw_map(
         k=5,
         breaks=study.scenario.output.breaks,
     )
-    ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#666666", zorder=3)
+    if len(ranked) > RASTER_PARCELS_ABOVE:
+        _raster_parcels(ax, ranked, classes.colors, bounds=(xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+    else:
+        ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#666666", zorder=3)
     eligible = ranked["eligible"].to_numpy(dtype=bool)
     low = float(ranked["score"].to_numpy(dtype="float64")[eligible].min()) if eligible.any() else 0.0
     lows = [low, *classes.bins[:-1]]
