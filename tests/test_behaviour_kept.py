@@ -36,7 +36,8 @@ lay up to 2 mm inside each circle. The demo's coverage columns (``kindergarten``
 ``primary_school``, ``secondary_school``, ``market``: raw, value, contribution) and ``score``
 therefore change by up to 2.3e-5 (measured; ``COVERAGE_ATOL`` allows 1e-4); every rank, every driver
 text and every other cell is unchanged, so the ranked CSV is compared cell by cell: those columns
-within the tolerance, all others as exact text. The allocation tables' ``score`` likewise.
+within the tolerance, all others as exact text. The allocation tables' ``score`` likewise, and the
+manifest's allocation ``objective`` (a sum of scores, relative 1e-6) and ``gap`` (1e-6).
 
 Issue 16 added ``[allocation.facilities]`` to the demo: a second stage that reads the allocation and
 writes ``facility_programme.csv``, changing none of the compared files; both runs leave it out.
@@ -182,4 +183,7 @@ def test_demo_outputs_unchanged_by_the_rebuild(reference_src: Path, tmp_path: Pa
     assert after["allocation"].pop("min_reserve_ha") is None
     assert isinstance(after["allocation"].pop("warnings"), list)
     assert before["allocation"].pop("seconds") > 0
+    # issue 15 (exact discs): the MILP's objective sums the reserved parcels' scores, which moved by < 1e-4
+    assert after["allocation"].pop("objective") == pytest.approx(before["allocation"].pop("objective"), rel=1e-6)
+    assert after["allocation"].pop("gap") == pytest.approx(before["allocation"].pop("gap"), abs=1e-6)
     assert before == after
