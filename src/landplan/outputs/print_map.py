@@ -36,6 +36,7 @@ _MM = 1 / 25.4
 #: above this many parcels they are drawn as one raster image (rasterio.features.rasterize) instead of
 #: one matplotlib patch each: a million patches take minutes and gigabytes, and are sub-pixel on paper
 RASTER_PARCELS_ABOVE = 50_000
+_RASTER_MAX_PX = 3_000  # the parcels' image: the axes' size in pixels, at most this along its long side
 _WATER = re.compile(r"water|river|lake|pond|canal|song|sông|ho\b|hồ|kenh|kênh", re.IGNORECASE)
 _BOUNDARY = re.compile(r"district|ward|commune|province|boundary|admin|quan|huyen|phuong|xa\b", re.IGNORECASE)
 
@@ -183,7 +184,7 @@ def _draw_zones(ax: Any, study: Study) -> list[Any]:
 def _raster_parcels(
     ax: Any, ranked: gpd.GeoDataFrame, colors: np.ndarray, *, bounds: tuple[float, float, float, float]
 ) -> None:
-    """The parcels filled with their class colours as one image at twice the axes' pixel size.
+    """The parcels filled with their class colours as one image of the axes' size in pixels (<= 3,000).
 
     Parameters
     ----------
@@ -204,18 +205,19 @@ def _raster_parcels(
     palette, index = np.unique(np.asarray(colors, dtype=str), return_inverse=True)
     box = ax.get_window_extent()
     xmin, ymin, xmax, ymax = bounds
-    scale = 2 * max(box.width, box.height) / max(xmax - xmin, ymax - ymin)
+    scale = min(max(box.width, box.height), _RASTER_MAX_PX) / max(xmax - xmin, ymax - ymin)
     width, height = max(1, int((xmax - xmin) * scale)), max(1, int((ymax - ymin) * scale))
-    shapes = zip(np.asarray(ranked.geometry.array), index.astype("int32"), strict=True)
+    shapes = zip(np.asarray(ranked.geometry.array), index.astype("uint8"), strict=True)
+    background = len(palette)  # a few score classes and "excluded": far below 255
     image = rasterize(
-        shapes, out_shape=(height, width), fill=-1, transform=from_bounds(*bounds, width, height), dtype="int32"
+        shapes, out_shape=(height, width), fill=background, transform=from_bounds(*bounds, width, height), dtype="uint8"
     )
     rgba = np.array([to_rgba(c) for c in palette] + [(0.0, 0.0, 0.0, 0.0)])
     ax.imshow(
-        np.where(image < 0, len(palette), image),
+        image,
         cmap=ListedColormap(rgba),
         vmin=0,
-        vmax=len(palette),
+        vmax=background,
         extent=(xmin, xmax, ymin, ymax),
         interpolation="nearest",
         zorder=3,
