@@ -61,7 +61,10 @@ def coverage_share(
 ) -> pd.Series:
     """Share (0..1) of each parcel's area lying within ``radius_m`` of at least one feature.
 
-    The service areas are buffers of the features, with the number of segments chosen
+    Point features (the usual facilities): the exact share inside the union of true circles,
+    integrated along the parcel's edges and the circles' arcs without any buffer polygon
+    (:func:`landplan.criteria._discs.disc_union_share`; DESIGN.md, "Scale"), rounded to 12
+    decimals. Lines and polygons: the service areas are buffers of the features, with the number of segments chosen
     from the radius (:func:`quad_segs_for`) so that the polygonal circle lies inside the
     true one and at most ``SAGITTA_TOL_M`` = 2 mm from it. The share is therefore low by
     at most ``0.002 m x (length of service-area edge crossing the parcel) / parcel area``:
