@@ -36,6 +36,7 @@ _MM = 1 / 25.4
 #: above this many parcels they are drawn as one raster image (rasterio.features.rasterize) instead of
 #: one matplotlib patch each: a million patches take minutes and gigabytes, and are sub-pixel on paper
 RASTER_PARCELS_ABOVE = 50_000
+_RASTER_CHUNK = 20_000  # parcels burnt into the image at a time (bounded memory)
 _RASTER_MAX_PX = 3_000  # the parcels' image: the axes' size in pixels, at most this along its long side
 _WATER = re.compile(r"water|river|lake|pond|canal|song|sông|ho\b|hồ|kenh|kênh", re.IGNORECASE)
 _BOUNDARY = re.compile(r"district|ward|commune|province|boundary|admin|quan|huyen|phuong|xa\b", re.IGNORECASE)
@@ -207,11 +208,13 @@ def _raster_parcels(
     xmin, ymin, xmax, ymax = bounds
     scale = min(max(box.width, box.height), _RASTER_MAX_PX) / max(xmax - xmin, ymax - ymin)
     width, height = max(1, int((xmax - xmin) * scale)), max(1, int((ymax - ymin) * scale))
-    shapes = zip(np.asarray(ranked.geometry.array), index.astype("uint8"), strict=True)
+    geoms, classes = np.asarray(ranked.geometry.array), index.astype("uint8")
     background = len(palette)  # a few score classes and "excluded": far below 255
-    image = rasterize(
-        shapes, out_shape=(height, width), fill=background, transform=from_bounds(*bounds, width, height), dtype="uint8"
-    )
+    image = np.full((height, width), background, dtype="uint8")
+    transform = from_bounds(*bounds, width, height)
+    for start in range(0, len(geoms), _RASTER_CHUNK):  # rasterio holds each chunk's shapes as OGR geometries
+        rows = slice(start, start + _RASTER_CHUNK)
+        rasterize(zip(geoms[rows], classes[rows], strict=True), out=image, transform=transform)
     rgba = np.array([to_rgba(c) for c in palette] + [(0.0, 0.0, 0.0, 0.0)])
     ax.imshow(
         image,
