@@ -11,8 +11,9 @@ frontier-segment query), five coverage criteria, a count, job access (gravity), 
 (exactextract on a synthetic 30 m GeoTIFF), constraints, values + weighted sum + rank. Every row
 has wall seconds and CPU seconds (``time.process_time``): on a shared machine the wall time is
 inflated by other jobs, the CPU time much less; the load average is printed with the table.
-PostGIS runs side by side only when the repository's ``scripts/postgis.sh`` exists; otherwise the
-table says "PostGIS not available".
+Then landplan's vector criteria run beside PostGIS on a 200,000-parcel city (``--postgis-parcels``;
+``benchmarks/scale_postgis.py``) on a private server started as the tests start one; when none can
+be installed or started the output says "PostGIS not available: <reason>".
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ def write_raster(path: Path, extent_m: float, *, cell_m: float = 10.0, seed: int
         dst.write(values, 1)
 
 
+def city(n: int) -> dict[str, Any]:
+    """The benchmark city: ``make_data(n)`` plus one point layer per coverage kind (seeded)."""
+    d: dict[str, Any] = make_data(n)
+    p = d["parcels"]
+    rng = np.random.default_rng(5)
+    b = p.total_bounds
+    d["facilities"] = {
+        k: p.iloc[:0].set_geometry(shapely.points(rng.uniform(b[:2], b[2:], (max(n // (30 + 10 * i), 1), 2))))[
+            ["geometry"]
+        ]
+        for i, k in enumerate(RADII_M)
+    }
+    return d
+
+
 def run_size(n: int) -> list[dict[str, Any]]:
     """Time every stage for one size (call in a fresh process)."""
     from landplan import constraints as cons
@@ -82,15 +98,9 @@ def run_size(n: int) -> list[dict[str, Any]]:
         )
         return out
 
-    d = stage("generate data", lambda: make_data(n), scoring=False)
-    p, zones = d["parcels"], d["zones"]
-    rng = np.random.default_rng(5)
+    d = stage("generate data", lambda: city(n), scoring=False)
+    p, zones, facilities = d["parcels"], d["zones"], d["facilities"]
     b = p.total_bounds
-    facilities = {
-        k: p.iloc[:0].set_geometry(shapely.points(rng.uniform(b[:2], b[2:], (max(n // (30 + 10 * i), 1), 2))))
-        for i, k in enumerate(RADII_M)
-    }
-    facilities = {k: v[["geometry"]] for k, v in facilities.items()}
 
     def direct() -> np.ndarray:
         tree = shapely.STRtree(np.asarray(zones.geometry.array))
@@ -130,18 +140,11 @@ def run_size(n: int) -> list[dict[str, Any]]:
     return rows
 
 
-def postgis_note() -> str:
-    """Whether a PostGIS server can be started for the side-by-side run."""
-    script = Path(__file__).resolve().parents[1] / "scripts" / "postgis.sh"
-    if not script.exists():
-        return "PostGIS not available (no scripts/postgis.sh in this checkout): no side-by-side run"
-    return "PostGIS script found but the side-by-side run is not implemented yet (see DESIGN.md, Scale)"
-
-
 def main() -> None:
     """Run each size in a subprocess and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--postgis-parcels", type=int, default=200_000, help="side-by-side city size (0: skip)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -178,7 +181,16 @@ def main() -> None:
         f" CPU {big['cpu_s']:.1f} s; <= {TARGET_MB:,} MB -> peak {big['peak_rss_mb']:,.0f} MB"
     )
     print(f"load average before / after: {load_before[0]:.2f} / {os.getloadavg()[0]:.2f} (2 cores)")
-    print(postgis_note())
+    if args.postgis_parcels:
+        from scale_postgis import side_by_side
+
+        side, note = side_by_side(args.postgis_parcels, city, RADII_M)
+        if not side.empty:
+            print(f"\nlandplan beside PostGIS, {args.postgis_parcels:,} parcels (wall s; sums check both agree):")
+            print(side.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        print(note)
+    else:
+        print("PostGIS side by side skipped (--postgis-parcels 0)")
 
 
 if __name__ == "__main__":

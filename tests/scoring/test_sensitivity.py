@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -53,3 +54,14 @@ def test_sensitivity_without_eligible_parcels_is_an_input_error():
     for call in (one_at_a_time, monte_carlo):
         with pytest.raises(InputError, match="no eligible parcel"):
             call(values, {"a": 1.0}, eligible=nobody)
+
+
+def test_rank_quantiles_in_blocks_equal_one_percentile_call(monkeypatch):
+    # issue 15: the percentiles are taken in blocks of parcels (bounded memory); same numbers, same dtype
+    from landplan.scoring import sensitivity
+
+    ranks = np.random.default_rng(4).integers(1, 500, (1_003, 17)).astype(np.int32)
+    monkeypatch.setattr(sensitivity, "_BLOCK_CELLS", 17 * 10)  # 10 parcels a block, a short last block
+    got = sensitivity._rank_quantiles(ranks)
+    expected = np.percentile(ranks, [5, 50, 95], axis=1, method="nearest")
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)

@@ -15,6 +15,7 @@ import shapely
 
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
+from landplan.criteria._discs import disc_union_share
 
 __all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
 
@@ -22,6 +23,7 @@ __all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
 #: circle) and the circle itself: 2 mm, whatever the radius
 SAGITTA_TOL_M = 0.002
 _PREPARED_BLOCK = 2_000  # covers prepared at once (bounded memory)
+_DIGITS = 12  # exact disc shares are rounded here: last bits stable across summation orders
 
 
 def quad_segs_for(radius_m: float, *, tol_m: float = SAGITTA_TOL_M) -> int:
@@ -59,7 +61,10 @@ def coverage_share(
 ) -> pd.Series:
     """Share (0..1) of each parcel's area lying within ``radius_m`` of at least one feature.
 
-    The service areas are buffers of the features, with the number of segments chosen
+    Point features (the usual facilities): the exact share inside the union of true circles,
+    integrated along the parcel's edges and the circles' arcs without any buffer polygon
+    (:func:`landplan.criteria._discs.disc_union_share`; DESIGN.md, "Scale"), rounded to 12
+    decimals. Lines and polygons: the service areas are buffers of the features, with the number of segments chosen
     from the radius (:func:`quad_segs_for`) so that the polygonal circle lies inside the
     true one and at most ``SAGITTA_TOL_M`` = 2 mm from it. The share is therefore low by
     at most ``0.002 m x (length of service-area edge crossing the parcel) / parcel area``:
@@ -93,8 +98,14 @@ def coverage_share(
     """
     radius = check_number(radius_m, "coverage_share: radius_m", gt=0)
     check_inputs(parcels, features, what="coverage_share")
-    service = shapely.buffer(geoms(features), radius, quad_segs=quad_segs_for(radius))
-    share = covered_share(geoms(parcels), service)
+    fg = geoms(features)
+    points = shapely.get_parts(fg[~shapely.is_missing(fg)])
+    points = points[~shapely.is_empty(points)]
+    if len(points) and (shapely.get_type_id(points) == 0).all():
+        # point facilities: exact discs, no buffer (DESIGN.md, "Scale")
+        share = np.round(disc_union_share(geoms(parcels), shapely.get_coordinates(points), radius), _DIGITS)
+    else:
+        share = covered_share(geoms(parcels), shapely.buffer(fg, radius, quad_segs=quad_segs_for(radius)))
     return pd.Series(np.clip(share, 0.0, 1.0), index=parcels.index, name=name)
 
 

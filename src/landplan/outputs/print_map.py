@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from landplan.outputs.print_raster import raster_parcels
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -33,6 +35,9 @@ __all__ = ["PAPER_MM", "context_layers", "place_labels", "print_map", "save_prin
 #: landscape paper sizes (width, height) in millimetres
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 _MM = 1 / 25.4
+#: above this many parcels they are drawn as one raster image (rasterio.features.rasterize) instead of
+#: one matplotlib patch each: a million patches take minutes and gigabytes, and are sub-pixel on paper
+RASTER_PARCELS_ABOVE = 50_000
 _WATER = re.compile(r"water|river|lake|pond|canal|song|sông|ho\b|hồ|kenh|kênh", re.IGNORECASE)
 _BOUNDARY = re.compile(r"district|ward|commune|province|boundary|admin|quan|huyen|phuong|xa\b", re.IGNORECASE)
 
@@ -228,7 +233,10 @@ def _draw_map(
         k=5,
         breaks=study.scenario.output.breaks,
     )
-    ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#666666", zorder=3)
+    if len(ranked) > RASTER_PARCELS_ABOVE:
+        raster_parcels(ax, ranked, classes.colors, bounds=(xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+    else:
+        ranked.plot(ax=ax, color=list(classes.colors), linewidth=0.1, edgecolor="#666666", zorder=3)
     eligible = ranked["eligible"].to_numpy(dtype=bool)
     low = float(ranked["score"].to_numpy(dtype="float64")[eligible].min()) if eligible.any() else 0.0
     lows = [low, *classes.bins[:-1]]

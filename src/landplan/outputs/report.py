@@ -36,6 +36,9 @@ __all__ = ["render_report", "template_source", "write_report", "write_report_pdf
 
 #: the report template, a file of this package (read with importlib.resources)
 TEMPLATE = "report.html.j2"
+#: above this many parcels the report embeds only the static map (and the top-N table), not the
+#: interactive one: a million parcels inline would make a report of hundreds of MB (issue 15)
+REPORT_MAP_MAX_PARCELS = 50_000
 
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -388,7 +391,7 @@ def render_report(
     map_page : str, optional
         An offline HTML map page already rendered for this run (rendered here otherwise).
     interactive_map : bool, default True
-        Embed the interactive map.
+        Embed the interactive map (never with more than ``REPORT_MAP_MAX_PARCELS`` parcels).
     sites : Sites, optional
         Sites assembled from parcels: score cards list each site's members.
 
@@ -404,6 +407,7 @@ def render_report(
     from landplan.outputs.report_tables import top_table
     from landplan.outputs.tables import ranked_table
 
+    large = len(study.parcels) > REPORT_MAP_MAX_PARCELS
     ranked = ranked if ranked is not None else ranked_table(study, scores)
     info = manifest if manifest is not None else make_manifest(study, scores, allocation=allocation)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
@@ -420,7 +424,8 @@ def render_report(
         cards=_cards(study, scores, top, tr, sites, allocation=allocation),
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
-        **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),
+        **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map and not large),
+        map_too_large=large and interactive_map,
     )
 
 
