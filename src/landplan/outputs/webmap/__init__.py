@@ -43,6 +43,7 @@ from landplan.outputs.webmap.isochrones import isochrone_layers
 from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
 from landplan.outputs.webmap.sites import member_layer
+from landplan.outputs.webmap.tiled import TILES_ABOVE, save_tiled_map
 from landplan.outputs.webmap.zones import zone_layer
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from landplan.model import Allocation, Scores, Sites, Study
 
 __all__ = [
+    "TILES_ABOVE",
     "MapSizeWarning",
     "allocation_text",
     "map_html",
@@ -61,7 +63,9 @@ __all__ = [
     "parcel_map",
     "save_map",
     "save_page",
+    "save_tiled_map",
     "scenario_map",
+    "scenario_tiled_map",
 ]
 
 
@@ -144,6 +148,72 @@ def scenario_map(
     ready_element(cast("Any", m)._landplan_labels, _overlays(m, study, allocation, lang)).add_to(m)
     add_controls(m, web_tiles=bool(tiles) and not offline)
     return m
+
+
+def scenario_tiled_map(
+    study: Study,
+    scores: Scores,
+    path: Any,
+    *,
+    ranked: gpd.GeoDataFrame | None = None,
+    top: int = 20,
+    allocation: Allocation | None = None,
+    classification: str = "quantiles",
+    lang: str | None = None,
+) -> int:
+    """The map of a scored scenario with many parcels: ``path`` and its folder of vector tiles.
+
+    The same parcels, classes, score cards, zones, context and reserved parcels as
+    :func:`scenario_map`, drawn by MapLibre GL JS from vector tiles (see
+    :mod:`landplan.outputs.webmap.tiled`); what-if weights are not offered.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    path : str or pathlib.Path
+        The page to write (``map.html``; the folder ``map_files`` is written beside it).
+    ranked : geopandas.GeoDataFrame, optional
+        The wide ranking of ``scores`` when already made.
+    top : int, default 20
+        Number of best parcels labelled with their rank.
+    allocation : Allocation, optional
+        Reserved parcels outlined and named in their cards; demand on the zone cards.
+    classification : str, default "quantiles"
+        Score classes: ``quantiles``, ``natural_breaks`` or ``equal_interval``.
+    lang : {"en", "vi"}, optional
+        Language (default: the scenario's ``[output] language``).
+
+    Returns
+    -------
+    int
+        Size of the page and its folder in bytes.
+    """
+    s = study.scenario
+    lang = lang or s.output.language
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
+    text = ClientText(
+        lang=lang,
+        labels={c.name: c.title for c in s.criteria},
+        units={c.name: c.unit_label for c in s.criteria},
+        names=_parcel_names(study),
+        reserved=reserved_parcels(allocation, study) if allocation is not None else None,
+    )
+    return save_tiled_map(
+        ranked,
+        path,
+        study=study,
+        allocation=allocation,
+        criteria=scores.criteria,
+        weights=scores.weights,
+        method=scores.aggregation,
+        text=text,
+        best=scores.top(top).intersection(ranked.index, sort=False),
+        classification=classification,
+        title=s.scenario.name,
+    )
 
 
 def _land_layers(m: folium.Map, scores: Scores, sites: Sites | None, *, top: int, simplify_m: float, lang: str) -> None:

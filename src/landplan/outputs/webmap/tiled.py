@@ -132,14 +132,16 @@ def _best(ranked: gpd.GeoDataFrame, best: pd.Index) -> list[list[float]]:
     return [[int(r), round(float(x), 6), round(float(y), 6)] for r, (x, y) in zip(rank, xy, strict=True)]
 
 
-def _messages(lang: str, top: int) -> dict[str, Any]:
-    """Texts of the tiled page besides the small map's messages (escaped)."""
+def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
+    """Texts of the tiled page besides the small map's messages (escaped); layer groups for the control."""
     tr = translator(lang)
+    kinds = {"water": tr("Rivers and lakes"), "roads": tr("Main roads"), "boundaries": tr("Administrative boundaries")}
     groups = [
         ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line"]),
         ("labels", tr("Top {n} parcels (rank labels)", n=top), []),
         ("reserved", tr("Reserved land"), ["reserved"]),
         ("zones", tr("Industrial zones and isolation buffers"), ["zones-fill", "zones-line", "buffers"]),
+        *((kind, kinds[kind], [f"context{j}"]) for j, kind in enumerate(context)),
     ]
     return {
         "layers_title": html_text(tr("Layers")),
@@ -165,9 +167,7 @@ def _chunks(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any]) -
     return out
 
 
-def _data(
-    ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], best: pd.Index, top: int
-) -> dict[str, Any]:
+def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], best: pd.Index) -> dict[str, Any]:
     """The page's data object: everything but the per-parcel arrays (which go into the chunks)."""
     text: ClientText = common["text"]
     data = client_data(ranked.iloc[:0], classes, best=ranked.index[:0], **common)
@@ -180,7 +180,6 @@ def _data(
     data["chunk"] = CHUNK
     data["tile_zoom"] = TILE_ZOOM
     data["zone_color"] = ZONE_COLOR
-    data.update(_messages(text.lang, top))
     return data
 
 
@@ -240,11 +239,7 @@ def save_tiled_map(
     text = text or ClientText()
     best = best if best is not None else ranked.index[:0]
     tr = translator(text.lang)
-    eligible = ranked["eligible"].to_numpy(dtype=bool) if "eligible" in ranked else np.ones(len(ranked), bool)
-    score = ranked["score"].to_numpy(dtype="float64")
-    classes = score_classes(score, eligible, scheme=classification, k=k)
-    cls = np.clip(np.searchsorted(classes.bins, score, side="left"), 0, len(classes.bins) - 1)
-    cls = np.where(eligible & ~np.isnan(score), cls, -1)
+    classes, cls = _classes(ranked, classification, k)
     common = {
         "criteria": list(criteria),
         "weights": weights,
@@ -252,29 +247,21 @@ def save_tiled_map(
         "text": text,
         "legend_title": tr("Suitability score ({scheme})", scheme=tr(classification.replace("_", " "))),
     }
-    data = _data(ranked, classes, common, best, len(best))
+    data = _data(ranked, classes, common, best)
     files = path.stem + "_files"
     folder = Path(tempfile.mkdtemp(prefix=f".{files}-", dir=path.parent))
     try:
-        shapes = ranked
-        if simplify_m > 0 and ranked.crs is not None and not ranked.crs.is_geographic:
-            shapes = ranked.set_geometry(ranked.geometry.simplify(simplify_m, preserve_topology=True))
-        data["tile_keys"] = write_tiles(shapes, cls, folder)
-        write_chunks(_chunks(ranked, classes, common), folder)
-        png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
-        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
-        data["overview"] = {"url": "", "corners": corners}
-        data["bounds"] = [round(float(v), 7) for v in ranked.to_crs(4326).total_bounds]
-        zones = _zones(study, allocation, text.lang)
-        data["zone_fields"], data["zone_titles"] = zones["fields"], zones["titles"]
-        data["overlays"] = {
-            "zones": zones["zones"],
-            "buffers": zones["buffers"],
-            "reserved": _geojson(_reserved_shapes(ranked, text)),
-            "context": _context(study),
-        }
-        _vendor(folder)
+        _fill(
+            folder,
+            data,
+            ranked,
+            cls,
+            classes=classes,
+            common=common,
+            study=study,
+            allocation=allocation,
+            simplify_m=simplify_m,
+        )
         page = _PAGE.format(
             lang=text.lang, title=html_text(title), files=files, css=CSS + TILED_CSS, data=js_data(data)
         )
@@ -285,6 +272,51 @@ def save_tiled_map(
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return len(page.encode("utf-8")) + sum(f.stat().st_size for f in (path.parent / files).rglob("*") if f.is_file())
+
+
+def _classes(ranked: gpd.GeoDataFrame, classification: str, k: int) -> tuple[Any, np.ndarray]:
+    """Score classes of the eligible parcels and each parcel's class (-1: excluded), as the small map has them."""
+    eligible = ranked["eligible"].to_numpy(dtype=bool) if "eligible" in ranked else np.ones(len(ranked), bool)
+    score = ranked["score"].to_numpy(dtype="float64")
+    classes = score_classes(score, eligible, scheme=classification, k=k)
+    cls = np.clip(np.searchsorted(classes.bins, score, side="left"), 0, len(classes.bins) - 1)
+    return classes, np.where(eligible & ~np.isnan(score), cls, -1)
+
+
+def _fill(
+    folder: Path,
+    data: dict[str, Any],
+    ranked: gpd.GeoDataFrame,
+    cls: np.ndarray,
+    *,
+    classes: Any,
+    common: Mapping[str, Any],
+    study: Study | None,
+    allocation: Allocation | None,
+    simplify_m: float,
+) -> None:
+    """Tiles, card chunks, overview, renderer and scripts into ``folder``; overlays and the rest into ``data``."""
+    text: ClientText = common["text"]
+    shapes = ranked
+    if simplify_m > 0 and ranked.crs is not None and not ranked.crs.is_geographic:
+        shapes = ranked.set_geometry(ranked.geometry.simplify(simplify_m, preserve_topology=True))
+    data["tile_keys"] = write_tiles(shapes, cls, folder)
+    write_chunks(_chunks(ranked, classes, common), folder)
+    png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
+    data["overview"] = {"corners": corners}
+    data["bounds"] = [round(float(v), 7) for v in ranked.to_crs(4326).total_bounds]
+    zones = _zones(study, allocation, text.lang)
+    data["zone_fields"], data["zone_titles"] = zones["fields"], zones["titles"]
+    data["overlays"] = {
+        "zones": zones["zones"],
+        "buffers": zones["buffers"],
+        "reserved": _geojson(_reserved_shapes(ranked, text)),
+        "context": _context(study),
+    }
+    data.update(_messages(text.lang, len(data["best"]), [c["kind"] for c in data["overlays"]["context"]]))
+    _vendor(folder)
 
 
 def _publish(folder: Path, target: Path) -> None:

@@ -159,10 +159,11 @@ def overview_image(
     tuple
         PNG bytes and the four corners ``[lon, lat]`` (top left, top right, bottom right, bottom left).
     """
+    from PIL import Image
+
     import pyproj
     import rasterio.features
     import rasterio.transform
-    from PIL import Image
 
     merc = parcels.to_crs(3857)
     minx, miny, maxx, maxy = _mercator_bounds(merc)
@@ -202,4 +203,3 @@ def chunk_slices(n: int, size: int = CHUNK) -> list[slice]:
     list of slice
     """
     return [slice(a, min(a + size, n)) for a in range(0, n, size)]
-
