@@ -251,17 +251,8 @@ def save_tiled_map(
     files = path.stem + "_files"
     folder = Path(tempfile.mkdtemp(prefix=f".{files}-", dir=path.parent))
     try:
-        _fill(
-            folder,
-            data,
-            ranked,
-            cls,
-            classes=classes,
-            common=common,
-            study=study,
-            allocation=allocation,
-            simplify_m=simplify_m,
-        )
+        fill = {"classes": classes, "common": common, "study": study, "allocation": allocation}
+        _fill(folder, data, ranked, cls, simplify_m=simplify_m, **fill)
         page = _PAGE.format(
             lang=text.lang, title=html_text(title), files=files, css=CSS + TILED_CSS, data=js_data(data)
         )
