@@ -269,6 +269,7 @@ def _report(render: Render, path: Path) -> None:
         top=r.study.scenario.output.cards,
         map_page=None if _large(r) else render.map_page(offline=True),
         interactive_map=not _large(r),
+        map_beside=PRODUCTS["map"].filename if _large(r) else None,
         sites=r.sites,
     )
 
@@ -286,6 +287,7 @@ def _report_pdf(render: Render, path: Path) -> None:
         manifest=r.manifest,
         sensitivity=render.sensitivity(),
         top=r.study.scenario.output.cards,
+        map_beside=PRODUCTS["map"].filename if _large(r) else None,
     )
 
 

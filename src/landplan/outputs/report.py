@@ -351,6 +351,7 @@ def render_report(
     map_page: str | None = None,
     interactive_map: bool = True,
     sites: Sites | None = None,
+    map_beside: str | None = None,
 ) -> str:
     """The report as one HTML string (see module docstring); the same inputs give the same bytes.
 
@@ -376,6 +377,8 @@ def render_report(
         Embed the interactive map.
     sites : Sites, optional
         Sites assembled from parcels: score cards list each site's members.
+    map_beside : str, optional
+        File name of a map too large to embed (the tiled map), named in the map section.
 
     Returns
     -------
@@ -406,6 +409,7 @@ def render_report(
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
         **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map),
+        map_beside={"n": tr.number(len(ranked), decimals=0), "file": map_beside} if map_beside else None,
     )
 
 

@@ -124,6 +124,8 @@ def _context(study: Study | None) -> list[dict[str, Any]]:
 def _best(ranked: gpd.GeoDataFrame, best: pd.Index) -> list[list[float]]:
     """``[rank, lon, lat]`` of each labelled parcel, best first (a point inside the parcel)."""
     rows = ranked.loc[best]
+    if "rank" in rows:  # only ranked parcels carry a rank label
+        rows = rows[rows["rank"].notna().to_numpy()]
     if not len(rows):
         return []
     pts = to_wgs84(gpd.GeoDataFrame(geometry=shapely.point_on_surface(rows.geometry.to_numpy()), crs=ranked.crs))
@@ -158,10 +160,10 @@ def _reserved_shapes(ranked: gpd.GeoDataFrame, text: ClientText) -> gpd.GeoDataF
     return gpd.GeoDataFrame(geometry=ranked.geometry.loc[ids].boundary.to_numpy(), crs=ranked.crs)
 
 
-def _chunks(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The per-parcel part of the data object, cut into chunks of :data:`CHUNK` parcels."""
+def _chunks(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], size: int) -> list[dict[str, Any]]:
+    """The per-parcel part of the data object, cut into chunks of ``size`` parcels."""
     out = []
-    for sl in chunk_slices(len(ranked), CHUNK):
+    for sl in chunk_slices(len(ranked), size):
         part = client_data(ranked.iloc[sl], classes, best=ranked.index[:0], **common)
         out.append({k: part[k] for k in (*_PER_PARCEL, *_PER_CHUNK) if k in part})
     return out
@@ -177,7 +179,6 @@ def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], bes
     data["what_if"] = False  # scores of a million parcels are not recomputed in the browser
     data["best"] = _best(ranked, best)
     data["top"] = len(best)
-    data["chunk"] = CHUNK
     data["tile_zoom"] = TILE_ZOOM
     data["zone_color"] = ZONE_COLOR
     return data
@@ -198,6 +199,7 @@ def save_tiled_map(
     k: int = 5,
     title: str = "landplan",
     simplify_m: float = 1.0,
+    chunk_size: int = CHUNK,
 ) -> int:
     """Write the tiled map: ``path`` (the page) and its folder ``<stem>_files`` beside it.
 
@@ -229,6 +231,8 @@ def save_tiled_map(
         Title of the page (data text: escaped here).
     simplify_m : float, default 1.0
         Simplification tolerance of the parcel outlines, metres.
+    chunk_size : int, default CHUNK
+        Parcels per score-card chunk (read on a click in their range).
 
     Returns
     -------
@@ -248,6 +252,7 @@ def save_tiled_map(
         "legend_title": tr("Suitability score ({scheme})", scheme=tr(classification.replace("_", " "))),
     }
     data = _data(ranked, classes, common, best)
+    data["chunk"] = chunk_size
     files = path.stem + "_files"
     folder = Path(tempfile.mkdtemp(prefix=f".{files}-", dir=path.parent))
     try:
@@ -292,7 +297,7 @@ def _fill(
     if simplify_m > 0 and ranked.crs is not None and not ranked.crs.is_geographic:
         shapes = ranked.set_geometry(ranked.geometry.simplify(simplify_m, preserve_topology=True))
     data["tile_keys"] = write_tiles(shapes, cls, folder)
-    write_chunks(_chunks(ranked, classes, common), folder)
+    write_chunks(_chunks(ranked, classes, common, data["chunk"]), folder)
     png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
     url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
