@@ -177,3 +177,23 @@ def test_run_keeps_the_one_file_map_at_or_below_the_threshold(scenario_factory, 
     landplan.run(path, out_dir=tmp_path / "out")
     assert not (tmp_path / "out" / "map_files").exists()
     assert "<iframe" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_overview_paints_cells_whose_centre_a_parcel_covers_and_the_best_class_on_top():
+    from landplan.outputs.webmap.tiles import _paint
+
+    geoms = np.array(
+        [
+            shapely.box(0, 0, 4, 4),  # cells 0-3 x rows 6-9 (origin top left at y = 10)
+            shapely.box(2, 2, 6, 6),  # overlaps the first on cells 2-3, rows 6-7
+            shapely.box(8.2, 8.2, 8.4, 8.4),  # smaller than a cell: its own cell (8, row 1) still shows
+        ]
+    )
+    raster = _paint(geoms, np.array([3, 5, 2]), (0.0, 10.0, 1.0), (10, 10))
+    expected = np.zeros((10, 10), dtype="uint8")
+    expected[6:10, 0:4] = 3
+    expected[4:8, 2:6] = 5
+    expected[1, 8] = 2
+    assert (raster == expected).all()
+    # the same raster whatever the order of the parcels
+    assert (_paint(geoms[::-1], np.array([2, 5, 3]), (0.0, 10.0, 1.0), (10, 10)) == expected).all()

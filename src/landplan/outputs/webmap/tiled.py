@@ -242,15 +242,10 @@ def save_tiled_map(
     path = Path(path)
     text = text or ClientText()
     best = best if best is not None else ranked.index[:0]
-    tr = translator(text.lang)
     classes, cls = _classes(ranked, classification, k)
-    common = {
-        "criteria": list(criteria),
-        "weights": weights,
-        "method": method,
-        "text": text,
-        "legend_title": tr("Suitability score ({scheme})", scheme=tr(classification.replace("_", " "))),
-    }
+    tr = translator(text.lang)
+    legend = tr("Suitability score ({scheme})", scheme=tr(classification.replace("_", " ")))
+    common = {"criteria": list(criteria), "weights": weights, "method": method, "text": text, "legend_title": legend}
     data = _data(ranked, classes, common, best)
     data["chunk"] = chunk_size
     files = path.stem + "_files"
@@ -293,16 +288,19 @@ def _fill(
 ) -> None:
     """Tiles, card chunks, overview, renderer and scripts into ``folder``; overlays and the rest into ``data``."""
     text: ClientText = common["text"]
-    shapes = ranked
+    geoms = ranked.geometry
     if simplify_m > 0 and ranked.crs is not None and not ranked.crs.is_geographic:
-        shapes = ranked.set_geometry(ranked.geometry.simplify(simplify_m, preserve_topology=True))
+        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+    shapes = gpd.GeoDataFrame(geometry=geoms.to_crs(3857).to_numpy(), crs=3857)  # one copy for tiles and overview
+    del geoms
     data["tile_keys"] = write_tiles(shapes, cls, folder)
     write_chunks(_chunks(ranked, classes, common, data["chunk"]), folder)
     png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
     url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
     data["overview"] = {"corners": corners}
-    data["bounds"] = [round(float(v), 7) for v in ranked.to_crs(4326).total_bounds]
+    corners = gpd.GeoSeries([shapely.box(*shapes.total_bounds)], crs=3857).to_crs(4326)  # Mercator: exact
+    data["bounds"] = [round(float(v), 7) for v in corners.total_bounds]
     zones = _zones(study, allocation, text.lang)
     data["zone_fields"], data["zone_titles"] = zones["fields"], zones["titles"]
     data["overlays"] = {

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import geopandas as gpd
+import shapely
 
 if TYPE_CHECKING:
     from landplan.outputs.style import ScoreClasses
@@ -50,6 +51,8 @@ TILE_ZOOM = 13
 CHUNK = 4096
 #: largest side of the overview image, pixels
 OVERVIEW_PX = 4096
+#: most bounding-box cells tested when painting the overview (sets a coarser cell for large parcels)
+CELL_BUDGET = 20_000_000
 _WEB_MERCATOR_HALF = 20037508.342789244
 
 
@@ -83,7 +86,7 @@ def write_tiles(parcels: gpd.GeoDataFrame, cls: np.ndarray, folder: Path, *, zoo
         {"i": np.arange(len(parcels), dtype="int32"), "c": np.asarray(cls, dtype="int16")},
         geometry=parcels.geometry.to_numpy(),
         crs=parcels.crs,
-    ).to_crs(3857)
+    )
     keys = []
     with tempfile.TemporaryDirectory(prefix="landplan-tiles-") as tmp:
         out = Path(tmp) / "mvt"
@@ -129,11 +132,43 @@ def write_chunks(data: list[dict[str, Any]], folder: Path) -> int:
     return len(data)
 
 
-def _mercator_bounds(parcels: gpd.GeoDataFrame, ratio: float = 0.02) -> tuple[float, float, float, float]:
-    """Bounds of the parcels in EPSG:3857, widened by ``ratio`` of their size on each side."""
-    minx, miny, maxx, maxy = parcels.total_bounds
+def _mercator_bounds(merc: np.ndarray, ratio: float = 0.02) -> tuple[float, float, float, float]:
+    """Bounds of geometries in EPSG:3857, widened by ``ratio`` of their size on each side."""
+    minx, miny, maxx, maxy = shapely.total_bounds(merc)
     pad = ratio * max(maxx - minx, maxy - miny, 1.0)
     return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+def _paint(
+    geoms: np.ndarray, values: np.ndarray, origin: tuple[float, float, float], shape: tuple[int, int]
+) -> np.ndarray:
+    """A raster of ``values`` where each polygon covers a cell centre (and its inner point's cell); 0 elsewhere.
+
+    Vectorised: every cell of each polygon's bounding box is listed (``np.repeat``), kept when the
+    polygon contains its centre (``shapely.contains_xy``); the cell of ``point_on_surface`` is always
+    kept, so a polygon smaller than a cell still shows. Where polygons share a cell the largest value
+    wins (``np.maximum.at``: better classes on top, the same raster whatever the order).
+    """
+    x0, y0, size = origin
+    height, width = shape
+    b = shapely.bounds(geoms)
+    c0 = np.clip(np.floor((b[:, 0] - x0) / size - 0.5), 0, width - 1).astype("int64")
+    c1 = np.clip(np.ceil((b[:, 2] - x0) / size - 0.5), 0, width - 1).astype("int64")
+    r0 = np.clip(np.floor((y0 - b[:, 3]) / size - 0.5), 0, height - 1).astype("int64")
+    r1 = np.clip(np.ceil((y0 - b[:, 1]) / size - 0.5), 0, height - 1).astype("int64")
+    nc, nr = c1 - c0 + 1, r1 - r0 + 1
+    owner = np.repeat(np.arange(len(geoms)), nc * nr)
+    k = np.arange(len(owner)) - np.repeat(np.cumsum(nc * nr) - nc * nr, nc * nr)
+    col, row = c0[owner] + k % nc[owner], r0[owner] + k // nc[owner]
+    shapely.prepare(geoms)
+    inside = shapely.contains_xy(geoms[owner], x0 + (col + 0.5) * size, y0 - (row + 0.5) * size)
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    pc = np.clip(((pts[:, 0] - x0) / size).astype("int64"), 0, width - 1)
+    pr = np.clip(((y0 - pts[:, 1]) / size).astype("int64"), 0, height - 1)
+    raster = np.zeros(shape, dtype="uint8")
+    np.maximum.at(raster, (row[inside], col[inside]), values[owner[inside]].astype("uint8"))
+    np.maximum.at(raster, (pr, pc), values.astype("uint8"))
+    return raster
 
 
 def overview_image(
@@ -162,19 +197,16 @@ def overview_image(
     from PIL import Image
 
     import pyproj
-    import rasterio.features
-    import rasterio.transform
 
-    merc = parcels.to_crs(3857)
+    merc = parcels if parcels.crs is not None and parcels.crs.to_epsg() == 3857 else parcels.to_crs(3857)
+    merc = merc.geometry.to_numpy()
     minx, miny, maxx, maxy = _mercator_bounds(merc)
-    size = max(maxx - minx, maxy - miny) / max_px
+    b = shapely.bounds(merc)
+    covered = float(np.sum((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))) if len(merc) else 0.0
+    # cells tested stay under CELL_BUDGET whatever the parcels' size against the area
+    size = max((maxx - minx) / max_px, (maxy - miny) / max_px, np.sqrt(covered / CELL_BUDGET), 1e-6)
     width, height = max(1, int(np.ceil((maxx - minx) / size))), max(1, int(np.ceil((maxy - miny) / size)))
-    transform = rasterio.transform.from_origin(minx, maxy, size, size)
-    order = np.argsort(np.asarray(cls), kind="stable")  # better classes drawn last (on top)
-    shapes = zip(merc.geometry.to_numpy()[order], (np.asarray(cls)[order] + 2).astype("uint8"), strict=True)
-    raster = rasterio.features.rasterize(
-        shapes, out_shape=(height, width), transform=transform, fill=0, all_touched=True, dtype="uint8"
-    )
+    raster = _paint(merc, np.asarray(cls) + 2, (minx, maxy, size), (height, width))
     colors = ["#000000", excluded_color, *classes.palette]
     palette = [int(h[k : k + 2], 16) for h in colors for k in (1, 3, 5)]
     img = Image.fromarray(raster, mode="P")
