@@ -8,7 +8,8 @@ Usage::
 Each size runs in its own subprocess (peak RSS belongs to it). The ranking is the synthetic one of
 ``map_size.py`` (three criteria, 20 % excluded). For each size: the files (page, tiles, card chunks,
 overview, renderer), the write time (wall and CPU seconds of the process, GDAL's threads included),
-peak RSS, and in headless chromium (1400x900, opened from ``file://``, no network): the time until
+peak RSS (``data MB``: the peak before the map is written, i.e. of making
+the synthetic ranking), and in headless chromium (1400x900, opened from ``file://``, no network): the time until
 the first render is complete (MapLibre ``idle`` after ``load``: overview, zones, labels drawn), and
 the time from a mouse click on a parcel at zoom 16 to its score card (its tiles and its card chunk
 read then). The issue's target: 1,000,000 parcels open in <= 10 s and take <= 150 MB.
@@ -83,12 +84,14 @@ def run_size(n: int) -> dict[str, Any]:
 
     ranked = scored(n)
     best = ranked["rank"].dropna().sort_values().index[:20]
+    data_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory(prefix="landplan-large-map-") as tmp:
         page = Path(tmp) / "map.html"
         w0, c0 = time.perf_counter(), time.process_time()
         save_tiled_map(ranked, page, criteria=list(WEIGHTS), weights=WEIGHTS, best=best, text=ClientText())
         row: dict[str, Any] = {"n": n, "write_s": time.perf_counter() - w0, "write_cpu_s": time.process_time() - c0}
         row["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        row["data_rss_mb"] = data_rss
         row.update(folder_sizes(page))
         row["files"] = sum(1 for f in page.parent.rglob("*") if f.is_file())
         row.update(browser_times(page))
@@ -110,13 +113,15 @@ def main() -> None:
         done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     head = (
-        f"{'parcels':>10} {'write s':>8} {'cpu s':>7} {'RSS MB':>7} {'total MB':>9} {'tiles':>6} {'cards':>6} "
+        f"{'parcels':>10} {'write s':>8} {'cpu s':>7} {'data MB':>7} {'RSS MB':>7} {'total MB':>9} "
+        f"{'tiles':>6} {'cards':>6} "
         f"{'overv.':>6} {'render.':>7} {'files':>6} {'load s':>7} {'click s':>7} {'loadavg':>7}"
     )
     print(head)
     for r in rows:
         print(
-            f"{r['n']:>10,} {r['write_s']:>8.1f} {r['write_cpu_s']:>7.1f} {r['rss_mb']:>7.0f} {r['total']:>9.1f} "
+            f"{r['n']:>10,} {r['write_s']:>8.1f} {r['write_cpu_s']:>7.1f} {r['data_rss_mb']:>7.0f} {r['rss_mb']:>7.0f} "
+            f"{r['total']:>9.1f} "
             f"{r['tiles']:>6.1f} {r['cards']:>6.1f} {r['overview']:>6.1f} {r['renderer']:>7.1f} {r['files']:>6} "
             f"{r['load_s']:>7.2f} {r['click_s']:>7.2f} {r['load_avg']:>7.1f}"
         )

@@ -197,3 +197,23 @@ def test_the_overview_paints_cells_whose_centre_a_parcel_covers_and_the_best_cla
     assert (raster == expected).all()
     # the same raster whatever the order of the parcels
     assert (_paint(geoms[::-1], np.array([2, 5, 3]), (0.0, 10.0, 1.0), (10, 10)) == expected).all()
+
+
+def test_painting_in_blocks_gives_the_same_overview(monkeypatch):
+    from landplan.outputs.webmap import tiles
+
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0, 90, 300), rng.uniform(0, 90, 300)
+    geoms = shapely.box(x, y, x + rng.uniform(0.1, 9, 300), y + rng.uniform(0.1, 9, 300))
+    values = rng.integers(1, 7, 300)
+    whole = tiles._paint(geoms, values, (0.0, 100.0, 1.0), (100, 100))
+    monkeypatch.setattr(tiles, "PAINT_BLOCK", 7)
+    assert (tiles._paint(geoms, values, (0.0, 100.0, 1.0), (100, 100)) == whole).all()
+    # brute force: a cell holds the largest value of the boxes covering its centre or holding their inner point
+    cx, cy = np.meshgrid(np.arange(100) + 0.5, 100 - (np.arange(100) + 0.5))
+    cover = shapely.contains_xy(geoms[:, None, None], cx[None], cy[None])
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    own = (np.floor(pts[:, 0])[:, None, None] == cx[None] - 0.5) & (
+        np.floor(100 - pts[:, 1])[:, None, None] == 99.5 - cy[None]
+    )
+    assert (whole == np.where(cover | own, values[:, None, None], 0).max(axis=0)).all()

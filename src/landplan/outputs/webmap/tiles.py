@@ -53,6 +53,8 @@ CHUNK = 4096
 OVERVIEW_PX = 4096
 #: most bounding-box cells tested when painting the overview (sets a coarser cell for large parcels)
 CELL_BUDGET = 20_000_000
+#: bounding-box cells tested at once (bounds the memory of painting)
+PAINT_BLOCK = 1_000_000
 _WEB_MERCATOR_HALF = 20037508.342789244
 
 
@@ -144,30 +146,38 @@ def _paint(
 ) -> np.ndarray:
     """A raster of ``values`` where each polygon covers a cell centre (and its inner point's cell); 0 elsewhere.
 
-    Vectorised: every cell of each polygon's bounding box is listed (``np.repeat``), kept when the
-    polygon contains its centre (``shapely.contains_xy``); the cell of ``point_on_surface`` is always
-    kept, so a polygon smaller than a cell still shows. Where polygons share a cell the largest value
-    wins (``np.maximum.at``: better classes on top, the same raster whatever the order).
+    Vectorised over blocks of polygons: every cell of each polygon's bounding box is listed
+    (``np.repeat``), kept when the polygon contains its centre (``shapely.contains_xy``); the cell of
+    ``point_on_surface`` is always kept, so a polygon smaller than a cell still shows. Where polygons
+    share a cell the largest value wins (``np.maximum.at``: better classes on top, the same raster
+    whatever the order).
     """
     x0, y0, size = origin
     height, width = shape
+    raster = np.zeros(shape, dtype="uint8")
+    values = np.asarray(values).astype("uint8")
     b = shapely.bounds(geoms)
     c0 = np.clip(np.floor((b[:, 0] - x0) / size - 0.5), 0, width - 1).astype("int64")
     c1 = np.clip(np.ceil((b[:, 2] - x0) / size - 0.5), 0, width - 1).astype("int64")
     r0 = np.clip(np.floor((y0 - b[:, 3]) / size - 0.5), 0, height - 1).astype("int64")
     r1 = np.clip(np.ceil((y0 - b[:, 1]) / size - 0.5), 0, height - 1).astype("int64")
-    nc, nr = c1 - c0 + 1, r1 - r0 + 1
-    owner = np.repeat(np.arange(len(geoms)), nc * nr)
-    k = np.arange(len(owner)) - np.repeat(np.cumsum(nc * nr) - nc * nr, nc * nr)
-    col, row = c0[owner] + k % nc[owner], r0[owner] + k // nc[owner]
-    shapely.prepare(geoms)
-    inside = shapely.contains_xy(geoms[owner], x0 + (col + 0.5) * size, y0 - (row + 0.5) * size)
+    cells = (c1 - c0 + 1) * (r1 - r0 + 1)
+    ends = np.searchsorted(np.cumsum(cells), np.arange(1, int(cells.sum()) // PAINT_BLOCK + 2) * PAINT_BLOCK)
+    start = 0
+    for end in [*np.unique(np.minimum(ends + 1, len(geoms))).tolist(), len(geoms)]:  # blocks of ~PAINT_BLOCK cells
+        if end <= start:
+            continue
+        nc, nr = c1[start:end] - c0[start:end] + 1, r1[start:end] - r0[start:end] + 1
+        owner = np.repeat(np.arange(start, end), nc * nr)
+        k = np.arange(len(owner)) - np.repeat(np.cumsum(nc * nr) - nc * nr, nc * nr)
+        col, row = c0[owner] + k % nc[owner - start], r0[owner] + k // nc[owner - start]
+        inside = shapely.contains_xy(geoms[owner], x0 + (col + 0.5) * size, y0 - (row + 0.5) * size)
+        np.maximum.at(raster, (row[inside], col[inside]), values[owner[inside]])
+        start = end
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pc = np.clip(((pts[:, 0] - x0) / size).astype("int64"), 0, width - 1)
     pr = np.clip(((y0 - pts[:, 1]) / size).astype("int64"), 0, height - 1)
-    raster = np.zeros(shape, dtype="uint8")
-    np.maximum.at(raster, (row[inside], col[inside]), values[owner[inside]].astype("uint8"))
-    np.maximum.at(raster, (pr, pc), values.astype("uint8"))
+    np.maximum.at(raster, (pr, pc), values)
     return raster
 
 
