@@ -137,3 +137,20 @@ def test_an_excluded_parcel_says_why(page, tiled):
     card = click_parcel(page, ranked, "T000003")  # 3 % 7 == 3: excluded
     assert card["rank"] == "null"
     assert "Excluded: flood zone" in card["text"]
+
+
+def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
+    ranked = ranking(2_000)
+    path = tmp_path / "ban_do.html"
+    best = ranked["rank"].dropna().sort_values().index[:5]
+    save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(lang="vi"))
+    assert (tmp_path / "ban_do_files" / "maplibre-gl.js").exists()
+    vi = page.context.browser.new_page(viewport={"width": 1300, "height": 850})
+    vi.goto(path.as_uri())
+    vi.wait_for_function("() => window.landplan && window.landplan.ready", timeout=60_000)
+    vi.click(".landplan-layers-toggle")
+    text = vi.inner_text("body")
+    assert "Lớp bản đồ" in text and "bị loại" in text and "Thửa đất (điểm phù hợp)" in text
+    for english in ("Layers", "excluded", "Zoom in", "Parcels", "Suitability"):
+        assert english not in text
+    vi.close()
