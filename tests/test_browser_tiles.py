@@ -141,10 +141,10 @@ def test_an_excluded_parcel_says_why(page, tiled):
 
 def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     ranked = ranking(2_000)
-    path = tmp_path / "ban_do.html"
+    path = tmp_path / 'bản đồ "#1" <x>.html'  # any file name: the folder is a relative URL, quoted
     best = ranked["rank"].dropna().sort_values().index[:5]
     save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(lang="vi"))
-    assert (tmp_path / "ban_do_files" / "maplibre-gl.js").exists()
+    assert (tmp_path / 'bản đồ "#1" <x>_files' / "maplibre-gl.js").exists()
     vi = page.context.browser.new_page(viewport={"width": 1300, "height": 850})
     vi.goto(path.as_uri())
     vi.wait_for_function("() => window.landplan && window.landplan.ready", timeout=60_000)
@@ -153,4 +153,5 @@ def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     assert "Lớp bản đồ" in text and "bị loại" in text and "Thửa đất (điểm phù hợp)" in text
     for english in ("Layers", "excluded", "Zoom in", "Parcels", "Suitability"):
         assert english not in text
+    assert vi.evaluate("() => Object.keys(window.landplan.tiles).length") >= 1
     vi.close()

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ import geopandas as gpd
 import shapely
 
 from landplan.io import atomic_path
-from landplan.outputs.escape import html_text
+from landplan.outputs.escape import html_text, js_literal
 from landplan.outputs.i18n import translator
 from landplan.outputs.style import EXCLUDED_COLOR, ZONE_COLOR, score_classes
 from landplan.outputs.webmap.base import to_wgs84
@@ -63,14 +64,14 @@ _PAGE = """<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<link rel="stylesheet" href="{files}/maplibre-gl.css">
+<link rel="stylesheet" href="{href}/maplibre-gl.css">
 <style>{css}</style>
-<script src="{files}/maplibre-gl.js"></script>
-<script src="{files}/client.js"></script>
-<script src="{files}/tiled.js"></script>
-<script src="{files}/overview.js"></script>
+<script src="{href}/maplibre-gl.js"></script>
+<script src="{href}/client.js"></script>
+<script src="{href}/tiled.js"></script>
+<script src="{href}/overview.js"></script>
 </head><body><div id="map"></div>
-<script>new LandplanTiles("map", "{files}", /*data*/{data}/*end*/);</script>
+<script>new LandplanTiles("map", {files_js}, /*data*/{data}/*end*/);</script>
 </body></html>
 """
 
@@ -253,9 +254,7 @@ def save_tiled_map(
     try:
         fill = {"classes": classes, "common": common, "study": study, "allocation": allocation}
         _fill(folder, data, ranked, cls, simplify_m=simplify_m, **fill)
-        page = _PAGE.format(
-            lang=text.lang, title=html_text(title), files=files, css=CSS + TILED_CSS, data=js_data(data)
-        )
+        page = _page(files, title=title, lang=text.lang, data=data)
         _publish(folder, path.parent / files)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -263,6 +262,19 @@ def save_tiled_map(
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return len(page.encode("utf-8")) + sum(f.stat().st_size for f in (path.parent / files).rglob("*") if f.is_file())
+
+
+def _page(files: str, *, title: str, lang: str, data: Mapping[str, Any]) -> str:
+    """The HTML page: the constant template with the folder's URL, the title and the data object filled in."""
+    href = quote(files)  # a relative URL: any character of a file name is safe in it
+    return _PAGE.format(
+        lang=lang,
+        title=html_text(title),
+        href=html_text(href),
+        files_js=js_literal(href),
+        css=CSS + TILED_CSS,
+        data=js_data(dict(data)),
+    )
 
 
 def _classes(ranked: gpd.GeoDataFrame, classification: str, k: int) -> tuple[Any, np.ndarray]:
