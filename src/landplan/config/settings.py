@@ -240,6 +240,12 @@ class OutputSpec(_Frozen):
         default=None,
         description="local tile server URL template for offline maps, e.g. http://gis.local/{z}/{x}/{y}.png",
     )
+    tiles_above: int = Field(
+        default=50_000,
+        ge=0,
+        description="parcels above which the interactive map is vector tiles (map.html + map_files/) and the "
+        "report embeds only the static map",
+    )
     report: bool = True
     pdf: bool = Field(default=True, description="also write the report as a paginated PDF (report.pdf)")
     breaks: list[float] | None = Field(

@@ -184,10 +184,28 @@ def _sites(key: str) -> Writer:
     return write
 
 
-def _map(render: Render, path: Path) -> None:
-    from landplan.outputs.webmap import save_page
+def _large(r: Result) -> bool:
+    """Whether the run has more parcels than ``[output] tiles_above`` (tiled map, no map in the report)."""
+    return len(r.ranked) > r.study.scenario.output.tiles_above
 
-    save_page(render.map_page(offline=render.result.study.scenario.output.inline_assets), path)
+
+def _map(render: Render, path: Path) -> None:
+    from landplan.outputs.webmap import save_page, scenario_tiled_map
+
+    r = render.result
+    out = r.study.scenario.output
+    if _large(r):  # map.html + map_files/: vector tiles, always offline
+        scenario_tiled_map(
+            r.study,
+            r.scores,
+            path,
+            ranked=r.ranked,
+            top=out.top,
+            allocation=r.allocation,
+            classification=out.classification,
+        )
+        return
+    save_page(render.map_page(offline=out.inline_assets), path)
 
 
 def _map_png(render: Render, path: Path) -> None:
@@ -252,7 +270,9 @@ def _report(render: Render, path: Path) -> None:
         manifest=r.manifest,
         sensitivity=render.sensitivity(),
         top=r.study.scenario.output.cards,
-        map_page=render.map_page(offline=True),
+        map_page=None if _large(r) else render.map_page(offline=True),
+        interactive_map=not _large(r),
+        map_beside=PRODUCTS["map"].filename if _large(r) else None,
         sites=r.sites,
     )
 
@@ -270,6 +290,7 @@ def _report_pdf(render: Render, path: Path) -> None:
         manifest=r.manifest,
         sensitivity=render.sensitivity(),
         top=r.study.scenario.output.cards,
+        map_beside=PRODUCTS["map"].filename if _large(r) else None,
     )
 
 

@@ -369,6 +369,7 @@ def render_report(
     map_page: str | None = None,
     interactive_map: bool = True,
     sites: Sites | None = None,
+    map_beside: str | None = None,
 ) -> str:
     """The report as one HTML string (see module docstring); the same inputs give the same bytes.
 
@@ -394,6 +395,8 @@ def render_report(
         Embed the interactive map (never with more than ``REPORT_MAP_MAX_PARCELS`` parcels).
     sites : Sites, optional
         Sites assembled from parcels: score cards list each site's members.
+    map_beside : str, optional
+        File name of a map too large to embed (the tiled map), named in the map section.
 
     Returns
     -------
@@ -407,7 +410,7 @@ def render_report(
     from landplan.outputs.report_tables import top_table
     from landplan.outputs.tables import ranked_table
 
-    large = len(study.parcels) > REPORT_MAP_MAX_PARCELS
+    too_large = interactive_map and not map_beside and len(study.parcels) > REPORT_MAP_MAX_PARCELS
     ranked = ranked if ranked is not None else ranked_table(study, scores)
     info = manifest if manifest is not None else make_manifest(study, scores, allocation=allocation)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
@@ -424,8 +427,9 @@ def render_report(
         cards=_cards(study, scores, top, tr, sites, allocation=allocation),
         top_html=Markup(top_table(study, scores, top, tr)),
         **_sensitivity(sensitivity, tr),
-        **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map and not large),
-        map_too_large=large and interactive_map,
+        **_maps(study, scores, ranked, allocation, map_page, interactive_map=interactive_map and not too_large),
+        map_too_large=too_large,
+        map_beside={"n": tr.number(len(ranked), decimals=0), "file": map_beside} if map_beside else None,
     )
 
 

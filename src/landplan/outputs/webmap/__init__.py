@@ -46,6 +46,7 @@ from landplan.outputs.webmap.net import net_layer
 from landplan.outputs.webmap.parcels import parcel_map
 from landplan.outputs.webmap.programme import programme_data, programme_layers
 from landplan.outputs.webmap.sites import member_layer
+from landplan.outputs.webmap.tiled import TILES_ABOVE, save_tiled_map
 from landplan.outputs.webmap.zones import zone_layer
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from landplan.model import Allocation, Scores, Sites, Study
 
 __all__ = [
+    "TILES_ABOVE",
     "MapSizeWarning",
     "allocation_text",
     "map_html",
@@ -64,7 +66,9 @@ __all__ = [
     "parcel_map",
     "save_map",
     "save_page",
+    "save_tiled_map",
     "scenario_map",
+    "scenario_tiled_map",
 ]
 
 
@@ -157,6 +161,66 @@ def _client_text(study: Study, allocation: Allocation | None, lang: str) -> Clie
         reserved=reserved_parcels(allocation, study) if allocation is not None else None,
         facilities=programme_data(allocation, study, lang=lang),
         words=words,
+    )
+
+
+def scenario_tiled_map(
+    study: Study,
+    scores: Scores,
+    path: Any,
+    *,
+    ranked: gpd.GeoDataFrame | None = None,
+    top: int = 20,
+    allocation: Allocation | None = None,
+    classification: str = "quantiles",
+    lang: str | None = None,
+) -> int:
+    """The map of a scored scenario with many parcels: ``path`` and its folder of vector tiles.
+
+    The same parcels, classes, score cards, zones, context and reserved parcels as
+    :func:`scenario_map`, drawn by MapLibre GL JS from vector tiles (see
+    :mod:`landplan.outputs.webmap.tiled`); what-if weights are not offered.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    scores : Scores
+        Its scores.
+    path : str or pathlib.Path
+        The page to write (``map.html``; the folder ``map_files`` is written beside it).
+    ranked : geopandas.GeoDataFrame, optional
+        The wide ranking of ``scores`` when already made.
+    top : int, default 20
+        Number of best parcels labelled with their rank.
+    allocation : Allocation, optional
+        Reserved parcels outlined and named in their cards; demand on the zone cards.
+    classification : str, default "quantiles"
+        Score classes: ``quantiles``, ``natural_breaks`` or ``equal_interval``.
+    lang : {"en", "vi"}, optional
+        Language (default: the scenario's ``[output] language``).
+
+    Returns
+    -------
+    int
+        Size of the page and its folder in bytes.
+    """
+    s = study.scenario
+    lang = lang or s.output.language
+    ranked = ranked if ranked is not None else ranked_table(study, scores)
+    text = _client_text(study, allocation, lang)
+    return save_tiled_map(
+        ranked,
+        path,
+        study=study,
+        allocation=allocation,
+        criteria=scores.criteria,
+        weights=scores.weights,
+        method=scores.aggregation,
+        text=text,
+        best=scores.top(top).intersection(ranked.index, sort=False),
+        classification=classification,
+        title=s.scenario.name,
     )
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from landplan.model import Study
 
-__all__ = ["context_layers"]
+__all__ = ["context_frames", "context_layers"]
 
 WATER_WORDS = ("water", "river", "lake", "pond", "canal", "song", "ho_", "nuoc")
 BOUNDARY_WORDS = ("district", "commune", "ward", "boundary", "admin", "province", "huyen", "quan", "xa_")
@@ -49,6 +49,38 @@ def _kind(name: str, geom: np.ndarray) -> str | None:
     return None
 
 
+def context_frames(study: Study) -> dict[str, gpd.GeoDataFrame]:
+    """The study's context layers merged by kind: ``boundaries``, ``water``, ``roads`` (those present).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study; every layer but parcels and zones is considered.
+
+    Returns
+    -------
+    dict
+        One GeoDataFrame (geometry only, the study's CRS) per kind found, in drawing order.
+    """
+    found: dict[str, list[gpd.GeoDataFrame]] = {"boundaries": [], "water": [], "roads": []}
+    for name in study.layer_names:
+        if name in {"parcels", "zones"}:
+            continue
+        gdf = study.layer(name)
+        if not len(gdf):
+            continue
+        kind = _kind(name, np.asarray(gdf.geometry.array, dtype=object))
+        if kind is not None:
+            found[kind].append(gdf[[gdf.geometry.name]])
+    return {
+        kind: gpd.GeoDataFrame(
+            geometry=np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames]), crs=frames[0].crs
+        )
+        for kind, frames in found.items()
+        if frames
+    }
+
+
 def context_layers(study: Study, *, lang: str = "en", simplify_m: float = 5.0) -> list[folium.FeatureGroup]:
     """Context layers of a study, each a group in the layer control (shown, not interactive).
 
@@ -70,23 +102,8 @@ def context_layers(study: Study, *, lang: str = "en", simplify_m: float = 5.0) -
 
     tr = translator(lang)
     titles = {"water": tr("Rivers and lakes"), "roads": tr("Main roads"), "boundaries": tr("Administrative boundaries")}
-    found: dict[str, list[gpd.GeoDataFrame]] = {"boundaries": [], "water": [], "roads": []}
-    for name in study.layer_names:
-        if name in {"parcels", "zones"}:
-            continue
-        gdf = study.layer(name)
-        if not len(gdf):
-            continue
-        kind = _kind(name, np.asarray(gdf.geometry.array, dtype=object))
-        if kind is not None:
-            found[kind].append(gdf[[gdf.geometry.name]])
     groups = []
-    for kind, frames in found.items():
-        if not frames:
-            continue
-        merged = gpd.GeoDataFrame(
-            geometry=np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames]), crs=frames[0].crs
-        )
+    for kind, merged in context_frames(study).items():
         style = STYLES[kind]
         fg = folium.FeatureGroup(name=html_text(titles[kind]), show=True)
         folium.GeoJson(

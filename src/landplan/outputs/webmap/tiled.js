@@ -1,0 +1,293 @@
+/* landplan tiled parcel map (MapLibre GL JS; see landplan/outputs/webmap/tiles.py and tiled.py).
+ *
+ * Parcels come as vector tiles, each a script in <files>/tiles/ calling landplanTile(key, base64 gzip MVT); score
+ * cards are built by client.js's LandplanMap.card from data chunks (<files>/cards/<k>.js calling
+ * landplanChunk(k, base64 gzip JSON)) loaded on the first click into their range. Scripts, not fetch: Chromium
+ * refuses fetch and XMLHttpRequest of file:// URLs but runs <script src> from the same folder. Every text of the
+ * data was HTML-escaped in Python, so it is inserted as markup as it is.
+ */
+(function () {
+  'use strict';
+
+  var pending = {};   /* key -> [resolve, ...] for tiles and chunks being loaded */
+
+  function b64bytes(text) {
+    var bin = atob(text), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
+  }
+
+  function gunzip(bytes) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).arrayBuffer();
+  }
+
+  function loadScript(key, src) {
+    return new Promise(function (resolve, reject) {
+      if (pending[key]) { pending[key].push(resolve); return; }
+      pending[key] = [resolve];
+      var s = document.createElement('script');
+      s.src = src;
+      s.onerror = function () { delete pending[key]; reject(new Error('cannot read ' + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  function deliver(key, payload) {
+    var waiting = pending[key] || [];
+    delete pending[key];
+    waiting.forEach(function (resolve) { resolve(payload); });
+  }
+
+  window.landplanTile = function (key, text) { deliver('tile:' + key, text); };
+  window.landplanChunk = function (k, text) { deliver('chunk:' + k, text); };
+
+  function LandplanTiles(container, files, data) {
+    var self = this;
+    this.files = files;
+    this.d = data;
+    this.m = data.msg;
+    this.fmt = null;
+    this.tiles = {};
+    data.tile_keys.forEach(function (k) { self.tiles[k] = true; });
+    this.chunks = {};
+    this.loaded = 0;
+    this.ready = false;
+    window.landplan = this;
+    maplibregl.addProtocol('landplan', function (params) { return self.tile(params.url); });
+    var b = data.bounds;
+    this.map = new maplibregl.Map({
+      container: container,
+      style: this.style(),
+      bounds: [[b[0], b[1]], [b[2], b[3]]],
+      fitBoundsOptions: { padding: 20 },
+      attributionControl: false,
+      maxZoom: 20,
+      fadeDuration: 0
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 160 }), 'bottom-left');
+    this.map.on('load', function () { self.onLoad(); });
+  }
+
+  LandplanTiles.prototype.tile = function (url) {
+    var key = url.replace('landplan://', '');
+    if (!this.tiles[key]) { return Promise.resolve({ data: new ArrayBuffer(0) }); }
+    var self = this;
+    return loadScript('tile:' + key, this.files + '/tiles/' + key + '.js').then(function (text) {
+      return gunzip(b64bytes(text));
+    }).then(function (buf) { self.loaded++; return { data: buf }; });
+  };
+
+  LandplanTiles.prototype.chunk = function (k) {
+    var self = this;
+    if (this.chunks[k]) { return Promise.resolve(this.chunks[k]); }
+    return loadScript('chunk:' + k, this.files + '/cards/' + k + '.js').then(function (text) {
+      return gunzip(b64bytes(text));
+    }).then(function (buf) {
+      var chunk = JSON.parse(new TextDecoder('utf-8').decode(buf));
+      self.chunks[k] = chunk;
+      return chunk;
+    });
+  };
+
+  LandplanTiles.prototype.classColor = function () {
+    var expr = ['match', ['get', 'c']];
+    this.d.palette.forEach(function (color, j) { expr.push(j, color); });
+    expr.push(this.d.excluded_color);
+    return expr;
+  };
+
+  LandplanTiles.prototype.style = function () {
+    var d = this.d, z = d.tile_zoom, o = d.overlays;
+    var sources = {
+      parcels: { type: 'vector', tiles: ['landplan://{z}/{x}/{y}'], minzoom: z, maxzoom: z, bounds: d.bounds },
+      overview: { type: 'image', url: window.landplanOverview, coordinates: d.overview.corners },
+      reserved: { type: 'geojson', data: o.reserved },
+      zones: { type: 'geojson', data: o.zones },
+      buffers: { type: 'geojson', data: o.buffers }
+    };
+    var layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#f4f4f0' } }];
+    o.context.forEach(function (c, j) {
+      sources['context' + j] = { type: 'geojson', data: c.data };
+      var paint = c.kind === 'water' ? { 'fill-color': '#a6cee3', 'fill-outline-color': '#4a90c2' } : null;
+      layers.push(c.kind === 'water'
+        ? { id: 'context' + j, type: 'fill', source: 'context' + j, paint: paint }
+        : { id: 'context' + j, type: 'line', source: 'context' + j, paint: c.kind === 'roads'
+          ? { 'line-color': '#7f7f7f', 'line-width': 2 }
+          : { 'line-color': '#4d4d4d', 'line-width': 1.5, 'line-dasharray': [4, 3] } });
+    });
+    layers.push(
+      { id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': d.zone_color, 'fill-opacity': 0.3 } },
+      { id: 'zones-line', type: 'line', source: 'zones', paint: { 'line-color': d.zone_color, 'line-width': 2 } },
+      { id: 'buffers', type: 'line', source: 'buffers',
+        paint: { 'line-color': d.zone_color, 'line-width': 1, 'line-dasharray': [3, 3] } },
+      { id: 'overview', type: 'raster', source: 'overview', maxzoom: z,
+        paint: { 'raster-opacity': 0.85, 'raster-resampling': 'nearest', 'raster-fade-duration': 0 } },
+      { id: 'parcels', type: 'fill', source: 'parcels', 'source-layer': 'parcels', minzoom: z,
+        paint: { 'fill-color': this.classColor(), 'fill-opacity': 0.75 } },
+      { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: z + 1,
+        paint: { 'line-color': '#444444', 'line-width': 0.5 } },
+      { id: 'reserved', type: 'line', source: 'reserved', paint: { 'line-color': '#08306b', 'line-width': 2.5 } }
+    );
+    return { version: 8, sources: sources, layers: layers };
+  };
+
+  LandplanTiles.prototype.onLoad = function () {
+    var self = this, map = this.map;
+    map.on('click', function (e) { self.click(e); });
+    map.on('mousemove', function (e) {
+      var hit = map.queryRenderedFeatures(e.point, { layers: ['parcels', 'zones-fill'] }).length > 0;
+      map.getCanvas().style.cursor = hit ? 'pointer' : '';
+    });
+    this.legend();
+    this.layerControl();
+    this.labels();
+    map.once('idle', function () { self.ready = true; });
+  };
+
+  /* a view of one chunk with LandplanMap's card code: the same card as the small map */
+  LandplanTiles.prototype.view = function (chunk) {
+    var v = Object.create(window.LandplanMap.prototype);
+    v.d = Object.assign({}, this.d, chunk);
+    v.m = this.m;
+    v.n = chunk.ids.length;
+    v.fmt = this.numberFormat();
+    v.whatIf = false;
+    v.score = chunk.score;
+    v.rank = chunk.rank;
+    v.cls = chunk.cls;
+    v.weights = this.d.weights;
+    return v;
+  };
+
+  LandplanTiles.prototype.numberFormat = function () {
+    if (!this.fmt) {
+      var locale = this.d.lang === 'vi' ? 'vi-VN' : 'en-GB', cache = {};
+      this.fmt = function (x, decimals) {
+        if (x === null || x === undefined || typeof x !== 'number' || isNaN(x)) { return '\u2014'; }
+        var f = cache[decimals] || (cache[decimals] = new Intl.NumberFormat(locale,
+          { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+        return f.format(x);
+      };
+    }
+    return this.fmt;
+  };
+
+  LandplanTiles.prototype.card = function (i) {
+    var self = this, size = this.d.chunk;
+    return this.chunk(Math.floor(i / size)).then(function (chunk) { return self.view(chunk).card(i % size); });
+  };
+
+  LandplanTiles.prototype.click = function (e) {
+    var self = this, map = this.map;
+    var hit = map.queryRenderedFeatures(e.point, { layers: ['parcels'] });
+    if (hit.length) {
+      var i = hit[0].properties.i;
+      this.card(i).then(function (html) {
+        self.popup(e.lngLat, html);
+      });
+      return;
+    }
+    var zone = map.queryRenderedFeatures(e.point, { layers: ['zones-fill'] });
+    if (zone.length) { this.popup(e.lngLat, this.zoneCard(zone[0].properties)); return; }
+    if (map.getZoom() < this.d.tile_zoom) {
+      map.easeTo({ center: e.lngLat, zoom: this.d.tile_zoom + 1.5, duration: 300 });
+    }
+  };
+
+  LandplanTiles.prototype.popup = function (at, html) {
+    if (this.open) { this.open.remove(); }
+    this.open = new maplibregl.Popup({ maxWidth: '480px' }).setLngLat(at).setHTML(html).addTo(this.map);
+  };
+
+  LandplanTiles.prototype.zoneCard = function (p) {
+    var titles = this.d.zone_titles, fields = this.d.zone_fields, rows = '';
+    for (var j = 0; j < fields.length; j++) {
+      rows += '<tr><th>' + titles[j] + '</th><td class="num">' + (p[fields[j]] || '') + '</td></tr>';
+    }
+    return '<div class="landplan-card"><table>' + rows + '</table></div>';
+  };
+
+  LandplanTiles.prototype.legend = function () {
+    var d = this.d, div = document.createElement('div');
+    div.className = 'landplan-legend landplan-tiles-legend';
+    var html = '<b>' + d.legend_title + '</b>';
+    var swatch = function (color, label) {
+      return '<div><span class="landplan-swatch" style="background:' + color + '"></span>' + label + '</div>';
+    };
+    for (var j = d.palette.length - 1; j >= 0; j--) { html += swatch(d.palette[j], d.class_labels[j]); }
+    html += swatch(d.excluded_color, d.msg.excluded_legend);
+    html += '<div class="landplan-note">' + d.zoom_note + '</div>';
+    div.innerHTML = html;
+    this.map.getContainer().appendChild(div);
+  };
+
+  LandplanTiles.prototype.layerControl = function () {
+    var self = this, map = this.map, d = this.d;
+    var box = document.createElement('div');
+    box.className = 'landplan-layers';
+    var button = document.createElement('button');
+    button.className = 'landplan-layers-toggle';
+    button.innerHTML = d.layers_title;
+    var body = document.createElement('div');
+    body.className = 'landplan-layers-body';
+    body.style.display = 'none';
+    button.onclick = function () { body.style.display = body.style.display === 'none' ? '' : 'none'; };
+    d.groups.forEach(function (g) {
+      var ids = g.layers.filter(function (id) { return map.getLayer(id); });
+      if (!ids.length && g.key !== 'labels') { return; }
+      var label = document.createElement('label');
+      var input = document.createElement('input');
+      input.type = 'checkbox';
+      input.checked = true;
+      input.onchange = function () {
+        ids.forEach(function (id) { map.setLayoutProperty(id, 'visibility', input.checked ? 'visible' : 'none'); });
+        if (g.key === 'labels') { self.showLabels(input.checked); }
+      };
+      label.appendChild(input);
+      label.insertAdjacentHTML('beforeend', ' ' + g.title);
+      body.appendChild(label);
+    });
+    box.appendChild(button);
+    box.appendChild(body);
+    map.getContainer().appendChild(box);
+  };
+
+  /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen */
+  LandplanTiles.prototype.labels = function () {
+    var self = this, map = this.map;
+    this.markers = [];
+    this.d.best.forEach(function (b) {
+      var el = document.createElement('div');
+      el.className = 'landplan-rank';
+      var text = String(b[0]), w = 10 + 7 * text.length;
+      el.innerHTML = '<div style="width:' + w + 'px">' + text + '</div>';
+      var marker = new maplibregl.Marker({ element: el }).setLngLat([b[1], b[2]]).addTo(map);
+      self.markers.push([marker, w]);
+    });
+    this.labelsOn = true;
+    map.on('moveend', function () { self.declutter(); });
+    this.declutter();
+  };
+
+  LandplanTiles.prototype.showLabels = function (on) {
+    this.labelsOn = on;
+    this.declutter();
+  };
+
+  LandplanTiles.prototype.declutter = function () {
+    var placed = [], map = this.map, self = this;
+    this.markers.forEach(function (mw) {
+      var p = map.project(mw[0].getLngLat()), w = mw[1], pad = 2;
+      var box = [p.x - w / 2 - pad, p.y - 8 - pad, p.x + w / 2 + pad, p.y + 8 + pad];
+      var free = self.labelsOn && placed.every(function (b) {
+        return box[2] <= b[0] || box[0] >= b[2] || box[3] <= b[1] || box[1] >= b[3];
+      });
+      if (free) { placed.push(box); }
+      mw[0].getElement().style.visibility = free ? '' : 'hidden';
+    });
+  };
+
+  window.LandplanTiles = LandplanTiles;
+})();

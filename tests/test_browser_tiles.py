@@ -1,0 +1,157 @@
+"""The tiled map of 60,000 parcels in a real browser: opens from file:// offline, a real click opens the right card.
+
+Debian's chromium driven by Playwright, as in ``test_browser.py`` (skipped, with the reason, where either is
+missing). The map is written by :func:`landplan.outputs.webmap.save_tiled_map` above the ``tiles_above``
+threshold; the parcel clicked is found on screen from its own geometry, and the mouse clicks there.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+import shapely
+
+from conftest import CRS
+from landplan.outputs.webmap import TILES_ABOVE, save_tiled_map
+from landplan.outputs.webmap.client import ClientText
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+N = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it with apt-get)"),
+]
+
+
+def ranking(n: int) -> gpd.GeoDataFrame:
+    """``n`` parcels 60-100 m wide on a 120 m grid, score = value of criterion ``a`` (checkable by hand)."""
+    k = int(np.ceil(np.sqrt(n)))
+    i = np.arange(n)
+    w = 60.0 + (i * 7919 % 41)
+    x, y = 580_000 + (i % k) * 120.0, 2_320_000 + (i // k) * 120.0
+    score = ((i * 104_729) % 10_007) / 10_006.0
+    eligible = i % 7 != 3
+    frame = gpd.GeoDataFrame(
+        {
+            "a_raw": i * 1.5,
+            "a_value": score,
+            "a_contrib": score,
+            "score": score,
+            "eligible": eligible,
+            "excluded_by": np.where(eligible, "", "flood zone"),
+        },
+        geometry=shapely.box(x, y, x + w, y + w),
+        crs=CRS,
+        index=pd.Index([f"T{j:06d}" for j in i], name="parcel_id"),
+    )
+    order = frame.index[eligible][np.argsort(-score[eligible], kind="stable")]
+    frame["rank"] = pd.array([pd.NA] * n, dtype="Int64")
+    frame.loc[order, "rank"] = np.arange(1, len(order) + 1)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def tiled(tmp_path_factory) -> tuple[gpd.GeoDataFrame, Path]:
+    ranked = ranking(N)
+    path = tmp_path_factory.mktemp("tiled") / "map.html"
+    best = ranked["rank"].dropna().sort_values().index[:20]
+    save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(labels={"a": "A"}))
+    return ranked, path
+
+
+@pytest.fixture(scope="module")
+def page(tiled):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-quic"]
+        )
+        pg = browser.new_page(viewport={"width": 1300, "height": 850})
+        pg.external, pg.errors = [], []
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                pg.external.append(r.request.url)
+                r.abort()
+
+        pg.route("**/*", route)
+        pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        pg.goto(tiled[1].as_uri())
+        pg.wait_for_function("() => window.landplan && window.landplan.ready", timeout=60_000)
+        yield pg
+        browser.close()
+
+
+def click_parcel(pg, ranked: gpd.GeoDataFrame, pid: str) -> dict:
+    """Zoom to a parcel, click a point inside it with the mouse, return the card's data attributes."""
+    lon, lat = shapely.get_coordinates(
+        gpd.GeoSeries([shapely.point_on_surface(ranked.geometry[pid])], crs=ranked.crs).to_crs(4326).iloc[0]
+    )[0]
+    pg.evaluate("(c) => window.landplan.map.jumpTo({center: c, zoom: 17})", [lon, lat])
+    pg.wait_for_function("() => window.landplan.map.areTilesLoaded() && !window.landplan.map.isMoving()")
+    pg.wait_for_function("() => window.landplan.map.loaded()", timeout=20_000)
+    x, y = pg.evaluate("(c) => { const p = window.landplan.map.project(c); return [p.x, p.y]; }", [lon, lat])
+    pg.mouse.click(x, y)
+    card = pg.wait_for_selector(f'.maplibregl-popup .landplan-card[data-pid="{pid}"]', timeout=20_000)
+    return {
+        "pid": card.get_attribute("data-pid"),
+        "score": float(card.get_attribute("data-score")),
+        "rank": card.get_attribute("data-rank"),
+        "text": card.inner_text(),
+    }
+
+
+def test_the_map_is_above_the_threshold_and_opens_offline(page, tiled):
+    ranked, path = tiled
+    assert len(ranked) > TILES_ABOVE
+    assert page.external == []
+    assert page.errors == []
+    assert page.evaluate("() => window.landplan.d.tile_keys.length") == len(
+        list(path.parent.glob("map_files/tiles/*/*/*.js"))
+    )
+
+
+def test_a_real_click_opens_the_card_of_the_parcel_clicked(page, tiled):
+    ranked, _ = tiled
+    for pid in ("T000000", "T031337", ranked["rank"].astype("float64").idxmin()):
+        card = click_parcel(page, ranked, pid)
+        assert card["pid"] == pid
+        assert card["score"] == pytest.approx(ranked.loc[pid, "score"], abs=1e-9)
+        rank = ranked.loc[pid, "rank"]
+        assert card["rank"] == (str(int(rank)) if not pd.isna(rank) else "null")
+    assert page.errors == []
+
+
+def test_an_excluded_parcel_says_why(page, tiled):
+    ranked, _ = tiled
+    card = click_parcel(page, ranked, "T000003")  # 3 % 7 == 3: excluded
+    assert card["rank"] == "null"
+    assert "Excluded: flood zone" in card["text"]
+
+
+def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
+    ranked = ranking(2_000)
+    path = tmp_path / 'bản đồ "#1" <x>.html'  # any file name: the folder is a relative URL, quoted
+    best = ranked["rank"].dropna().sort_values().index[:5]
+    save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(lang="vi"))
+    assert (tmp_path / 'bản đồ "#1" <x>_files' / "maplibre-gl.js").exists()
+    vi = page.context.browser.new_page(viewport={"width": 1300, "height": 850})
+    vi.goto(path.as_uri())
+    vi.wait_for_function("() => window.landplan && window.landplan.ready", timeout=60_000)
+    vi.click(".landplan-layers-toggle")
+    text = vi.inner_text("body")
+    assert "Lớp bản đồ" in text and "bị loại" in text and "Thửa đất (điểm phù hợp)" in text
+    for english in ("Layers", "excluded", "Zoom in", "Parcels", "Suitability"):
+        assert english not in text
+    assert vi.evaluate("() => Object.keys(window.landplan.tiles).length") >= 1
+    vi.close()
