@@ -7,6 +7,9 @@ the data goes through :func:`~landplan.outputs.escape.mpl_text` (never parsed as
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,43 @@ from landplan.outputs.escape import mpl_text
 from landplan.scoring.sensitivity import SensitivityResult
 from landplan.scoring.value import _x_range, from_spec
 
-__all__ = ["plot_rank_intervals", "plot_value_function"]
+__all__ = ["plot_rank_intervals", "plot_value_function", "png_data_uri", "svg_markup"]
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def svg_markup(fig: Any) -> str:
+    """Inline SVG of a Figure, identical across runs, without the comments repeating each text.
+
+    matplotlib dates each SVG and salts its element ids with a random uuid unless told otherwise.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    """
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.hashsalt": "landplan"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return _COMMENT.sub("", text[text.index("<svg") :])
+
+
+def png_data_uri(fig: Any, *, dpi: int = 110) -> str:
+    """A Figure as a PNG ``data:`` URI, without the software stamp (identical across runs).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    dpi : int, default 110
+        Resolution.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def plot_value_function(

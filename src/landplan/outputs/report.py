@@ -18,10 +18,7 @@ Agg canvases, never through pyplot, so a notebook's matplotlib backend is left a
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +38,6 @@ TEMPLATE = "report.html.j2"
 REPORT_MAP_MAX_PARCELS = 50_000
 
 
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
 def template_source() -> str:
     """The report's Jinja2 template, read from the installed package (``templates/report.html.j2``).
 
@@ -55,26 +49,6 @@ def template_source() -> str:
     from importlib.resources import files
 
     return files("landplan.outputs").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
-
-
-def _svg(fig: Any) -> str:
-    """Inline SVG of a Figure, identical across runs, without the comments repeating each text.
-
-    matplotlib dates each SVG and salts its element ids with a random uuid unless told otherwise.
-    """
-    import matplotlib as mpl
-
-    buf = io.StringIO()
-    with mpl.rc_context({"svg.hashsalt": "landplan"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    return _COMMENT.sub("", text[text.index("<svg") :])
-
-
-def _png_data_uri(fig: Any, *, dpi: int = 110) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _finalize(value: Any) -> Any:
@@ -173,7 +147,7 @@ def _cards(
 
 def _sensitivity(sensitivity: SensitivityResult | None, tr: Translator) -> dict[str, Any]:
     """Template values of the sensitivity section (empty when there is none)."""
-    from landplan.outputs.charts import plot_rank_intervals
+    from landplan.outputs.charts import plot_rank_intervals, png_data_uri
 
     if sensitivity is None:
         return {"sensitivity": None, "sensitivity_summary": "", "sensitivity_png": ""}
@@ -191,7 +165,7 @@ def _sensitivity(sensitivity: SensitivityResult | None, tr: Translator) -> dict[
     return {
         "sensitivity": sensitivity,
         "sensitivity_summary": summary,
-        "sensitivity_png": _png_data_uri(plot_rank_intervals(sensitivity, lang=tr.lang)),
+        "sensitivity_png": png_data_uri(plot_rank_intervals(sensitivity, lang=tr.lang)),
     }
 
 
@@ -236,6 +210,7 @@ def _maps(
     interactive_map: bool,
 ) -> dict[str, str]:
     """The static map as a PNG data URI and the offline interactive page ('' when not embedded)."""
+    from landplan.outputs.charts import png_data_uri
     from landplan.outputs.print_map import print_map
     from landplan.outputs.webmap import map_html, scenario_map
 
@@ -259,7 +234,7 @@ def _maps(
             ),
             offline=True,
         )
-    return {"map_png": _png_data_uri(fig), "map_html": interactive}
+    return {"map_png": png_data_uri(fig), "map_html": interactive}
 
 
 def _is_demo(info: dict[str, Any]) -> bool:
@@ -303,7 +278,7 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
     """Template values read from the study, scores and manifest (charts and tables included)."""
     from markupsafe import Markup
 
-    from landplan.outputs.charts import plot_value_function
+    from landplan.outputs.charts import plot_value_function, svg_markup
     from landplan.outputs.escape import mpl_text
     from landplan.outputs.i18n import finding_text, scenario_words, translator
     from landplan.outputs.report_tables import report_tables
@@ -336,7 +311,7 @@ def _context(study: Study, scores: Scores, allocation: Allocation | None, info: 
         ],
         "charts": [
             Markup(
-                _svg(
+                svg_markup(
                     plot_value_function(
                         c.value,
                         title=mpl_text(criterion_title(c, tr)),
