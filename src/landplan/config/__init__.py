@@ -62,6 +62,7 @@ from landplan.config.scenario import NETWORK_KINDS, Scenario, load_scenario, rea
 from landplan.config.settings import (
     AggregationSpec,
     AllocationSpec,
+    ComputeSpec,
     DemandSpec,
     FacilitiesSpec,
     OutputSpec,
@@ -90,6 +91,7 @@ __all__ = [
     "AccessCriterion",
     "AggregationSpec",
     "AllocationSpec",
+    "ComputeSpec",
     "AnyCriterionSpec",
     "AnyValueSpec",
     "AreaCriterion",
