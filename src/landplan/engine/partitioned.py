@@ -54,7 +54,7 @@ def _noop(_frac: float, _msg: str) -> None:
 def cluster_client(spec: ComputeSpec) -> Iterator[Any]:
     """A ``distributed`` client: to ``spec.scheduler``, else to a local cluster started and closed here.
 
-    The local cluster listens on 127.0.0.1 only, has no dashboard, and runs ``spec.workers``
+    The local cluster listens on 127.0.0.1 only (its HTTP status page on a free port), and runs ``spec.workers``
     processes of ``spec.threads_per_worker`` threads with ``spec.memory_limit_gb`` each.
 
     Parameters
@@ -93,7 +93,7 @@ def cluster_client(spec: ComputeSpec) -> Iterator[Any]:
             threads_per_worker=spec.threads_per_worker,
             memory_limit=memory,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             processes=True,
         ) as cluster,
         Client(cluster) as client,
