@@ -21,16 +21,16 @@ import shapely
 pytest.importorskip("distributed", reason="the dask extra is not installed: pip install 'landplan[dask]'")
 pytest.importorskip("dask_geopandas", reason="the dask extra is not installed: pip install 'landplan[dask]'")
 
-from distributed import LocalCluster  # noqa: E402
+from distributed import LocalCluster
+from tests.engine.synthetic import frame_of, write_city, write_scenario
 
-from landplan import datasets  # noqa: E402
-from landplan.config import ComputeSpec, load_scenario  # noqa: E402
-from landplan.engine.partitioned import cluster_client, halo_radii, hilbert_order  # noqa: E402
-from landplan.errors import InputError  # noqa: E402
-from landplan.io import read_layer  # noqa: E402
-from landplan.load import load_study  # noqa: E402
-from landplan.pipeline import produce, run  # noqa: E402
-from tests.engine.synthetic import frame_of, write_city, write_scenario  # noqa: E402
+from landplan import datasets
+from landplan.config import ComputeSpec, load_scenario
+from landplan.engine.partitioned import cluster_client, halo_radii, hilbert_order
+from landplan.errors import InputError
+from landplan.io import read_layer
+from landplan.load import load_study
+from landplan.pipeline import produce, run
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ __all__ = ["demo", "explain", "map_", "print_top", "rank", "report", "run"]
 
 
 @handle_errors
-def rank(
+def rank(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
     output: Annotated[Path | None, output_option("FILE", "Output file (CSV to stdout if omitted).")] = None,
     top: Annotated[int | None, top_option("Only the N best eligible parcels.")] = None,
@@ -187,7 +187,7 @@ def explain(
 
 
 @handle_errors
-def run(
+def run(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
     output: Annotated[
         str,
