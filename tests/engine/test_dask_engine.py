@@ -166,3 +166,27 @@ def test_200000_parcels_identical(cluster: LocalCluster, tmp_path: Path) -> None
     )
     produce(s, {"ranked_csv": tmp_path / "d.csv"})
     assert (tmp_path / "d.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
+
+
+def test_cli_rank_on_a_given_scheduler_prints_the_in_memory_csv(cluster: LocalCluster, city: Path) -> None:
+    from typer.testing import CliRunner
+
+    from landplan.cli import app
+
+    scenario = str(write_scenario(city, engine="in-memory", partition=400, name="cli.toml"))
+    memory = CliRunner().invoke(app, ["rank", scenario])
+    dask = CliRunner().invoke(app, ["rank", scenario, "--scheduler", cluster.scheduler_address])
+    assert memory.exit_code == 0 and dask.exit_code == 0, dask.output
+    assert dask.stdout == memory.stdout
+    assert memory.stdout.count("\n") == 3001
+
+
+def test_cli_refuses_a_scheduler_that_is_not_an_address(city: Path) -> None:
+    from typer.testing import CliRunner
+
+    from landplan.cli import app
+
+    scenario = str(write_scenario(city, engine="in-memory", partition=400, name="cli.toml"))
+    r = CliRunner().invoke(app, ["rank", scenario, "--scheduler", "localhost:8786"])
+    assert r.exit_code == 2
+    assert "scheduler must be an address like tcp://host:8786" in r.output

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pydantic
 import typer
 
 from landplan.cli.app import handle_errors, progress_bar
@@ -257,8 +258,9 @@ def with_compute(scenario: Any, *, engine: str | None, scheduler: str | None) ->
         given["scheduler"] = scheduler
     try:
         spec = ComputeSpec.model_validate(given)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc).splitlines()[-1].strip(), param_hint="--scheduler") from None
+    except pydantic.ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise typer.BadParameter(message, param_hint="--scheduler") from None
     return s.model_copy(update={"compute": spec})
 
 
