@@ -302,7 +302,8 @@ def _measure_on_cluster(study: Study, client: Any, progress: Progress) -> Measur
     def submit(i: int) -> Any:
         pos = chunks[i]
         part_net = _take_net(net, pos) if net is not None else None
-        fut = client.submit(_measure_part, base_future, study.parcels.iloc[pos], part_net, criteria, radii, pure=False)
+        [parcels] = client.scatter([study.parcels.iloc[pos]], hash=False)  # data, not part of the task graph
+        fut = client.submit(_measure_part, base_future, parcels, part_net, criteria, radii, pure=False)
         results[fut] = i
         return fut
 
