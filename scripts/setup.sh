@@ -16,6 +16,6 @@ fi
 stamp=.venv/.landplan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing landplan and its dependencies into .venv" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,dask]"
   touch "$stamp"
 fi

@@ -36,6 +36,7 @@ LAYERS: dict[str, float] = {
     "constraints": 5,
     "sites": 5.5,  # parcels' eligibility (constraints) in, a site study out; scored by scoring
     "scoring": 6,
+    "engine": 6.5,  # where scoring runs (in memory or dask partitions); calls scoring, called by pipeline
     "allocation": 7,
     "outputs": 8,
     "pipeline": 9,

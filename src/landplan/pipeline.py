@@ -12,6 +12,7 @@ from pathlib import Path
 
 from landplan.allocation import allocate as allocate_demand
 from landplan.config import AllocationSpec, Scenario
+from landplan.engine import score_study
 from landplan.io import check_output_path, is_postgis_url, output_folder, scenario_inputs
 from landplan.load import as_scenario, load_study
 from landplan.model import Result
@@ -19,7 +20,6 @@ from landplan.outputs.manifest import manifest, sha256
 from landplan.outputs.postgis import check_database_target, write_database
 from landplan.outputs.products import PRODUCTS, Render, folder_targets, write_product
 from landplan.outputs.tables import ranked_table
-from landplan.scoring.score import score
 from landplan.sites import site_study
 
 __all__ = ["compute", "produce", "run"]
@@ -59,7 +59,7 @@ def compute(
     progress, s = progress or _noop, as_scenario(scenario)
     study = load_study(s, progress=lambda f, m: progress(0.4 * f, m))
     study, sites = site_study(study) if s.sites is not None else (study, None)
-    scores = score(study, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
+    scores = score_study(study, progress=lambda f, m: progress(0.4 + 0.3 * f, m))
     alloc = None
     if allocate if allocate is not None else s.allocation is not None:
         progress(0.7, "allocating")

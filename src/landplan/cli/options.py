@@ -9,16 +9,19 @@ from typing import Annotated, Any, get_args
 import typer
 
 from landplan.cli.text import param_name, printable
-from landplan.config import AllocationSpec, OutputSpec
+from landplan.config import AllocationSpec, ComputeSpec, OutputSpec
 
 __all__ = [
     "CLASSIFICATIONS",
+    "ENGINES",
     "FORMATS",
     "SOLVERS",
     "ClassificationOpt",
+    "EngineOpt",
     "FormatOpt",
     "OverwriteOpt",
     "ScenarioArg",
+    "SchedulerOpt",
     "SolverOpt",
     "at_least",
     "between",
@@ -31,6 +34,7 @@ __all__ = [
 #: Choices of the options, from the scenario model's ``Literal`` types.
 SOLVERS: tuple[str, ...] = get_args(AllocationSpec.model_fields["solver"].annotation)
 CLASSIFICATIONS: tuple[str, ...] = get_args(OutputSpec.model_fields["classification"].annotation)
+ENGINES: tuple[str, ...] = get_args(ComputeSpec.model_fields["engine"].annotation)
 FORMATS: tuple[str, ...] = get_args(get_args(OutputSpec.model_fields["formats"].annotation)[0])
 
 Check = Callable[[Any, Any, Any], Any]
@@ -178,6 +182,24 @@ SolverOpt = Annotated[
         metavar="SOLVER",
         callback=one_of(SOLVERS),
         help=_choice_help(SOLVERS, "the scenario's [allocation] solver"),
+    ),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="ENGINE",
+        callback=one_of(ENGINES),
+        help=_choice_help(ENGINES, "the scenario's [compute] engine"),
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Score on an existing dask cluster, e.g. tcp://host:8786 (implies --engine dask; "
+        "default: a local cluster started and closed by landplan).",
     ),
 ]
 

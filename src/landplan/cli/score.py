@@ -11,15 +11,18 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pydantic
 import typer
 
 from landplan.cli.app import handle_errors, progress_bar
 from landplan.cli.options import (
     ClassificationOpt,
+    EngineOpt,
     FormatOpt,
     LangOpt,
     OverwriteOpt,
     ScenarioArg,
+    SchedulerOpt,
     at_least,
     one_of,
     output_option,
@@ -31,17 +34,20 @@ __all__ = ["demo", "explain", "map_", "print_top", "rank", "report", "run"]
 
 
 @handle_errors
-def rank(
+def rank(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
     output: Annotated[Path | None, output_option("FILE", "Output file (CSV to stdout if omitted).")] = None,
     top: Annotated[int | None, top_option("Only the N best eligible parcels.")] = None,
     fmt: FormatOpt = None,
     overwrite: OverwriteOpt = False,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score SCENARIO and write the ranked parcel list."""
     from landplan.io import output_format, table_for_csv, write_csv
     from landplan.pipeline import compute, produce
 
+    scenario = with_compute(scenario, engine=engine, scheduler=scheduler)
     if output is None and fmt not in (None, "csv"):
         raise typer.BadParameter("only CSV can go to stdout; give --output for other formats", param_hint="--format")
     with progress_bar() as progress:
@@ -246,7 +252,7 @@ def print_card(card: Any, result: Any, lang: str) -> None:
 
 
 @handle_errors
-def run(
+def run(  # noqa: PLR0917 - typer maps options to parameters
     scenario: ScenarioArg,
     output: Annotated[
         str,
@@ -258,11 +264,14 @@ def run(
     ],
     lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the whole pipeline for SCENARIO: validate, score, write ranked lists, map and manifest."""
     from landplan.io import is_postgis_url
 
-    _run_and_report(scenario, output if is_postgis_url(output) else Path(output), overwrite, lang)
+    target = output if is_postgis_url(output) else Path(output)
+    _run_and_report(with_compute(scenario, engine=engine, scheduler=scheduler), target, overwrite, lang)
 
 
 @handle_errors
@@ -290,11 +299,44 @@ def _with_output(s: Any, **changes: Any) -> Any:
     return s
 
 
-def _run_and_report(scenario: Path, out_dir: Path | str, overwrite: bool, lang: str | None) -> None:
+def with_compute(scenario: Any, *, engine: str | None, scheduler: str | None) -> Any:
+    """The scenario (a file or a Scenario) with its ``[compute]`` table changed by ``--engine``/``--scheduler``.
+
+    Parameters
+    ----------
+    scenario : Path or Scenario
+        The scenario file or model.
+    engine : str, optional
+        ``in-memory`` or ``dask`` (None: keep; a scheduler implies ``dask``).
+    scheduler : str, optional
+        An existing dask scheduler's address.
+
+    Returns
+    -------
+    Path or Scenario
+        ``scenario`` itself when nothing changes.
+    """
+    if engine is None and scheduler is None:
+        return scenario
+    from landplan.config import ComputeSpec, load_scenario
+
+    s = load_scenario(scenario) if isinstance(scenario, Path) else scenario
+    given = {**s.compute.model_dump(), "engine": engine or "dask"}
+    if scheduler is not None:
+        given["scheduler"] = scheduler
+    try:
+        spec = ComputeSpec.model_validate(given)
+    except pydantic.ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise typer.BadParameter(message, param_hint="--scheduler") from None
+    return s.model_copy(update={"compute": spec})
+
+
+def _run_and_report(scenario: Any, out_dir: Path | str, overwrite: bool, lang: str | None) -> None:
     from landplan.config import load_scenario
     from landplan.pipeline import run as run_pipeline
 
-    s = _with_output(load_scenario(scenario), language=lang)
+    s = _with_output(load_scenario(scenario) if isinstance(scenario, Path) else scenario, language=lang)
     with progress_bar() as progress:
         result = run_pipeline(s, out_dir=out_dir, overwrite=overwrite, progress=progress)
     from landplan.outputs.i18n import translator

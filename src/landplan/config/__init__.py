@@ -62,6 +62,7 @@ from landplan.config.scenario import NETWORK_KINDS, Scenario, load_scenario, rea
 from landplan.config.settings import (
     AggregationSpec,
     AllocationSpec,
+    ComputeSpec,
     DemandSpec,
     FacilitiesSpec,
     OutputSpec,
@@ -98,6 +99,7 @@ __all__ = [
     "BandValue",
     "CatchmentCriterion",
     "CategoricalValue",
+    "ComputeSpec",
     "ConstraintSpec",
     "CountCriterion",
     "CoverageCriterion",

@@ -23,6 +23,7 @@ from landplan.config.rules import rule_pack_file
 from landplan.config.settings import (
     AggregationSpec,
     AllocationSpec,
+    ComputeSpec,
     DemandSpec,
     OutputSpec,
     ScenarioMeta,
@@ -59,6 +60,7 @@ class Scenario(_Frozen):
     network: NetworkSpec | None = None
     sites: SitesSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
+    compute: ComputeSpec = Field(default_factory=ComputeSpec)
     base_dir: Path = Field(default=Path(), exclude=True)
     source: str = Field(default="<memory>", exclude=True)
 

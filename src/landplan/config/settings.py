@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -12,6 +13,7 @@ from landplan.config._base import _Frozen
 __all__ = [
     "AggregationSpec",
     "AllocationSpec",
+    "ComputeSpec",
     "DemandSpec",
     "FacilitiesSpec",
     "OutputSpec",
@@ -333,3 +335,31 @@ class ScenarioMeta(_Frozen):
         default="error",
         description="features at (0, 0), far from the rest of their layer or outside the working CRS",
     )
+
+
+class ComputeSpec(_Frozen):
+    """Where scoring runs: in this process, or on a dask cluster in spatially sorted partitions."""
+
+    engine: Literal["in-memory", "dask"] = Field(
+        default="in-memory", description="in-memory (one process) or dask (partitions on a distributed cluster)"
+    )
+    scheduler: str | None = Field(
+        default=None, description="address of an existing dask scheduler (tcp://host:8786); else a local cluster"
+    )
+    workers: int = Field(default=2, ge=1, description="local cluster: worker processes")
+    threads_per_worker: int = Field(default=1, ge=1, description="local cluster: threads per worker")
+    memory_limit_gb: float | None = Field(
+        default=None, gt=0, description="local cluster: memory limit per worker, GB (dask's share of RAM when unset)"
+    )
+    partition_parcels: int = Field(default=100_000, ge=1, description="parcels per partition")
+    partitioned_output: bool = Field(
+        default=False, description="write ranked GeoParquet as a folder of parts (one per partition)"
+    )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+", v):
+            msg = f"scheduler must be an address like tcp://host:8786, not {v!r}"
+            raise ValueError(msg)
+        return v

@@ -137,10 +137,11 @@ def covered_share(parcel_geoms: np.ndarray, cover_geoms: np.ndarray) -> np.ndarr
     if len(left) == 0:
         return share
     pieces = _intersections(parcel_geoms[left], cover_geoms[right])
-    # group by parcel, pieces in a canonical order (by their bounds) so that the union, and
-    # its last bits, do not depend on the order of the input features
+    # group by parcel, pieces in a canonical order (by their bounds, then area) so that the union,
+    # and its last bits, do not depend on the order of the input features nor on the tree's
+    # (pieces often share their parcel's bounds); exact ties keep the features' order
     b = shapely.bounds(pieces)
-    order = np.lexsort((b[:, 3], b[:, 2], b[:, 1], b[:, 0], left))
+    order = np.lexsort((right, shapely.area(pieces), b[:, 3], b[:, 2], b[:, 1], b[:, 0], left))
     left, pieces = left[order], pieces[order]
     ids, starts, counts = np.unique(left, return_index=True, return_counts=True)
     covered = np.empty(len(ids))

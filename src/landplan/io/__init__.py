@@ -31,16 +31,25 @@ from landplan.io.tables import (
     spreadsheet_safe,
     table_for_csv,
     write_csv,
+    write_parquet_parts,
     write_table,
     write_xlsx,
 )
-from landplan.io.write import OutputFolder, atomic_path, check_output_path, clean_stale_temp_files, output_folder
+from landplan.io.write import (
+    OutputFolder,
+    atomic_folder,
+    atomic_path,
+    check_output_path,
+    clean_stale_temp_files,
+    output_folder,
+)
 
 __all__ = [
     "FORMATS",
     "FORMULA_TRIGGERS",
     "OutputFolder",
     "OutputFormat",
+    "atomic_folder",
     "atomic_path",
     "check_output_path",
     "clean_stale_temp_files",
@@ -56,6 +65,7 @@ __all__ = [
     "spreadsheet_safe",
     "table_for_csv",
     "write_csv",
+    "write_parquet_parts",
     "write_table",
     "write_xlsx",
 ]

@@ -244,7 +244,7 @@ def _read_by_format(  # noqa: PLR0912 - one branch per source kind
             f"{label}: file not found; check the path (relative paths in a scenario are relative to the scenario file)"
         )
         raise LayerReadError(msg)
-    if path is not None and path.suffix.lower() in _PARQUET_SUFFIXES:
+    if path is not None and (path.suffix.lower() in _PARQUET_SUFFIXES or path.is_dir()):
         gdf = _read_parquet(path, label, where=where, columns=columns)
     elif path is not None and path.suffix.lower() in {".csv", ".tsv", ".txt"}:
         gdf = _read_csv(path, label, where=where, columns=columns, lon=lon, lat=lat)
@@ -408,11 +408,27 @@ def _read_parquet(path: Path, label: str, *, where: str | None, columns: Sequenc
             "beforehand or use a criterion's `select`"
         )
         raise LayerReadError(msg)
+    cols = list(columns) if columns is not None else None
     try:
-        return gpd.read_parquet(path, columns=list(columns) if columns is not None else None)
+        if path.is_dir():
+            return _read_parquet_folder(path, label, columns=cols)
+        return gpd.read_parquet(path, columns=cols)
     except (ValueError, OSError) as exc:
         msg = f"{label}: cannot read as GeoParquet ({exc})"
         raise LayerReadError(msg) from exc
+
+
+def _read_parquet_folder(path: Path, label: str, *, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """A partitioned GeoParquet layer: every ``*.parquet`` part of the folder, in name order."""
+    parts = sorted(p for p in path.iterdir() if p.suffix.lower() in _PARQUET_SUFFIXES and p.is_file())
+    if not parts:
+        msg = f"{label}: the folder has no .parquet parts; give a GeoParquet file or a folder of parts"
+        raise LayerReadError(msg)
+    frames = [gpd.read_parquet(p, columns=columns) for p in parts]
+    if bad := [p.name for p, f in zip(parts, frames, strict=True) if f.crs != frames[0].crs]:
+        msg = f"{label}: parts {bad[:3]} have another CRS than {parts[0].name}; write every part in one CRS"
+        raise LayerReadError(msg)
+    return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
 
 
 def _drop_z(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
 from landplan.io.text import _is_text_dtype
-from landplan.io.write import atomic_path, check_output_path
+from landplan.io.write import PARTS_INDEX, atomic_folder, atomic_path, check_output_path
 
 __all__ = [
     "FORMATS",
@@ -30,6 +30,7 @@ __all__ = [
     "spreadsheet_safe",
     "table_for_csv",
     "write_csv",
+    "write_parquet_parts",
     "write_table",
     "write_xlsx",
 ]
@@ -338,6 +339,55 @@ def write_table(
             )
         else:
             frame.to_parquet(tmp, index=False)  # GeoParquet keeps every geometry column
+    return out
+
+
+def write_parquet_parts(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    rows_per_part: int,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Write a table as a folder of GeoParquet parts, atomically (staged beside it, then moved in).
+
+    Parts are ``part-00000.parquet``, ... in the table's row order (read in name order they give
+    the table back); ``_parts.json`` lists them with their rows. The folder reads back as a
+    layer (``path`` = the folder).
+
+    Parameters
+    ----------
+    gdf
+        The table (its index becomes a column, as in :func:`write_table`).
+    path
+        The output folder.
+    rows_per_part
+        Rows in each part (the last one may hold fewer).
+    overwrite
+        Replace an existing partitioned folder.
+    inputs
+        Files the run reads; none of them may be written.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    import json
+
+    out = check_output_path(path, inputs=inputs, overwrite=overwrite)
+    frame = gdf.reset_index()
+    starts = range(0, max(len(frame), 1), max(int(rows_per_part), 1))
+    parts = []
+    with atomic_folder(out) as tmp:
+        for k, a in enumerate(starts):  # loop over parts, not rows
+            name = f"part-{k:05d}.parquet"
+            piece = frame.iloc[a : a + rows_per_part]
+            piece.to_parquet(tmp / name, index=False)
+            parts.append({"file": name, "rows": len(piece)})
+        index = {"rows": len(frame), "parts": parts}
+        (tmp / PARTS_INDEX).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     return out
 
 

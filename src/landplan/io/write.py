@@ -16,7 +16,20 @@ from pathlib import Path
 
 from landplan.errors import OutputExistsError
 
-__all__ = ["OutputFolder", "atomic_path", "check_output_path", "clean_stale_temp_files", "output_folder"]
+__all__ = [
+    "PARTS_INDEX",
+    "OutputFolder",
+    "atomic_folder",
+    "atomic_path",
+    "check_output_path",
+    "clean_stale_temp_files",
+    "is_parts_folder",
+    "output_folder",
+    "replace_path",
+]
+
+#: the index file of a partitioned output folder (parts, rows; see :func:`landplan.io.tables.write_parquet_parts`)
+PARTS_INDEX = "_parts.json"
 
 
 logger = logging.getLogger(__name__)
@@ -63,7 +76,7 @@ def check_output_path(
     if out.is_symlink():
         msg = f"output {out} is a symbolic link; landplan does not write through links: give the real path"
         raise OutputExistsError(msg)
-    if out.exists() and not out.is_file():
+    if out.exists() and not out.is_file() and not is_parts_folder(out):
         kind = "a folder" if out.is_dir() else "not a regular file (a pipe or device)"
         msg = f"output {out} is {kind}; choose a file path for this output"
         raise OutputExistsError(msg)
@@ -78,6 +91,64 @@ def check_output_path(
         msg = f"output {out} exists and won't be overwritten without --overwrite (overwrite=True)"
         raise OutputExistsError(msg)
     return out
+
+
+def is_parts_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a partitioned output landplan wrote (a folder with its parts index).
+
+    Parameters
+    ----------
+    path
+        A path that may exist.
+    """
+    p = Path(path)
+    return p.is_dir() and not p.is_symlink() and (p / PARTS_INDEX).is_file()
+
+
+def replace_path(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Move ``src`` (a file or a folder) onto ``dst``, replacing what is there.
+
+    A file over a file is one :func:`os.replace`; when either is a folder the old ``dst`` is first
+    renamed aside (same folder, so the moment without ``dst`` is two renames long), then removed.
+
+    Parameters
+    ----------
+    src
+        The new file or folder.
+    dst
+        Its final path.
+    """
+    import shutil
+
+    s, d = Path(src), Path(dst)
+    if not (s.is_dir() or d.is_dir()) or not (d.exists() or d.is_symlink()):
+        os.replace(s, d)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".old", dir=d.parent))
+    os.replace(d, aside / d.name)
+    os.replace(s, d)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; move it onto ``path`` only on success.
+
+    Parameters
+    ----------
+    path
+        The final output folder.
+    """
+    import shutil
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partdir", dir=target.parent))
+    try:
+        yield tmp
+        replace_path(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 #: temporary files of :func:`atomic_path` (``.<stem>.<8 random>.part<suffix>`` and SQLite side files)
@@ -210,7 +281,7 @@ def output_folder(folder: str | os.PathLike[str]) -> Iterator[OutputFolder]:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             for p in sorted(stage.iterdir()):
-                os.replace(p, target / p.name)
+                replace_path(p, target / p.name)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
     finally:

@@ -22,12 +22,12 @@ __all__ = ["manifest", "sha256"]
 
 
 def sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks.
+    """Hex sha256 of a file, read in 1 MiB chunks; of a folder, over its files' names and digests.
 
     Parameters
     ----------
     path : pathlib.Path
-        The file.
+        The file (or a partitioned output folder).
 
     Returns
     -------
@@ -35,6 +35,10 @@ def sha256(path: Path) -> str:
         The hex digest.
     """
     h = hashlib.sha256()
+    if path.is_dir():
+        for part in sorted(p for p in path.iterdir() if p.is_file()):
+            h.update(f"{part.name}\0{sha256(part)}\n".encode())
+        return h.hexdigest()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
@@ -119,7 +123,7 @@ def _inputs(study: Study) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"layer": name, "path": redact(str(p))}
         if spec.table is not None or spec.sql is not None:
             entry["table" if spec.table is not None else "sql"] = spec.table or spec.sql
-        entry["sha256"] = sha256(p) if isinstance(p, Path) and p.is_file() else None
+        entry["sha256"] = sha256(p) if isinstance(p, Path) and (p.is_file() or p.is_dir()) else None
         entry["features"] = study.report.features.get(name)
         inputs.append(entry)
     for name, spec in s.layers.items():

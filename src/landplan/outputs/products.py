@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from landplan.config import Scenario
 from landplan.errors import InputError
-from landplan.io import FORMATS, atomic_path, write_csv, write_table
+from landplan.io import FORMATS, atomic_path, write_csv, write_parquet_parts, write_table
 from landplan.model import Result
 from landplan.outputs.sites import SITE_FILES, write_site_file
 from landplan.outputs.tables import ALLOCATION_FILES, write_allocation_file
@@ -128,6 +128,10 @@ def _ranked(fmt: str) -> Writer:
         bom = r.study.scenario.output.csv_bom
         if fmt == "xlsx":  # read by people: headers in the run's language
             table = _translated(table, r)
+        compute = r.study.scenario.compute
+        if fmt == "parquet" and compute.partitioned_output:  # a folder of parts (issue 15)
+            write_parquet_parts(table, path, rows_per_part=compute.partition_parcels, overwrite=True)
+            return
         if fmt != "gpkg":
             write_table(table, path, format=fmt, overwrite=True, csv_bom=bom)
             return

@@ -20,7 +20,7 @@ from landplan.scoring.aggregate import aggregate, explain_drivers, normalise_wei
 from landplan.scoring.value import apply_value
 from landplan.scoring.weights import scenario_weights
 
-__all__ = ["check_weights", "neutral_outside", "score"]
+__all__ = ["Measured", "check_weights", "criterion_values", "neutral_outside", "parcel_measures", "score"]
 
 
 def _noop(_frac: float, _msg: str) -> None:
@@ -55,6 +55,7 @@ def score(
     *,
     weights: Mapping[str, float] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    measured: Measured | None = None,
 ) -> Scores:
     """Score and rank every parcel of a study.
 
@@ -67,6 +68,9 @@ def score(
         weights are refused). Handy to compare rankings.
     progress : callable, optional
         ``f(fraction, message)``.
+    measured : Measured, optional
+        The per-parcel part already computed (e.g. partition by partition by
+        :mod:`landplan.engine`), on the study's parcel index; :func:`parcel_measures` when not given.
 
     Returns
     -------
@@ -94,11 +98,10 @@ def score(
             consistency = {"lambda_max": a.lambda_max, "ci": a.ci, "ri": a.ri, "cr": a.cr, "max_cr": a.max_cr}
     w = normalise_weights(weights)
     index = study.parcels.index
-    progress(0.0, "net developable area")
-    net = net_area(study)
-    raw, value_frame, no_data = _measure_all(study, net, progress)
+    parts = measured if measured is not None else parcel_measures(study, progress=progress)
+    value_frame, no_data = criterion_values(study, parts.raw)
     progress(len(names) / (len(names) + 1), "constraints")
-    reasons = _with_missing_values(constraint_reasons(study, net=net), value_frame)
+    reasons = _with_missing_values(parts.reasons, value_frame)
     status = combine(reasons, index)
     method = s.aggregation.method
     weight_map = {str(k): float(v) for k, v in w.items()}
@@ -108,7 +111,7 @@ def score(
     drivers = explain_drivers(contrib, labels, top=s.scenario.top_drivers, log=method == "weighted_product")
     progress(1.0, "scored")
     return Scores(
-        raw=raw,
+        raw=parts.raw,
         values=value_frame,
         contributions=contrib,
         reasons=reasons,
@@ -122,37 +125,109 @@ def score(
         order=_output_order(rank),
         weighting=weighting,
         consistency=consistency,
-        net=net,
+        net=parts.net,
         no_data=no_data,
     )
 
 
-def _measure_all(
-    study: Study, net: NetArea, progress: Callable[[float, str], None]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """Raw values, 0..1 values and the no-data mask of every criterion.
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """What scoring computes parcel by parcel, each parcel on its own (so partitions can compute it).
+
+    Attributes
+    ----------
+    net : NetArea
+        Net developable area.
+    raw : pandas.DataFrame
+        Raw value of every criterion (one column each).
+    reasons : pandas.DataFrame
+        One reason column per ``exclude`` constraint (``""`` = kept).
+    """
+
+    net: NetArea
+    raw: pd.DataFrame
+    reasons: pd.DataFrame
+
+
+def parcel_measures(
+    study: Study,
+    *,
+    criteria: list[str] | None = None,
+    net: NetArea | None = None,
+    constraints: bool = True,
+    progress: Callable[[float, str], None] | None = None,
+) -> Measured:
+    """Net area, raw criterion values and constraint reasons: the per-parcel part of :func:`score`.
 
     Criteria are measured on the net geometry when the scenario says so (``criteria_geometry
     = "net"``, the default) and a subtract constraint removed something; parcels with nothing left
-    are measured whole (they are excluded anyway). Parcels outside a layer's extent get the
-    median value of the parcels inside it when the criterion says ``outside = "neutral"``.
+    are measured whole (they are excluded anyway).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (or a partition of its parcels with the features they need).
+    criteria : list of str, optional
+        Only these criteria (default: all, in the scenario's order).
+    net : NetArea, optional
+        The net area already computed on these parcels.
+    constraints : bool, default True
+        Evaluate the constraints (else ``reasons`` has no column).
+    progress : callable, optional
+        ``f(fraction, message)``.
+
+    Returns
+    -------
+    Measured
+        On the study's parcel index.
     """
+    progress = progress or _noop
     s = study.scenario
+    if net is None:
+        progress(0.0, "net developable area")
+        net = net_area(study)
     measured = study
     if s.scenario.criteria_geometry == "net" and net.subtracted:
         measured = dataclasses.replace(study, parcels=net.measured(study.parcels))
-    index = study.parcels.index
     raw: dict[str, pd.Series] = {}
-    values: dict[str, pd.Series] = {}
-    no_data: dict[str, pd.Series] = {}
-    for i, c in enumerate(s.criteria):  # loop over criteria, not parcels
+    chosen = [c for c in s.criteria if criteria is None or c.name in criteria]
+    for i, c in enumerate(chosen):  # loop over criteria, not parcels
         progress(i / (len(s.criteria) + 1), f"criterion {c.name}")
         raw[c.name] = measure(c, measured)
+    index = study.parcels.index
+    reasons = constraint_reasons(study, net=net) if constraints else pd.DataFrame(index=index)
+    return Measured(net=net, raw=pd.DataFrame(raw, index=index), reasons=reasons)
+
+
+def criterion_values(study: Study, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """0..1 values of every criterion from its raw values, over all parcels at once.
+
+    Parcels outside a layer's extent get the median value of the parcels inside it when the
+    criterion says ``outside = "neutral"`` (a statistic of all parcels: never per partition).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    raw : pandas.DataFrame
+        Raw values on the study's parcel index (from :func:`parcel_measures`).
+
+    Returns
+    -------
+    values : pandas.DataFrame
+        0..1 values.
+    no_data : pandas.DataFrame or None
+        True where a ``neutral`` criterion had no data (None when no criterion has such parcels).
+    """
+    index = study.parcels.index
+    values: dict[str, pd.Series] = {}
+    no_data: dict[str, pd.Series] = {}
+    for c in study.scenario.criteria:  # loop over criteria, not parcels
         values[c.name] = apply_value(raw[c.name], c.value).rename(c.name)
         if getattr(c, "outside", "zero") == "neutral" and c.name in study.outside_extent:
             values[c.name], no_data[c.name] = neutral_outside(values[c.name], study.outside_extent[c.name])
     frame = pd.DataFrame(no_data, index=index, dtype=bool) if no_data else None
-    return pd.DataFrame(raw, index=index), pd.DataFrame(values, index=index), frame
+    return pd.DataFrame(values, index=index), frame
 
 
 def neutral_outside(values: pd.Series, outside: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -1,0 +1,1 @@
+"""Tests of the scoring engines (in-memory and dask)."""
