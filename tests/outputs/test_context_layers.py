@@ -27,3 +27,17 @@ def test_polygons_are_collected_not_dissolved():
     assert len(one) == 1 and geom.geom_type == "GeometryCollection"
     assert shapely.get_num_geometries(geom) == 3  # the shared border of the two districts stays drawn
     assert geom.area == 2.5
+
+
+def test_reach_outlines_lose_only_their_small_holes():
+    from landplan.outputs.webmap.isochrones import fill_small_holes
+
+    block = box(100, 100, 200, 200)  # 1 ha: a street block, filled
+    lake = box(500, 500, 1500, 1500)  # 100 ha: kept
+    outline = box(0, 0, 2000, 2000).difference(block).difference(lake)
+    island = box(5000, 0, 5300, 300).difference(box(5100, 100, 5200, 200))
+    got = fill_small_holes(gpd.GeoSeries([outline, island], index=["a", "b"], crs=32648), max_area_m2=500_000)
+    assert list(got.index) == ["a", "b"] and got.crs == 32648
+    assert got["a"].area == 4_000_000 - 1_000_000  # only the lake is still a hole
+    assert got["b"].area == 300 * 300
+    assert shapely.get_num_interior_rings(got["a"]) == 1

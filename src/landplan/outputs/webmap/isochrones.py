@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 import geopandas as gpd
+import shapely
 
 from landplan.network.reach import isochrones
 from landplan.outputs.escape import html_text
@@ -20,14 +23,44 @@ if TYPE_CHECKING:
 
     from landplan.model import Study
 
-__all__ = ["ISOCHRONE_COLORS", "isochrone_layers"]
+__all__ = ["ISOCHRONE_COLORS", "fill_small_holes", "isochrone_layers"]
 
 #: outlines are simplified to this tolerance, metres: a display layer (the reach itself is not
 #: changed), whose buffered road pieces otherwise carry a vertex every few metres
 SIMPLIFY_M = 15.0
+#: holes smaller than this, m2, are filled: the blocks between reached roads are reached on foot
+#: (a grid of streets otherwise draws every block as a hole: most of the layer's size)
+FILL_HOLES_M2 = 500_000.0
 
 #: fill colour by travel time, minutes (light to dark: farther is paler)
 ISOCHRONE_COLORS = {15.0: "#08519c", 30.0: "#4292c6", 45.0: "#9ecae1"}
+
+
+def fill_small_holes(geoms: gpd.GeoSeries, *, max_area_m2: float) -> gpd.GeoSeries:
+    """The same (multi)polygons without their holes smaller than ``max_area_m2``.
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoSeries
+        Polygons or multipolygons in a metric CRS.
+    max_area_m2 : float
+        Holes of a smaller area are filled.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One geometry per input, same index and CRS.
+    """
+    parts, owner = shapely.get_parts(np.asarray(geoms.array, dtype=object), return_index=True)
+    shells = shapely.get_exterior_ring(parts)
+    rings, ring_owner = shapely.get_rings(parts, return_index=True)
+    holes = np.ones(len(rings), dtype=bool)
+    holes[np.searchsorted(ring_owner, np.arange(len(parts)))] = False  # the first ring of each part is its shell
+    keep = holes & (shapely.area(shapely.polygons(rings)) >= max_area_m2)
+    kept = [rings[keep & (ring_owner == i)] for i in range(len(parts))]  # a few reach outlines, not parcels
+    polys = np.array([shapely.Polygon(shell, list(h)) for shell, h in zip(shells, kept, strict=True)], dtype=object)
+    out = [shapely.union_all(polys[owner == i]) for i in range(len(geoms))]
+    return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
 
 
 def _legend(minutes: list[float], mode: str, tr: Any) -> Any:
@@ -84,7 +117,7 @@ def isochrone_layers(study: Study, *, minutes: tuple[float, ...] = (15.0, 30.0, 
     # the layer is not interactive, so one outline per travel time: the union of the zones' reach
     frame = gpd.GeoDataFrame({"minutes": mins}, geometry=polys, crs=study.crs)
     frame = frame.dissolve(by="minutes", as_index=False, sort=True)
-    frame["geometry"] = frame.geometry.simplify(SIMPLIFY_M)
+    frame["geometry"] = fill_small_holes(frame.geometry, max_area_m2=FILL_HOLES_M2).simplify(SIMPLIFY_M)
     out: list[Any] = []
     for m in sorted(minutes):
         part = frame[frame["minutes"] == m]
