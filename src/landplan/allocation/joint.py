@@ -49,7 +49,7 @@ import numpy as np
 
 from landplan.allocation.highs import solve_highs
 from landplan.allocation.instance import AllocationInfeasibleError
-from landplan.allocation.solvers import _area_model, solve_milp
+from landplan.allocation.solvers import _area_model, solve_greedy, solve_milp
 from landplan.errors import LandplanError
 
 if TYPE_CHECKING:
@@ -336,7 +336,9 @@ def solve_joint(
     a_matrix, lb, ub, c, lo, hi, integrality, slices, v_sites = _joint_model(
         problem, kinds, penalty_m2=penalty_m2, trade_union=trade_union
     )
-    start = _start(problem, kinds, len(c), slices, v_sites, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    start = _start(problem, kinds, len(c), slices, v_sites, time_limit_s=None, mip_gap=mip_gap)
+    if not _fits(a_matrix, (lb, ub, lo, hi), start):  # e.g. a max_unmet_share the greedy plan breaks
+        start = _start(problem, kinds, len(c), slices, v_sites, time_limit_s=time_limit_s, mip_gap=mip_gap)
     res = solve_highs(
         a_matrix,
         row_lower=lb,
@@ -383,6 +385,15 @@ def _values(
     return values
 
 
+def _fits(a_matrix: coo_array, bounds: tuple[np.ndarray, ...], start: np.ndarray) -> bool:
+    """Whether ``start`` meets the rows ``lb <= A x <= ub`` and columns ``lo <= x <= hi`` (1e-6 relative)."""
+    lb, ub, lo, hi = bounds
+    rows = a_matrix @ start
+    tol_r, tol_c = 1e-6 * (1.0 + np.abs(rows)), 1e-6 * (1.0 + np.abs(start))
+    fits_rows = ((rows >= lb - tol_r) & (rows <= ub + tol_r)).all()
+    return bool(fits_rows and ((start >= lo - tol_c) & (start <= hi + tol_c)).all())
+
+
 def _start(
     problem: AllocationInstance,
     kinds: list[JointKind],
@@ -390,12 +401,22 @@ def _start(
     slices: dict[str, dict[str, slice]],
     v_sites: dict[str, np.ndarray],
     *,
-    time_limit_s: float,
+    time_limit_s: float | None,
     mip_gap: float,
 ) -> np.ndarray:
-    """A feasible joint solution: the housing MILP's, with every facility place, site and institution unserved."""
+    """A joint solution: a housing plan with every facility place, site and institution unserved.
+
+    The housing plan is the greedy one (``time_limit_s=None``: a fraction of a second, and it saves
+    the housing MILP's time for the joint search; measured in ``benchmarks/facilities.py``) or the
+    housing MILP's, which is feasible whenever the joint model is.
+    """
     k, nz = len(problem.pair_parcel), len(problem.demand)
-    y, r, x, _, _ = solve_milp(problem, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    housing = (
+        solve_greedy(problem)
+        if time_limit_s is None
+        else solve_milp(problem, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    )
+    y, r, x, _, _ = housing
     start = np.zeros(n_cols)
     start[:k], start[k : 2 * k], start[2 * k : 3 * k] = y, r * _HA, x
     start[3 * k : 3 * k + nz] = problem.demand - np.bincount(problem.pair_zone, weights=x, minlength=nz)
