@@ -352,3 +352,16 @@ def test_joint_settings_it_cannot_honour_are_input_errors(joint_scenario, extra,
     joint_scenario.write_text(text)
     with pytest.raises(InputError, match=match):
         landplan.compute(joint_scenario, allocate=True)
+
+
+def test_a_start_is_used_only_when_it_meets_every_row_and_bound():
+    from scipy.sparse import coo_array
+
+    from landplan.allocation.joint import _fits
+
+    a = coo_array(np.array([[1.0, 1.0], [1.0, -1.0]]))  # x0 + x1 <= 3, x0 - x1 >= 0
+    bounds = (np.array([-np.inf, 0.0]), np.array([3.0, np.inf]), np.zeros(2), np.array([2.0, 2.0]))
+    assert _fits(a, bounds, np.array([2.0, 1.0]))
+    assert not _fits(a, bounds, np.array([2.0, 2.0]))  # row 1: 4 > 3
+    assert not _fits(a, bounds, np.array([0.0, 1.0]))  # row 2: -1 < 0
+    assert not _fits(a, bounds, np.array([2.5, 0.0]))  # column bound 2
