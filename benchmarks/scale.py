@@ -6,8 +6,8 @@ Usage::
     python benchmarks/scale.py --sizes 20000 200000
 
 Each size runs in a fresh subprocess (peak RSS belongs to that size alone). Stages: nearest
-distance to 10 zones (the previous direct ``query_nearest`` on the polygons beside the current
-frontier-segment query), five coverage criteria, a count, job access (gravity), one raster
+distance to 10 zones (the direct ``query_nearest`` on the polygons beside landplan's frontier
+runs by grid cell, asserted bit-identical), five coverage criteria, a count, job access (gravity), one raster
 (exactextract on a synthetic 30 m GeoTIFF), constraints, values + weighted sum + rank. Every row
 has wall seconds and CPU seconds (``time.process_time``): on a shared machine the wall time is
 inflated by other jobs, the CPU time much less; the load average is printed with the table.
@@ -107,8 +107,8 @@ def run_size(n: int) -> list[dict[str, Any]]:
         return tree.query_nearest(np.asarray(p.geometry.array), return_distance=True, all_matches=False)[1]
 
     old = stage("zone distance, direct query_nearest (old)", direct, scoring=False)
-    raw = {"zone": stage("zone distance, frontier segments", lambda: nearest_distance(p, zones))}
-    assert np.array_equal(raw["zone"].to_numpy(), old), "frontier-segment distance differs from direct"
+    raw = {"zone": stage("zone distance, frontier runs by cell", lambda: nearest_distance(p, zones))}
+    assert np.array_equal(raw["zone"].to_numpy(), old), "frontier distance differs from the direct query"
     for k, r in RADII_M.items():
         raw[k] = stage(f"coverage {k} {r} m", lambda k=k, r=r: coverage_share(p, facilities[k], radius_m=r))
     raw["bus"] = stage("count bus stops within 500 m", lambda: count_within(p, d["bus_stops"], radius_m=500))
@@ -166,7 +166,7 @@ def main() -> None:
     print("\nScoring total (every criterion + constraints + weighted sum), per size:")
     print(totals.to_string(float_format=lambda v: f"{v:,.2f}"))
     zone = table[table["stage"].str.startswith("zone distance")].pivot(index="parcels", columns="stage", values="cpu_s")
-    print("\nZone distance, CPU s (old direct query / frontier segments):")
+    print("\nZone distance, CPU s (old direct query / frontier runs by cell):")
     print(zone.assign(speedup=zone.iloc[:, 0] / zone.iloc[:, 1]).to_string(float_format=lambda v: f"{v:,.2f}"))
     sizes = sorted(totals.index)
     if len(sizes) > 1:

@@ -7,10 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import geopandas as gpd
+import shapely
 
-from conftest import CRS, pt, rank
+from conftest import CRS, X0, Y0, pt, rank
 from landplan.criteria import gravity_access, zone_land_access
 from landplan.errors import InputError
 
@@ -75,3 +78,26 @@ def test_access_criterion_in_a_scenario(scenario_dir):
     ranked = rank(scenario_dir / "scenario.toml")
     # one zone of 1,000 workers; P1 is 150 m away
     assert ranked.loc["P1", "jobs_raw"] == pytest.approx(1000 * math.exp(-0.15))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(
+        st.tuples(st.floats(-2000, 6000), st.floats(-2000, 6000), st.floats(1, 900), st.integers(1, 12)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_gravity_distances_are_shapelys_to_every_zone(seed, zone_specs):
+    """Each parcel's terms use shapely.distance to every zone (0 inside), summed in ascending order."""
+    rng = np.random.default_rng(seed)
+    n = 900
+    x, y = X0 + rng.uniform(0, 4000, n), Y0 + rng.uniform(0, 4000, n)
+    parcels = gpd.GeoDataFrame(geometry=shapely.box(x, y, x + rng.uniform(5, 120, n), y + 60), crs=CRS)
+    zg = [shapely.buffer(shapely.Point(X0 + a, Y0 + b), r, quad_segs=q) for a, b, r, q in zone_specs]
+    zones = gpd.GeoDataFrame({"workers": rng.integers(0, 5000, len(zg))}, geometry=zg, crs=CRS)
+    got = gravity_access(parcels, zones, workers=zones["workers"], scale_m=1500)
+    d = shapely.distance(np.asarray(parcels.geometry.array)[:, None], np.array(zg, dtype=object)[None, :])
+    terms = np.exp(-d / 1500) * zones["workers"].to_numpy(dtype=float)[None, :]
+    np.testing.assert_array_equal(got.to_numpy(), np.sort(terms, axis=1).sum(axis=1))

@@ -11,6 +11,7 @@ import geopandas as gpd
 import shapely
 
 from conftest import CRS, X0, Y0, box, feats, pt
+from landplan.criteria._frontier import _candidates, _runs, frontier_distance, frontier_of, grid_cells, probe_geoms
 from landplan.criteria.distance import frontier_segments, nearest_distance
 
 xy = st.floats(-500, 1500, allow_nan=False)
@@ -97,3 +98,51 @@ def test_geometry_collection_parcel_is_measured_whole():
     f = [pt(130, 0), box(-40, 0, 20, 10)]  # 30 m from the point, 20 m from the square
     d = nearest_distance(p, feats(*f))
     assert d.iloc[0] == 20.0 == min(shapely.distance(gc, g) for g in f)
+
+
+@st.composite
+def many_parcels(draw):
+    """A jittered grid of up to 400 boxes (with a few points and lines among them), over many cells."""
+    n = draw(st.integers(20, 20))
+    w = draw(st.floats(5, 150))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    ij = np.column_stack(np.unravel_index(np.arange(n * n), (n, n))).astype(float) * 160.0 - 1000.0
+    x = X0 + ij[:, 0] + rng.uniform(0, 150 - w, n * n)
+    y = Y0 + ij[:, 1] + rng.uniform(0, 150 - w, n * n)
+    g = shapely.box(x, y, x + w * rng.uniform(0.2, 1, n * n), y + w)
+    g[::37] = shapely.points(x[::37], y[::37])
+    g[::53] = shapely.linestrings(np.stack([np.column_stack([x, y]), np.column_stack([x + w, y + 3])], 1)[::53])
+    return g
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    many_parcels(),
+    st.lists(geometry(), min_size=1, max_size=6),
+    st.sampled_from([1, 4, 16, 1024]),
+)
+def test_frontier_distance_by_cells_equals_brute_force(parcels, features, per_cell):
+    """Every parcel of many cells gets the same bits as shapely.distance, however the cells are cut."""
+    fg = np.array(features, dtype=object)
+    cells = grid_cells(parcels, per_cell=per_cell)
+    rows = np.flatnonzero(~shapely.intersects(parcels[:, None], fg[None, :]).any(axis=1))
+    got = frontier_distance(probe_geoms(parcels), cells, frontier_of(fg), rows=rows)
+    brute = shapely.distance(parcels[rows, None], fg[None, :]).min(axis=1)
+    np.testing.assert_array_equal(got, brute)
+
+
+def test_runs_start_at_the_nearest_segment_and_keep_the_ring_direction():
+    """A ring's candidates become one run that starts at the segment nearest the cell and wraps round."""
+    square = shapely.box(X0, Y0, X0 + 100, Y0 + 100)  # ring (100 0) (100 100) (0 100) (0 0) (100 0)
+    fr = frontier_of(np.array([square]))
+    far_west = np.array([box(-1000, 40, 10, 10)])
+    cells = grid_cells(far_west, per_cell=1)
+    cell, element, key = _candidates(cells.bounds, fr, shapely.STRtree(fr.geoms))
+    runs = _runs(cell, element, key, fr)
+    assert len(runs) == 1
+    parts = shapely.get_parts(runs[0])
+    first = shapely.get_coordinates(parts[0])
+    # the west edge, from (0, 100) to (0, 0), comes first, in the ring's own direction
+    assert first[:2].tolist() == [[X0, Y0 + 100], [X0, Y0]]
+    assert float(shapely.distance(far_west[0], runs[0])) == float(shapely.distance(far_west[0], square)) == 990.0

@@ -190,3 +190,23 @@ def test_cli_refuses_a_scheduler_that_is_not_an_address(city: Path) -> None:
     r = CliRunner().invoke(app, ["rank", scenario, "--scheduler", "localhost:8786"])
     assert r.exit_code == 2
     assert "scheduler must be an address like tcp://host:8786" in r.output
+
+
+def test_cli_explain_and_map_take_the_engine_options_too(cluster: LocalCluster, city: Path, tmp_path: Path) -> None:
+    """``explain`` prints the same card whether scored in memory or on the cluster; ``map`` takes the options too."""
+    from typer.testing import CliRunner
+
+    from landplan.cli import app
+
+    scenario = str(write_scenario(city, engine="in-memory", partition=400, name="cli.toml"))
+    best = CliRunner().invoke(app, ["rank", scenario, "--top", "1"]).stdout.splitlines()[1].split(",")[0]
+    memory = CliRunner().invoke(app, ["explain", scenario, best])
+    dask = CliRunner().invoke(app, ["explain", scenario, best, "--scheduler", cluster.scheduler_address])
+    assert memory.exit_code == 0 and dask.exit_code == 0, dask.output
+    assert dask.stdout == memory.stdout and best in memory.stdout
+    out = tmp_path / "m.png"
+    args = ["map", scenario, "--png", "--output", str(out), "--engine", "dask"]
+    args += ["--scheduler", cluster.scheduler_address]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

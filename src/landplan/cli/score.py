@@ -139,12 +139,14 @@ def map_(  # noqa: PLR0917 - typer maps options to parameters
     no_allocation: Annotated[bool, typer.Option("--no-allocation", help="Do not draw the allocation.")] = False,
     lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score SCENARIO and write an interactive HTML map (or a static PNG)."""
     from landplan.config import load_scenario
     from landplan.pipeline import produce
 
-    s = load_scenario(scenario)
+    s = with_compute(load_scenario(scenario), engine=engine, scheduler=scheduler)
     if offline and cdn:
         raise InputError("--offline and --cdn exclude each other; give one of them")
     assets = "inline" if offline else "cdn" if cdn else None
@@ -174,12 +176,15 @@ def report(  # noqa: PLR0917 - typer maps options to parameters
     ] = 500,
     lang: LangOpt = None,
     overwrite: OverwriteOpt = False,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Write one self-contained HTML report: inputs, validation, weights, top parcels, allocation, map."""
     from landplan.config import load_scenario
     from landplan.pipeline import produce
 
-    s = _with_output(load_scenario(scenario), cards=top, sensitivity_runs=sensitivity_runs, language=lang)
+    s = with_compute(load_scenario(scenario), engine=engine, scheduler=scheduler)
+    s = _with_output(s, cards=top, sensitivity_runs=sensitivity_runs, language=lang)
     with progress_bar() as progress:
         produce(s, {"report": output}, overwrite=overwrite, progress=progress)
     typer.echo(f"wrote report to {output}", err=True)
@@ -190,13 +195,15 @@ def explain(
     scenario: ScenarioArg,
     parcel_id: Annotated[str, typer.Argument(help="Parcel id.", metavar="PARCEL_ID", show_default=False)],
     lang: LangOpt = None,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Print the score card of one parcel: criteria, weights, contributions and constraints."""
     from landplan.config import load_scenario
     from landplan.outputs.scorecard import explain as make_card
     from landplan.pipeline import compute
 
-    s = _with_output(load_scenario(scenario), language=lang)
+    s = _with_output(with_compute(load_scenario(scenario), engine=engine, scheduler=scheduler), language=lang)
     result = compute(s, allocate=False)
     card = make_card(result.study, result.scores, parcel_id, lang=s.output.language)
     if s.output.language == "en":

@@ -7,9 +7,7 @@ from the parcel to the zone footprint and ``f`` a decay function.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -19,13 +17,14 @@ import shapely
 
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
+from landplan.criteria._frontier import MAX_PARCELS_PER_CELL, frontier_distance, frontier_of, grid_cells, probe_geoms
 from landplan.errors import InputError
 from landplan.model import ha
 
 __all__ = ["decay_function", "gravity_access", "zone_land_access"]
 
 DECAYS = ("exponential", "gaussian", "cumulative")
-_BLOCK = 20_000  # parcels per distance block (bounded memory for many zones)
+_PAIRS = 4_000_000  # parcel x zone distances held at once (32 MB; bounded memory for many zones)
 
 
 def decay_function(kind: str, scale_m: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -93,18 +92,26 @@ def gravity_access(
         raise InputError(msg)
     f = decay_function(decay, scale_m)
     pg, zg = geoms(parcels), geoms(zones)
-    out = np.empty(len(pg))
-
-    def block(start: int) -> None:
-        d = shapely.distance(pg[start : start + _BLOCK, None], zg[None, :])
+    out = np.zeros(len(pg))
+    probe = probe_geoms(pg)
+    touch_parcel, touch_zone = shapely.STRtree(zg).query(pg, predicate="intersects")
+    frontiers = [frontier_of(zg[z : z + 1]) for z in range(len(zg))]
+    cells = grid_cells(pg, per_cell=MAX_PARCELS_PER_CELL)  # a zone's frontier is short: large cells
+    step = max(_PAIRS // max(len(zg), 1), 1)
+    for start in range(0, len(pg), step):  # blocks of parcels: at most _PAIRS distances held
+        stop = min(start + step, len(pg))
+        d = np.zeros((stop - start, len(zg)))
+        inside = (touch_parcel >= start) & (touch_parcel < stop)
+        touching = np.zeros(d.shape, dtype=bool)
+        touching[touch_parcel[inside] - start, touch_zone[inside]] = True
+        for z, frontier in enumerate(frontiers):
+            rows = np.flatnonzero(~touching[:, z] & (cells.of[start:stop] >= 0)) + start
+            # an empty zone is at no distance (NaN, as shapely.distance says)
+            d[rows - start, z] = frontier_distance(probe, cells, frontier, rows=rows) if len(frontier.geoms) else np.nan
         # sum each parcel's terms in ascending order: the same bits whatever the order of
         # the zones or the parcels in the input (a matrix product would not promise that)
-        out[start : start + _BLOCK] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
-
-    # blocks of parcels, vectorised inside; shapely releases the GIL, so blocks run on every
-    # core, each writing its own slice (the same bits as one thread)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(block, range(0, len(pg), _BLOCK)))
+        out[start:stop] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
+    out[cells.of < 0] = np.nan  # missing or empty parcels
     return pd.Series(out, index=parcels.index, name=name)
 
 

@@ -208,8 +208,8 @@ def side_by_side(a: Result, b: Result, *, lang: str = "en") -> Any:
 def _page(c: Comparison, map_uri: str, lang: str) -> str:
     """The comparison as one HTML page: summary, zones, parcels that changed; every text escaped."""
     from landplan.outputs.escape import html_text
+    from landplan.outputs.html_tables import Column, html_table
     from landplan.outputs.i18n import translator
-    from landplan.outputs.report_tables import Column, html_table
 
     tr = translator(lang)
     s = c.summary

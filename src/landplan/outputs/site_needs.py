@@ -67,7 +67,7 @@ def site_needs_table(programme: pd.DataFrame | None, site: object, tr: Translato
         every text escaped.
     """
     from landplan.outputs.escape import html_text
-    from landplan.outputs.report_tables import Column, html_table
+    from landplan.outputs.html_tables import Column, html_table
 
     if programme is None:
         return ""
