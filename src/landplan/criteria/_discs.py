@@ -87,6 +87,12 @@ def _edges(block: np.ndarray) -> dict[str, np.ndarray]:
     # the rest: parts, then rings (the first ring of a part is its exterior)
     other = np.flatnonzero(np.isin(kind, (3, 6)))
     other = other[~np.isin(other, simple)]
+    if not len(other):  # only simple polygons (most blocks): their edges are grouped by parcel already
+        a, b = s_coords[:-1][s_same], s_coords[1:][s_same]
+        e_ring = s_at[:-1][s_same]
+        return _oriented(
+            a, b, e_ring=e_ring, parcel=simple[e_ring], exterior=np.ones(len(simple), dtype=bool), origin=origin
+        )
     parts, part_parcel = shapely.get_parts(block[other], return_index=True)
     poly = shapely.get_type_id(parts) == 3
     parts, part_parcel = parts[poly], other[part_parcel[poly]]
@@ -102,9 +108,27 @@ def _edges(block: np.ndarray) -> dict[str, np.ndarray]:
     b = np.concatenate([s_coords[1:][s_same], coords[1:][same]])
     order = np.argsort(ring_parcel[e_ring], kind="stable")
     e_ring, a, b = e_ring[order], a[order], b[order]
-    parcel = ring_parcel[e_ring]
-    a -= origin[parcel]
-    b -= origin[parcel]
+    return _oriented(a, b, e_ring=e_ring, parcel=ring_parcel[e_ring], exterior=exterior, origin=origin)
+
+
+def _oriented(
+    a: np.ndarray, b: np.ndarray, *, e_ring: np.ndarray, parcel: np.ndarray, exterior: np.ndarray, origin: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Edges in their parcel's local coordinates, each with the sign that orients its ring.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        (m, 2) edge ends, grouped by parcel.
+    e_ring, parcel : numpy.ndarray
+        Ring and parcel of each edge.
+    exterior : numpy.ndarray
+        Per ring: an exterior (else a hole).
+    origin : numpy.ndarray
+        (parcels, 2) each parcel's lower-left corner.
+    """
+    a = a - origin[parcel]
+    b = b - origin[parcel]
     cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
     ring_area = np.bincount(e_ring, weights=cross, minlength=len(exterior))
     # orient every ring so that exteriors add and holes subtract, whatever their stored direction
@@ -154,12 +178,15 @@ def _block_share(block: np.ndarray, tree: shapely.STRtree, centres: np.ndarray, 
     r2 = r * r
     estart = np.searchsorted(e["parcel"], np.arange(nb))
     ecount = np.bincount(e["parcel"], minlength=nb)
-    # a parcel inside one disc (every vertex within r) is covered whole
-    row, edge = _expand(pl, estart, ecount)
-    f = e["a"][edge] - c[row]
-    outside = np.bincount(row, weights=(f * f).sum(axis=1) > r2, minlength=len(pl))
+    # a parcel inside one disc (every vertex within r) is covered whole; only a parcel whose box
+    # lies inside the disc's box can be (tested first: a few comparisons a pair)
+    size = shapely.bounds(block)[:, 2:] - e["origin"]
+    boxed = np.flatnonzero(((c - r <= 0) & (c + r >= size[pl])).all(axis=1) & (ecount[pl] > 0))
+    row, edge = _expand(pl[boxed], estart, ecount)
+    f = e["a"][edge] - c[boxed][row]
+    outside = np.bincount(row, weights=(f * f).sum(axis=1) > r2, minlength=len(boxed))
     full = np.zeros(nb, dtype=bool)
-    full[pl[(outside == 0) & (ecount[pl] > 0)]] = True
+    full[pl[boxed][outside == 0]] = True
     share[full] = 1.0
     keep = ~full[pl]
     pl, disc, c = pl[keep], disc[keep], c[keep]
