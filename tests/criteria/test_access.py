@@ -14,7 +14,9 @@ import geopandas as gpd
 import shapely
 
 from conftest import CRS, X0, Y0, pt, rank
+from criteria.test_distance_frontier import geometry
 from landplan.criteria import gravity_access, zone_land_access
+from landplan.criteria.access import _distance_blocks
 from landplan.errors import InputError
 
 
@@ -101,3 +103,34 @@ def test_gravity_distances_are_shapelys_to_every_zone(seed, zone_specs):
     d = shapely.distance(np.asarray(parcels.geometry.array)[:, None], np.array(zg, dtype=object)[None, :])
     terms = np.exp(-d / 1500) * zones["workers"].to_numpy(dtype=float)[None, :]
     np.testing.assert_array_equal(got.to_numpy(), np.sort(terms, axis=1).sum(axis=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(geometry(), min_size=1, max_size=12),
+    st.lists(geometry(kinds=("point", "line", "polygon", "multipolygon", "buffer")), min_size=1, max_size=5),
+)
+def test_both_distance_paths_are_shapelys_bits(parcels, zones):
+    """The compiled loop and the GEOS path give shapely.distance's bits on every kind of geometry."""
+    pg, zg = np.array(parcels, dtype=object), np.array(zones, dtype=object)
+    brute = shapely.distance(pg[:, None], zg[None, :])
+    for compiled in (True, False):
+        blocks = list(_distance_blocks(pg, zg, compiled=compiled))
+        np.testing.assert_array_equal(np.concatenate([d for _, d in blocks]), brute)
+
+
+def test_compiled_loop_in_blocks_with_empty_zones_and_parcels():
+    """Blocks of parcels, a missing zone (NaN) and a missing parcel, the same on both paths."""
+    rng = np.random.default_rng(3)
+    x, y = X0 + rng.uniform(0, 3000, 500), Y0 + rng.uniform(0, 3000, 500)
+    pg = np.asarray(shapely.box(x, y, x + 40, y + 40), dtype=object)
+    pg[7] = None
+    zg = np.array(
+        [shapely.buffer(pt(500, 500), 300), None, shapely.box(X0 + 2000, Y0, X0 + 2600, Y0 + 900)], dtype=object
+    )
+    with np.errstate(invalid="ignore"):
+        brute = shapely.distance(pg[:, None], zg[None, :])
+    for compiled in (True, False):
+        got = np.concatenate([d for _, d in _distance_blocks(pg, zg, compiled=compiled)])
+        assert np.isnan(got[:, 1]).all()
+        np.testing.assert_array_equal(np.delete(got, 7, axis=0), np.delete(brute, 7, axis=0))

@@ -41,6 +41,7 @@ __all__ = [
     "Frontier",
     "frontier_distance",
     "frontier_of",
+    "frontier_parts",
     "grid_cells",
     "pairwise_distance",
     "parcels_per_cell",
@@ -176,6 +177,59 @@ class Frontier:
     point: np.ndarray
 
 
+def _points_and_lines(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The features' points and their lines and rings (as LineStrings), each with its feature's position.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        Any shapely geometries (missing and empty ones are skipped).
+    """
+    valid = np.flatnonzero(~shapely.is_missing(features))
+    parts, at = shapely.get_parts(features[valid], return_index=True)
+    parts, at2 = shapely.get_parts(parts, return_index=True)  # members of nested collections
+    owner = valid[at[at2]]
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    dims = shapely.get_dimensions(parts)
+    rings, ring_of = shapely.get_parts(shapely.boundary(parts[dims == 2]), return_index=True)
+    lines = np.concatenate([parts[dims == 1], rings])
+    line_owner = np.concatenate([owner[dims == 1], owner[dims == 2][ring_of]])
+    return parts[dims == 0], owner[dims == 0], lines, line_owner
+
+
+def frontier_parts(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each feature's frontier as segment ends (a point's are its own), grouped by feature.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        Any shapely geometries (missing and empty ones have no element).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (m, 2) first ends, (m, 2) last ends, and the feature of each element, non-decreasing;
+        within a feature, its points and then its lines' segments in their order.
+    """
+    # single polygons without holes (most parcels): their ring read straight from the polygon
+    simple = np.flatnonzero((shapely.get_type_id(features) == 3) & (shapely.get_num_interior_rings(features) == 0))
+    s_coords, s_at = shapely.get_coordinates(features[simple], return_index=True)
+    s_same = s_at[:-1] == s_at[1:]
+    rest = np.ones(len(features), dtype=bool)
+    rest[simple] = False
+    points, point_owner, lines, line_owner = _points_and_lines(features[rest])
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    same = line[:-1] == line[1:]
+    pc = shapely.get_coordinates(points)
+    a = np.concatenate([s_coords[:-1][s_same], pc, coords[:-1][same]])
+    b = np.concatenate([s_coords[1:][s_same], pc, coords[1:][same]])
+    others = np.flatnonzero(rest)
+    owner = np.concatenate([simple[s_at[:-1][s_same]], others[point_owner], others[line_owner[line[:-1][same]]]])
+    order = np.argsort(owner, kind="stable")
+    return a[order], b[order], owner[order]
+
+
 def frontier_of(features: np.ndarray) -> Frontier:
     """The frontier of features: a polygon's rings, a line, a point, cut into elements.
 
@@ -187,11 +241,7 @@ def frontier_of(features: np.ndarray) -> Frontier:
     features : numpy.ndarray
         Any shapely geometries (missing and empty ones are skipped).
     """
-    parts = shapely.get_parts(shapely.get_parts(features[~shapely.is_missing(features)]))
-    parts = parts[~shapely.is_empty(parts)]
-    dims = shapely.get_dimensions(parts)
-    points = parts[dims == 0]
-    lines = np.concatenate([parts[dims == 1], shapely.get_parts(shapely.boundary(parts[dims == 2]))])
+    points, _, lines, _ = _points_and_lines(features)
     coords, owner = shapely.get_coordinates(lines, return_index=True)
     same = owner[:-1] == owner[1:]
     a, b = coords[:-1][same], coords[1:][same]

@@ -7,7 +7,7 @@ from the parcel to the zone footprint and ``f`` a decay function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,14 @@ import shapely
 
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
-from landplan.criteria._frontier import MAX_PARCELS_PER_CELL, frontier_distance, frontier_of, grid_cells, probe_geoms
+from landplan.criteria._frontier import (
+    MAX_PARCELS_PER_CELL,
+    frontier_distance,
+    frontier_of,
+    frontier_parts,
+    grid_cells,
+    probe_geoms,
+)
 from landplan.errors import InputError
 from landplan.model import ha
 
@@ -92,27 +99,68 @@ def gravity_access(
         raise InputError(msg)
     f = decay_function(decay, scale_m)
     pg, zg = geoms(parcels), geoms(zones)
-    out = np.zeros(len(pg))
-    probe = probe_geoms(pg)
-    touch_parcel, touch_zone = shapely.STRtree(zg).query(pg, predicate="intersects")
-    frontiers = [frontier_of(zg[z : z + 1]) for z in range(len(zg))]
-    cells = grid_cells(pg, per_cell=MAX_PARCELS_PER_CELL)  # a zone's frontier is short: large cells
-    step = max(_PAIRS // max(len(zg), 1), 1)
-    for start in range(0, len(pg), step):  # blocks of parcels: at most _PAIRS distances held
-        stop = min(start + step, len(pg))
-        d = np.zeros((stop - start, len(zg)))
-        inside = (touch_parcel >= start) & (touch_parcel < stop)
-        touching = np.zeros(d.shape, dtype=bool)
-        touching[touch_parcel[inside] - start, touch_zone[inside]] = True
-        for z, frontier in enumerate(frontiers):
-            rows = np.flatnonzero(~touching[:, z] & (cells.of[start:stop] >= 0)) + start
-            # an empty zone is at no distance (NaN, as shapely.distance says)
-            d[rows - start, z] = frontier_distance(probe, cells, frontier, rows=rows) if len(frontier.geoms) else np.nan
+    out = np.empty(len(pg))
+    for start, d in _distance_blocks(pg, zg):
         # sum each parcel's terms in ascending order: the same bits whatever the order of
         # the zones or the parcels in the input (a matrix product would not promise that)
-        out[start:stop] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
-    out[cells.of < 0] = np.nan  # missing or empty parcels
+        out[start : start + len(d)] = np.sort(f(d) * w[None, :], axis=1).sum(axis=1)
+    out[shapely.is_missing(pg) | shapely.is_empty(pg)] = np.nan
     return pd.Series(out, index=parcels.index, name=name)
+
+
+def _distance_blocks(
+    pg: np.ndarray, zg: np.ndarray, *, compiled: bool | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Parcel x zone distances (0 where they touch, NaN to an empty zone), in blocks of parcels.
+
+    Large studies (``KERNEL_PAIRS`` pairs or more) use the compiled loop of
+    ``criteria._kernels``; smaller ones one GEOS distance a pair through the candidate runs of
+    ``criteria._frontier``. Both give the bits of ``shapely.distance`` (tests).
+
+    Parameters
+    ----------
+    pg, zg : numpy.ndarray
+        Parcel and zone geometries.
+    compiled : bool, optional
+        Use the compiled loop (default: from ``KERNEL_PAIRS`` pairs).
+
+    Yields
+    ------
+    tuple
+        The block's first parcel and its (parcels, zones) distances; at most ``_PAIRS`` at once.
+    """
+    from landplan.criteria._kernels import KERNEL_PAIRS, pair_distances
+
+    touch_parcel, touch_zone = shapely.STRtree(zg).query(pg, predicate="intersects")
+    empty_zone = shapely.is_missing(zg) | shapely.is_empty(zg)
+    if compiled is None:
+        compiled = len(pg) * len(zg) >= KERNEL_PAIRS
+    if compiled:
+        pa, pb, owner = frontier_parts(pg)
+        zones = frontier_parts(zg)
+        bounds = shapely.bounds(pg)
+    else:
+        probe = probe_geoms(pg)
+        frontiers = [frontier_of(zg[z : z + 1]) for z in range(len(zg))]
+        cells = grid_cells(pg, per_cell=MAX_PARCELS_PER_CELL)  # a zone's frontier is short: large cells
+    step = max(_PAIRS // max(len(zg), 1), 1)
+    for start in range(0, len(pg), step):
+        stop = min(start + step, len(pg))
+        inside = (touch_parcel >= start) & (touch_parcel < stop)
+        touching = np.zeros((stop - start, len(zg)), dtype=bool)
+        touching[touch_parcel[inside] - start, touch_zone[inside]] = True
+        if compiled:
+            lo, hi = np.searchsorted(owner, [start, stop])
+            parts = (pa[lo:hi], pb[lo:hi], owner[lo:hi] - start)
+            d = pair_distances(parts, bounds[start:stop], zones, touching)
+        else:
+            d = np.zeros(touching.shape)
+            for z, frontier in enumerate(frontiers):
+                if len(frontier.geoms):
+                    rows = np.flatnonzero(~touching[:, z] & (cells.of[start:stop] >= 0)) + start
+                    d[rows - start, z] = frontier_distance(probe, cells, frontier, rows=rows)
+        d[:, empty_zone] = np.nan  # an empty zone is at no distance (NaN, as shapely.distance says)
+        yield start, d
 
 
 def zone_land_access(
