@@ -99,6 +99,9 @@ def run_size(n: int) -> list[dict[str, Any]]:
         return out
 
     d = stage("generate data", lambda: city(n), scoring=False)
+    from landplan.criteria._kernels import warm_up
+
+    stage("numba: compile or load gravity's loop (once a machine)", warm_up, scoring=False)
     p, zones, facilities = d["parcels"], d["zones"], d["facilities"]
     b = p.total_bounds
 

@@ -37,6 +37,9 @@ BUS_M = 500.0
 def _landplan(d: dict[str, Any], radii: dict[str, int]) -> dict[str, tuple[float, float, float]]:
     """(wall s, CPU s, sum of values) per criterion, landplan."""
     from landplan.criteria import count_within, coverage_share, gravity_access, nearest_distance
+    from landplan.criteria._kernels import warm_up
+
+    warm_up()  # gravity's compiled loop: compiled once a machine, then loaded (scale.py prints its time)
 
     p, zones = d["parcels"], d["zones"]
     jobs: dict[str, Callable[[], pd.Series]] = {"nearest zone": lambda: nearest_distance(p, zones)}

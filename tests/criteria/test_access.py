@@ -134,3 +134,15 @@ def test_compiled_loop_in_blocks_with_empty_zones_and_parcels():
         got = np.concatenate([d for _, d in _distance_blocks(pg, zg, compiled=compiled)])
         assert np.isnan(got[:, 1]).all()
         np.testing.assert_array_equal(np.delete(got, 7, axis=0), np.delete(brute, 7, axis=0))
+
+
+def test_compiled_loop_is_used_where_it_pays():
+    """Before the loop has run in a process only very large studies load it; once loaded, smaller ones use it."""
+    from landplan.criteria import _kernels
+    from landplan.criteria.access import KERNEL_PAIRS_COLD, KERNEL_PAIRS_WARM, use_compiled
+
+    assert use_compiled(KERNEL_PAIRS_COLD)
+    assert not use_compiled(KERNEL_PAIRS_WARM - 1)
+    _kernels.warm_up()
+    assert _kernels.LOADED
+    assert use_compiled(KERNEL_PAIRS_WARM) and KERNEL_PAIRS_WARM < KERNEL_PAIRS_COLD

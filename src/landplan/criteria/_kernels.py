@@ -15,7 +15,8 @@ parcel's box is skipped (a box test cannot skip the nearest pair: the box distan
 bound). 200,000 parcels x 10 zones: 0.8 CPU s against 1.8 through shapely (DESIGN.md, "Scale").
 
 The loops are compiled once per machine (``cache=True``: a few seconds the first time, then read
-from ``__pycache__``), so gravity uses them only for studies of at least ``KERNEL_PAIRS`` pairs.
+from ``__pycache__`` in 1-2 s), so gravity uses them only where they pay for that
+(``criteria.access.use_compiled``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-__all__ = ["KERNEL_PAIRS", "pair_distances"]
+__all__ = ["LOADED", "pair_distances", "warm_up"]
 
-#: parcel x zone pairs from which the compiled loop is used (below: GEOS through shapely)
-KERNEL_PAIRS = 500_000
+#: set once the loop has run in this process (``criteria.access`` then uses it for smaller studies)
+LOADED = False
 
 
 @njit(cache=True, inline="always")
@@ -157,4 +158,20 @@ def pair_distances(
     # own rows (numba's own thread pool is not safe when several threads call it, e.g. dask's)
     with ThreadPoolExecutor(max_workers=cores) as pool:
         list(pool.map(part, range(0, n, step)))
+    global LOADED  # noqa: PLW0603 - the process-wide fact that the loop is loaded
+    LOADED = True
     return out
+
+
+def warm_up() -> None:
+    """Compile the loops now (or load them from the cache): a few seconds the first time on a machine.
+
+    Benchmarks call it before timing so that they measure the loops, and report its time apart.
+    """
+    one = np.zeros((1, 2))
+    pair_distances(
+        (one, one + 1.0, np.zeros(1, dtype="int64")),
+        np.array([[0.0, 0.0, 1.0, 1.0]]),
+        (one + 5.0, one + 6.0, np.zeros(1, dtype="int64")),
+        np.zeros((1, 1), dtype=bool),
+    )

@@ -7,6 +7,7 @@ from the parcel to the zone footprint and ``f`` a decay function.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -28,9 +29,14 @@ from landplan.criteria._frontier import (
 from landplan.errors import InputError
 from landplan.model import ha
 
-__all__ = ["decay_function", "gravity_access", "zone_land_access"]
+__all__ = ["decay_function", "gravity_access", "use_compiled", "zone_land_access"]
 
 DECAYS = ("exponential", "gaussian", "cumulative")
+#: parcel x zone pairs from which gravity's compiled loop (``criteria._kernels``) pays for
+#: loading it: once it has run in the process, from ``KERNEL_PAIRS_WARM``; before, only from
+#: ``KERNEL_PAIRS_COLD``, as importing numba and reading the loop from its cache takes 1-2 s (a
+#: few s the first time on a machine) and the loop saves ~0.5 us a pair against GEOS
+KERNEL_PAIRS_WARM, KERNEL_PAIRS_COLD = 100_000, 4_000_000
 _PAIRS = 4_000_000  # parcel x zone distances held at once (32 MB; bounded memory for many zones)
 
 
@@ -108,13 +114,26 @@ def gravity_access(
     return pd.Series(out, index=parcels.index, name=name)
 
 
+def use_compiled(pairs: int) -> bool:
+    """Whether gravity's compiled loop pays for ``pairs`` parcel x zone distances in this process.
+
+    Parameters
+    ----------
+    pairs : int
+        Number of distances to compute.
+    """
+    kernels = sys.modules.get("landplan.criteria._kernels")  # loaded here already: no import cost
+    loaded = bool(kernels is not None and kernels.LOADED)
+    return pairs >= (KERNEL_PAIRS_WARM if loaded else KERNEL_PAIRS_COLD)
+
+
 def _distance_blocks(
     pg: np.ndarray, zg: np.ndarray, *, compiled: bool | None = None
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Parcel x zone distances (0 where they touch, NaN to an empty zone), in blocks of parcels.
 
-    Large studies (``KERNEL_PAIRS`` pairs or more) use the compiled loop of
-    ``criteria._kernels``; smaller ones one GEOS distance a pair through the candidate runs of
+    Large studies use the compiled loop of ``criteria._kernels`` (where it pays for loading
+    it: ``use_compiled``); smaller ones one GEOS distance a pair through the candidate runs of
     ``criteria._frontier``. Both give the bits of ``shapely.distance`` (tests).
 
     Parameters
@@ -122,19 +141,17 @@ def _distance_blocks(
     pg, zg : numpy.ndarray
         Parcel and zone geometries.
     compiled : bool, optional
-        Use the compiled loop (default: from ``KERNEL_PAIRS`` pairs).
+        Use the compiled loop (default: where it pays, :func:`use_compiled`).
 
     Yields
     ------
     tuple
         The block's first parcel and its (parcels, zones) distances; at most ``_PAIRS`` at once.
     """
-    from landplan.criteria._kernels import KERNEL_PAIRS, pair_distances
-
     touch_parcel, touch_zone = shapely.STRtree(zg).query(pg, predicate="intersects")
     empty_zone = shapely.is_missing(zg) | shapely.is_empty(zg)
     if compiled is None:
-        compiled = len(pg) * len(zg) >= KERNEL_PAIRS
+        compiled = use_compiled(len(pg) * len(zg))
     if compiled:
         pa, pb, owner = frontier_parts(pg)
         zones = frontier_parts(zg)
@@ -150,6 +167,8 @@ def _distance_blocks(
         touching = np.zeros((stop - start, len(zg)), dtype=bool)
         touching[touch_parcel[inside] - start, touch_zone[inside]] = True
         if compiled:
+            from landplan.criteria._kernels import pair_distances  # imports numba: only when used
+
             lo, hi = np.searchsorted(owner, [start, stop])
             parts = (pa[lo:hi], pb[lo:hi], owner[lo:hi] - start)
             d = pair_distances(parts, bounds[start:stop], zones, touching)
