@@ -11,7 +11,7 @@ import geopandas as gpd
 import shapely
 
 from conftest import CRS, X0, Y0, box, feats, pt
-from landplan.criteria._frontier import _candidates, _runs, frontier_distance, frontier_of, grid_cells, probe_geoms
+from landplan.criteria._frontier import _candidates, _runs, frontier_distance, frontier_of, grid_cells
 from landplan.criteria.distance import frontier_segments, nearest_distance
 
 xy = st.floats(-500, 1500, allow_nan=False)
@@ -127,7 +127,7 @@ def test_frontier_distance_by_cells_equals_brute_force(parcels, features, per_ce
     fg = np.array(features, dtype=object)
     cells = grid_cells(parcels, per_cell=per_cell)
     rows = np.flatnonzero(~shapely.intersects(parcels[:, None], fg[None, :]).any(axis=1))
-    got = frontier_distance(probe_geoms(parcels), cells, frontier_of(fg), rows=rows)
+    got = frontier_distance(parcels, cells, frontier_of(fg), rows=rows)
     brute = shapely.distance(parcels[rows, None], fg[None, :]).min(axis=1)
     np.testing.assert_array_equal(got, brute)
 

@@ -17,12 +17,13 @@ grid cells, and for each cell:
   the segment nearest the centre first and starting there, so GEOS's first pair is already
   near the answer and its bounding-box tests skip the rest.
 
-Each parcel then needs one GEOS distance, runs first and the parcel's rings second (GEOS walks
-the first geometry's segments and tests each against the second's box: a far run segment costs
-one box test). The segment pairs and their arithmetic are GEOS's own (``segmentToSegment`` is
-symmetric), so the result has the same bits as ``shapely.distance`` to the whole feature
+Each parcel then needs one GEOS distance, runs first and the parcel second (GEOS walks the first
+geometry's segments and tests each against the second's box: a far run segment costs one box
+test; the parcel polygon itself, not its rings: making rings cost more than GEOS's
+point-in-polygon test of the runs' first points). The segment pairs and their arithmetic are
+GEOS's own (``segmentToSegment`` is symmetric), so the result has the same bits as ``shapely.distance`` to the whole feature
 (hypothesis tests). At 200,000 parcels and 10 buffered zones (330 segments), CPU s: nearest
-zone 0.47 against 0.85 for ``STRtree.query_nearest`` with the rings; gravity access to the 10
+zone 0.4 against 0.85 for ``STRtree.query_nearest`` with the rings; gravity access to the 10
 zones 1.8 against 3.5 for ``shapely.distance`` to each zone (DESIGN.md, "Scale").
 """
 
@@ -45,7 +46,6 @@ __all__ = [
     "grid_cells",
     "pairwise_distance",
     "parcels_per_cell",
-    "probe_geoms",
 ]
 
 #: parcels per grid cell, in median parcel sizes: about two per frontier element, within these
@@ -126,23 +126,6 @@ def grid_cells(parcel_geoms: np.ndarray, *, per_cell: int) -> Cells:
         ]
     )
     return Cells(of=of, bounds=bounds)
-
-
-def probe_geoms(parcel_geoms: np.ndarray) -> np.ndarray:
-    """What to measure from: a polygon's rings (its boundary), any other geometry itself.
-
-    For a parcel that does not touch a feature, the nearest point lies on the parcel's rings;
-    measuring from the rings skips GEOS's point-in-polygon test of the feature.
-
-    Parameters
-    ----------
-    parcel_geoms : numpy.ndarray
-        Parcel geometries.
-    """
-    probe = parcel_geoms.copy()
-    polygonal = np.isin(shapely.get_type_id(probe), (3, 6))  # Polygon, MultiPolygon (not collections)
-    probe[polygonal] = shapely.boundary(probe[polygonal])
-    return probe
 
 
 @dataclass(frozen=True)
@@ -357,13 +340,13 @@ def _runs(cell: np.ndarray, element: np.ndarray, key: np.ndarray, frontier: Fron
     return _collect(parts, cell[new])
 
 
-def frontier_distance(probe: np.ndarray, cells: Cells, frontier: Frontier, *, rows: np.ndarray) -> np.ndarray:
-    """Exact distance from ``probe[rows]`` to the nearest element of ``frontier``.
+def frontier_distance(parcel_geoms: np.ndarray, cells: Cells, frontier: Frontier, *, rows: np.ndarray) -> np.ndarray:
+    """Exact distance from ``parcel_geoms[rows]`` to the nearest element of ``frontier``.
 
     Parameters
     ----------
-    probe : numpy.ndarray
-        What to measure from (:func:`probe_geoms`), one per parcel.
+    parcel_geoms : numpy.ndarray
+        The parcels (any geometry); those measured must not touch the frontier's features.
     cells : Cells
         The parcels' grid cells (:func:`grid_cells`).
     frontier : Frontier
@@ -381,7 +364,7 @@ def frontier_distance(probe: np.ndarray, cells: Cells, frontier: Frontier, *, ro
     tree = shapely.STRtree(frontier.geoms, node_capacity=2)
     # every cell's candidates (cheaper than finding the cells the rows use: the cells are few)
     cell, element, key = _candidates(cells.bounds, frontier, tree)
-    return pairwise_distance(_runs(cell, element, key, frontier)[cells.of[rows]], probe[rows])
+    return pairwise_distance(_runs(cell, element, key, frontier)[cells.of[rows]], parcel_geoms[rows])
 
 
 def pairwise_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

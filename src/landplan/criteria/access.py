@@ -24,7 +24,6 @@ from landplan.criteria._frontier import (
     frontier_of,
     frontier_parts,
     grid_cells,
-    probe_geoms,
 )
 from landplan.errors import InputError
 from landplan.model import ha
@@ -157,7 +156,6 @@ def _distance_blocks(
         zones = frontier_parts(zg)
         bounds = shapely.bounds(pg)
     else:
-        probe = probe_geoms(pg)
         frontiers = [frontier_of(zg[z : z + 1]) for z in range(len(zg))]
         cells = grid_cells(pg, per_cell=MAX_PARCELS_PER_CELL)  # a zone's frontier is short: large cells
     step = max(_PAIRS // max(len(zg), 1), 1)
@@ -177,7 +175,7 @@ def _distance_blocks(
             for z, frontier in enumerate(frontiers):
                 if len(frontier.geoms):
                     rows = np.flatnonzero(~touching[:, z] & (cells.of[start:stop] >= 0)) + start
-                    d[rows - start, z] = frontier_distance(probe, cells, frontier, rows=rows)
+                    d[rows - start, z] = frontier_distance(pg, cells, frontier, rows=rows)
         d[:, empty_zone] = np.nan  # an empty zone is at no distance (NaN, as shapely.distance says)
         yield start, d
 

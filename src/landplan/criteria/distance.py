@@ -10,7 +10,7 @@ import shapely
 
 from landplan._numbers import check_number
 from landplan.criteria._common import check_inputs, geoms
-from landplan.criteria._frontier import frontier_distance, frontier_of, grid_cells, parcels_per_cell, probe_geoms
+from landplan.criteria._frontier import frontier_distance, frontier_of, grid_cells, parcels_per_cell
 
 __all__ = ["count_within", "frontier_segments", "nearest_distance"]
 
@@ -61,9 +61,8 @@ def nearest_distance(
     rest = cells.of >= 0
     rest[touching] = False
     if len(frontier.geoms) and rest.any():
-        # a parcel disjoint from every feature is nearest to them along its own rings
         idx = np.flatnonzero(rest)
-        out[idx] = frontier_distance(probe_geoms(pg), cells, frontier, rows=idx)
+        out[idx] = frontier_distance(pg, cells, frontier, rows=idx)
     return pd.Series(out, index=parcels.index, name=name, dtype="float64")
 
 
