@@ -17,14 +17,15 @@ grid cells, and for each cell:
   the segment nearest the centre first and starting there, so GEOS's first pair is already
   near the answer and its bounding-box tests skip the rest.
 
-Each parcel then needs one GEOS distance, runs first and the parcel second (GEOS walks the first
-geometry's segments and tests each against the second's box: a far run segment costs one box
-test; the parcel polygon itself, not its rings: making rings cost more than GEOS's
-point-in-polygon test of the runs' first points). The segment pairs and their arithmetic are
-GEOS's own (``segmentToSegment`` is symmetric), so the result has the same bits as ``shapely.distance`` to the whole feature
-(hypothesis tests). At 200,000 parcels and 10 buffered zones (330 segments), CPU s: nearest
-zone 0.4 against 0.85 for ``STRtree.query_nearest`` with the rings; gravity access to the 10
-zones 1.8 against 3.5 for ``shapely.distance`` to each zone (DESIGN.md, "Scale").
+Each parcel then needs one GEOS distance, runs first and the parcel second: GEOS walks the
+first geometry's segments and tests each against the second's box, so a far run segment costs
+one box test. The parcel polygon itself is measured, not its rings: making rings costs more than
+GEOS's point-in-polygon test of the runs' first points. The segment pairs and their arithmetic
+are GEOS's own (``segmentToSegment`` is symmetric), so the result has the same bits as
+``shapely.distance`` to the whole feature (hypothesis tests). At 200,000 parcels and 10 buffered
+zones (330 segments), CPU s: nearest zone ~0.4 against 0.85 for ``STRtree.query_nearest`` with
+the rings; gravity access to the 10 zones 1.8 against 3.5 for ``shapely.distance`` to each zone
+(DESIGN.md, "Scale"; large studies use the compiled loop of ``criteria._kernels`` instead).
 """
 
 from __future__ import annotations
