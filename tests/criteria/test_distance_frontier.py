@@ -146,3 +146,15 @@ def test_runs_start_at_the_nearest_segment_and_keep_the_ring_direction():
     # the west edge, from (0, 100) to (0, 0), comes first, in the ring's own direction
     assert first[:2].tolist() == [[X0, Y0 + 100], [X0, Y0]]
     assert float(shapely.distance(far_west[0], runs[0])) == float(shapely.distance(far_west[0], square)) == 990.0
+
+
+def test_zero_length_line_and_repeated_vertex_are_measured():
+    """A line of one repeated point, a ring with a repeated vertex (prepared dwithin misses 0-length lines)."""
+    dot = shapely.LineString([(X0, Y0), (X0, Y0)])
+    ring = shapely.Polygon([(X0 + 500, Y0), (X0 + 500, Y0), (X0 + 600, Y0), (X0 + 600, Y0 + 100), (X0 + 500, Y0 + 100)])
+    parcels = np.array([box(-1000, 40, 10, 10), box(300, 0, 10, 10), box(-40, 0, 10, 10)], dtype=object)
+    for features in ([dot], [dot, ring]):
+        fg = np.array(features, dtype=object)
+        got = frontier_distance(parcels, grid_cells(parcels, per_cell=1), frontier_of(fg), rows=np.arange(3))
+        np.testing.assert_array_equal(got, shapely.distance(parcels[:, None], fg[None, :]).min(axis=1))
+    assert got.tolist()[2] == 30.0  # 30 m west of the dot

@@ -238,7 +238,7 @@ def frontier_of(features: np.ndarray) -> Frontier:
     pc = shapely.get_coordinates(points)
     n_pts = len(points)
     return Frontier(
-        geoms=np.concatenate([points, shapely.linestrings(np.stack([a, b], axis=1))]),
+        geoms=np.concatenate([points, _segments(a, b)]),
         a=np.concatenate([pc, a]),
         b=np.concatenate([pc, b]),
         line=np.concatenate([np.arange(n_pts), n_pts + seg_line]),
@@ -247,6 +247,24 @@ def frontier_of(features: np.ndarray) -> Frontier:
         closed=np.concatenate([np.zeros(n_pts, dtype=bool), closed]),
         point=np.concatenate([np.ones(n_pts, dtype=bool), np.zeros(len(a), dtype=bool)]),
     )
+
+
+def _segments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """2-point LineStrings, and a Point where both ends are the same (a repeated vertex).
+
+    GEOS's prepared ``dwithin`` misses a zero-length LineString (found by the hypothesis test),
+    so the tree holds such an element as the point it is; runs keep it as a segment.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        (m, 2) segment ends.
+    """
+    out = np.empty(len(a), dtype=object)
+    same = (a == b).all(axis=1)
+    out[same] = shapely.points(a[same])
+    out[~same] = shapely.linestrings(np.stack([a[~same], b[~same]], axis=1))
+    return out
 
 
 def _collect(parts: np.ndarray, indices: np.ndarray) -> np.ndarray:
