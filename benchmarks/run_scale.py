@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/run_scale.py                       # 1,000,000 parcels
     python benchmarks/run_scale.py --parcels 200000 --keep /tmp/run200k
+    python benchmarks/run_scale.py --parcels 200000 --trace   # in-process, a peak-RSS table per stage
 
 Writes a scenario in a temporary folder -- parcels, zones, facilities and bus stops as GeoParquet
 (``scale.city``), a 30 m flood GeoTIFF, a TOML with zone distance, job access, four coverage
@@ -13,6 +14,9 @@ of the CLI and everything it started) and peak RSS (the largest resident set of 
 process it waited for, ``RUSAGE_CHILDREN``), with the size of every output. The interactive map is
 turned off (``map = false``: the vector-tile map of a million parcels is another work item) and no
 ``[allocation]`` table is given (scoring and outputs only); the report is written.
+
+``--trace`` runs the pipeline in this process instead and prints the resident memory of every stage
+(start, sampled peak, end; ``benchmarks/memtrace.py``): which stage holds what.
 """
 
 from __future__ import annotations
@@ -172,11 +176,26 @@ def write_scenario(folder: Path, n: int) -> Path:
     return toml
 
 
+def trace(toml: Path, out: Path) -> None:
+    """Run the pipeline in this process with a per-stage RSS trace and print the table."""
+    from memtrace import Tracer
+
+    from landplan.pipeline import run
+
+    t, c = time.perf_counter(), time.process_time()
+    with Tracer() as tracer:
+        tracer.wrap()
+        run(toml, out_dir=out, overwrite=True, progress=tracer.progress)
+    print(tracer.table())
+    print(f"in-process run: wall {time.perf_counter() - t:.1f} s, CPU {time.process_time() - c:.1f} s")
+
+
 def main() -> None:
     """Write the scenario, run the CLI, print the measurements."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parcels", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="write the scenario and outputs here (kept) instead of a temp folder")
+    ap.add_argument("--trace", action="store_true", help="run in this process and print a per-stage RSS table")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="landplan-run-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -186,6 +205,10 @@ def main() -> None:
         print(f"scenario written in {time.perf_counter() - t:.1f} s: {folder}")
         out = folder / "out"
         load = os.getloadavg()[0]
+        if args.trace:
+            trace(toml, out)
+            print(f"load average before / after: {load:.2f} / {os.getloadavg()[0]:.2f} (2 cores)")
+            return
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         cmd = [sys.executable, "-m", "landplan.cli", "run", str(toml), "-o", str(out), "--overwrite"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
