@@ -138,7 +138,7 @@ formats = ["csv", "parquet"]
 map = false
 report = true
 pdf = false
-sensitivity_runs = 100
+sensitivity_runs = {runs}
 """
 
 COVERAGE = """
@@ -153,7 +153,7 @@ value = {{ function = "identity" }}
 """
 
 
-def write_scenario(folder: Path, n: int) -> Path:
+def write_scenario(folder: Path, n: int, *, sensitivity_runs: int = 500) -> Path:
     """The scenario's layers, raster and TOML in ``folder``; returns the TOML."""
     d = city(n)
     p = d["parcels"].reset_index()
@@ -172,7 +172,7 @@ def write_scenario(folder: Path, n: int) -> Path:
     write_raster(folder / "flood.tif", float(max(b[2] - X0, b[3] - Y0)) + 200, cell_m=30.0)
     coverage = "".join(COVERAGE.format(k=k, r=RADII[k]) for k in kinds)
     toml = folder / "scenario.toml"
-    toml.write_text(SCENARIO.format(n=n, coverage=coverage), encoding="utf-8")
+    toml.write_text(SCENARIO.format(n=n, coverage=coverage, runs=sensitivity_runs), encoding="utf-8")
     return toml
 
 
@@ -195,18 +195,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parcels", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="write the scenario and outputs here (kept) instead of a temp folder")
+    ap.add_argument("--sensitivity-runs", type=int, default=500, help="[output] sensitivity_runs (default 500)")
     ap.add_argument("--trace", action="store_true", help="run in this process and print a per-stage RSS table")
+    ap.add_argument("--trace-scenario", type=Path, help=argparse.SUPPRESS)  # --trace's own process
     args = ap.parse_args()
+    if args.trace_scenario:
+        trace(args.trace_scenario, args.keep)
+        return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="landplan-run-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
         t = time.perf_counter()
-        toml = write_scenario(folder, args.parcels)
+        toml = write_scenario(folder, args.parcels, sensitivity_runs=args.sensitivity_runs)
         print(f"scenario written in {time.perf_counter() - t:.1f} s: {folder}")
         out = folder / "out"
         load = os.getloadavg()[0]
-        if args.trace:
-            trace(toml, out)
+        if args.trace:  # in a fresh process: its memory is the run's alone, not the scenario generator's
+            cmd = [sys.executable, __file__, "--trace-scenario", str(toml), "--keep", str(out)]
+            subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, check=True)
             print(f"load average before / after: {load:.2f} / {os.getloadavg()[0]:.2f} (2 cores)")
             return
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
