@@ -133,20 +133,11 @@ def monte_carlo(
         raise InputError(msg)
     concentration = check_number(concentration, "sensitivity: concentration", gt=0)
     x, ids, w = _prepare(values, weights, eligible)
-    n = len(ids)
-    k = min(top_k, n)
+    k = min(top_k, len(ids))
     rng = np.random.default_rng(seed)
     draws = rng.dirichlet(concentration * w.to_numpy(), size=runs)  # runs x criteria
     base_rank = _ranks((x @ w.to_numpy())[:, None])[:, 0]
-    base_top = base_rank <= k
-
-    if rank_parcels is None:
-        rows = np.arange(n)
-        rank_samples, in_top, overlap = _sample_ranks(x, draws, base_top, k=k)
-    else:
-        rows = np.argsort(base_rank)[: min(max(rank_parcels, k), n)]  # the best parcels, by base rank
-        rank_samples, in_top, overlap = _tracked_ranks(x, draws, rows, k=k)
-        in_top = in_top[rows]
+    rows, rank_samples, in_top, overlap = _run_ranks(x, draws, base_rank, k=k, rank_parcels=rank_parcels)
     q05, q50, q95 = _rank_quantiles(rank_samples)
     table = pd.DataFrame(
         {
@@ -169,6 +160,32 @@ def monte_carlo(
         "share_of_top_k_robust_90": float((table.loc[table["base_rank"] <= k, "p_top_k"] >= 0.9).mean()),
     }
     return SensitivityResult(parcels=table, summary=summary, top_k=k, runs=pd.DataFrame(draws, columns=w.index))
+
+
+def _run_ranks(
+    x: np.ndarray, draws: np.ndarray, base_rank: np.ndarray, *, k: int, rank_parcels: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows given rank statistics, their ranks in every run, their top-``k`` counts, each run's overlap.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Parcels x criteria values.
+    draws : numpy.ndarray
+        Runs x criteria weights.
+    base_rank : numpy.ndarray
+        Each parcel's rank under the scenario's weights.
+    k : int
+        Size of the top list.
+    rank_parcels : int or None
+        Rank only the best ``rank_parcels`` (at least ``k``) by base rank; None: every parcel.
+    """
+    if rank_parcels is None:
+        rank_samples, in_top, overlap = _sample_ranks(x, draws, base_rank <= k, k=k)
+        return np.arange(len(base_rank)), rank_samples, in_top, overlap
+    rows = np.argsort(base_rank)[: min(max(rank_parcels, k), len(base_rank))]  # the best parcels, by base rank
+    rank_samples, in_top, overlap = _tracked_ranks(x, draws, rows, k=k)
+    return rows, rank_samples, in_top[rows], overlap
 
 
 def _rank_quantiles(rank_samples: np.ndarray) -> np.ndarray:
