@@ -321,3 +321,31 @@ def test_output_folder_is_exclusive(tmp_path):
             pass
     with output_folder(tmp_path / "out"):  # released afterwards
         pass
+
+
+def test_csv_in_blocks_of_rows_is_the_same_file(tmp_path, monkeypatch):
+    # issue 15: the ranked CSV is written 100,000 rows at a time; blocks of 2 rows give the bytes of one block
+    from landplan.io import tables
+
+    pts = shapely.points([(500_000.0 + 10 * i, 2_300_000.0 + 7 * i) for i in range(5)])
+    gdf = gpd.GeoDataFrame(
+        {
+            "score": [0.5, 1 / 3, float("nan"), -0.0, 1e-12],
+            "rank": [1, 2, 3, 4, 5],
+            "eligible": [True, False, True, True, False],
+            "top_drivers": ["=SUM(A1)", None, "Hòa Lạc, 12 %", "line\r\nbreak", ""],
+            "net_geometry": gpd.GeoSeries(pts.copy()),
+        },
+        geometry=pts,
+        crs=CRS,
+        index=pd.Index(["p1", "p2", "p3", "p4", "p5"], name="parcel_id"),
+    )
+    write_table(gdf, tmp_path / "one.csv")
+    monkeypatch.setattr(tables, "_CSV_ROWS", 2)
+    write_table(gdf, tmp_path / "blocks.csv")
+    write_table(gdf.iloc[:0], tmp_path / "empty.csv")
+    one = (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "blocks.csv").read_bytes() == one
+    assert one.startswith(b"\xef\xbb\xbfparcel_id,") and one.count(b"parcel_id") == 1  # one header, one BOM
+    assert b"'=SUM(A1)" in one and b"net_geometry" not in one
+    assert (tmp_path / "empty.csv").read_bytes() == one.split(b"\r\n")[0] + b"\r\n"  # the header alone

@@ -67,6 +67,7 @@ class Render:
                     eligible=r.scores.eligible,
                     runs=out.sensitivity_runs,
                     top_k=out.cards,
+                    rank_parcels=out.cards,  # the report charts only these: no parcels x runs table
                 )
             self._sensitivity.append(result)
         return self._sensitivity[0]
