@@ -20,6 +20,7 @@ import shapely
 from conftest import CRS
 from landplan.outputs.webmap import TILES_ABOVE, save_tiled_map
 from landplan.outputs.webmap.client import ClientText
+from vi_text import english_words
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 N = 60_000
@@ -92,15 +93,41 @@ def page(tiled):
         browser.close()
 
 
-def click_parcel(pg, ranked: gpd.GeoDataFrame, pid: str) -> dict:
-    """Zoom to a parcel, click a point inside it with the mouse, return the card's data attributes."""
+def parcel_on_screen(pg, ranked: gpd.GeoDataFrame, pid: str, *, zoom: float = 17) -> tuple[float, float]:
+    """Bring a parcel into view (no popup open), tiles loaded; the screen point of a point inside it."""
     lon, lat = shapely.get_coordinates(
         gpd.GeoSeries([shapely.point_on_surface(ranked.geometry[pid])], crs=ranked.crs).to_crs(4326).iloc[0]
     )[0]
-    pg.evaluate("(c) => window.landplan.map.jumpTo({center: c, zoom: 17})", [lon, lat])
+    return lonlat_on_screen(pg, lon, lat, zoom=zoom)
+
+
+def lonlat_on_screen(pg, lon: float, lat: float, *, zoom: float = 17) -> tuple[float, float]:
+    """Centre the map on a point at ``zoom`` (popups closed), wait for its tiles; the point's screen position."""
+    pg.evaluate("() => { if (window.landplan.open) { window.landplan.open.remove(); } }")
+    pg.evaluate("(c) => window.landplan.map.jumpTo({center: c[0], zoom: c[1]})", [[lon, lat], zoom])
     pg.wait_for_function("() => window.landplan.map.areTilesLoaded() && !window.landplan.map.isMoving()")
     pg.wait_for_function("() => window.landplan.map.loaded()", timeout=20_000)
     x, y = pg.evaluate("(c) => { const p = window.landplan.map.project(c); return [p.x, p.y]; }", [lon, lat])
+    return x, y
+
+
+def hover_parcel(pg, ranked: gpd.GeoDataFrame, pid: str) -> str:
+    """Move the mouse onto a parcel (from outside the map's parcels); the tooltip's visible text."""
+    x, y = parcel_on_screen(pg, ranked, pid)
+    pg.mouse.move(3, 3)
+    pg.mouse.move(x, y, steps=3)
+    tip = pg.locator(".landplan-tooltip")
+    pg.wait_for_function(
+        "(pid) => { const t = document.querySelector('.landplan-tooltip'); return t && t.innerText.includes(pid); }",
+        arg=pid,
+        timeout=20_000,
+    )
+    return tip.inner_text()
+
+
+def click_parcel(pg, ranked: gpd.GeoDataFrame, pid: str) -> dict:
+    """Zoom to a parcel, click a point inside it with the mouse, return the card's data attributes."""
+    x, y = parcel_on_screen(pg, ranked, pid)
     pg.mouse.click(x, y)
     card = pg.wait_for_selector(f'.maplibregl-popup .landplan-card[data-pid="{pid}"]', timeout=20_000)
     return {
@@ -139,6 +166,21 @@ def test_an_excluded_parcel_says_why(page, tiled):
     assert "Excluded: flood zone" in card["text"]
 
 
+def test_hovering_a_parcel_shows_its_id_rank_and_score_as_the_small_map_does(page, tiled):
+    ranked, _ = tiled
+    best = ranked["rank"].astype("float64").idxmin()
+    for pid in ("T031337", best):
+        rank, score = ranked.loc[pid, "rank"], ranked.loc[pid, "score"]
+        text = hover_parcel(page, ranked, pid)
+        assert text.splitlines() == [f"Parcel {pid}", f"Rank {int(rank):,} · Score {score:,.3f}"]
+    assert hover_parcel(page, ranked, "T000003").splitlines()[1].startswith("Rank not ranked (excluded) · Score ")
+    # the parcel under the mouse is outlined; moving off the map (onto the legend) hides the tooltip
+    assert page.evaluate("() => window.landplan.hovered") == int(np.flatnonzero(ranked.index == "T000003")[0])
+    page.locator(".landplan-tiles-legend").hover()
+    page.wait_for_function("() => !document.querySelector('.landplan-tooltip')")
+    assert page.errors == []
+
+
 def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     ranked = ranking(2_000)
     path = tmp_path / 'bản đồ "#1" <x>.html'  # any file name: the folder is a relative URL, quoted
@@ -154,4 +196,9 @@ def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     for english in ("Layers", "excluded", "Zoom in", "Parcels", "Suitability"):
         assert english not in text
     assert vi.evaluate("() => Object.keys(window.landplan.tiles).length") >= 1
+    pid = ranked["rank"].astype("float64").idxmin()
+    tip = hover_parcel(vi, ranked, pid)
+    score = f"{ranked.loc[pid, 'score']:.3f}".replace(".", ",")
+    assert tip.splitlines() == [f"Thửa đất {pid}", f"Thứ hạng 1 · Điểm {score}"]
+    assert english_words(tip, data=[pid]) == []
     vi.close()

@@ -101,7 +101,8 @@
   LandplanTiles.prototype.style = function () {
     var d = this.d, z = d.tile_zoom, o = d.overlays;
     var sources = {
-      parcels: { type: 'vector', tiles: ['landplan://{z}/{x}/{y}'], minzoom: z, maxzoom: z, bounds: d.bounds },
+      parcels: { type: 'vector', tiles: ['landplan://{z}/{x}/{y}'], minzoom: z, maxzoom: z, bounds: d.bounds,
+        promoteId: 'i' },
       overview: { type: 'image', url: window.landplanOverview, coordinates: d.overview.corners },
       reserved: { type: 'geojson', data: o.reserved },
       zones: { type: 'geojson', data: o.zones },
@@ -128,6 +129,9 @@
         paint: { 'fill-color': this.classColor(), 'fill-opacity': 0.75 } },
       { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: z + 1,
         paint: { 'line-color': '#444444', 'line-width': 0.5 } },
+      { id: 'parcels-hover', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: z,
+        paint: { 'line-color': '#000000',
+          'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2, 0] } },
       { id: 'reserved', type: 'line', source: 'reserved', paint: { 'line-color': '#08306b', 'line-width': 2.5 } }
     );
     return { version: 8, sources: sources, layers: layers };
@@ -136,18 +140,17 @@
   LandplanTiles.prototype.onLoad = function () {
     var self = this, map = this.map;
     map.on('click', function (e) { self.click(e); });
-    map.on('mousemove', function (e) {
-      var hit = map.queryRenderedFeatures(e.point, { layers: ['parcels', 'zones-fill'] }).length > 0;
-      map.getCanvas().style.cursor = hit ? 'pointer' : '';
-    });
+    map.on('mousemove', function (e) { self.hover(e); });
+    map.getCanvas().addEventListener('mouseleave', function () { self.hover(null); });
     this.legend();
     this.layerControl();
     this.labels();
     map.once('idle', function () { self.ready = true; });
   };
 
-  /* a view of one chunk with LandplanMap's card code: the same card as the small map */
+  /* a view of one chunk with LandplanMap's card code: the same card and tooltip as the small map */
   LandplanTiles.prototype.view = function (chunk) {
+    if (chunk.view) { return chunk.view; }
     var v = Object.create(window.LandplanMap.prototype);
     v.d = Object.assign({}, this.d, chunk);
     v.m = this.m;
@@ -158,6 +161,7 @@
     v.rank = chunk.rank;
     v.cls = chunk.cls;
     v.weights = this.d.weights;
+    chunk.view = v;
     return v;
   };
 
@@ -194,6 +198,46 @@
     if (map.getZoom() < this.d.tile_zoom) {
       map.easeTo({ center: e.lngLat, zoom: this.d.tile_zoom + 1.5, duration: 300 });
     }
+  };
+
+  /* hover: the parcel's tooltip (its chunk read once) and a dark outline, else the zone's fields */
+  LandplanTiles.prototype.hover = function (e) {
+    var self = this, map = this.map, size = this.d.chunk;
+    var hit = e ? map.queryRenderedFeatures(e.point, { layers: ['parcels'] }) : [];
+    var zone = e && !hit.length ? map.queryRenderedFeatures(e.point, { layers: ['zones-fill'] }) : [];
+    map.getCanvas().style.cursor = hit.length || zone.length ? 'pointer' : '';
+    var i = hit.length ? hit[0].properties.i : null;
+    if (i !== this.hovered && this.hovered !== null && this.hovered !== undefined) {
+      map.setFeatureState({ source: 'parcels', sourceLayer: 'parcels', id: this.hovered }, { hover: false });
+    }
+    if (i !== null) { map.setFeatureState({ source: 'parcels', sourceLayer: 'parcels', id: i }, { hover: true }); }
+    this.hovered = i;
+    this.at = e ? e.lngLat : null;
+    if (i !== null) {
+      this.chunk(Math.floor(i / size)).then(function (chunk) {
+        if (self.hovered === i) { self.tooltip(self.view(chunk).tip(i % size)); }
+      });
+    } else if (zone.length) {
+      this.tooltip(this.zoneCard(zone[0].properties));
+    } else {
+      this.tooltip(null);
+    }
+  };
+
+  LandplanTiles.prototype.tooltip = function (html) {
+    if (html === null || !this.at) {
+      if (this.tip) { this.tip.remove(); this.tip = null; }
+      return;
+    }
+    if (!this.tip) {
+      this.tip = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'landplan-tooltip',
+        offset: 14, maxWidth: '360px', focusAfterOpen: false });
+      this.tip.setLngLat(this.at).setHTML(html).addTo(this.map);
+      this.tipHtml = html;
+      return;
+    }
+    this.tip.setLngLat(this.at);
+    if (html !== this.tipHtml) { this.tip.setHTML(html); this.tipHtml = html; }
   };
 
   LandplanTiles.prototype.popup = function (at, html) {

@@ -57,7 +57,9 @@ html,body{margin:0;height:100%}#map{position:absolute;inset:0}
  box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif}
 .landplan-layers-toggle{border:0;background:#fff;font:bold 12px sans-serif;padding:6px 8px;cursor:pointer}
 .landplan-layers-body{padding:4px 8px 8px}.landplan-layers-body label{display:block;white-space:nowrap}
-.landplan-rank div{pointer-events:none}.maplibregl-marker.landplan-rank{pointer-events:none}
+.landplan-rank div{pointer-events:none}.landplan-tooltip{pointer-events:none}
+.landplan-tooltip .maplibregl-popup-content{padding:4px 8px;font:12px sans-serif}
+.maplibregl-marker.landplan-rank{pointer-events:none}
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -140,7 +142,7 @@ def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
     tr = translator(lang)
     kinds = {"water": tr("Rivers and lakes"), "roads": tr("Main roads"), "boundaries": tr("Administrative boundaries")}
     groups = [
-        ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line"]),
+        ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line", "parcels-hover"]),
         ("labels", tr("Top {n} parcels (rank labels)", n=top), []),
         ("reserved", tr("Reserved land"), ["reserved"]),
         ("zones", tr("Industrial zones and isolation buffers"), ["zones-fill", "zones-line", "buffers"]),
