@@ -181,8 +181,46 @@ def test_hovering_a_parcel_shows_its_id_rank_and_score_as_the_small_map_does(pag
     assert page.errors == []
 
 
+def search(pg, query: str) -> None:
+    """Type a query into the search box with the keyboard and press Enter."""
+    pg.evaluate("() => { if (window.landplan.open) { window.landplan.open.remove(); } }")
+    box = pg.locator(".landplan-search input")
+    box.click()
+    box.press("Control+A")
+    box.press("Backspace")
+    pg.keyboard.type(query)
+    pg.keyboard.press("Enter")
+
+
+def test_searching_an_id_flies_to_the_parcel_and_opens_its_card(page, tiled):
+    ranked, _ = tiled
+    for pid in ("T031337", "T059999", "T000000"):
+        search(page, f" {pid} ")  # spaces around a pasted id are ignored
+        card = page.wait_for_selector(f'.maplibregl-popup .landplan-card[data-pid="{pid}"]', timeout=20_000)
+        assert f"Parcel {pid}" in card.inner_text()
+        assert float(card.get_attribute("data-score")) == pytest.approx(ranked.loc[pid, "score"], abs=1e-9)
+        page.wait_for_function("() => !window.landplan.map.isMoving()")
+        # the map flew to the parcel: its centre lies inside it, at zoom 17
+        lon, lat = page.evaluate("() => window.landplan.map.getCenter().toArray()")
+        centre = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=4326).to_crs(ranked.crs).iloc[0]
+        assert ranked.geometry[pid].buffer(2.0).contains(centre)
+        assert page.evaluate("() => window.landplan.map.getZoom()") == pytest.approx(17)
+        assert page.locator(".landplan-search-note").is_hidden()
+
+
+def test_an_unknown_id_says_so_and_shows_what_was_typed_as_text(page):
+    for query in ("T999999", "<b>x</b>", "A"):  # after the last id, markup, before the first id
+        search(page, query)
+        note = page.locator(".landplan-search-note")
+        note.wait_for(state="visible")
+        assert note.inner_text() == f"No parcel has this id: {query}"
+    assert page.locator(".landplan-search-note b").count() == 1  # the typed markup stayed text
+    assert page.locator(".maplibregl-popup .landplan-card").count() == 0
+    assert page.errors == []
+
+
 def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
-    ranked = ranking(2_000)
+    ranked = ranking(2_000).rename(index={"T000007": "Lô 7 & \"8\" {%}"})  # an id the page holds escaped
     path = tmp_path / 'bản đồ "#1" <x>.html'  # any file name: the folder is a relative URL, quoted
     best = ranked["rank"].dropna().sort_values().index[:5]
     save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(lang="vi"))
@@ -201,4 +239,13 @@ def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     score = f"{ranked.loc[pid, 'score']:.3f}".replace(".", ",")
     assert tip.splitlines() == [f"Thửa đất {pid}", f"Thứ hạng 1 · Điểm {score}"]
     assert english_words(tip, data=[pid]) == []
+    search(vi, 'Lô 7 & "8" {%}')
+    card = vi.wait_for_selector(".maplibregl-popup .landplan-card", timeout=20_000)
+    assert card.inner_text().startswith('Thửa đất Lô 7 & "8" {%}')
+    search(vi, "T999999")
+    vi.locator(".landplan-search-note").wait_for(state="visible")
+    assert vi.locator(".landplan-search-note").inner_text() == "Không có thửa đất nào mang mã này: T999999"
+    assert vi.locator(".landplan-search input").get_attribute("placeholder") == "Mã thửa đất"
+    body = vi.inner_text("body")
+    assert english_words(body, data=["T999999"]) == [], body
     vi.close()

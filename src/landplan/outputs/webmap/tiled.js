@@ -39,6 +39,31 @@
     waiting.forEach(function (resolve) { resolve(payload); });
   }
 
+  /* the text landplan.outputs.escape.html_text makes of a string: ids are held escaped in the chunks */
+  function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+      .replace(/'/g, '&#x27;').replace(/\{/g, '&#123;').replace(/\}/g, '&#125;').replace(/%/g, '&#37;');
+  }
+
+  /* an escaped message as plain text (for attributes such as a placeholder) */
+  function plain(html) {
+    var t = document.createElement('textarea');
+    t.innerHTML = html;
+    return t.value;
+  }
+
+  /* strings in code-point order, as numpy sorts them in Python (JS's < compares UTF-16 units) */
+  function compareCodePoints(a, b) {
+    var i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      var x = a.codePointAt(i), y = b.codePointAt(j);
+      if (x !== y) { return x < y ? -1 : 1; }
+      i += x > 0xffff ? 2 : 1;
+      j += y > 0xffff ? 2 : 1;
+    }
+    return (i < a.length ? 1 : 0) - (j < b.length ? 1 : 0);
+  }
+
   window.landplanTile = function (key, text) { deliver('tile:' + key, text); };
   window.landplanChunk = function (k, text) { deliver('chunk:' + k, text); };
 
@@ -143,6 +168,7 @@
     map.on('mousemove', function (e) { self.hover(e); });
     map.getCanvas().addEventListener('mouseleave', function () { self.hover(null); });
     this.legend();
+    this.searchControl();
     this.layerControl();
     this.labels();
     map.once('idle', function () { self.ready = true; });
@@ -181,6 +207,69 @@
   LandplanTiles.prototype.card = function (i) {
     var self = this, size = this.d.chunk;
     return this.chunk(Math.floor(i / size)).then(function (chunk) { return self.view(chunk).card(i % size); });
+  };
+
+  /* the position of a parcel id in the chunks (null: no such id): the chunks are in id order, so the first id
+     of each (id_fences) names the one chunk that may hold it; no second copy of the ids is shipped */
+  LandplanTiles.prototype.find = function (query) {
+    var key = escapeHtml(String(query).trim()), fences = this.d.id_fences, size = this.d.chunk;
+    var lo = 0, hi = fences.length - 1, k = -1;
+    if (!key) { return Promise.resolve(null); }
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (compareCodePoints(fences[mid], key) <= 0) { k = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    if (k < 0) { return Promise.resolve(null); }
+    return this.chunk(k).then(function (chunk) {
+      var j = chunk.ids.indexOf(key);
+      return j < 0 ? null : k * size + j;
+    });
+  };
+
+  /* fly to a parcel (a point inside it) and open its card, as the small map's search box does */
+  LandplanTiles.prototype.go = function (i) {
+    var self = this, size = this.d.chunk, o = this.d.pt_origin;
+    return this.chunk(Math.floor(i / size)).then(function (chunk) {
+      var j = i % size, at = [o[0] + chunk.pt[2 * j] / 1e5, o[1] + chunk.pt[2 * j + 1] / 1e5];
+      var html = self.view(chunk).card(j);
+      if (self.open) { self.open.remove(); }
+      self.map.once('moveend', function () { self.popup(at, html); });
+      self.map.flyTo({ center: at, zoom: 17, maxDuration: 2000 });
+    });
+  };
+
+  LandplanTiles.prototype.searchControl = function () {
+    var self = this, d = this.d;
+    var form = document.createElement('form');
+    form.className = 'landplan-search';
+    var input = document.createElement('input');
+    input.type = 'search';
+    input.placeholder = plain(d.search_placeholder);
+    input.setAttribute('aria-label', plain(d.search_placeholder));
+    var button = document.createElement('button');
+    button.type = 'submit';
+    button.innerHTML = d.search_button;
+    var note = document.createElement('div');
+    note.className = 'landplan-search-note';
+    note.style.display = 'none';
+    form.onsubmit = function (ev) {
+      ev.preventDefault();
+      var query = input.value.trim();
+      note.style.display = 'none';
+      if (!query) { return; }
+      self.find(query).then(function (i) {
+        if (i !== null) { self.go(i); return; }
+        note.innerHTML = d.search_none + ' ';
+        var q = document.createElement('b');
+        q.textContent = query;  /* what was typed, as text */
+        note.appendChild(q);
+        note.style.display = '';
+      });
+    };
+    form.appendChild(input);
+    form.appendChild(button);
+    form.appendChild(note);
+    this.map.getContainer().appendChild(form);
   };
 
   LandplanTiles.prototype.click = function (e) {

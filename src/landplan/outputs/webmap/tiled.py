@@ -30,7 +30,7 @@ import geopandas as gpd
 import shapely
 
 from landplan.io import atomic_path
-from landplan.outputs.escape import html_text, js_literal
+from landplan.outputs.escape import html_array, html_text, js_literal
 from landplan.outputs.i18n import translator
 from landplan.outputs.style import EXCLUDED_COLOR, ZONE_COLOR, score_classes
 from landplan.outputs.webmap.base import to_wgs84
@@ -60,6 +60,10 @@ html,body{margin:0;height:100%}#map{position:absolute;inset:0}
 .landplan-rank div{pointer-events:none}.landplan-tooltip{pointer-events:none}
 .landplan-tooltip .maplibregl-popup-content{padding:4px 8px;font:12px sans-serif}
 .maplibregl-marker.landplan-rank{pointer-events:none}
+.landplan-search{position:absolute;left:50px;top:10px;z-index:2;background:#fff;border-radius:4px;padding:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif;max-width:260px}
+.landplan-search input{width:150px;font:12px sans-serif}.landplan-search button{font:12px sans-serif}
+.landplan-search-note{color:#7a0177;margin-top:4px}
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -152,6 +156,9 @@ def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
         "layers_title": html_text(tr("Layers")),
         "zoom_note": html_text(tr("Zoom in or click to see parcels; click a parcel for its score card.")),
         "groups": [{"key": k, "title": html_text(t), "layers": ids} for k, t, ids in groups],
+        "search_placeholder": html_text(tr("Parcel id")),
+        "search_button": html_text(tr("Find")),
+        "search_none": html_text(tr("No parcel has this id:")),
     }
 
 
@@ -163,13 +170,50 @@ def _reserved_shapes(ranked: gpd.GeoDataFrame, text: ClientText) -> gpd.GeoDataF
     return gpd.GeoDataFrame(geometry=ranked.geometry.loc[ids].boundary.to_numpy(), crs=ranked.crs)
 
 
-def _chunks(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], size: int) -> list[dict[str, Any]]:
-    """The per-parcel part of the data object, cut into chunks of ``size`` parcels."""
+def _chunks(
+    ranked: gpd.GeoDataFrame,
+    order: np.ndarray,
+    points: np.ndarray,
+    *,
+    classes: Any,
+    common: Mapping[str, Any],
+    size: int,
+) -> list[dict[str, Any]]:
+    """The per-parcel part of the data object in id order (``order``), cut into chunks of ``size`` parcels.
+
+    Each chunk also holds ``pt``: a point inside each parcel, ``[x, y, ...]`` in 1e-5 degrees from the
+    page's ``pt_origin`` (where the search flies to), and ``fac_sites``: what its housing sites need built.
+    """
     out = []
     for sl in chunk_slices(len(ranked), size):
-        part = client_data(ranked.iloc[sl], classes, best=ranked.index[:0], **common)
-        out.append({k: part[k] for k in (*_PER_PARCEL, *_PER_CHUNK) if k in part})
+        part = client_data(ranked.iloc[order[sl]], classes, best=ranked.index[:0], **common)
+        chunk = {k: part[k] for k in (*_PER_PARCEL, *_PER_CHUNK) if k in part}
+        chunk["pt"] = points[order[sl]].ravel().tolist()
+        if "fac" in part:
+            chunk["fac_sites"] = part["fac"]["sites"]
+        out.append(chunk)
     return out
+
+
+def _id_order(ranked: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Escaped ids (as the chunks hold them) and the ranking's positions sorted by them (code-point order).
+
+    The chunks are written in this order, so the first id of each chunk (``id_fences``) tells which
+    chunk holds an id: the search needs no second copy of the ids.
+    """
+    keys = np.asarray(html_array(ranked.index.to_series()), dtype=str)
+    return keys, np.argsort(keys, kind="stable")
+
+
+def _points(shapes: gpd.GeoDataFrame) -> tuple[list[float], np.ndarray]:
+    """A point inside each parcel: origin ``[lon, lat]`` and integer offsets in 1e-5 degrees (about a metre)."""
+    import pyproj
+
+    xy = shapely.get_coordinates(shapely.point_on_surface(shapes.geometry.to_numpy()))
+    lon, lat = pyproj.Transformer.from_crs(3857, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    ll = np.column_stack([lon, lat])
+    origin = np.floor(ll.min(axis=0) * 1e3) / 1e3 if len(ll) else np.zeros(2)
+    return [round(float(v), 3) for v in origin], np.round((ll - origin) * 1e5).astype("int64")
 
 
 def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], best: pd.Index) -> dict[str, Any]:
@@ -307,8 +351,15 @@ def _fill(
         geoms = geoms.simplify(simplify_m, preserve_topology=True)
     shapes = gpd.GeoDataFrame(geometry=geoms.to_crs(3857).to_numpy(), crs=3857)  # one copy for tiles and overview
     del geoms
-    data["tile_keys"] = write_tiles(shapes, cls, folder)
-    write_chunks(_chunks(ranked, classes, common, data["chunk"]), folder)
+    keys, order = _id_order(ranked)
+    positions = np.empty(len(ranked), dtype="int32")
+    positions[order] = np.arange(len(ranked), dtype="int32")
+    data["tile_keys"] = write_tiles(shapes, cls, folder, positions=positions)
+    data["id_fences"] = keys[order][:: data["chunk"]].tolist()
+    del keys, positions
+    data["pt_origin"], points = _points(shapes)
+    write_chunks(_chunks(ranked, order, points, classes=classes, common=common, size=data["chunk"]), folder)
+    del points
     png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
     url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
