@@ -167,6 +167,8 @@
     map.on('click', function (e) { self.click(e); });
     map.on('mousemove', function (e) { self.hover(e); });
     map.getCanvas().addEventListener('mouseleave', function () { self.hover(null); });
+    this.toggles = { labels: function (on) { self.showLabels(on); } };
+    this.facilities();
     this.legend();
     this.searchControl();
     this.layerControl();
@@ -187,6 +189,7 @@
     v.rank = chunk.rank;
     v.cls = chunk.cls;
     v.weights = this.d.weights;
+    if (this.d.fac) { v.d.fac = Object.assign({}, this.d.fac, { sites: chunk.fac_sites || {} }); }
     chunk.view = v;
     return v;
   };
@@ -351,6 +354,7 @@
     };
     for (var j = d.palette.length - 1; j >= 0; j--) { html += swatch(d.palette[j], d.class_labels[j]); }
     html += swatch(d.excluded_color, d.msg.excluded_legend);
+    if (this.facView) { html += this.facView.facilityLegend(); }  /* programme.js, as on the small map */
     html += '<div class="landplan-note">' + d.zoom_note + '</div>';
     div.innerHTML = html;
     this.map.getContainer().appendChild(div);
@@ -368,15 +372,16 @@
     body.style.display = 'none';
     button.onclick = function () { body.style.display = body.style.display === 'none' ? '' : 'none'; };
     d.groups.forEach(function (g) {
-      var ids = g.layers.filter(function (id) { return map.getLayer(id); });
-      if (!ids.length && g.key !== 'labels') { return; }
+      var ids = g.layers.filter(function (id) { return map.getLayer(id); }), toggle = self.toggles[g.key];
+      if (!ids.length && !toggle) { return; }
       var label = document.createElement('label');
       var input = document.createElement('input');
       input.type = 'checkbox';
-      input.checked = true;
+      input.checked = g.show !== false;
+      input.setAttribute('data-layer', g.key);
       input.onchange = function () {
         ids.forEach(function (id) { map.setLayoutProperty(id, 'visibility', input.checked ? 'visible' : 'none'); });
-        if (g.key === 'labels') { self.showLabels(input.checked); }
+        if (toggle) { toggle(input.checked); }
       };
       label.appendChild(input);
       label.insertAdjacentHTML('beforeend', ' ' + g.title);
@@ -385,6 +390,48 @@
     box.appendChild(button);
     box.appendChild(body);
     map.getContainer().appendChild(box);
+  };
+
+  /* the facility programme (programme.js's data, cards and legend): reserved facility land as squares above their
+     point, side by side on a shared host; existing facilities as rounds, full ones grey dashed, hidden at first */
+  LandplanTiles.prototype.facilities = function () {
+    var self = this, d = this.d, f = d.fac, map = this.map;
+    if (!f || (!f.land.length && !f.existing.length)) { return; }
+    var v = Object.create(window.LandplanMap.prototype);
+    v.d = d;
+    v.m = this.m;
+    v.fmt = this.numberFormat();
+    this.facView = v;
+    var marker = function (r, cls, j, title, offset, card) {
+      var k = f.kinds[r[2]], el = document.createElement('div');
+      var style = cls === 'landplan-fac' ? 'background:' + k.color : 'border-color:' + k.color + ';color:' + k.color;
+      if (cls.indexOf('full') >= 0) { style = ''; }
+      el.className = cls;
+      el.innerHTML = '<div data-row="' + j + '" style="' + style + '" title="' + title + '">' + k.letter + '</div>';
+      el.addEventListener('click', function (ev) {
+        ev.stopPropagation();  /* the facility's card, not the parcel's under it */
+        self.popup([r[1], r[0]], card(r));
+      });
+      return new maplibregl.Marker({ element: el, offset: offset }).setLngLat([r[1], r[0]]);
+    };
+    var land = f.land.map(function (r, j) {
+      var dx = (r[12] - (r[13] - 1) / 2) * 20;  /* side by side, just above the point: the parcel stays clickable */
+      return marker(r, 'landplan-fac', j, f.kinds[r[2]].name, [dx, -18], function (x) { return v.landCard(x); });
+    });
+    var existing = f.existing.map(function (r, j) {
+      var full = r[7] !== null && r[7] <= 0;
+      var cls = 'landplan-fac-old' + (full ? ' landplan-fac-full' : '');
+      return marker(r, cls, j, r[3], [0, 0], function (x) { return v.existingCard(x); });
+    });
+    var show = function (markers, on) {
+      markers.forEach(function (m) { if (on) { m.addTo(map); } else { m.remove(); } });
+    };
+    show(land, true);
+    this.toggles['fac-land'] = function (on) { show(land, on); };
+    this.toggles['fac-existing'] = function (on) { show(existing, on); };
+    var far = function () { map.getContainer().classList.toggle('lp-fac-far', map.getZoom() < 14); };
+    map.on('zoom', far);
+    far();
   };
 
   /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen */

@@ -141,9 +141,15 @@ def _best(ranked: gpd.GeoDataFrame, best: pd.Index) -> list[list[float]]:
     return [[int(r), round(float(x), 6), round(float(y), 6)] for r, (x, y) in zip(rank, xy, strict=True)]
 
 
-def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
+def _messages(lang: str, top: int, context: Sequence[str], fac: Mapping[str, Any] | None) -> dict[str, Any]:
     """Texts of the tiled page besides the small map's messages (escaped); layer groups for the control."""
     tr = translator(lang)
+    facilities: list[dict[str, Any]] = []  # the small map's two facility layers (existing ones hidden at first)
+    if fac is not None and fac["land"]:
+        facilities.append({"key": "fac-land", "title": html_text(tr("Reserved facility land")), "layers": []})
+    if fac is not None and fac["existing"]:
+        title = tr("Existing facilities: places left after the allocation")
+        facilities.append({"key": "fac-existing", "title": html_text(title), "layers": [], "show": False})
     kinds = {"water": tr("Rivers and lakes"), "roads": tr("Main roads"), "boundaries": tr("Administrative boundaries")}
     groups = [
         ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line", "parcels-hover"]),
@@ -155,7 +161,7 @@ def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
     return {
         "layers_title": html_text(tr("Layers")),
         "zoom_note": html_text(tr("Zoom in or click to see parcels; click a parcel for its score card.")),
-        "groups": [{"key": k, "title": html_text(t), "layers": ids} for k, t, ids in groups],
+        "groups": [*({"key": k, "title": html_text(t), "layers": ids} for k, t, ids in groups), *facilities],
         "search_placeholder": html_text(tr("Parcel id")),
         "search_button": html_text(tr("Find")),
         "search_none": html_text(tr("No parcel has this id:")),
@@ -374,7 +380,8 @@ def _fill(
         "reserved": _geojson(_reserved_shapes(ranked, text)),
         "context": _context(study),
     }
-    data.update(_messages(text.lang, len(data["best"]), [c["kind"] for c in data["overlays"]["context"]]))
+    context = [c["kind"] for c in data["overlays"]["context"]]
+    data.update(_messages(text.lang, len(data["best"]), context, data.get("fac")))
     _vendor(folder)
 
 
