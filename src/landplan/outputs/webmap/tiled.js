@@ -235,9 +235,11 @@
     return this.chunk(Math.floor(i / size)).then(function (chunk) {
       var j = i % size, at = [o[0] + chunk.pt[2 * j] / 1e5, o[1] + chunk.pt[2 * j + 1] / 1e5];
       var html = self.view(chunk).card(j);
+      var opened = false, open = function () { if (!opened) { opened = true; self.popup(at, html); } };
       if (self.open) { self.open.remove(); }
-      self.map.once('moveend', function () { self.popup(at, html); });
+      self.map.once('moveend', open);
       self.map.flyTo({ center: at, zoom: 17, maxDuration: 2000 });
+      setTimeout(open, 2500);  /* a flight of no distance may end without a moveend */
     });
   };
 

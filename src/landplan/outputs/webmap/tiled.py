@@ -5,7 +5,10 @@ Above ``[output] tiles_above`` parcels (50,000 by default) the interactive map i
 page with ``_files``). The folder holds MapLibre GL JS (BSD-3-Clause, its licence beside it), the
 landplan client scripts, the parcel tiles, the score-card chunks and the overview image (see
 :mod:`landplan.outputs.webmap.tiles` for why they are scripts). Zones, isolation buffers, reserved
-parcels and context layers (roads, water, boundaries) are small and travel inside the page.
+parcels, context layers (roads, water, boundaries) and the facility programme are small and travel
+inside the page. The card chunks are in id order, so the first id of each (``id_fences``) is the
+search box's whole index; ``tiled.js`` adds the small map's hover tooltips, id search and facility
+layers (markers with ``programme.js``'s cards) on top of MapLibre.
 
 The page is a constant template; the data object is :func:`~landplan.outputs.webmap.encode.js_data`
 of values escaped with :func:`~landplan.outputs.escape.html_text`, as for the small map.
