@@ -220,7 +220,7 @@ def test_an_unknown_id_says_so_and_shows_what_was_typed_as_text(page):
 
 
 def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
-    ranked = ranking(2_000).rename(index={"T000007": "Lô 7 & \"8\" {%}"})  # an id the page holds escaped
+    ranked = ranking(2_000).rename(index={"T000007": 'Lô 7 & "8" {%}'})  # an id the page holds escaped
     path = tmp_path / 'bản đồ "#1" <x>.html'  # any file name: the folder is a relative URL, quoted
     best = ranked["rank"].dropna().sort_values().index[:5]
     save_tiled_map(ranked, path, criteria=["a"], weights={"a": 1.0}, best=best, text=ClientText(lang="vi"))
