@@ -249,3 +249,84 @@ def test_a_vietnamese_tiled_map_speaks_vietnamese(tmp_path, page):
     body = vi.inner_text("body")
     assert english_words(body, data=["T999999"]) == [], body
     vi.close()
+
+
+def two_criteria(n: int) -> gpd.GeoDataFrame:
+    """``ranking(n)`` with a second criterion ``b = 1 - a`` and equal weights: every score is 0.5."""
+    ranked = ranking(n)
+    a = ranked["a_value"].to_numpy()
+    ranked["b_raw"], ranked["b_value"] = 1 - a, 1 - a
+    ranked["a_contrib"], ranked["b_contrib"] = a / 2, (1 - a) / 2
+    ranked["score"] = 0.5
+    ranked["rank"] = ranked["rank"].astype("Float64")
+    ok = ranked["eligible"].to_numpy()
+    ranked.loc[ok, "rank"] = np.arange(1, ok.sum() + 1)  # all tied: the id order
+    ranked["rank"] = ranked["rank"].astype("Int64")
+    return ranked
+
+
+def pixel(pg, x: float, y: float) -> tuple[int, ...]:
+    """The colour a person sees at a screen point (a 1-pixel screenshot)."""
+    import io
+
+    from PIL import Image
+
+    png = pg.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    return Image.open(io.BytesIO(png)).convert("RGB").getpixel((0, 0))
+
+
+def seen(color: str) -> tuple[int, ...]:
+    """A class colour at the parcels' opacity 0.75 over the background #f4f4f0."""
+    rgb = [int(color[k : k + 2], 16) for k in (1, 3, 5)]
+    return tuple(round(0.75 * c + 0.25 * b) for c, b in zip(rgb, (0xF4, 0xF4, 0xF0), strict=True))
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_what_if_sliders_moved_with_the_mouse_recolour_rerank_and_rescore(page, tmp_path, lang):
+    ranked = two_criteria(3_000)
+    path = tmp_path / "map.html"
+    best = ranked["rank"].dropna().sort_values().index[:5]
+    labels = {"a": "A", "b": "B"}
+    text = ClientText(lang=lang, labels=labels)
+    save_tiled_map(ranked, path, criteria=["a", "b"], weights={"a": 0.5, "b": 0.5}, best=best, text=text)
+    pg = page.context.browser.new_page(viewport={"width": 1300, "height": 850})
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(path.as_uri())
+    pg.wait_for_function("() => window.landplan && window.landplan.ready", timeout=60_000)
+    w = np.array([10.0, 0.1]) / 10.1  # the weights once b's slider is at its left end
+    a = ranked["a_value"].to_numpy()
+    score = pd.Series(w[0] * a + w[1] * (1 - a), index=ranked.index)
+    order = score[ranked["eligible"].to_numpy()].sort_values(ascending=False, kind="stable")
+    pid = order.index[0]  # the largest a: the best parcel once b weighs almost nothing
+    x, y = parcel_on_screen(pg, ranked, pid)
+    palette = pg.evaluate("() => window.landplan.d.palette")
+    assert pixel(pg, x, y) == pytest.approx(seen(palette[0]), abs=3)  # all 0.5: the lowest class
+    # open the panel and click the left end of b's slider (0.1) with the mouse: weights 10 and 0.1
+    pg.locator(".landplan-whatif-toggle").click()
+    box = pg.locator('.landplan-slider[data-criterion="b"]').bounding_box()
+    pg.mouse.click(box["x"] + 1, box["y"] + box["height"] / 2)
+    assert pg.locator('.landplan-slider[data-criterion="b"]').input_value() == "0.1"
+    pg.wait_for_function("() => document.querySelector('.landplan-rank[data-rank=\"1\"]')")
+    # the card and the tooltip of the parcel say its what-if score and rank
+    pg.mouse.click(x, y)
+    card = pg.wait_for_selector(f'.maplibregl-popup .landplan-card[data-pid="{pid}"]', timeout=20_000)
+    assert float(card.get_attribute("data-score")) == pytest.approx(score[pid], abs=1e-9)
+    assert card.get_attribute("data-rank") == "1"
+    assert ("(what-if)" if lang == "en" else "(giả định)") in card.inner_text()
+    # its colour is the best class now, and the rank label 1 stands on it
+    pg.evaluate("() => window.landplan.open.remove()")
+    pg.mouse.move(3, 300)
+    pg.wait_for_timeout(300)
+    assert pixel(pg, x + 8, y + 8) == pytest.approx(seen(palette[-1]), abs=3)
+    label = pg.locator('.landplan-rank[data-rank="1"]').bounding_box()
+    assert abs(label["x"] + label["width"] / 2 - x) < 40 and abs(label["y"] + label["height"] / 2 - y) < 40
+    # Reset with the mouse: the scenario's classes again
+    pg.locator(".landplan-reset").click()
+    pg.wait_for_timeout(300)
+    assert pixel(pg, x + 8, y + 8) == pytest.approx(seen(palette[0]), abs=3)
+    if lang == "vi":
+        body = pg.inner_text("body")
+        assert english_words(body, data=["A", "B", "T999999"]) == [], body
+    assert errors == []
+    pg.close()

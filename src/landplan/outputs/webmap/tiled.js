@@ -172,7 +172,8 @@
     this.legend();
     this.searchControl();
     this.layerControl();
-    this.labels();
+    this.whatIfControl();
+    this.labels(this.d.best);
     map.once('idle', function () { self.ready = true; });
   };
 
@@ -208,8 +209,21 @@
   };
 
   LandplanTiles.prototype.card = function (i) {
-    var self = this, size = this.d.chunk;
-    return this.chunk(Math.floor(i / size)).then(function (chunk) { return self.view(chunk).card(i % size); });
+    var self = this, size = this.d.chunk, k = Math.floor(i / size);
+    return this.chunk(k).then(function (chunk) { return self.current(chunk, k).card(i % size); });
+  };
+
+  /* the chunk's view, with the what-if scores, ranks and weights when sliders moved them */
+  LandplanTiles.prototype.current = function (chunk, k) {
+    var v = this.view(chunk), wi = this.wi;
+    if (!wi) { return v; }
+    var a = k * this.d.chunk, b = a + chunk.ids.length, w = Object.create(v);
+    w.score = Array.prototype.map.call(wi.score.subarray(a, b), function (x) { return isNaN(x) ? null : x; });
+    w.rank = Array.prototype.map.call(wi.rank.subarray(a, b), function (r) { return r > 0 ? r : null; });
+    w.cls = Array.prototype.slice.call(wi.cls.subarray(a, b));
+    w.weights = wi.weights;
+    w.whatIf = true;
+    return w;
   };
 
   /* the position of a parcel id in the chunks (null: no such id): the chunks are in id order, so the first id
@@ -234,7 +248,7 @@
     var self = this, size = this.d.chunk, o = this.d.pt_origin;
     return this.chunk(Math.floor(i / size)).then(function (chunk) {
       var j = i % size, at = [o[0] + chunk.pt[2 * j] / 1e5, o[1] + chunk.pt[2 * j + 1] / 1e5];
-      var html = self.view(chunk).card(j);
+      var html = self.current(chunk, Math.floor(i / size)).card(j);
       var opened = false, open = function () { if (!opened) { opened = true; self.popup(at, html); } };
       if (self.open) { self.open.remove(); }
       self.map.once('moveend', open);
@@ -309,7 +323,7 @@
     this.at = e ? e.lngLat : null;
     if (i !== null) {
       this.chunk(Math.floor(i / size)).then(function (chunk) {
-        if (self.hovered === i) { self.tooltip(self.view(chunk).tip(i % size)); }
+        if (self.hovered === i) { self.tooltip(self.current(chunk, Math.floor(i / size)).tip(i % size)); }
       });
     } else if (zone.length) {
       this.tooltip(this.zoneCard(zone[0].properties));
@@ -362,6 +376,16 @@
     this.map.getContainer().appendChild(div);
   };
 
+  /* the column of panels at the top right (layers, what-if weights): opening one pushes the next down */
+  LandplanTiles.prototype.rightColumn = function () {
+    if (!this.column) {
+      this.column = document.createElement('div');
+      this.column.className = 'landplan-right';
+      this.map.getContainer().appendChild(this.column);
+    }
+    return this.column;
+  };
+
   LandplanTiles.prototype.layerControl = function () {
     var self = this, map = this.map, d = this.d;
     var box = document.createElement('div');
@@ -391,7 +415,7 @@
     });
     box.appendChild(button);
     box.appendChild(body);
-    map.getContainer().appendChild(box);
+    this.rightColumn().appendChild(box);
   };
 
   /* the facility programme (programme.js's data, cards and legend): reserved facility land as squares above their
@@ -436,20 +460,24 @@
     far();
   };
 
-  /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen */
-  LandplanTiles.prototype.labels = function () {
+  /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen; best: [rank, lon, lat] */
+  LandplanTiles.prototype.labels = function (best) {
     var self = this, map = this.map;
+    (this.markers || []).forEach(function (mw) { mw[0].remove(); });
     this.markers = [];
-    this.d.best.forEach(function (b) {
+    best.forEach(function (b) {
       var el = document.createElement('div');
       el.className = 'landplan-rank';
       var text = String(b[0]), w = 10 + 7 * text.length;
       el.innerHTML = '<div style="width:' + w + 'px">' + text + '</div>';
+      el.setAttribute('data-rank', text);
       var marker = new maplibregl.Marker({ element: el }).setLngLat([b[1], b[2]]).addTo(map);
       self.markers.push([marker, w]);
     });
-    this.labelsOn = true;
-    map.on('moveend', function () { self.declutter(); });
+    if (this.labelsOn === undefined) {
+      this.labelsOn = true;
+      map.on('moveend', function () { self.declutter(); });
+    }
     this.declutter();
   };
 
@@ -468,6 +496,172 @@
       });
       if (free) { placed.push(box); }
       mw[0].getElement().style.visibility = free ? '' : 'hidden';
+    });
+  };
+
+  /* ---------------------------------------------------------------- what-if weights (see DESIGN.md) */
+
+  /* every parcel's 0-1 values, eligibility and point in typed arrays, read once from all chunks (each chunk kept
+     in the cache only if it was there already, so memory stays at a few arrays of numbers) */
+  LandplanTiles.prototype.allValues = function () {
+    if (this.valuesRead) { return this.valuesRead; }
+    var self = this, d = this.d, size = d.chunk, nChunks = d.id_fences.length, k = d.crit.length;
+    var cap = nChunks * size, out = { n: 0, values: [], eligible: new Uint8Array(cap), pt: new Int32Array(2 * cap) };
+    for (var j = 0; j < k; j++) { out.values.push(new Float64Array(cap)); }
+    var step = function (c) {
+      if (c >= nChunks) { return Promise.resolve(out); }
+      var kept = !!self.chunks[c];
+      return self.chunk(c).then(function (chunk) {
+        var a = c * size, m = chunk.ids.length;
+        for (var j = 0; j < k; j++) {
+          var v = chunk.values[j], dst = out.values[j];
+          for (var i = 0; i < m; i++) { dst[a + i] = v[i] === null ? NaN : v[i]; }
+        }
+        for (var i = 0; i < m; i++) { out.eligible[a + i] = chunk.eligible[i]; }
+        out.pt.set(chunk.pt, 2 * a);
+        out.n = a + m;
+        if (!kept) { delete self.chunks[c]; }
+        return step(c + 1);
+      });
+    };
+    this.valuesRead = step(0);
+    return this.valuesRead;
+  };
+
+  /* the small map's recompute (client.js) over typed arrays: scores, classes, ranks (ties by id order) */
+  LandplanTiles.prototype.recompute = function (given) {
+    var self = this, d = this.d;
+    return this.allValues().then(function (all) {
+      var n = all.n, k = d.crit.length, w = window.LandplanMap.prototype.normalised(given), i, j;
+      var score = new Float64Array(n), cls = new Int8Array(n), rank = new Int32Array(n), idx = [];
+      var sum = d.method === 'weighted_sum';
+      for (i = 0; i < n; i++) {
+        var s = sum ? 0 : 1;
+        for (j = 0; j < k; j++) {
+          var v = all.values[j][i];
+          s = sum ? s + v * w[j] : s * Math.pow(Math.min(Math.max(v, 0), 1), w[j]);
+        }
+        score[i] = s;
+        if (all.eligible[i] && !isNaN(s)) { idx.push(i); }
+      }
+      idx.sort(function (a, b) { return (score[b] - score[a]) || (a - b); });
+      cls.fill(-1);
+      for (j = 0; j < idx.length; j++) {
+        rank[idx[j]] = j + 1;
+        cls[idx[j]] = window.LandplanMap.prototype.classOf.call({ d: d }, score[idx[j]]);
+      }
+      self.wi = { score: score, rank: rank, cls: cls, weights: w };
+      var best = idx.slice(0, d.top).map(function (p, r) {
+        return [r + 1, d.pt_origin[0] + all.pt[2 * p] / 1e5, d.pt_origin[1] + all.pt[2 * p + 1] / 1e5];
+      });
+      self.recolour(cls, best);
+    });
+  };
+
+  /* new classes reach the renderer as one data-driven expression: the class at the feature's i */
+  LandplanTiles.prototype.recolour = function (cls, best) {
+    var map = this.map, d = this.d;
+    if (this.open) { this.open.remove(); }
+    if (cls) {
+      var expr = ['match', ['at', ['get', 'i'], ['literal', Array.prototype.slice.call(cls)]]];
+      d.palette.forEach(function (color, j) { expr.push(j, color); });
+      expr.push(d.excluded_color);
+      map.setPaintProperty('parcels', 'fill-color', expr);
+    } else {
+      map.setPaintProperty('parcels', 'fill-color', this.classColor());
+    }
+    map.setLayoutProperty('overview', 'visibility', cls ? 'none' : 'visible');  /* the image has the scenario's */
+    this.labels(best);
+    if (this.status) { this.status.innerHTML = cls ? d.msg.what_if_note + ' ' + d.what_if_zoom : ''; }
+    var self = this, count = (this.recoloured || 0) + 1;
+    this.recoloured = count;
+    map.once('idle', function () { self.drawn = count; });  /* benchmarks: the new colours are on screen */
+  };
+
+  LandplanTiles.prototype.whatIfControl = function () {
+    var self = this, d = this.d, m = this.m;
+    var div = document.createElement('div');
+    div.className = 'landplan-whatif landplan-tiles-whatif';
+    var head = document.createElement('button');
+    head.type = 'button';
+    head.className = 'landplan-whatif-toggle';
+    head.innerHTML = m.what_if_weights;
+    var body = document.createElement('div');
+    body.className = 'landplan-whatif-body';
+    body.style.display = 'none';
+    head.addEventListener('click', function () { body.style.display = body.style.display === 'none' ? '' : 'none'; });
+    div.appendChild(head);
+    div.appendChild(body);
+    this.rightColumn().appendChild(div);
+    if (!d.what_if) { body.innerHTML = '<p class="landplan-note">' + m.what_if_unavailable + '</p>'; return; }
+    var sliders = [], table = document.createElement('table'), busy = false, again = null;
+    var run = function (given) {
+      if (busy) { again = given; return; }
+      busy = true;
+      self.recompute(given).then(function () {
+        busy = false;
+        if (again) { var g = again; again = null; run(g); }
+      });
+    };
+    d.crit.forEach(function (c, j) {
+      var tr = document.createElement('tr'), td = document.createElement('td'), cell = document.createElement('td');
+      td.className = 'landplan-whatif-label';
+      td.innerHTML = c.label;
+      var input = document.createElement('input');
+      input.className = 'landplan-slider';
+      input.type = 'range';
+      input.min = '0.1';
+      input.max = '10';
+      input.step = '0.1';
+      input.value = String(d.slider[j]);
+      input.setAttribute('data-criterion', c.key);
+      var out = document.createElement('td');
+      out.className = 'num landplan-whatif-value';
+      out.textContent = self.numberFormat()(d.slider[j], 1);
+      input.addEventListener('input', function () {
+        out.textContent = self.numberFormat()(Number(input.value), 1);
+        run(sliders.map(function (x) { return Number(x.value); }));
+      });
+      cell.appendChild(input);
+      tr.appendChild(td);
+      tr.appendChild(cell);
+      tr.appendChild(out);
+      table.appendChild(tr);
+      sliders.push(input);
+    });
+    body.appendChild(table);
+    this.status = document.createElement('div');
+    this.status.className = 'landplan-note';
+    body.appendChild(this.status);
+    var reset = document.createElement('button');
+    reset.type = 'button';
+    reset.className = 'landplan-reset';
+    reset.innerHTML = m.reset;
+    var copy = document.createElement('button');
+    copy.type = 'button';
+    copy.className = 'landplan-copy';
+    copy.innerHTML = m.copy_toml;
+    var text = document.createElement('textarea');
+    text.className = 'landplan-toml';
+    text.readOnly = true;
+    text.rows = Math.min(d.crit.length + 2, 10);
+    text.style.display = 'none';
+    body.appendChild(reset);
+    body.appendChild(copy);
+    body.appendChild(text);
+    reset.addEventListener('click', function () {
+      sliders.forEach(function (x, j) {
+        x.value = String(d.slider[j]);
+        x.parentNode.nextSibling.textContent = self.numberFormat()(d.slider[j], 1);
+      });
+      text.style.display = 'none';
+      self.wi = null;
+      self.recolour(null, d.best);
+    });
+    copy.addEventListener('click', function () {
+      text.value = window.LandplanMap.prototype.toml.call({ d: d }, sliders.map(function (x) { return Number(x.value); }));
+      text.style.display = '';
+      text.select();
     });
   };
 

@@ -56,8 +56,9 @@ _PER_CHUNK = ("reasons", "reason_of", "zones", "alloc")
 TILED_CSS = """
 html,body{margin:0;height:100%}#map{position:absolute;inset:0}
 .landplan-tiles-legend{position:absolute;right:10px;bottom:24px;z-index:2;max-width:260px}
-.landplan-layers{position:absolute;right:10px;top:10px;z-index:2;background:#fff;border-radius:4px;
- box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif}
+.landplan-right{position:absolute;right:10px;top:10px;z-index:2;display:flex;flex-direction:column;
+ align-items:flex-end;gap:6px}
+.landplan-layers{background:#fff;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif}
 .landplan-layers-toggle{border:0;background:#fff;font:bold 12px sans-serif;padding:6px 8px;cursor:pointer}
 .landplan-layers-body{padding:4px 8px 8px}.landplan-layers-body label{display:block;white-space:nowrap}
 .landplan-rank div{pointer-events:none}.landplan-tooltip{pointer-events:none}
@@ -67,6 +68,7 @@ html,body{margin:0;height:100%}#map{position:absolute;inset:0}
  box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif;max-width:260px}
 .landplan-search input{width:150px;font:12px sans-serif}.landplan-search button{font:12px sans-serif}
 .landplan-search-note{color:#7a0177;margin-top:4px}
+.landplan-tiles-whatif{border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -168,6 +170,7 @@ def _messages(lang: str, top: int, context: Sequence[str], fac: Mapping[str, Any
         "search_placeholder": html_text(tr("Parcel id")),
         "search_button": html_text(tr("Find")),
         "search_none": html_text(tr("No parcel has this id:")),
+        "what_if_zoom": html_text(tr("Zoom in to see the recomputed classes of the parcels.")),
     }
 
 
@@ -232,7 +235,6 @@ def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], bes
     for key in (*_PER_PARCEL, *_PER_CHUNK, "order", "label_points"):
         data.pop(key, None)
     data["class_labels"] = _class_labels(ranked, classes, text.lang)
-    data["what_if"] = False  # scores of a million parcels are not recomputed in the browser
     data["best"] = _best(ranked, best)
     data["top"] = len(best)
     data["tile_zoom"] = TILE_ZOOM
