@@ -40,8 +40,8 @@ CODES = frozenset(
 )  # fmt: skip
 
 #: Vietnamese syllables written in ASCII letters that English messages also use (so the catalog
-#: cannot tell): "so với" (compared with)
-VIETNAMESE_ASCII = frozenset({"so"})
+#: cannot tell): "so với" (compared with), "phóng to" (zoom in)
+VIETNAMESE_ASCII = frozenset({"so", "to"})
 
 _WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _SKIP = re.compile(r"[\d/\\_@]|[A-Za-z]\.[A-Za-z]")  # ids, paths, snake_case names, file names (parcels.shp)

@@ -93,17 +93,20 @@ def test_every_parcel_is_in_the_tiles_where_it_is_with_its_class(written, tmp_pa
         pbf.write_bytes(gzip.decompress(payload(js)))
         frames.append(gpd.read_file(pbf, engine="pyogrio", layer="parcels").to_crs(3857))
     found = pd.concat(frames)
+    # a tile feature's i is the parcel's position in the card chunks: its id there
+    (chunk,) = [json.loads(gzip.decompress(payload(files / "cards" / "0.js")))]
+    row = ranked.index.get_indexer(np.asarray(chunk["ids"])[found["i"].to_numpy()])
     # each piece of a parcel in a tile lies inside that parcel (within the 1.2 m tile grid)
     merc = ranked.to_crs(3857).geometry.to_numpy()
-    inside = shapely.contains(shapely.buffer(merc[found["i"].to_numpy()], 3.0), found.geometry.to_numpy())
+    inside = shapely.contains(shapely.buffer(merc[row], 3.0), found.geometry.to_numpy())
     assert inside.all()
-    assert set(found["i"]) == set(range(len(ranked)))
-    cls = found.groupby("i")["c"].first().sort_index().to_numpy()
+    assert set(row) == set(range(len(ranked)))
+    cls = pd.Series(found["c"].to_numpy(), index=row).groupby(level=0).first().sort_index().to_numpy()
     expected = np.clip(np.searchsorted(classes.bins, ranked["score"].to_numpy(), side="left"), 0, 4)
     assert (cls == np.where(ranked["eligible"], expected, -1)).all()
 
 
-def test_card_chunks_hold_each_parcel_at_its_position(tmp_path):
+def test_card_chunks_hold_each_parcel_in_id_order_with_a_point_inside_it(tmp_path):
     ranked = ranking(900)
     page = write(ranked, tmp_path, chunk_size=256)
     files = page.parent / "map_files"
@@ -113,15 +116,26 @@ def test_card_chunks_hold_each_parcel_at_its_position(tmp_path):
     chunks = [json.loads(gzip.decompress(payload(files / "cards" / f"{k}.js"))) for k in range(4)]
     assert [len(c["ids"]) for c in chunks] == [256, 256, 256, 132]
     ids = [pid for c in chunks for pid in c["ids"]]
-    assert ids == [f"P{i}" for i in range(900)]
-    assert np.allclose([s for c in chunks for s in c["score"]], ranked["score"].to_numpy())
-    best = int(np.argmax(ranked["score"].where(ranked["eligible"], -1)))  # P96: score 1, eligible
-    assert chunks[best // 256]["rank"][best % 256] == 1
-    assert chunks[0]["raw"][0][1] == 10.0 and chunks[3]["raw"][0][899 - 768] == 8990.0
-    # reasons are looked up within their chunk: parcel 0 and 5 are excluded, 1 is not
-    assert chunks[0]["reasons"] == ["landuse"] and chunks[0]["reason_of"][:3] == [0, -1, -1]
+    assert ids == sorted(f"P{i}" for i in range(900))  # "P0", "P1", "P10", "P100", "P101", ...
+    assert ids[:4] == ["P0", "P1", "P10", "P100"]
+    # the first id of each chunk tells the search which chunk to read
+    assert data["id_fences"] == [c["ids"][0] for c in chunks]
+    at = {pid: (k, j) for k, c in enumerate(chunks) for j, pid in enumerate(c["ids"])}
+    assert np.allclose([chunks[k]["score"][j] for k, j in map(at.get, ranked.index)], ranked["score"].to_numpy())
+    best = ranked.index[int(np.argmax(ranked["score"].where(ranked["eligible"], -1)))]  # P96: score 1, eligible
+    assert best == "P96" and chunks[at["P96"][0]]["rank"][at["P96"][1]] == 1
+    assert chunks[0]["raw"][0][1] == 10.0 and chunks[at["P899"][0]]["raw"][0][at["P899"][1]] == 8990.0
+    # reasons are looked up within their chunk: P0 and P10 are excluded, P1 is not
+    assert chunks[0]["reasons"] == ["landuse"] and chunks[0]["reason_of"][:3] == [0, -1, 0]
+    # each parcel's point (1e-5 degrees from the origin) lies inside it, within a metre or two
+    o = data["pt_origin"]
+    lonlat = np.array([[o[0] + c["pt"][2 * j] / 1e5, o[1] + c["pt"][2 * j + 1] / 1e5] for c in chunks
+                       for j in range(len(c["ids"]))])  # fmt: skip
+    pts = gpd.GeoSeries(gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]), crs=4326).to_crs(CRS).to_numpy()
+    shapes = ranked.geometry.loc[ids].to_numpy()
+    assert shapely.contains(shapely.buffer(shapes, 2.0), pts).all()
     assert data["best"][0][0] == 1 and len(data["best"]) == 3
-    assert data["what_if"] is False
+    assert data["what_if"] is True  # a weighted sum: the sliders recompute it in the page
 
 
 def test_the_same_map_gives_the_same_files(written, tmp_path):
@@ -143,7 +157,7 @@ def test_data_text_never_reaches_the_page_or_scripts_raw(tmp_path):
         text = f.read_text(encoding="utf-8")
         assert "<img" not in text and "7*7}}" not in text
     chunk = json.loads(gzip.decompress(payload(tmp_path / "map_files" / "cards" / "0.js")))
-    assert chunk["ids"][3] == html_text(NASTY) and chunk["names"][3] == html_text(NASTY)
+    assert chunk["ids"][0] == html_text(NASTY) and chunk["names"][0] == html_text(NASTY)  # "&" sorts first
     assert page_data(page)["crit"][0]["label"] == html_text(NASTY)
 
 

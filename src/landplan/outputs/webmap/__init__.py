@@ -177,9 +177,9 @@ def scenario_tiled_map(
 ) -> int:
     """The map of a scored scenario with many parcels: ``path`` and its folder of vector tiles.
 
-    The same parcels, classes, score cards, zones, context and reserved parcels as
-    :func:`scenario_map`, drawn by MapLibre GL JS from vector tiles (see
-    :mod:`landplan.outputs.webmap.tiled`); what-if weights are not offered.
+    The same parcels, classes, score cards, tooltips, id search, what-if weights, zones, context,
+    reserved parcels and facility layers as :func:`scenario_map`, drawn by MapLibre GL JS from
+    vector tiles (see :mod:`landplan.outputs.webmap.tiled`).
 
     Parameters
     ----------

@@ -39,6 +39,31 @@
     waiting.forEach(function (resolve) { resolve(payload); });
   }
 
+  /* the text landplan.outputs.escape.html_text makes of a string: ids are held escaped in the chunks */
+  function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+      .replace(/'/g, '&#x27;').replace(/\{/g, '&#123;').replace(/\}/g, '&#125;').replace(/%/g, '&#37;');
+  }
+
+  /* an escaped message as plain text (for attributes such as a placeholder) */
+  function plain(html) {
+    var t = document.createElement('textarea');
+    t.innerHTML = html;
+    return t.value;
+  }
+
+  /* strings in code-point order, as numpy sorts them in Python (JS's < compares UTF-16 units) */
+  function compareCodePoints(a, b) {
+    var i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      var x = a.codePointAt(i), y = b.codePointAt(j);
+      if (x !== y) { return x < y ? -1 : 1; }
+      i += x > 0xffff ? 2 : 1;
+      j += y > 0xffff ? 2 : 1;
+    }
+    return (i < a.length ? 1 : 0) - (j < b.length ? 1 : 0);
+  }
+
   window.landplanTile = function (key, text) { deliver('tile:' + key, text); };
   window.landplanChunk = function (k, text) { deliver('chunk:' + k, text); };
 
@@ -101,7 +126,8 @@
   LandplanTiles.prototype.style = function () {
     var d = this.d, z = d.tile_zoom, o = d.overlays;
     var sources = {
-      parcels: { type: 'vector', tiles: ['landplan://{z}/{x}/{y}'], minzoom: z, maxzoom: z, bounds: d.bounds },
+      parcels: { type: 'vector', tiles: ['landplan://{z}/{x}/{y}'], minzoom: z, maxzoom: z, bounds: d.bounds,
+        promoteId: 'i' },
       overview: { type: 'image', url: window.landplanOverview, coordinates: d.overview.corners },
       reserved: { type: 'geojson', data: o.reserved },
       zones: { type: 'geojson', data: o.zones },
@@ -128,6 +154,9 @@
         paint: { 'fill-color': this.classColor(), 'fill-opacity': 0.75 } },
       { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: z + 1,
         paint: { 'line-color': '#444444', 'line-width': 0.5 } },
+      { id: 'parcels-hover', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: z,
+        paint: { 'line-color': '#000000',
+          'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2, 0] } },
       { id: 'reserved', type: 'line', source: 'reserved', paint: { 'line-color': '#08306b', 'line-width': 2.5 } }
     );
     return { version: 8, sources: sources, layers: layers };
@@ -136,18 +165,21 @@
   LandplanTiles.prototype.onLoad = function () {
     var self = this, map = this.map;
     map.on('click', function (e) { self.click(e); });
-    map.on('mousemove', function (e) {
-      var hit = map.queryRenderedFeatures(e.point, { layers: ['parcels', 'zones-fill'] }).length > 0;
-      map.getCanvas().style.cursor = hit ? 'pointer' : '';
-    });
+    map.on('mousemove', function (e) { self.hover(e); });
+    map.getCanvas().addEventListener('mouseleave', function () { self.hover(null); });
+    this.toggles = { labels: function (on) { self.showLabels(on); } };
+    this.facilities();
     this.legend();
+    this.searchControl();
     this.layerControl();
-    this.labels();
+    this.whatIfControl();
+    this.labels(this.d.best);
     map.once('idle', function () { self.ready = true; });
   };
 
-  /* a view of one chunk with LandplanMap's card code: the same card as the small map */
+  /* a view of one chunk with LandplanMap's card code: the same card and tooltip as the small map */
   LandplanTiles.prototype.view = function (chunk) {
+    if (chunk.view) { return chunk.view; }
     var v = Object.create(window.LandplanMap.prototype);
     v.d = Object.assign({}, this.d, chunk);
     v.m = this.m;
@@ -158,6 +190,8 @@
     v.rank = chunk.rank;
     v.cls = chunk.cls;
     v.weights = this.d.weights;
+    if (this.d.fac) { v.d.fac = Object.assign({}, this.d.fac, { sites: chunk.fac_sites || {} }); }
+    chunk.view = v;
     return v;
   };
 
@@ -175,8 +209,86 @@
   };
 
   LandplanTiles.prototype.card = function (i) {
-    var self = this, size = this.d.chunk;
-    return this.chunk(Math.floor(i / size)).then(function (chunk) { return self.view(chunk).card(i % size); });
+    var self = this, size = this.d.chunk, k = Math.floor(i / size);
+    return this.chunk(k).then(function (chunk) { return self.current(chunk, k).card(i % size); });
+  };
+
+  /* the chunk's view, with the what-if scores, ranks and weights when sliders moved them */
+  LandplanTiles.prototype.current = function (chunk, k) {
+    var v = this.view(chunk), wi = this.wi;
+    if (!wi) { return v; }
+    var a = k * this.d.chunk, b = a + chunk.ids.length, w = Object.create(v);
+    w.score = Array.prototype.map.call(wi.score.subarray(a, b), function (x) { return isNaN(x) ? null : x; });
+    w.rank = Array.prototype.map.call(wi.rank.subarray(a, b), function (r) { return r > 0 ? r : null; });
+    w.cls = Array.prototype.slice.call(wi.cls.subarray(a, b));
+    w.weights = wi.weights;
+    w.whatIf = true;
+    return w;
+  };
+
+  /* the position of a parcel id in the chunks (null: no such id): the chunks are in id order, so the first id
+     of each (id_fences) names the one chunk that may hold it; no second copy of the ids is shipped */
+  LandplanTiles.prototype.find = function (query) {
+    var key = escapeHtml(String(query).trim()), fences = this.d.id_fences, size = this.d.chunk;
+    var lo = 0, hi = fences.length - 1, k = -1;
+    if (!key) { return Promise.resolve(null); }
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (compareCodePoints(fences[mid], key) <= 0) { k = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    if (k < 0) { return Promise.resolve(null); }
+    return this.chunk(k).then(function (chunk) {
+      var j = chunk.ids.indexOf(key);
+      return j < 0 ? null : k * size + j;
+    });
+  };
+
+  /* fly to a parcel (a point inside it) and open its card, as the small map's search box does */
+  LandplanTiles.prototype.go = function (i) {
+    var self = this, size = this.d.chunk, o = this.d.pt_origin;
+    return this.chunk(Math.floor(i / size)).then(function (chunk) {
+      var j = i % size, at = [o[0] + chunk.pt[2 * j] / 1e5, o[1] + chunk.pt[2 * j + 1] / 1e5];
+      var html = self.current(chunk, Math.floor(i / size)).card(j);
+      var opened = false, open = function () { if (!opened) { opened = true; self.popup(at, html); } };
+      if (self.open) { self.open.remove(); }
+      self.map.once('moveend', open);
+      self.map.flyTo({ center: at, zoom: 17, maxDuration: 2000 });
+      setTimeout(open, 2500);  /* a flight of no distance may end without a moveend */
+    });
+  };
+
+  LandplanTiles.prototype.searchControl = function () {
+    var self = this, d = this.d;
+    var form = document.createElement('form');
+    form.className = 'landplan-search';
+    var input = document.createElement('input');
+    input.type = 'search';
+    input.placeholder = plain(d.search_placeholder);
+    input.setAttribute('aria-label', plain(d.search_placeholder));
+    var button = document.createElement('button');
+    button.type = 'submit';
+    button.innerHTML = d.search_button;
+    var note = document.createElement('div');
+    note.className = 'landplan-search-note';
+    note.style.display = 'none';
+    form.onsubmit = function (ev) {
+      ev.preventDefault();
+      var query = input.value.trim();
+      note.style.display = 'none';
+      if (!query) { return; }
+      self.find(query).then(function (i) {
+        if (i !== null) { self.go(i); return; }
+        note.innerHTML = d.search_none + ' ';
+        var q = document.createElement('b');
+        q.textContent = query;  /* what was typed, as text */
+        note.appendChild(q);
+        note.style.display = '';
+      });
+    };
+    form.appendChild(input);
+    form.appendChild(button);
+    form.appendChild(note);
+    this.map.getContainer().appendChild(form);
   };
 
   LandplanTiles.prototype.click = function (e) {
@@ -194,6 +306,46 @@
     if (map.getZoom() < this.d.tile_zoom) {
       map.easeTo({ center: e.lngLat, zoom: this.d.tile_zoom + 1.5, duration: 300 });
     }
+  };
+
+  /* hover: the parcel's tooltip (its chunk read once) and a dark outline, else the zone's fields */
+  LandplanTiles.prototype.hover = function (e) {
+    var self = this, map = this.map, size = this.d.chunk;
+    var hit = e ? map.queryRenderedFeatures(e.point, { layers: ['parcels'] }) : [];
+    var zone = e && !hit.length ? map.queryRenderedFeatures(e.point, { layers: ['zones-fill'] }) : [];
+    map.getCanvas().style.cursor = hit.length || zone.length ? 'pointer' : '';
+    var i = hit.length ? hit[0].properties.i : null;
+    if (i !== this.hovered && this.hovered !== null && this.hovered !== undefined) {
+      map.setFeatureState({ source: 'parcels', sourceLayer: 'parcels', id: this.hovered }, { hover: false });
+    }
+    if (i !== null) { map.setFeatureState({ source: 'parcels', sourceLayer: 'parcels', id: i }, { hover: true }); }
+    this.hovered = i;
+    this.at = e ? e.lngLat : null;
+    if (i !== null) {
+      this.chunk(Math.floor(i / size)).then(function (chunk) {
+        if (self.hovered === i) { self.tooltip(self.current(chunk, Math.floor(i / size)).tip(i % size)); }
+      });
+    } else if (zone.length) {
+      this.tooltip(this.zoneCard(zone[0].properties));
+    } else {
+      this.tooltip(null);
+    }
+  };
+
+  LandplanTiles.prototype.tooltip = function (html) {
+    if (html === null || !this.at) {
+      if (this.tip) { this.tip.remove(); this.tip = null; }
+      return;
+    }
+    if (!this.tip) {
+      this.tip = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'landplan-tooltip',
+        offset: 14, maxWidth: '360px', focusAfterOpen: false });
+      this.tip.setLngLat(this.at).setHTML(html).addTo(this.map);
+      this.tipHtml = html;
+      return;
+    }
+    this.tip.setLngLat(this.at);
+    if (html !== this.tipHtml) { this.tip.setHTML(html); this.tipHtml = html; }
   };
 
   LandplanTiles.prototype.popup = function (at, html) {
@@ -218,9 +370,20 @@
     };
     for (var j = d.palette.length - 1; j >= 0; j--) { html += swatch(d.palette[j], d.class_labels[j]); }
     html += swatch(d.excluded_color, d.msg.excluded_legend);
+    if (this.facView) { html += this.facView.facilityLegend(); }  /* programme.js, as on the small map */
     html += '<div class="landplan-note">' + d.zoom_note + '</div>';
     div.innerHTML = html;
     this.map.getContainer().appendChild(div);
+  };
+
+  /* the column of panels at the top right (layers, what-if weights): opening one pushes the next down */
+  LandplanTiles.prototype.rightColumn = function () {
+    if (!this.column) {
+      this.column = document.createElement('div');
+      this.column.className = 'landplan-right';
+      this.map.getContainer().appendChild(this.column);
+    }
+    return this.column;
   };
 
   LandplanTiles.prototype.layerControl = function () {
@@ -235,15 +398,16 @@
     body.style.display = 'none';
     button.onclick = function () { body.style.display = body.style.display === 'none' ? '' : 'none'; };
     d.groups.forEach(function (g) {
-      var ids = g.layers.filter(function (id) { return map.getLayer(id); });
-      if (!ids.length && g.key !== 'labels') { return; }
+      var ids = g.layers.filter(function (id) { return map.getLayer(id); }), toggle = self.toggles[g.key];
+      if (!ids.length && !toggle) { return; }
       var label = document.createElement('label');
       var input = document.createElement('input');
       input.type = 'checkbox';
-      input.checked = true;
+      input.checked = g.show !== false;
+      input.setAttribute('data-layer', g.key);
       input.onchange = function () {
         ids.forEach(function (id) { map.setLayoutProperty(id, 'visibility', input.checked ? 'visible' : 'none'); });
-        if (g.key === 'labels') { self.showLabels(input.checked); }
+        if (toggle) { toggle(input.checked); }
       };
       label.appendChild(input);
       label.insertAdjacentHTML('beforeend', ' ' + g.title);
@@ -251,23 +415,69 @@
     });
     box.appendChild(button);
     box.appendChild(body);
-    map.getContainer().appendChild(box);
+    this.rightColumn().appendChild(box);
   };
 
-  /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen */
-  LandplanTiles.prototype.labels = function () {
+  /* the facility programme (programme.js's data, cards and legend): reserved facility land as squares above their
+     point, side by side on a shared host; existing facilities as rounds, full ones grey dashed, hidden at first */
+  LandplanTiles.prototype.facilities = function () {
+    var self = this, d = this.d, f = d.fac, map = this.map;
+    if (!f || (!f.land.length && !f.existing.length)) { return; }
+    var v = Object.create(window.LandplanMap.prototype);
+    v.d = d;
+    v.m = this.m;
+    v.fmt = this.numberFormat();
+    this.facView = v;
+    var marker = function (r, cls, j, title, offset, card) {
+      var k = f.kinds[r[2]], el = document.createElement('div');
+      var style = cls === 'landplan-fac' ? 'background:' + k.color : 'border-color:' + k.color + ';color:' + k.color;
+      if (cls.indexOf('full') >= 0) { style = ''; }
+      el.className = cls;
+      el.innerHTML = '<div data-row="' + j + '" style="' + style + '" title="' + title + '">' + k.letter + '</div>';
+      el.addEventListener('click', function (ev) {
+        ev.stopPropagation();  /* the facility's card, not the parcel's under it */
+        self.popup([r[1], r[0]], card(r));
+      });
+      return new maplibregl.Marker({ element: el, offset: offset }).setLngLat([r[1], r[0]]);
+    };
+    var land = f.land.map(function (r, j) {
+      var dx = (r[12] - (r[13] - 1) / 2) * 20;  /* side by side, just above the point: the parcel stays clickable */
+      return marker(r, 'landplan-fac', j, f.kinds[r[2]].name, [dx, -18], function (x) { return v.landCard(x); });
+    });
+    var existing = f.existing.map(function (r, j) {
+      var full = r[7] !== null && r[7] <= 0;
+      var cls = 'landplan-fac-old' + (full ? ' landplan-fac-full' : '');
+      return marker(r, cls, j, r[3], [0, 0], function (x) { return v.existingCard(x); });
+    });
+    var show = function (markers, on) {
+      markers.forEach(function (m) { if (on) { m.addTo(map); } else { m.remove(); } });
+    };
+    show(land, true);
+    this.toggles['fac-land'] = function (on) { show(land, on); };
+    this.toggles['fac-existing'] = function (on) { show(existing, on); };
+    var far = function () { map.getContainer().classList.toggle('lp-fac-far', map.getZoom() < 14); };
+    map.on('zoom', far);
+    far();
+  };
+
+  /* rank labels of the top parcels (HTML markers: no glyphs needed), decluttered on screen; best: [rank, lon, lat] */
+  LandplanTiles.prototype.labels = function (best) {
     var self = this, map = this.map;
+    (this.markers || []).forEach(function (mw) { mw[0].remove(); });
     this.markers = [];
-    this.d.best.forEach(function (b) {
+    best.forEach(function (b) {
       var el = document.createElement('div');
       el.className = 'landplan-rank';
       var text = String(b[0]), w = 10 + 7 * text.length;
       el.innerHTML = '<div style="width:' + w + 'px">' + text + '</div>';
+      el.setAttribute('data-rank', text);
       var marker = new maplibregl.Marker({ element: el }).setLngLat([b[1], b[2]]).addTo(map);
       self.markers.push([marker, w]);
     });
-    this.labelsOn = true;
-    map.on('moveend', function () { self.declutter(); });
+    if (this.labelsOn === undefined) {
+      this.labelsOn = true;
+      map.on('moveend', function () { self.declutter(); });
+    }
     this.declutter();
   };
 
@@ -286,6 +496,172 @@
       });
       if (free) { placed.push(box); }
       mw[0].getElement().style.visibility = free ? '' : 'hidden';
+    });
+  };
+
+  /* ---------------------------------------------------------------- what-if weights (see DESIGN.md) */
+
+  /* every parcel's 0-1 values, eligibility and point in typed arrays, read once from all chunks (each chunk kept
+     in the cache only if it was there already, so memory stays at a few arrays of numbers) */
+  LandplanTiles.prototype.allValues = function () {
+    if (this.valuesRead) { return this.valuesRead; }
+    var self = this, d = this.d, size = d.chunk, nChunks = d.id_fences.length, k = d.crit.length;
+    var cap = nChunks * size, out = { n: 0, values: [], eligible: new Uint8Array(cap), pt: new Int32Array(2 * cap) };
+    for (var j = 0; j < k; j++) { out.values.push(new Float64Array(cap)); }
+    var step = function (c) {
+      if (c >= nChunks) { return Promise.resolve(out); }
+      var kept = !!self.chunks[c];
+      return self.chunk(c).then(function (chunk) {
+        var a = c * size, m = chunk.ids.length;
+        for (var j = 0; j < k; j++) {
+          var v = chunk.values[j], dst = out.values[j];
+          for (var i = 0; i < m; i++) { dst[a + i] = v[i] === null ? NaN : v[i]; }
+        }
+        for (var i = 0; i < m; i++) { out.eligible[a + i] = chunk.eligible[i]; }
+        out.pt.set(chunk.pt, 2 * a);
+        out.n = a + m;
+        if (!kept) { delete self.chunks[c]; }
+        return step(c + 1);
+      });
+    };
+    this.valuesRead = step(0);
+    return this.valuesRead;
+  };
+
+  /* the small map's recompute (client.js) over typed arrays: scores, classes, ranks (ties by id order) */
+  LandplanTiles.prototype.recompute = function (given) {
+    var self = this, d = this.d;
+    return this.allValues().then(function (all) {
+      var n = all.n, k = d.crit.length, w = window.LandplanMap.prototype.normalised(given), i, j;
+      var score = new Float64Array(n), cls = new Int8Array(n), rank = new Int32Array(n), idx = [];
+      var sum = d.method === 'weighted_sum';
+      for (i = 0; i < n; i++) {
+        var s = sum ? 0 : 1;
+        for (j = 0; j < k; j++) {
+          var v = all.values[j][i];
+          s = sum ? s + v * w[j] : s * Math.pow(Math.min(Math.max(v, 0), 1), w[j]);
+        }
+        score[i] = s;
+        if (all.eligible[i] && !isNaN(s)) { idx.push(i); }
+      }
+      idx.sort(function (a, b) { return (score[b] - score[a]) || (a - b); });
+      cls.fill(-1);
+      for (j = 0; j < idx.length; j++) {
+        rank[idx[j]] = j + 1;
+        cls[idx[j]] = window.LandplanMap.prototype.classOf.call({ d: d }, score[idx[j]]);
+      }
+      self.wi = { score: score, rank: rank, cls: cls, weights: w };
+      var best = idx.slice(0, d.top).map(function (p, r) {
+        return [r + 1, d.pt_origin[0] + all.pt[2 * p] / 1e5, d.pt_origin[1] + all.pt[2 * p + 1] / 1e5];
+      });
+      self.recolour(cls, best);
+    });
+  };
+
+  /* new classes reach the renderer as one data-driven expression: the class at the feature's i */
+  LandplanTiles.prototype.recolour = function (cls, best) {
+    var map = this.map, d = this.d;
+    if (this.open) { this.open.remove(); }
+    if (cls) {
+      var expr = ['match', ['at', ['get', 'i'], ['literal', Array.prototype.slice.call(cls)]]];
+      d.palette.forEach(function (color, j) { expr.push(j, color); });
+      expr.push(d.excluded_color);
+      map.setPaintProperty('parcels', 'fill-color', expr);
+    } else {
+      map.setPaintProperty('parcels', 'fill-color', this.classColor());
+    }
+    map.setLayoutProperty('overview', 'visibility', cls ? 'none' : 'visible');  /* the image has the scenario's */
+    this.labels(best);
+    if (this.status) { this.status.innerHTML = cls ? d.msg.what_if_note + ' ' + d.what_if_zoom : ''; }
+    var self = this, count = (this.recoloured || 0) + 1;
+    this.recoloured = count;
+    map.once('idle', function () { self.drawn = count; });  /* benchmarks: the new colours are on screen */
+  };
+
+  LandplanTiles.prototype.whatIfControl = function () {
+    var self = this, d = this.d, m = this.m;
+    var div = document.createElement('div');
+    div.className = 'landplan-whatif landplan-tiles-whatif';
+    var head = document.createElement('button');
+    head.type = 'button';
+    head.className = 'landplan-whatif-toggle';
+    head.innerHTML = m.what_if_weights;
+    var body = document.createElement('div');
+    body.className = 'landplan-whatif-body';
+    body.style.display = 'none';
+    head.addEventListener('click', function () { body.style.display = body.style.display === 'none' ? '' : 'none'; });
+    div.appendChild(head);
+    div.appendChild(body);
+    this.rightColumn().appendChild(div);
+    if (!d.what_if) { body.innerHTML = '<p class="landplan-note">' + m.what_if_unavailable + '</p>'; return; }
+    var sliders = [], table = document.createElement('table'), busy = false, again = null;
+    var run = function (given) {
+      if (busy) { again = given; return; }
+      busy = true;
+      self.recompute(given).then(function () {
+        busy = false;
+        if (again) { var g = again; again = null; run(g); }
+      });
+    };
+    d.crit.forEach(function (c, j) {
+      var tr = document.createElement('tr'), td = document.createElement('td'), cell = document.createElement('td');
+      td.className = 'landplan-whatif-label';
+      td.innerHTML = c.label;
+      var input = document.createElement('input');
+      input.className = 'landplan-slider';
+      input.type = 'range';
+      input.min = '0.1';
+      input.max = '10';
+      input.step = '0.1';
+      input.value = String(d.slider[j]);
+      input.setAttribute('data-criterion', c.key);
+      var out = document.createElement('td');
+      out.className = 'num landplan-whatif-value';
+      out.textContent = self.numberFormat()(d.slider[j], 1);
+      input.addEventListener('input', function () {
+        out.textContent = self.numberFormat()(Number(input.value), 1);
+        run(sliders.map(function (x) { return Number(x.value); }));
+      });
+      cell.appendChild(input);
+      tr.appendChild(td);
+      tr.appendChild(cell);
+      tr.appendChild(out);
+      table.appendChild(tr);
+      sliders.push(input);
+    });
+    body.appendChild(table);
+    this.status = document.createElement('div');
+    this.status.className = 'landplan-note';
+    body.appendChild(this.status);
+    var reset = document.createElement('button');
+    reset.type = 'button';
+    reset.className = 'landplan-reset';
+    reset.innerHTML = m.reset;
+    var copy = document.createElement('button');
+    copy.type = 'button';
+    copy.className = 'landplan-copy';
+    copy.innerHTML = m.copy_toml;
+    var text = document.createElement('textarea');
+    text.className = 'landplan-toml';
+    text.readOnly = true;
+    text.rows = Math.min(d.crit.length + 2, 10);
+    text.style.display = 'none';
+    body.appendChild(reset);
+    body.appendChild(copy);
+    body.appendChild(text);
+    reset.addEventListener('click', function () {
+      sliders.forEach(function (x, j) {
+        x.value = String(d.slider[j]);
+        x.parentNode.nextSibling.textContent = self.numberFormat()(d.slider[j], 1);
+      });
+      text.style.display = 'none';
+      self.wi = null;
+      self.recolour(null, d.best);
+    });
+    copy.addEventListener('click', function () {
+      text.value = window.LandplanMap.prototype.toml.call({ d: d }, sliders.map(function (x) { return Number(x.value); }));
+      text.style.display = '';
+      text.select();
     });
   };
 

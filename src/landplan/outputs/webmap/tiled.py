@@ -5,7 +5,10 @@ Above ``[output] tiles_above`` parcels (50,000 by default) the interactive map i
 page with ``_files``). The folder holds MapLibre GL JS (BSD-3-Clause, its licence beside it), the
 landplan client scripts, the parcel tiles, the score-card chunks and the overview image (see
 :mod:`landplan.outputs.webmap.tiles` for why they are scripts). Zones, isolation buffers, reserved
-parcels and context layers (roads, water, boundaries) are small and travel inside the page.
+parcels, context layers (roads, water, boundaries) and the facility programme are small and travel
+inside the page. The card chunks are in id order, so the first id of each (``id_fences``) is the
+search box's whole index; ``tiled.js`` adds the small map's hover tooltips, id search and facility
+layers (markers with ``programme.js``'s cards) on top of MapLibre.
 
 The page is a constant template; the data object is :func:`~landplan.outputs.webmap.encode.js_data`
 of values escaped with :func:`~landplan.outputs.escape.html_text`, as for the small map.
@@ -30,7 +33,7 @@ import geopandas as gpd
 import shapely
 
 from landplan.io import atomic_path
-from landplan.outputs.escape import html_text, js_literal
+from landplan.outputs.escape import html_array, html_text, js_literal
 from landplan.outputs.i18n import translator
 from landplan.outputs.style import EXCLUDED_COLOR, ZONE_COLOR, score_classes
 from landplan.outputs.webmap.base import to_wgs84
@@ -53,11 +56,19 @@ _PER_CHUNK = ("reasons", "reason_of", "zones", "alloc")
 TILED_CSS = """
 html,body{margin:0;height:100%}#map{position:absolute;inset:0}
 .landplan-tiles-legend{position:absolute;right:10px;bottom:24px;z-index:2;max-width:260px}
-.landplan-layers{position:absolute;right:10px;top:10px;z-index:2;background:#fff;border-radius:4px;
- box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif}
+.landplan-right{position:absolute;right:10px;top:10px;z-index:2;display:flex;flex-direction:column;
+ align-items:flex-end;gap:6px}
+.landplan-layers{background:#fff;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif}
 .landplan-layers-toggle{border:0;background:#fff;font:bold 12px sans-serif;padding:6px 8px;cursor:pointer}
 .landplan-layers-body{padding:4px 8px 8px}.landplan-layers-body label{display:block;white-space:nowrap}
-.landplan-rank div{pointer-events:none}.maplibregl-marker.landplan-rank{pointer-events:none}
+.landplan-rank div{pointer-events:none}.landplan-tooltip{pointer-events:none}
+.landplan-tooltip .maplibregl-popup-content{padding:4px 8px;font:12px sans-serif}
+.maplibregl-marker.landplan-rank{pointer-events:none}
+.landplan-search{position:absolute;left:50px;top:10px;z-index:2;background:#fff;border-radius:4px;padding:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif;max-width:260px}
+.landplan-search input{width:150px;font:12px sans-serif}.landplan-search button{font:12px sans-serif}
+.landplan-search-note{color:#7a0177;margin-top:4px}
+.landplan-tiles-whatif{border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -135,12 +146,18 @@ def _best(ranked: gpd.GeoDataFrame, best: pd.Index) -> list[list[float]]:
     return [[int(r), round(float(x), 6), round(float(y), 6)] for r, (x, y) in zip(rank, xy, strict=True)]
 
 
-def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
+def _messages(lang: str, top: int, context: Sequence[str], fac: Mapping[str, Any] | None) -> dict[str, Any]:
     """Texts of the tiled page besides the small map's messages (escaped); layer groups for the control."""
     tr = translator(lang)
+    facilities: list[dict[str, Any]] = []  # the small map's two facility layers (existing ones hidden at first)
+    if fac is not None and fac["land"]:
+        facilities.append({"key": "fac-land", "title": html_text(tr("Reserved facility land")), "layers": []})
+    if fac is not None and fac["existing"]:
+        title = tr("Existing facilities: places left after the allocation")
+        facilities.append({"key": "fac-existing", "title": html_text(title), "layers": [], "show": False})
     kinds = {"water": tr("Rivers and lakes"), "roads": tr("Main roads"), "boundaries": tr("Administrative boundaries")}
     groups = [
-        ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line"]),
+        ("overview", tr("Parcels (suitability score)"), ["overview", "parcels", "parcels-line", "parcels-hover"]),
         ("labels", tr("Top {n} parcels (rank labels)", n=top), []),
         ("reserved", tr("Reserved land"), ["reserved"]),
         ("zones", tr("Industrial zones and isolation buffers"), ["zones-fill", "zones-line", "buffers"]),
@@ -149,7 +166,11 @@ def _messages(lang: str, top: int, context: Sequence[str]) -> dict[str, Any]:
     return {
         "layers_title": html_text(tr("Layers")),
         "zoom_note": html_text(tr("Zoom in or click to see parcels; click a parcel for its score card.")),
-        "groups": [{"key": k, "title": html_text(t), "layers": ids} for k, t, ids in groups],
+        "groups": [*({"key": k, "title": html_text(t), "layers": ids} for k, t, ids in groups), *facilities],
+        "search_placeholder": html_text(tr("Parcel id")),
+        "search_button": html_text(tr("Find")),
+        "search_none": html_text(tr("No parcel has this id:")),
+        "what_if_zoom": html_text(tr("Zoom in to see the recomputed classes of the parcels.")),
     }
 
 
@@ -161,13 +182,50 @@ def _reserved_shapes(ranked: gpd.GeoDataFrame, text: ClientText) -> gpd.GeoDataF
     return gpd.GeoDataFrame(geometry=ranked.geometry.loc[ids].boundary.to_numpy(), crs=ranked.crs)
 
 
-def _chunks(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], size: int) -> list[dict[str, Any]]:
-    """The per-parcel part of the data object, cut into chunks of ``size`` parcels."""
+def _chunks(
+    ranked: gpd.GeoDataFrame,
+    order: np.ndarray,
+    points: np.ndarray,
+    *,
+    classes: Any,
+    common: Mapping[str, Any],
+    size: int,
+) -> list[dict[str, Any]]:
+    """The per-parcel part of the data object in id order (``order``), cut into chunks of ``size`` parcels.
+
+    Each chunk also holds ``pt``: a point inside each parcel, ``[x, y, ...]`` in 1e-5 degrees from the
+    page's ``pt_origin`` (where the search flies to), and ``fac_sites``: what its housing sites need built.
+    """
     out = []
     for sl in chunk_slices(len(ranked), size):
-        part = client_data(ranked.iloc[sl], classes, best=ranked.index[:0], **common)
-        out.append({k: part[k] for k in (*_PER_PARCEL, *_PER_CHUNK) if k in part})
+        part = client_data(ranked.iloc[order[sl]], classes, best=ranked.index[:0], **common)
+        chunk = {k: part[k] for k in (*_PER_PARCEL, *_PER_CHUNK) if k in part}
+        chunk["pt"] = points[order[sl]].ravel().tolist()
+        if "fac" in part:
+            chunk["fac_sites"] = part["fac"]["sites"]
+        out.append(chunk)
     return out
+
+
+def _id_order(ranked: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Escaped ids (as the chunks hold them) and the ranking's positions sorted by them (code-point order).
+
+    The chunks are written in this order, so the first id of each chunk (``id_fences``) tells which
+    chunk holds an id: the search needs no second copy of the ids.
+    """
+    keys = np.asarray(html_array(ranked.index.to_series()), dtype=str)
+    return keys, np.argsort(keys, kind="stable")
+
+
+def _points(shapes: gpd.GeoDataFrame) -> tuple[list[float], np.ndarray]:
+    """A point inside each parcel: origin ``[lon, lat]`` and integer offsets in 1e-5 degrees (about a metre)."""
+    import pyproj
+
+    xy = shapely.get_coordinates(shapely.point_on_surface(shapes.geometry.to_numpy()))
+    lon, lat = pyproj.Transformer.from_crs(3857, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    ll = np.column_stack([lon, lat])
+    origin = np.floor(ll.min(axis=0) * 1e3) / 1e3 if len(ll) else np.zeros(2)
+    return [round(float(v), 3) for v in origin], np.round((ll - origin) * 1e5).astype("int64")
 
 
 def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], best: pd.Index) -> dict[str, Any]:
@@ -177,7 +235,6 @@ def _data(ranked: gpd.GeoDataFrame, classes: Any, common: Mapping[str, Any], bes
     for key in (*_PER_PARCEL, *_PER_CHUNK, "order", "label_points"):
         data.pop(key, None)
     data["class_labels"] = _class_labels(ranked, classes, text.lang)
-    data["what_if"] = False  # scores of a million parcels are not recomputed in the browser
     data["best"] = _best(ranked, best)
     data["top"] = len(best)
     data["tile_zoom"] = TILE_ZOOM
@@ -305,8 +362,15 @@ def _fill(
         geoms = geoms.simplify(simplify_m, preserve_topology=True)
     shapes = gpd.GeoDataFrame(geometry=geoms.to_crs(3857).to_numpy(), crs=3857)  # one copy for tiles and overview
     del geoms
-    data["tile_keys"] = write_tiles(shapes, cls, folder)
-    write_chunks(_chunks(ranked, classes, common, data["chunk"]), folder)
+    keys, order = _id_order(ranked)
+    positions = np.empty(len(ranked), dtype="int32")
+    positions[order] = np.arange(len(ranked), dtype="int32")
+    data["tile_keys"] = write_tiles(shapes, cls, folder, positions=positions)
+    data["id_fences"] = keys[order][:: data["chunk"]].tolist()
+    del keys, positions
+    data["pt_origin"], points = _points(shapes)
+    write_chunks(_chunks(ranked, order, points, classes=classes, common=common, size=data["chunk"]), folder)
+    del points
     png, corners = overview_image(shapes, cls, classes, EXCLUDED_COLOR)
     url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     (folder / "overview.js").write_text(f'window.landplanOverview = "{url}";\n', encoding="ascii")
@@ -321,7 +385,8 @@ def _fill(
         "reserved": _geojson(_reserved_shapes(ranked, text)),
         "context": _context(study),
     }
-    data.update(_messages(text.lang, len(data["best"]), [c["kind"] for c in data["overlays"]["context"]]))
+    context = [c["kind"] for c in data["overlays"]["context"]]
+    data.update(_messages(text.lang, len(data["best"]), context, data.get("fac")))
     _vendor(folder)
 
 

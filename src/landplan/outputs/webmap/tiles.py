@@ -12,8 +12,8 @@ Everything lives in one folder beside the page (``map_files/``), and the page op
   (``tiles/13/6510/3613.js``) calling ``landplanTile(key, base64)`` with GDAL's gzip-compressed
   tile; the page decompresses it with the browser's ``DecompressionStream`` and hands it to MapLibre
   through a custom protocol. Only the tiles in view are loaded.
-- The tiles hold the parcel's position ``i`` (in the ranking) and its score class ``c`` (-1:
-  excluded): the colour. The card (id, name, score, rank, every criterion's measured value, value
+- The tiles hold the parcel's position ``i`` in the card chunks (which are in id order) and its
+  score class ``c`` (-1: excluded): the colour. The card (id, name, score, rank, every criterion's measured value, value
   0-1, weight and contribution, reasons, reservation) comes from the same data object as the small
   map (:func:`~landplan.outputs.webmap.client.client_data`), cut into chunks of :data:`CHUNK` parcels
   (``cards/12.js``, gzip + base64), so a click reads about a hundred kilobytes, not the whole table.
@@ -63,17 +63,26 @@ def _js_payload(call: str, key: str, raw: bytes) -> bytes:
     return f'{call}("{key}","'.encode("ascii") + base64.b64encode(raw) + b'");\n'
 
 
-def write_tiles(parcels: gpd.GeoDataFrame, cls: np.ndarray, folder: Path, *, zoom: int = TILE_ZOOM) -> list[str]:
+def write_tiles(
+    parcels: gpd.GeoDataFrame,
+    cls: np.ndarray,
+    folder: Path,
+    *,
+    positions: np.ndarray | None = None,
+    zoom: int = TILE_ZOOM,
+) -> list[str]:
     """Parcel vector tiles (``i``, ``c``) at one zoom, each wrapped in a script, under ``folder/tiles``.
 
     Parameters
     ----------
     parcels : geopandas.GeoDataFrame
-        Parcel outlines in any CRS, in the order of the ranking (position ``i``).
+        Parcel outlines in any CRS.
     cls : numpy.ndarray
         Score class of each parcel, -1 for excluded ones.
     folder : pathlib.Path
         The map's file folder (``map_files``).
+    positions : numpy.ndarray, optional
+        Each parcel's ``i``: its position in the score-card chunks (default: its row).
     zoom : int, default TILE_ZOOM
         Zoom of the tiles.
 
@@ -85,7 +94,10 @@ def write_tiles(parcels: gpd.GeoDataFrame, cls: np.ndarray, folder: Path, *, zoo
     import pyogrio
 
     frame = gpd.GeoDataFrame(
-        {"i": np.arange(len(parcels), dtype="int32"), "c": np.asarray(cls, dtype="int16")},
+        {
+            "i": np.arange(len(parcels), dtype="int32") if positions is None else np.asarray(positions, dtype="int32"),
+            "c": np.asarray(cls, dtype="int16"),
+        },
         geometry=parcels.geometry.to_numpy(),
         crs=parcels.crs,
     )
