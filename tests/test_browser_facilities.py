@@ -7,14 +7,9 @@ The small scenario is the hand-checked one of tests/outputs/test_webmap_programm
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-import landplan
-from allocation.test_facility_result import SPEC, _alloc, kg2_scenario  # noqa: F401 (fixture)
-from landplan.allocation import allocate
-from landplan.allocation.facilities import facility_plan
+from allocation.test_facility_result import kg2_allocated, kg2_scenario  # noqa: F401 (fixtures)
 from test_browser import CHROMIUM, MapPage, browser, demo  # noqa: F401 (fixtures)
 
 pytestmark = [
@@ -24,14 +19,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def small_map(kg2_scenario, tmp_path):  # noqa: F811 (the imported fixture)
+def small_map(kg2_allocated, tmp_path):  # noqa: F811 (the imported fixture)
     from landplan.outputs.webmap import save_map, scenario_map
 
-    study = landplan.load_study(kg2_scenario)
-    scores = landplan.score(study)
-    alloc = replace(allocate(study, scores), parcels=_alloc(1000.0).parcels)
-    plan = facility_plan(study, scores, alloc, spec=SPEC, reach_m=1000)
-    alloc = replace(alloc, facilities=plan.programme, facility_land=plan.land, facility_existing=plan.existing)
+    study, scores, alloc = kg2_allocated
     path = tmp_path / "map.html"
     save_map(scenario_map(study, scores, allocation=alloc, offline=True, tiles=None), path, offline=True)
     return path

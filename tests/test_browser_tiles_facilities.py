@@ -8,17 +8,12 @@ Playwright, external requests blocked (the renderer's worker comes from a ``blob
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 import geopandas as gpd
 import shapely
 
-import landplan
-from allocation.test_facility_result import SPEC, _alloc, kg2_scenario  # noqa: F401 (fixture)
-from landplan.allocation import allocate
-from landplan.allocation.facilities import facility_plan
+from allocation.test_facility_result import kg2_allocated, kg2_scenario  # noqa: F401 (fixtures)
 from test_browser import CHROMIUM, browser  # noqa: F401 (fixture)
 from vi_text import english_words, run_data_text
 
@@ -29,14 +24,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def tiled_study(kg2_scenario, tmp_path):  # noqa: F811 (the imported fixture)
+def tiled_study(kg2_allocated):  # noqa: F811 (the imported fixture)
     """The study, its scores and the allocation with its facility programme."""
-    study = landplan.load_study(kg2_scenario)
-    scores = landplan.score(study)
-    alloc = replace(allocate(study, scores), parcels=_alloc(1000.0).parcels)
-    plan = facility_plan(study, scores, alloc, spec=SPEC, reach_m=1000)
-    alloc = replace(alloc, facilities=plan.programme, facility_land=plan.land, facility_existing=plan.existing)
-    return study, scores, alloc
+    return kg2_allocated
 
 
 def write(tiled_study, folder, lang: str):

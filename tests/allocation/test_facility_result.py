@@ -68,6 +68,21 @@ SPEC = FacilitiesSpec(
 )
 
 
+@pytest.fixture
+def kg2_allocated(kg2_scenario):
+    """The kg2 study, its scores and an allocation of 1,000 units on P4 with its facility programme (map tests)."""
+    from dataclasses import replace
+
+    from landplan.allocation import allocate
+
+    study = landplan.load_study(kg2_scenario)
+    scores = landplan.score(study)
+    alloc = replace(allocate(study, scores), parcels=_alloc(1000.0).parcels)
+    plan = facility_plan(study, scores, alloc, spec=SPEC, reach_m=1000)
+    alloc = replace(alloc, facilities=plan.programme, facility_land=plan.land, facility_existing=plan.existing)
+    return study, scores, alloc
+
+
 def _plan(scenario, units=1000.0, spec=SPEC):
     study = landplan.load_study(scenario)
     return study, facility_plan(study, landplan.score(study), _alloc(units), spec=spec, reach_m=1000)
