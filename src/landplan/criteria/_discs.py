@@ -20,12 +20,11 @@ vertices within ``r``: a disc is convex) get 1 without any of this. DESIGN.md, "
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 import shapely
+
+from landplan.criteria._common import in_slices
 
 __all__ = ["disc_union_share"]
 
@@ -61,12 +60,11 @@ def disc_union_share(parcel_geoms: np.ndarray, centres: np.ndarray, radius_m: fl
     # envelopes, cheaper than a ``dwithin`` query or boxes made per parcel)
     tree = shapely.STRtree(shapely.box(centres[:, 0] - r, centres[:, 1] - r, centres[:, 0] + r, centres[:, 1] + r))
 
-    def block(start: int) -> None:
-        share[start : start + _BLOCK] = _block_share(parcel_geoms[start : start + _BLOCK], tree, centres, r)
+    def block(start: int, stop: int) -> None:
+        share[start:stop] = _block_share(parcel_geoms[start:stop], tree, centres, r)
 
     # blocks of parcels on every core (numpy and GEOS release the GIL; each block writes its own slice)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(block, range(0, len(parcel_geoms), _BLOCK)))
+    in_slices(block, len(parcel_geoms), step=_BLOCK)
     return share
 
 

@@ -30,13 +30,13 @@ the rings; gravity access to the 10 zones 1.8 against 3.5 for ``shapely.distance
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 import shapely
+
+from landplan.criteria._common import in_slices
 
 __all__ = [
     "Cells",
@@ -395,11 +395,9 @@ def pairwise_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         Geometries, the same length.
     """
     out = np.empty(len(a))
-    step = max(-(-len(a) // (os.cpu_count() or 1)), 1)
 
-    def part(start: int) -> None:
-        out[start : start + step] = shapely.distance(a[start : start + step], b[start : start + step])
+    def part(start: int, stop: int) -> None:
+        out[start:stop] = shapely.distance(a[start:stop], b[start:stop])
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(part, range(0, len(a), step)))
+    in_slices(part, len(a))
     return out

@@ -22,11 +22,11 @@ from ``__pycache__`` in 1-2 s), so gravity uses them only where they pay for tha
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
+
+from landplan.criteria._common import in_slices
 
 __all__ = ["LOADED", "pair_distances", "warm_up"]
 
@@ -148,16 +148,13 @@ def pair_distances(
     za, zb, zstart = _flat(*zone_parts[:2], zone_parts[2], nz)
     out = np.empty((n, nz))
     bounds, touching = np.ascontiguousarray(parcel_bounds), np.ascontiguousarray(touching)
-    cores = os.cpu_count() or 1
-    step = max(-(-n // (4 * cores)), 1)
 
-    def part(start: int) -> None:
-        _pairs(pa, pb, pstart, bounds, za, zb, zstart, touching, out, (start, min(start + step, n)))
+    def part(start: int, stop: int) -> None:
+        _pairs(pa, pb, pstart, bounds, za, zb, zstart, touching, out, (start, stop))
 
     # the loop releases the GIL (``nogil``): parcel slices on one thread a core, each writing its
     # own rows (numba's own thread pool is not safe when several threads call it, e.g. dask's)
-    with ThreadPoolExecutor(max_workers=cores) as pool:
-        list(pool.map(part, range(0, n, step)))
+    in_slices(part, n, parts_per_core=4)
     global LOADED  # noqa: PLW0603 - the process-wide fact that the loop is loaded
     LOADED = True
     return out

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -14,7 +12,7 @@ import geopandas as gpd
 import shapely
 
 from landplan._numbers import check_number
-from landplan.criteria._common import check_inputs, geoms
+from landplan.criteria._common import check_inputs, geoms, in_slices
 from landplan.criteria._discs import disc_union_share
 
 __all__ = ["SAGITTA_TOL_M", "coverage_share", "covered_share", "quad_segs_for"]
@@ -208,7 +206,10 @@ def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b : numpy.ndarray
         Geometries, pairwise; the result is the same as one call, in the same order.
     """
-    chunks = np.array_split(np.arange(len(a)), max(1, min(os.cpu_count() or 1, len(a) // 5_000)))
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        parts = list(pool.map(lambda rows: shapely.intersection(a[rows], b[rows]), chunks))
-    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    out = np.empty(len(a), dtype=object)
+
+    def part(start: int, stop: int) -> None:
+        out[start:stop] = shapely.intersection(a[start:stop], b[start:stop])
+
+    in_slices(part, len(a))
+    return out
